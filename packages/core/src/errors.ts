@@ -1,0 +1,85 @@
+/**
+ * Every error swe-flow raises on purpose carries a stable string code, a message that says what
+ * happened and what to do next, and an exit code class for the CLI.
+ */
+export const ErrorCodes = {
+  USAGE: 'SWEFLOW_USAGE',
+  CONFIG_INVALID: 'SWEFLOW_CONFIG_INVALID',
+  PATH_MISSING: 'SWEFLOW_PATH_MISSING',
+  NOT_A_REPO: 'SWEFLOW_NOT_A_REPO',
+  NO_PACKAGE_JSON: 'SWEFLOW_NO_PACKAGE_JSON',
+  UNKNOWN_RUNNER: 'SWEFLOW_UNKNOWN_RUNNER',
+  NO_TESTS: 'SWEFLOW_NO_TESTS',
+  ALL_TESTS_FAIL: 'SWEFLOW_ALL_TESTS_FAIL',
+  INSTALL_FAILED: 'SWEFLOW_INSTALL_FAILED',
+  TRACE_TIMEOUT: 'SWEFLOW_TRACE_TIMEOUT',
+  TRACE_FAILED: 'SWEFLOW_TRACE_FAILED',
+  TEST_FILTER_EMPTY: 'SWEFLOW_TEST_FILTER_EMPTY',
+  RESULTS_UNREADABLE: 'SWEFLOW_RESULTS_UNREADABLE',
+  OUT_DIR_NOT_EMPTY: 'SWEFLOW_OUT_DIR_NOT_EMPTY',
+  OUT_DIR_UNWRITABLE: 'SWEFLOW_OUT_DIR_UNWRITABLE',
+  PARSE_FAILED: 'SWEFLOW_PARSE_FAILED',
+  STUB_FAILED: 'SWEFLOW_STUB_FAILED',
+  GIT_FAILED: 'SWEFLOW_GIT_FAILED',
+  DOCKER_UNAVAILABLE: 'SWEFLOW_DOCKER_UNAVAILABLE',
+  IMAGE_BUILD_FAILED: 'SWEFLOW_IMAGE_BUILD_FAILED',
+  RUN_TIMEOUT: 'SWEFLOW_RUN_TIMEOUT',
+  LLM_FAILED: 'SWEFLOW_LLM_FAILED',
+  SCHEMA_INVALID: 'SWEFLOW_SCHEMA_INVALID',
+  INPUT_INVALID: 'SWEFLOW_INPUT_INVALID',
+  INTERNAL: 'SWEFLOW_INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** `usage` problems exit 2 (usage, config, environment); `failure` exits 1 (ran, but failed). */
+export type ErrorKind = 'usage' | 'failure';
+
+const usageCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  ErrorCodes.USAGE,
+  ErrorCodes.CONFIG_INVALID,
+  ErrorCodes.PATH_MISSING,
+  ErrorCodes.NOT_A_REPO,
+  ErrorCodes.NO_PACKAGE_JSON,
+  ErrorCodes.UNKNOWN_RUNNER,
+  ErrorCodes.OUT_DIR_NOT_EMPTY,
+  ErrorCodes.OUT_DIR_UNWRITABLE,
+  ErrorCodes.DOCKER_UNAVAILABLE,
+  ErrorCodes.INSTALL_FAILED,
+  ErrorCodes.INPUT_INVALID,
+]);
+
+export interface SweFlowErrorOptions {
+  cause?: unknown;
+  /** Extra structured facts for logs and JSON output. */
+  details?: Record<string, unknown>;
+}
+
+export class SweFlowError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: SweFlowErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SweFlowError';
+    this.code = code;
+    this.details = options.details;
+  }
+
+  get kind(): ErrorKind {
+    return usageCodes.has(this.code) ? 'usage' : 'failure';
+  }
+
+  /** The process exit code the CLI uses for this error. */
+  get exitCode(): 1 | 2 {
+    return this.kind === 'usage' ? 2 : 1;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isSweFlowError(error: unknown): error is SweFlowError {
+  return error instanceof SweFlowError;
+}

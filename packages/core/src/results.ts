@@ -1,0 +1,29 @@
+/** Test results as parsed from a runner's machine-readable output (never from human-readable text). */
+import type { TestStatus } from './trace.js';
+
+export interface TestResult {
+  id: string;
+  file: string;
+  titlePath: string[];
+  status: TestStatus;
+  durationMs: number;
+  error?: string;
+}
+
+export interface TestSelection {
+  /** Repo-relative test files to run; empty means the whole suite. */
+  files: string[];
+  /** Test ids whose outcome is wanted; every one must be reported or it counts as missing. */
+  testIds: string[];
+}
+
+export interface TestRunOutcome {
+  results: TestResult[];
+  /** Requested test ids the runner did not report: a filter that matched nothing is an error. */
+  missing: string[];
+  exitCode: number | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** Last lines of output, for reports only; never parsed for outcomes. */
+  logTail: string;
+}

@@ -1,0 +1,57 @@
+/**
+ * The runtime contract: where commands run. `local` (a temp checkout on this machine) and `docker`
+ * (a fresh container from the repository's environment image) implement the same interface, and
+ * verification and evaluation use only this interface, so a task is graded the same way in both.
+ */
+
+export interface CommandSpec {
+  command: string;
+  args: string[];
+  /** Relative to the workspace root; default the root. */
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+export interface ExecOptions {
+  /** Wall-clock limit; the process (or container) is killed when it runs out. */
+  timeoutMs: number;
+  /** Text written to the process's standard input. */
+  input?: string;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+export interface OpenWorkspaceOptions {
+  /** Host path of the task git repository (bare or not). */
+  taskRepo: string;
+  /** Commit (or ref) to check out. */
+  commit: string;
+  /** Host directory whose `node_modules` the workspace uses (local runtime). */
+  dependenciesDir?: string;
+  /** Environment image (docker runtime). */
+  image?: string;
+  /** A label for logs and container names. */
+  label?: string;
+}
+
+export interface Workspace {
+  /** Root path of the checkout as seen by commands run in it. */
+  readonly root: string;
+  exec(spec: CommandSpec, options: ExecOptions): Promise<ExecResult>;
+  /** Read a file relative to the root; undefined when it does not exist. */
+  readFile(relPath: string): Promise<string | undefined>;
+  writeFile(relPath: string, content: string): Promise<void>;
+  /** Removes the checkout or container; safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+export interface Runtime {
+  readonly name: 'local' | 'docker';
+  open(options: OpenWorkspaceOptions): Promise<Workspace>;
+}

@@ -1,0 +1,55 @@
+/** Task and dataset contracts: `tasks/<id>/meta.json`, `dataset.jsonl`, `rejects.jsonl`. */
+
+export const DATASET_SCHEMA_VERSION = 1;
+
+export type TaskMode = 'isolated' | 'incremental';
+
+export type RejectReason =
+  | 'no-new-functions'
+  | 'patch-too-small'
+  | 'f2p-passing-on-base'
+  | 'f2p-failing-on-reference'
+  | 'p2p-broken-on-base'
+  | 'p2p-failing-on-reference'
+  | 'flaky'
+  | 'module-load-stub'
+  | 'timeout'
+  | 'type-check-error'
+  | 'stub-failed'
+  | 'tests-missing'
+  | 'infrastructure-error';
+
+export interface DatasetRow {
+  instance_id: string;
+  repo: string;
+  base_commit: string;
+  reference_commit: string;
+  patch: string;
+  test_patch: string;
+  problem_statement: string;
+  FAIL_TO_PASS: string[];
+  PASS_TO_PASS: string[];
+  image: string;
+  version: string;
+  created_at: string;
+  environment_setup_commit: string;
+  step: number;
+  mode: TaskMode;
+  nodes_to_develop: string[];
+  target_core_nodes: string[];
+  dependent_core_nodes: string[];
+  test_files: string[];
+  test_command: string;
+  difficulty: 'easy' | 'medium' | 'hard';
+  runner: string;
+  schema_version: typeof DATASET_SCHEMA_VERSION;
+}
+
+export interface RejectRow {
+  instance_id: string;
+  step: number;
+  mode: TaskMode;
+  reason: RejectReason;
+  detail: string;
+  tests?: string[];
+}

@@ -1,0 +1,100 @@
+/** The trace contract: `trace.json`, written by `swe-flow trace`. */
+
+export const TRACE_SCHEMA_VERSION = 1;
+
+export type RunnerName = 'vitest' | 'jest' | 'mocha' | 'node-test' | 'ava';
+export const RUNNER_NAMES: readonly RunnerName[] = ['vitest', 'jest', 'mocha', 'node-test', 'ava'];
+
+export type FunctionKind =
+  | 'declaration'
+  | 'expression'
+  | 'arrow'
+  | 'method'
+  | 'getter'
+  | 'setter'
+  | 'constructor'
+  | 'class-field'
+  | 'object-method';
+
+/** One function of the repository, as located in the original source. */
+export interface FunctionInfo {
+  id: string;
+  /** Repo-relative POSIX path. */
+  file: string;
+  /** Readable qualified name, e.g. `Circle#area`, `Circle.create`, `api.run`, `outer/<anonymous>`. */
+  name: string;
+  kind: FunctionKind;
+  line: number;
+  column: number;
+  endLine: number;
+  async: boolean;
+  generator: boolean;
+  static: boolean;
+  /** Character offsets of the whole function node and of its body in the original source. */
+  start: number;
+  end: number;
+  bodyStart: number;
+  bodyEnd: number;
+  /** The body is an expression (arrow without braces). */
+  expressionBody: boolean;
+}
+
+/** Per-file manifest entry stored in trace.json (FunctionInfo without offsets). */
+export type FunctionManifestEntry = Pick<
+  FunctionInfo,
+  'id' | 'name' | 'kind' | 'line' | 'column' | 'endLine' | 'async' | 'generator' | 'static'
+>;
+
+/** `[caller, callee, count]`; caller is a function id, a module node id or `<root>`. */
+export type Edge = [caller: string, callee: string, count: number];
+
+export type TestStatus = 'passed' | 'failed' | 'skipped';
+
+export interface TracedTest {
+  /** `file > title > ... > title`: reruns exactly this test. */
+  id: string;
+  file: string;
+  titlePath: string[];
+  fullName: string;
+  status: TestStatus;
+  durationMs: number;
+  edges: Edge[];
+  error?: string;
+}
+
+export interface TracedFile {
+  /** Repo-relative path of a file the runner treats as a test file. */
+  file: string;
+  /** Calls made while the file loaded or in its beforeAll/before hooks; count for every test of the file. */
+  setupEdges: Edge[];
+}
+
+export interface ExcludedTest {
+  id: string;
+  reason: 'fails-untraced' | 'skipped' | 'outcome-differs-traced' | 'not-reported';
+  error?: string;
+}
+
+export interface TraceJson {
+  schemaVersion: typeof TRACE_SCHEMA_VERSION;
+  runner: RunnerName;
+  /** Absolute path of the directory that was traced (a copy of the repository). */
+  root: string;
+  createdAt: string;
+  /** Files the runner treats as tests (decided by the runner's own config/knowledge). */
+  testFiles: string[];
+  /** Every function of every instrumented file, including those never called. */
+  functions: Record<string, FunctionManifestEntry[]>;
+  /** Functions that ran while some module was loading: stubbing them breaks importers. */
+  moduleLoadFunctions: string[];
+  files: TracedFile[];
+  tests: TracedTest[];
+  excluded: ExcludedTest[];
+  stats: {
+    testsTotal: number;
+    testsPassed: number;
+    tracedWallMs: number;
+    untracedWallMs?: number;
+    instrumentedFiles: number;
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The runner adapter contract. Adapters are plain typed objects in a registry (`adapters/index.ts`):
+ * detect, build a plain (untraced) command, parse its machine-readable results, and run the suite traced.
+ *
+ * Plain commands run through a Workspace (local checkout or container), so they must be expressed
+ * relative to the workspace root and use the repository's own installed runner
+ * (`node node_modules/<runner>/...`), never anything from swe-flow's own node_modules.
+ */
+import type { CommandSpec, Logger, RunnerName, TestResult, TestSelection, Edge } from '@swe-flow/core';
+
+/** What detection and adapters know about a repository checkout. */
+export interface RepoFacts {
+  /** Absolute path of the checkout (a copy; never the user's repository). */
+  root: string;
+  /** Parsed package.json of the root (or of the package under test in a monorepo). */
+  packageJson: Record<string, unknown>;
+  /** Repo-relative POSIX paths of all files, excluding node_modules and .git. */
+  files: string[];
+}
+
+export interface PlainRunContext {
+  /** Repo-relative path where the runner must write its machine-readable results. */
+  resultFile: string;
+  selection: TestSelection;
+}
+
+export interface TracedRunContext {
+  facts: RepoFacts;
+  /** Absolute directory where the recorder writes its per-process fragments. */
+  traceDir: string;
+  timeoutMs: number;
+  logger: Logger;
+  env?: Record<string, string>;
+}
+
+/** Per test, the edges the recorder attributed to it. */
+export interface TestRecord {
+  testId: string;
+  edges: Edge[];
+}
+
+export interface TracedRunOutput {
+  /** Outcomes from the runner's machine-readable output. */
+  results: TestResult[];
+  records: TestRecord[];
+  /** Per test file: calls while it loaded and in before-all hooks. */
+  setup: { file: string; edges: Edge[] }[];
+  /** Functions that ran while a module was loading. */
+  moduleLoadFunctions: string[];
+  /** Every instrumented file with its functions (the manifest). */
+  instrumentedFiles: string[];
+  testFiles: string[];
+  wallMs: number;
+  exitCode: number | null;
+  logTail: string;
+}
+
+export interface RunnerAdapter {
+  name: RunnerName;
+  /** 0 when the repository does not use this runner; higher is more certain. */
+  detect(facts: RepoFacts): number;
+  /** Repo-relative test files, as the runner itself decides (its config, its defaults). */
+  listTestFiles(facts: RepoFacts): Promise<string[]>;
+  /** The command that runs the selection untraced and writes results to `ctx.resultFile`. */
+  plainCommand(ctx: PlainRunContext): CommandSpec;
+  /** Parses the result file's text into results with ids `formatTestId(file, titlePath)`. */
+  parseResults(text: string, root: string): TestResult[];
+  /** Runs the whole suite once, instrumented, in the runner's normal process model. */
+  runTraced(ctx: TracedRunContext): Promise<TracedRunOutput>;
+}

@@ -1,0 +1,12 @@
+export { listRepoFiles } from './files.js';
+export { materializeSource, isGitUrl, repoNameFromUrl, type SourceInfo } from './source.js';
+export { detectProject, readPackageJson, type ProjectFacts, type PackageManager } from './detect.js';
+export {
+  installDependencies,
+  resolvePackageManager,
+  dependencyHash,
+  defaultToolsDir,
+  DEFAULT_PM_VERSIONS,
+  type InstallOptions,
+  type InstallRecord,
+} from './install.js';

@@ -1,0 +1,120 @@
+import { cp, mkdir, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { ErrorCodes, SweFlowError, type Logger, silentLogger } from '@swe-flow/core';
+import { listRepoFiles } from './files.js';
+
+export interface SourceInfo {
+  /** What the user gave: a local path (absolute) or a git URL. */
+  input: string;
+  kind: 'path' | 'url';
+  /** Commit of the source (HEAD of a local repo, or the checked-out ref of a clone); null when not git. */
+  commit: string | null;
+  /** Local repo had uncommitted changes; the copy includes them. */
+  dirty: boolean;
+  /** `owner/name` guessed from the remote URL or the folder name. */
+  name: string;
+}
+
+const URL_PATTERN = /^(https?:\/\/|git@|ssh:\/\/|git:\/\/|file:\/\/)/;
+
+export function isGitUrl(input: string): boolean {
+  return URL_PATTERN.test(input);
+}
+
+async function git(cwd: string, args: string[]): Promise<string> {
+  const { stdout } = await execa('git', args, { cwd });
+  return stdout.trim();
+}
+
+async function isGitRepo(dir: string): Promise<boolean> {
+  try {
+    return (await git(dir, ['rev-parse', '--show-toplevel'])) !== '';
+  } catch {
+    return false;
+  }
+}
+
+export function repoNameFromUrl(url: string): string {
+  const cleaned = url.replace(/\.git$/, '').replace(/\/+$/, '');
+  const parts = cleaned.split(/[/:]/).filter(Boolean);
+  const name = parts.at(-1) ?? 'repo';
+  const owner = parts.at(-2) ?? 'local';
+  return `${owner}/${name}`;
+}
+
+/**
+ * Puts a copy of the repository at `dest` (which must not exist or be empty). The user's
+ * repository is only ever read: a local path is copied file by file (tracked and untracked-but-not-
+ * ignored files, so uncommitted work is included), a URL is cloned.
+ */
+export async function materializeSource(
+  input: string,
+  dest: string,
+  options: { ref?: string; logger?: Logger } = {},
+): Promise<SourceInfo> {
+  const logger = options.logger ?? silentLogger;
+  await mkdir(dest, { recursive: true });
+  if ((await readdir(dest)).length > 0) {
+    throw new SweFlowError(ErrorCodes.INTERNAL, `working copy ${dest} is not empty`);
+  }
+  if (isGitUrl(input)) {
+    logger.info(`cloning ${input}`);
+    try {
+      await execa('git', ['clone', '--quiet', input, dest]);
+      if (options.ref) await git(dest, ['checkout', '--quiet', options.ref]);
+    } catch (cause) {
+      throw new SweFlowError(ErrorCodes.NOT_A_REPO, `could not clone ${input}${options.ref ? ` at ${options.ref}` : ''}: check the URL and ref`, { cause });
+    }
+    return { input, kind: 'url', commit: await git(dest, ['rev-parse', 'HEAD']), dirty: false, name: repoNameFromUrl(input) };
+  }
+
+  const abs = path.resolve(input);
+  const st = await stat(abs).catch(() => null);
+  if (!st) throw new SweFlowError(ErrorCodes.PATH_MISSING, `${abs} does not exist: give the path of a repository or a git URL`);
+  if (!st.isDirectory()) throw new SweFlowError(ErrorCodes.NOT_A_REPO, `${abs} is a file, not a repository folder`);
+  const hasPackageJson = await stat(path.join(abs, 'package.json')).then(() => true, () => false);
+  const gitRepo = await isGitRepo(abs);
+  if (!gitRepo && !hasPackageJson) {
+    throw new SweFlowError(ErrorCodes.NOT_A_REPO, `${abs} is neither a git repository nor a package (no package.json): point swe-flow at a JavaScript/TypeScript project`);
+  }
+  if (!hasPackageJson) {
+    throw new SweFlowError(ErrorCodes.NO_PACKAGE_JSON, `${abs} has no package.json: swe-flow needs a Node.js project with a test script`);
+  }
+
+  let commit: string | null = null;
+  let dirty = false;
+  let files: string[];
+  if (gitRepo) {
+    const top = await git(abs, ['rev-parse', '--show-toplevel']);
+    const prefix = path.relative(top, abs);
+    if (options.ref) {
+      // A ref of a local repository: clone it so the user's work tree is left alone.
+      await execa('git', ['clone', '--quiet', '--no-checkout', top, dest]);
+      await git(dest, ['checkout', '--quiet', options.ref]);
+      commit = await git(dest, ['rev-parse', 'HEAD']);
+      if (prefix) throw new SweFlowError(ErrorCodes.USAGE, '--ref needs the repository root, not a sub-folder');
+      return { input: abs, kind: 'path', commit, dirty: false, name: `local/${path.basename(abs)}` };
+    }
+    commit = await git(abs, ['rev-parse', 'HEAD']).catch(() => null);
+    dirty = (await git(abs, ['status', '--porcelain', '--', '.'])) !== '';
+    const { stdout } = await execa('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], { cwd: abs });
+    files = stdout.split('\0').filter(Boolean);
+  } else {
+    files = await listRepoFiles(abs);
+  }
+  for (const file of files) {
+    const from = path.join(abs, file);
+    const exists = await stat(from).catch(() => null);
+    if (!exists || exists.isDirectory()) continue; // deleted in the work tree, or a submodule
+    await mkdir(path.dirname(path.join(dest, file)), { recursive: true });
+    await cp(from, path.join(dest, file), { preserveTimestamps: true, verbatimSymlinks: true });
+  }
+  let name = `local/${path.basename(abs)}`;
+  if (gitRepo) {
+    const remote = await git(abs, ['remote', 'get-url', 'origin']).catch(() => '');
+    if (remote) name = repoNameFromUrl(remote);
+  }
+  logger.debug(`copied ${files.length} files from ${abs}`);
+  return { input: abs, kind: 'path', commit, dirty, name };
+}

@@ -1,0 +1,10 @@
+export { instrumentSource, RECORDER_GLOBAL, type InstrumentOptions, type InstrumentResult, type SourceMapObject } from './transform.js';
+export {
+  shouldInstrument,
+  relativeSourcePath,
+  detectBuildOutputDirs,
+  excludeDirs,
+  toPosix,
+  type InstrumentFilter,
+  type BuildOutputFacts,
+} from './filter.js';

@@ -1,0 +1,261 @@
+/**
+ * The instrumenting transform: Babel source to source on the repository's ORIGINAL code. Function ids
+ * come from `@swe-flow/skeleton`'s locator, computed on the pristine AST before anything changes, so
+ * they always equal the ids the stubber computes. TypeScript syntax is kept (the runner's own
+ * transformer compiles afterwards). See README.md, "How instrumented code looks".
+ */
+import { transformFromAstSync } from '@babel/core';
+import type { NodePath, TraverseOptions } from '@babel/traverse';
+import * as t from '@babel/types';
+import type { FunctionInfo } from '@swe-flow/core';
+import { describeFunction, FUNCTION_VISITOR_KEY, hasBody, parseSource, traverse, type FunctionPath } from '@swe-flow/skeleton';
+import { relativeSourcePath, shouldInstrument, type InstrumentFilter } from './filter.js';
+
+export interface InstrumentOptions {
+  /** Absolute repository root; ids use paths relative to it. */
+  root: string;
+  /** Source map of `code` (when `code` is itself generated); the output map is composed with it. */
+  inputSourceMap?: object | null;
+  /** Extra exclusions (build output detected for this repository, for example). */
+  exclude?: InstrumentFilter;
+}
+
+export interface InstrumentResult {
+  code: string;
+  map: SourceMapObject | null;
+  /** Every function of the file with a body, in source order (the manifest), instrumented or not. */
+  functions: FunctionInfo[];
+  /** Repo-relative POSIX path. */
+  file: string;
+}
+
+export interface SourceMapObject {
+  version: number;
+  sources: string[];
+  names: string[];
+  mappings: string;
+  file?: string;
+  sourcesContent?: (string | null)[];
+}
+
+/** The global the recorder installs (runtime/recorder.cjs). */
+export const RECORDER_GLOBAL = '__SWEFLOW__';
+const BASE = '__sfB';
+const MODULE_PREV = '__sfM';
+const PREV = '__sfp';
+const VALUE = '__sfv';
+
+/** Used when the code runs without the recorder: the same hot API, doing nothing. */
+const NOOP_RECORDER =
+  '{c:-1,ml:0,f:function(){return 0},e:function(){return -1},s:function(p,v){return v},r:function(i,p){return p},m:function(){return -1},me:function(){}}';
+
+interface FunctionWork {
+  path: FunctionPath;
+  info: FunctionInfo;
+  index: number;
+  suspends: (t.AwaitExpression | t.YieldExpression)[];
+  catches: t.CatchClause[];
+  finalizers: t.BlockStatement[];
+  forAwaits: t.ForOfStatement[];
+}
+
+function rec(): t.Identifier {
+  return t.identifier(RECORDER_GLOBAL);
+}
+
+function call(method: string, args: t.Expression[]): t.CallExpression {
+  return t.callExpression(t.memberExpression(rec(), t.identifier(method)), args);
+}
+
+function idExpr(index: number): t.Expression {
+  return t.binaryExpression('+', t.identifier(BASE), t.numericLiteral(index));
+}
+
+/** Replaces a node's content in place, so every reference to it (paths, parents) stays valid. */
+function morph(node: t.Node, replacement: t.Node): void {
+  const target = node as unknown as Record<string, unknown>;
+  for (const key of Object.keys(target)) delete target[key];
+  Object.assign(target, replacement);
+}
+
+/** `__sfp = __SWEFLOW__.r(ID, __sfp)`: after a resume (or an exception that skipped the resume). */
+function resumeStatement(index: number): t.Statement {
+  return t.expressionStatement(t.assignmentExpression('=', t.identifier(PREV), call('r', [idExpr(index), t.identifier(PREV)])));
+}
+
+function containsSuperCall(node: t.Node): boolean {
+  let found = false;
+  const visit = (n: t.Node | null | undefined): void => {
+    if (!n || found) return;
+    if (t.isCallExpression(n) && t.isSuper(n.callee)) {
+      found = true;
+      return;
+    }
+    // `super()` cannot appear inside nested non-arrow functions or classes of the constructor.
+    if ((t.isFunction(n) && !t.isArrowFunctionExpression(n)) || t.isClass(n)) return;
+    for (const key of t.VISITOR_KEYS[n.type] ?? []) {
+      const child = (n as unknown as Record<string, unknown>)[key];
+      if (Array.isArray(child)) for (const c of child) visit(c as t.Node);
+      else if (child && typeof child === 'object') visit(child as t.Node);
+    }
+  };
+  visit(node);
+  return found;
+}
+
+function isDerivedConstructor(path: FunctionPath): boolean {
+  const node = path.node;
+  if (!(t.isClassMethod(node) && node.kind === 'constructor')) return false;
+  const cls = path.findParent((p) => p.isClass()) as NodePath<t.Class> | null;
+  return !!cls?.node.superClass;
+}
+
+function instrumentFunction(work: FunctionWork): void {
+  const node = work.path.node;
+  const { index } = work;
+  const suspending = !!node.async || !!node.generator;
+
+  // Expression-bodied arrows become blocks.
+  if (!t.isBlockStatement(node.body)) {
+    const expr = node.body as t.Expression;
+    (node as t.ArrowFunctionExpression).body = t.blockStatement([t.returnStatement(expr)]);
+    (node as t.ArrowFunctionExpression).expression = false;
+  }
+  const body = node.body as t.BlockStatement;
+
+  if (suspending) {
+    for (const s of work.suspends) {
+      // `await E` -> `(__sfv = await __SWEFLOW__.s(__sfp, E), __sfp = __SWEFLOW__.r(ID, __sfp), __sfv)`:
+      // E runs with this function current; the caller gets control back with itself current.
+      const inner = { ...s } as t.AwaitExpression | t.YieldExpression;
+      const arg = inner.argument ?? t.identifier('undefined');
+      inner.argument = call('s', [t.identifier(PREV), arg as t.Expression]);
+      morph(
+        s,
+        t.sequenceExpression([
+          t.assignmentExpression('=', t.identifier(VALUE), inner),
+          t.assignmentExpression('=', t.identifier(PREV), call('r', [idExpr(index), t.identifier(PREV)])),
+          t.identifier(VALUE),
+        ]),
+      );
+    }
+    // A rejected await (or a throw into a generator) skips the resume: fix up where control lands.
+    for (const c of work.catches) c.body.body.unshift(resumeStatement(index));
+    for (const f of work.finalizers) f.body.unshift(resumeStatement(index));
+    for (const loop of work.forAwaits) {
+      if (t.isBlockStatement(loop.body)) loop.body.body.unshift(resumeStatement(index));
+      else loop.body = t.blockStatement([resumeStatement(index), loop.body]);
+    }
+  }
+
+  let head: t.Statement[] = [];
+  let rest = body.body;
+  if (isDerivedConstructor(work.path)) {
+    // Everything up to and including `super(...)` stays outside: class fields initialise right after it.
+    const k = rest.findIndex((s) => containsSuperCall(s));
+    if (k < 0) return; // super() only in nested positions: leave this constructor uninstrumented
+    head = rest.slice(0, k + 1);
+    rest = rest.slice(k + 1);
+  }
+
+  const enter = t.variableDeclaration(suspending ? 'let' : 'const', [
+    t.variableDeclarator(t.identifier(PREV), call('e', [idExpr(index)])),
+    ...(suspending ? [t.variableDeclarator(t.identifier(VALUE))] : []),
+  ]);
+  // Sync: restore the caller. Suspending: only when still current (else a resume was skipped and
+  // whoever is current now is right).
+  const restoreValue = suspending
+    ? t.conditionalExpression(
+        t.binaryExpression('===', t.memberExpression(rec(), t.identifier('c')), idExpr(index)),
+        t.identifier(PREV),
+        t.memberExpression(rec(), t.identifier('c')),
+      )
+    : t.identifier(PREV);
+  const restore = t.expressionStatement(t.assignmentExpression('=', t.memberExpression(rec(), t.identifier('c')), restoreValue));
+  body.body = [...head, enter, t.tryStatement(t.blockStatement(rest), null, t.blockStatement([restore]))];
+}
+
+/** Locates every function (ids from the shared locator) and instruments those with bodies. */
+export function instrumentSource(code: string, absFile: string, options: InstrumentOptions): InstrumentResult | null {
+  const file = relativeSourcePath(options.root, absFile);
+  if (file === undefined || !shouldInstrument(file, absFile, options.exclude)) return null;
+  const ast = parseSource(code, file);
+
+  // Pass 1, on the pristine AST: ids, and what belongs to which function.
+  const works: FunctionWork[] = [];
+  const byNode = new Map<t.Node, FunctionWork>();
+  const owner = (path: NodePath): FunctionWork | undefined => {
+    const fn = path.getFunctionParent();
+    return fn ? byNode.get(fn.node) : undefined;
+  };
+  traverse(ast, {
+    [FUNCTION_VISITOR_KEY]: {
+      enter(path: FunctionPath) {
+        if (!hasBody(path)) return;
+        const work: FunctionWork = {
+          path,
+          info: describeFunction(path, file),
+          index: 0,
+          suspends: [],
+          catches: [],
+          finalizers: [],
+          forAwaits: [],
+        };
+        works.push(work);
+        byNode.set(path.node, work);
+      },
+    },
+    AwaitExpression(path: NodePath<t.AwaitExpression>) {
+      owner(path)?.suspends.push(path.node);
+    },
+    YieldExpression(path: NodePath<t.YieldExpression>) {
+      owner(path)?.suspends.push(path.node);
+    },
+    CatchClause(path: NodePath<t.CatchClause>) {
+      owner(path)?.catches.push(path.node);
+    },
+    TryStatement(path: NodePath<t.TryStatement>) {
+      if (path.node.finalizer) owner(path)?.finalizers.push(path.node.finalizer);
+    },
+    ForOfStatement(path: NodePath<t.ForOfStatement>) {
+      if (path.node.await) owner(path)?.forAwaits.push(path.node);
+    },
+  } as TraverseOptions);
+
+  works.sort((a, b) => a.info.start - b.info.start);
+  works.forEach((w, i) => (w.index = i + 1));
+  const functions = works.map((w) => w.info);
+
+  // Pass 2: rewrite. Inner suspends first (post-order), so nested awaits keep their own wrappers.
+  for (const w of works) w.suspends.reverse();
+  for (const w of works) instrumentFunction(w);
+
+  const program = ast.program;
+  const prelude = parseStatements(
+    `var ${BASE} = (globalThis.${RECORDER_GLOBAL} || (globalThis.${RECORDER_GLOBAL} = ${NOOP_RECORDER})).f(${JSON.stringify(file)}, ${JSON.stringify(functions.map((f) => f.id))});\n` +
+      `var ${MODULE_PREV} = ${RECORDER_GLOBAL}.m(${BASE});`,
+  );
+  program.body.unshift(...prelude);
+  program.body.push(t.expressionStatement(call('me', [t.identifier(MODULE_PREV)])));
+
+  const out = transformFromAstSync(ast, code, {
+    configFile: false,
+    babelrc: false,
+    filename: absFile,
+    sourceFileName: absFile,
+    sourceMaps: true,
+    inputSourceMap: (options.inputSourceMap ?? undefined) as never,
+    code: true,
+    ast: false,
+    cloneInputAst: false,
+    compact: false,
+    retainLines: false,
+    generatorOpts: { jsescOption: { minimal: true } },
+  } as never);
+  if (!out?.code) return null;
+  return { code: out.code, map: (out.map as SourceMapObject | null) ?? null, functions, file };
+}
+
+function parseStatements(source: string): t.Statement[] {
+  return parseSource(source, 'prelude.js').program.body;
+}

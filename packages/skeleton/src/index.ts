@@ -8,3 +8,14 @@ export {
   FUNCTION_VISITOR_KEY,
   type FunctionPath,
 } from './locate.js';
+export { applyInsertions, type Insertion } from './insertions.js';
+export { stubFunctions, type StubOptions, type StubResult, type StubStyle, type UnusedImport } from './stub.js';
+export {
+  computeReturnTypePins,
+  pinReturnTypes,
+  type ReturnTypePin,
+  type SourceText,
+  type PinOptions,
+  type PinSkipReason,
+} from './pin.js';
+export { insertDocComments, planDocComments, type DocInsertion, type DocPlan, type DocSkipReason } from './docs.js';

@@ -1,0 +1,303 @@
+import { describe, expect, it } from 'vitest';
+import type { FunctionInfo } from '@swe-flow/core';
+import { locateFunctions, parseSource, stubFunctions, type StubStyle } from './index.js';
+import { probe, runModule } from '../test/run-module.js';
+
+// Every function kind of locate.test.ts, made runnable.
+const FILE = 'src/shapes.ts';
+const SOURCE = `import { log } from './log';
+export function area(r: number): number { return helper(r) * r; }
+const helper = (x: number) => Math.PI * x;
+export class Shape {
+  static made = 0;
+  label = 'shape';
+  constructor() {
+    Shape.made++;
+  }
+  static create(): Shape { return new Shape(); }
+  get size() { return 1; }
+  set size(v: number) { this.label = 'size:' + v; }
+  onClick = () => this.size;
+  describe() { return [1].map(function inner(n) { return n; }).map((n) => n * 2); }
+}
+export class Circle extends Shape {
+  kind = 'circle';
+  constructor(public r: number) {
+    const twice = r * 2;
+    super();
+    this.label = \`circle:\${twice}\`;
+  }
+  async *ticks() { yield 1; yield 2; }
+}
+export const api = { run() { return 1; }, go: async () => 2, make: () => ({ made: true }) };
+export default function () { return 'default'; }
+function overload(a: string): string;
+function overload(a: any) { return a; }
+export { overload };
+export function* counter(n: number) {
+  for (let i = 0; i < n; i++) yield i;
+}
+export function logged() {
+  log('x');
+  return 'logged';
+}
+`;
+
+type Mod = Record<string, any>;
+const PROBES: Record<string, (m: Mod) => unknown> = {
+  area: (m) => m.area(1),
+  shape: (m) => [new m.Shape().label, m.Shape.made],
+  create: (m) => m.Shape.create().label,
+  size: (m) => new m.Shape().size,
+  setSize: (m) => {
+    const s = new m.Shape();
+    s.size = 3;
+    return s.label;
+  },
+  onClick: (m) => new m.Shape().onClick(),
+  describe: (m) => new m.Shape().describe(),
+  circle: (m) => {
+    const c = new m.Circle(2);
+    return [c.label, c.kind, c.r];
+  },
+  ticks: async (m) => {
+    const out: number[] = [];
+    for await (const v of new m.Circle(1).ticks()) out.push(v);
+    return out;
+  },
+  run: (m) => m.api.run(),
+  go: (m) => m.api.go(),
+  make: (m) => m.api.make(),
+  default: (m) => m.default(),
+  overload: (m) => m.overload('x'),
+  counter: (m) => [...m.counter(3)],
+  logged: (m) => m.logged(),
+};
+// Which probe shows each function's own behaviour.
+const DESIGNATED: Record<string, string> = {
+  area: 'area',
+  helper: 'area',
+  'Shape#constructor': 'shape',
+  'Shape.create': 'create',
+  'Shape#get:size': 'size',
+  'Shape#set:size': 'setSize',
+  'Shape#onClick': 'onClick',
+  'Shape#describe': 'describe',
+  'Shape#describe/inner': 'describe',
+  'Shape#describe/<anonymous>': 'describe',
+  'Circle#constructor': 'circle',
+  'Circle#ticks': 'ticks',
+  'api.run': 'run',
+  'api.go': 'go',
+  'api.make': 'make',
+  default: 'default',
+  overload: 'overload',
+  counter: 'counter',
+  logged: 'logged',
+};
+
+function load(code: string): Mod {
+  // `./log` is the one import: give the module a real function for it through a prelude.
+  return runModule(code.replace(`import { log } from './log';`, 'const log = (s: string) => s;'), FILE);
+}
+
+async function runProbes(code: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [name, fn] of Object.entries(PROBES)) out[name] = await probe(() => fn(load(code)));
+  return out;
+}
+
+/** The original text outside the stubbed bodies, in order: it must appear unchanged in the stub. */
+function assertByteIdenticalOutside(original: string, stubbed: string, fns: FunctionInfo[]): void {
+  const cuts = fns
+    .map((f) => {
+      if (!f.expressionBody) return { start: f.bodyStart + 1, end: f.bodyEnd - 1 };
+      let start = original.lastIndexOf('=>', f.bodyStart) + 2;
+      while (/\s/.test(original[start]!)) start++;
+      return { start, end: f.end };
+    })
+    .sort((a, b) => a.start - b.start);
+  let pos = 0;
+  let at = 0;
+  for (const cut of cuts) {
+    const segment = original.slice(pos, cut.start);
+    const found = stubbed.indexOf(segment, at);
+    expect(found, `segment ${JSON.stringify(segment.slice(0, 40))} kept`).toBe(at === 0 ? 0 : found);
+    expect(found).toBeGreaterThanOrEqual(at);
+    at = found + segment.length;
+    pos = cut.end;
+  }
+  expect(stubbed.endsWith(original.slice(pos))).toBe(true);
+  expect(stubbed.length - original.slice(pos).length).toBeGreaterThanOrEqual(at);
+}
+
+const FNS = locateFunctions(SOURCE, FILE);
+
+describe('stubFunctions', () => {
+  it('covers every function kind of the fixture', () => {
+    expect(FNS.map((f) => f.name).sort()).toEqual(Object.keys(DESIGNATED).sort());
+  });
+
+  it('runs the original fixture', async () => {
+    const results = await runProbes(SOURCE);
+    expect(results).toMatchObject({ area: `ok:${Math.PI}`, circle: 'ok:["circle:4","circle",2]', ticks: 'ok:[1,2]' });
+    expect(Object.values(results).every((r) => r.startsWith('ok:'))).toBe(true);
+  });
+
+  it.each(FNS.map((f) => [f.name, f] as const))('stubs %s alone: it throws with its name, the rest still works', async (name, fn) => {
+    const original = await runProbes(SOURCE);
+    const result = stubFunctions(SOURCE, FILE, [fn.id]);
+    expect(result.stubbed).toEqual([fn.id]);
+    expect(() => parseSource(result.code, FILE)).not.toThrow();
+    assertByteIdenticalOutside(SOURCE, result.code, [fn]);
+    const stubbed = await runProbes(result.code);
+    const message = `err:Not implemented: ${name}`;
+    expect(stubbed[DESIGNATED[name]!]).toBe(message);
+    for (const [probeName, value] of Object.entries(stubbed)) {
+      expect([original[probeName], message], probeName).toContain(value);
+    }
+  });
+
+  it.each(FNS.map((f) => [f.name, f] as const))('stubs %s alone with return-undefined: no throw, behaviour changes', async (name, fn) => {
+    const original = await runProbes(SOURCE);
+    const result = stubFunctions(SOURCE, FILE, [fn.id], { style: 'return-undefined' });
+    assertByteIdenticalOutside(SOURCE, result.code, [fn]);
+    const stubbed = await runProbes(result.code);
+    expect(Object.values(stubbed).some((v) => v.includes('Not implemented'))).toBe(false);
+    expect(stubbed[DESIGNATED[name]!]).not.toBe(original[DESIGNATED[name]!]);
+  });
+
+  it('stubs everything in one pass; nested targets are reported as stubbed by their parent', async () => {
+    const result = stubFunctions(SOURCE, FILE, FNS.map((f) => f.id));
+    const nested = FNS.filter((f) => f.name.startsWith('Shape#describe/')).map((f) => f.id);
+    expect(result.stubbedByParent).toEqual(nested);
+    expect(result.stubbed).toEqual(FNS.map((f) => f.id).filter((id) => !nested.includes(id)));
+    assertByteIdenticalOutside(SOURCE, result.code, FNS.filter((f) => !nested.includes(f.id)));
+    // Re-locating the stub finds every function but the nested ones, on the same lines.
+    const again = locateFunctions(result.code, FILE).map((f) => `${f.line}:${f.name}`);
+    expect(again).toEqual(FNS.filter((f) => !nested.includes(f.id)).map((f) => `${f.line}:${f.name}`));
+    const probes = await runProbes(result.code);
+    for (const value of Object.values(probes)) expect(value).toMatch(/^err:Not implemented: /);
+    expect(probes.circle).toBe('err:Not implemented: Shape#constructor');
+    expect(result.unusedImports).toEqual([{ local: 'log', imported: 'log', source: './log' }]);
+  });
+
+  it('keeps generator and async semantics: calling does not throw, consuming does', async () => {
+    const ids = FNS.filter((f) => ['counter', 'api.go', 'Circle#ticks'].includes(f.name)).map((f) => f.id);
+    const m = load(stubFunctions(SOURCE, FILE, ids).code);
+    const gen = m.counter(3);
+    expect(typeof gen.next).toBe('function');
+    expect(() => gen.next()).toThrow('Not implemented: counter');
+    const promise = m.api.go();
+    await expect(promise).rejects.toThrow('Not implemented: api.go');
+    await expect(new m.Circle(1).ticks().next()).rejects.toThrow('Not implemented: Circle#ticks');
+  });
+
+  it('keeps the leading super(...) of a derived constructor and the statements before it; fields initialise', () => {
+    const circle = FNS.find((f) => f.name === 'Circle#constructor')!;
+    const { code } = stubFunctions(SOURCE, FILE, [circle.id]);
+    expect(code).toContain(`constructor(public r: number) {
+    const twice = r * 2;
+    super();
+    throw new Error("Not implemented: Circle#constructor");
+  }`);
+    const undef = stubFunctions(SOURCE, FILE, [circle.id], { style: 'return-undefined' }).code;
+    const m = load(undef);
+    const c = new m.Circle(5);
+    expect([c.label, c.kind, c.r, m.Shape.made]).toEqual(['shape', 'circle', 5, 1]);
+  });
+
+  it('writes exact stubs: layout, indentation, expression bodies, CRLF', () => {
+    const src = [
+      'class A {',
+      '    method(a: number): number {',
+      '        // comment',
+      '        return a;',
+      '    }',
+      '    one() { return 1; }',
+      '}',
+      'export const obj = () => ({ a: 1 });',
+      'export const f = async (x) =>',
+      '  x + 1;',
+      '',
+    ].join('\n');
+    const fns = locateFunctions(src, 'a.ts');
+    expect(stubFunctions(src, 'a.ts', fns.map((f) => f.id)).code).toBe(
+      [
+        'class A {',
+        '    method(a: number): number {',
+        '        throw new Error("Not implemented: A#method");',
+        '    }',
+        '    one() { throw new Error("Not implemented: A#one"); }',
+        '}',
+        'export const obj = () => { throw new Error("Not implemented: obj"); };',
+        'export const f = async (x) =>',
+        '  { throw new Error("Not implemented: f"); };',
+        '',
+      ].join('\n'),
+    );
+    expect(stubFunctions(src, 'a.ts', fns.map((f) => f.id), { style: 'return-undefined' }).code).toContain(
+      'one() { return undefined as any; }',
+    );
+    const js = 'class B extends A {\n  constructor() { super(); this.x = 1; }\n  set v(x) { this.x = x; }\n  one() { return 1; }\n}\n';
+    const jsFns = locateFunctions(js, 'b.js');
+    expect(stubFunctions(js, 'b.js', jsFns.map((f) => f.id), { style: 'return-undefined' }).code).toBe(
+      'class B extends A {\n  constructor() { super(); }\n  set v(x) {}\n  one() { return undefined; }\n}\n',
+    );
+    const crlf = 'function g() {\r\n\treturn 1;\r\n}\r\n';
+    const g = locateFunctions(crlf, 'g.js')[0]!;
+    expect(stubFunctions(crlf, 'g.js', [g.id]).code).toBe('function g() {\r\n\tthrow new Error("Not implemented: g");\r\n}\r\n');
+  });
+
+  it('keeps decorators, JSDoc, overload signatures and types byte-identical', () => {
+    const src = `/** Adds. */
+export function add(a: number, b: number): number;
+export function add(a: string, b: string): string;
+export function add(a: any, b: any) { return a + b; }
+class C {
+  /** Runs. */
+  @logged
+  run<T extends object>(x: T): T { return x; }
+}
+`;
+    const fns = locateFunctions(src, 'd.ts');
+    const { code } = stubFunctions(src, 'd.ts', fns.map((f) => f.id));
+    expect(code).toBe(
+      src
+        .replace('{ return a + b; }', '{ throw new Error("Not implemented: add"); }')
+        .replace('{ return x; }', '{ throw new Error("Not implemented: C#run"); }'),
+    );
+  });
+
+  it('reports ids it could not find, ignores other files, and the imports and locals left unused', () => {
+    const src = `import { helper, type Opts } from './lib';
+import def from './d';
+import * as ns from './ns';
+import { keep, Widget } from './k';
+export function f(o: Opts) { return helper(o) + ns.x + <Widget />; }
+export function g(): Map<string, number> { const d: typeof def = def; return keep(d); }
+const local = () => 1;
+function useLocal() { return local(); }
+export { useLocal };
+`;
+    const fns = locateFunctions(src, 'u.tsx');
+    const ids = fns.filter((f) => f.name === 'f' || f.name === 'useLocal').map((f) => f.id);
+    const result = stubFunctions(src, 'u.tsx', [...ids, 'u.tsx:99:1:ghost', 'other.ts:1:1:x']);
+    expect(result.notFound).toEqual(['u.tsx:99:1:ghost']);
+    expect(result.otherFiles).toEqual(['other.ts:1:1:x']);
+    expect(result.unusedImports.map((u) => `${u.local}<${u.imported}<${u.source}`).sort()).toEqual([
+      'Widget<Widget<./k',
+      'helper<helper<./lib',
+      'ns<*<./ns',
+    ]);
+    expect(result.unusedLocals).toEqual(['local']);
+    expect(() => stubFunctions(src, 'u.tsx', ['nonsense'])).toThrow(/not a function id/);
+    expect(() => stubFunctions(src, 'u.tsx', [], { style: 'nope' as StubStyle })).toThrow(/unknown stub style/);
+  });
+
+  it('returns the source unchanged when nothing is stubbed', () => {
+    const result = stubFunctions(SOURCE, FILE, []);
+    expect(result.code).toBe(SOURCE);
+    expect(result.stubbed).toEqual([]);
+  });
+});

@@ -1,0 +1,178 @@
+import { analyzeTest, code, type TestFact } from './test-facts.js';
+import type { StatementFunction, StatementInput, StatementTest } from './types.js';
+
+/**
+ * The offline writer: a deterministic requirements document built only from the step's tests and the
+ * public face of its functions (signatures, JSDoc). It never sees a function body.
+ */
+
+const MAX_P2P_LISTED = 50;
+
+function fenceLang(file: string): string {
+  return /\.(c|m)?tsx?$/.test(file) ? 'ts' : 'js';
+}
+
+function unique<T>(items: Iterable<T>): T[] {
+  return [...new Set(items)];
+}
+
+/** Names under which a test can refer to a function: `Circle#get:area` → `Circle`, `area`. */
+export function referenceNames(fn: Pick<StatementFunction, 'name' | 'kind'>): string[] {
+  const segments = fn.name.split('/').pop()!.split(/[#.]/);
+  const last = segments[segments.length - 1]!.replace(/^(get|set):/, '');
+  const names = new Set<string>();
+  if (fn.kind === 'constructor' || last === 'constructor') {
+    if (segments[0]) names.add(segments[0]);
+  } else if (!last.startsWith('<') && last !== 'default') {
+    names.add(last);
+  }
+  return [...names];
+}
+
+function describeKind(fn: StatementFunction): string {
+  const kind: Record<string, string> = {
+    declaration: 'function',
+    expression: 'function expression',
+    arrow: 'arrow function',
+    method: 'method',
+    getter: 'getter',
+    setter: 'setter',
+    constructor: 'constructor',
+    'class-field': 'class field function',
+    'object-method': 'object method',
+  };
+  const words = [fn.async ? 'async' : '', fn.generator ? 'generator' : '', kind[fn.kind] ?? fn.kind].filter(Boolean);
+  return words.join(' ');
+}
+
+function describeBlocks(test: StatementTest): string | undefined {
+  if (test.describe) return test.describe;
+  const path = test.titlePath.slice(0, -1);
+  return path.length > 0 ? path.join(' > ') : undefined;
+}
+
+function testName(test: StatementTest): string {
+  return test.titlePath[test.titlePath.length - 1] ?? test.id;
+}
+
+function overview(input: StatementInput): string[] {
+  const modules = unique(input.functions.map((f) => f.file)).sort();
+  const testFiles = unique(input.tests.map((t) => t.file)).sort();
+  const blocks = unique(input.tests.map(describeBlocks).filter((d): d is string => d !== undefined));
+  const fnCount = input.functions.length;
+  const lines = [
+    `Implement ${fnCount} function${fnCount === 1 ? '' : 's'} in ${modules.map((m) => code(m)).join(', ')} of the repository ${code(input.repo)} so that ${input.tests.length} currently failing test${input.tests.length === 1 ? '' : 's'} pass.`,
+  ];
+  lines.push('');
+  lines.push(`- Modules to change: ${modules.map((m) => code(m)).join(', ')}`);
+  lines.push(`- Tests that specify the behaviour: ${testFiles.map((m) => code(m)).join(', ')}`);
+  if (blocks.length > 0) lines.push(`- Features under test: ${blocks.map((b) => code(b)).join(', ')}`);
+  const p2p = input.passToPass?.length ?? 0;
+  if (p2p > 0) lines.push(p2p === 1 ? '- 1 test already passes and must keep passing.' : `- ${p2p} tests already pass and must keep passing.`);
+  return lines;
+}
+
+function functionsSection(input: StatementInput): string[] {
+  const lines: string[] = [];
+  for (const fn of input.functions) {
+    lines.push(`### ${code(fn.name)} (${describeKind(fn)}, ${code(fn.file)})`);
+    lines.push('');
+    lines.push('```' + fenceLang(fn.file));
+    if (fn.jsdoc) lines.push(fn.jsdoc.trim());
+    lines.push(fn.signature.trim());
+    lines.push('```');
+    lines.push('');
+    lines.push(
+      fn.jsdoc
+        ? 'Keep this signature; implement the behaviour its documentation and the tests below describe.'
+        : 'Keep this signature; implement the behaviour the tests below describe.',
+    );
+    lines.push('');
+  }
+  return lines;
+}
+
+function factLine(fact: TestFact): string {
+  const prefix = fact.kind === 'setup' ? 'Given ' : fact.kind === 'action' ? 'Then run ' : 'Expect: ';
+  const body = fact.kind === 'assert' ? fact.text : code(fact.text);
+  const context = fact.context ? `(${fact.context}) ` : '';
+  return `- ${context}${prefix}${body}`;
+}
+
+function testSection(input: StatementInput): string[] {
+  const lines: string[] = [];
+  input.tests.forEach((test, index) => {
+    const analysis = analyzeTest(test.source, test.file);
+    const exercised = input.functions.filter((fn) => referenceNames(fn).some((n) => analysis.names.has(n)));
+    lines.push(`### R${index + 1}. ${testName(test)}`);
+    lines.push('');
+    lines.push(`- Test: ${code(test.id)}`);
+    const block = describeBlocks(test);
+    if (block) lines.push(`- Feature: ${code(block)}`);
+    if (exercised.length > 0) lines.push(`- Exercises: ${exercised.map((f) => code(f.name)).join(', ')}`);
+    lines.push('');
+    if (!analysis.parsed) {
+      lines.push(`The test's source could not be analysed; read the test in ${code(test.file)}.`);
+    } else if (analysis.facts.length === 0) {
+      lines.push('The test makes no explicit assertion: it must run to completion without throwing.');
+    } else {
+      const asserts = analysis.facts.filter((f) => f.kind === 'assert').length;
+      lines.push(
+        asserts === 0
+          ? 'The test makes no explicit assertion: every step below must complete without throwing.'
+          : `Requirement (${asserts} assertion${asserts === 1 ? '' : 's'}):`,
+      );
+      lines.push('');
+      for (const fact of analysis.facts) lines.push(factLine(fact));
+    }
+    lines.push('');
+  });
+  return lines;
+}
+
+function helpersSection(input: StatementInput): string[] {
+  if (!input.helpers || input.helpers.length === 0) return [];
+  const files = unique(input.helpers.map((h) => h.file)).sort();
+  return [
+    '## Test helpers',
+    '',
+    `The tests use helper code from ${files.map((f) => code(f)).join(', ')}; it is already in the repository and needs no change.`,
+    '',
+  ];
+}
+
+function acceptance(input: StatementInput): string[] {
+  const lines = ['## Acceptance: these tests must pass', ''];
+  for (const test of input.tests) lines.push(`- ${code(test.id)}`);
+  const p2p = input.passToPass ?? [];
+  if (p2p.length > 0) {
+    lines.push('');
+    lines.push('These tests pass already and must keep passing:');
+    lines.push('');
+    for (const id of p2p.slice(0, MAX_P2P_LISTED)) lines.push(`- ${code(id)}`);
+    if (p2p.length > MAX_P2P_LISTED) lines.push(`- … and ${p2p.length - MAX_P2P_LISTED} more`);
+  }
+  return lines;
+}
+
+/** Writes the requirements document for one step. Pure and deterministic: same input, same bytes. */
+export function writeOfflineStatement(input: StatementInput): string {
+  const heading = input.instanceId ? `# ${input.instanceId}` : `# ${input.repo}: step ${input.step}`;
+  const lines = [
+    heading,
+    '',
+    '## Overview',
+    '',
+    ...overview(input),
+    '',
+    '## Functions to implement',
+    '',
+    ...functionsSection(input),
+    '## Required behaviour',
+    '',
+    ...testSection(input),
+    ...helpersSection(input),
+    ...acceptance(input),
+  ];
+  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+}

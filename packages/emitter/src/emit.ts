@@ -1,0 +1,203 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  parseFunctionId,
+  type Logger,
+  type RejectRow,
+  type ScheduleJson,
+  type ScheduleStep,
+  type TaskMode,
+  type TraceJson,
+  silentLogger,
+} from '@swe-flow/core';
+import { stubFunctions, type StubStyle } from '@swe-flow/skeleton';
+import { TaskRepo } from './task-repo.js';
+
+export interface EmitOptions {
+  /** `owner/repo`, used in instance ids. */
+  repoName: string;
+  /** The original repository copy (files are read from here). */
+  sourceRoot: string;
+  /** Repo-relative files that make up the repository (a snapshot taken before dependencies were installed). */
+  files: string[];
+  trace: TraceJson;
+  schedule: ScheduleJson;
+  modes: TaskMode[];
+  /** Where the bare task repository is created. */
+  taskRepoDir: string;
+  stubStyle?: StubStyle;
+  /** Patches with fewer added tokens than this are rejected (the paper drops under 10). */
+  minPatchTokens?: number;
+  logger?: Logger;
+}
+
+/** A task before verification. */
+export interface Candidate {
+  instanceId: string;
+  mode: TaskMode;
+  step: number;
+  baseCommit: string;
+  referenceCommit: string;
+  originalCommit: string;
+  patch: string;
+  /** Files the patch touches. */
+  changedFiles: string[];
+  /** Functions stubbed in base and implemented in reference (this step's nodes to develop). */
+  nodesToDevelop: string[];
+  targetCore: string[];
+  dependentCore: string[];
+  failToPass: string[];
+  passToPass: string[];
+  /** Test files holding the FAIL_TO_PASS tests. */
+  testFiles: string[];
+  patchTokens: number;
+}
+
+export interface EmitResult {
+  taskRepo: TaskRepo;
+  originalCommit: string;
+  candidates: Candidate[];
+  rejects: RejectRow[];
+}
+
+/** The instance id: `<owner>__<repo>-<mode>-<step>`. */
+export function instanceIdFor(repoName: string, mode: TaskMode, step: number): string {
+  return `${repoName.replace('/', '__')}-${mode}-${step}`;
+}
+
+/** Counts the tokens a patch adds: identifiers, numbers, strings and punctuation on `+` lines. */
+export function countPatchTokens(patch: string): number {
+  let n = 0;
+  for (const line of patch.split('\n')) {
+    if (!line.startsWith('+') || line.startsWith('+++')) continue;
+    n += (line.slice(1).match(/[A-Za-z_$][\w$]*|\d+(?:\.\d+)?|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`|[^\s\w]/g) ?? []).length;
+  }
+  return n;
+}
+
+function groupByFile(ids: Iterable<string>): Map<string, string[]> {
+  const byFile = new Map<string, string[]>();
+  for (const id of ids) {
+    const { file } = parseFunctionId(id);
+    const list = byFile.get(file);
+    if (list) list.push(id);
+    else byFile.set(file, [id]);
+  }
+  return byFile;
+}
+
+/**
+ * Builds the task repository and one candidate per step and mode:
+ * - `isolated`: base = original with only this step's functions stubbed; reference = original.
+ * - `incremental`: base = this and every later step's functions stubbed; reference = only later steps'
+ *   stubbed. Step k's reference is step k+1's base, so the commits form one linear history.
+ */
+export async function emitCandidates(options: EmitOptions): Promise<EmitResult> {
+  const logger = options.logger ?? silentLogger;
+  const { schedule, trace } = options;
+  const minTokens = options.minPatchTokens ?? 10;
+  const taskRepo = await TaskRepo.create(options.taskRepoDir);
+  const originalCommit = await taskRepo.commitWorkTree(options.sourceRoot, options.files, 'original');
+  await taskRepo.setRef('refs/heads/original', originalCommit);
+
+  const moduleLoad = new Set(trace.moduleLoadFunctions);
+  const originals = new Map<string, string>();
+  const readOriginal = async (file: string) => {
+    let code = originals.get(file);
+    if (code === undefined) {
+      code = await readFile(path.join(options.sourceRoot, file), 'utf8');
+      originals.set(file, code);
+    }
+    return code;
+  };
+
+  /** Original files with `ids` stubbed; also which ids could not be stubbed. */
+  const stubbedFiles = async (ids: readonly string[]) => {
+    const changes = new Map<string, string>();
+    const missing: string[] = [];
+    for (const [file, fileIds] of groupByFile(ids)) {
+      const result = stubFunctions(await readOriginal(file), file, fileIds, { style: options.stubStyle ?? 'throw' });
+      missing.push(...result.notFound);
+      if (result.code !== originals.get(file)) changes.set(file, result.code);
+    }
+    return { changes, missing };
+  };
+
+  const candidates: Candidate[] = [];
+  const rejects: RejectRow[] = [];
+  const steps = schedule.steps;
+  const testFileOf = (testId: string) => testId.split(' > ')[0]!;
+
+  const makeCandidate = async (mode: TaskMode, step: ScheduleStep, base: string, reference: string, passToPass: string[]) => {
+    const instanceId = instanceIdFor(options.repoName, mode, step.step);
+    const reject = (reason: RejectRow['reason'], detail: string) =>
+      rejects.push({ instance_id: instanceId, step: step.step, mode, reason, detail, tests: step.testIds });
+    const loadTime = step.nodesToDevelop.filter((id) => moduleLoad.has(id));
+    if (loadTime.length > 0) return reject('module-load-stub', `runs at module load, cannot be stubbed: ${loadTime.join(', ')}`);
+    if (step.nodesToDevelop.length === 0) return reject('no-new-functions', 'the step develops no function');
+    const patch = await taskRepo.diff(base, reference);
+    const patchTokens = countPatchTokens(patch);
+    if (patch.trim() === '') return reject('no-new-functions', 'base and reference are identical');
+    if (patchTokens < minTokens) return reject('patch-too-small', `the patch adds ${patchTokens} tokens (< ${minTokens})`);
+    const changedFiles = [...patch.matchAll(/^diff --git a\/(.+?) b\//gm)].map((m) => m[1]!);
+    candidates.push({
+      instanceId,
+      mode,
+      step: step.step,
+      baseCommit: base,
+      referenceCommit: reference,
+      originalCommit,
+      patch,
+      changedFiles,
+      nodesToDevelop: step.nodesToDevelop,
+      targetCore: step.targetCore,
+      dependentCore: step.dependentCore,
+      failToPass: [...step.testIds].sort(),
+      passToPass: passToPass.sort(),
+      testFiles: [...new Set(step.testIds.map(testFileOf))].sort(),
+      patchTokens,
+    });
+  };
+
+  if (options.modes.includes('isolated')) {
+    const earlierTests: string[] = [];
+    for (const step of steps) {
+      const { changes, missing } = await stubbedFiles(step.nodesToDevelop);
+      if (missing.length > 0) {
+        rejects.push({ instance_id: instanceIdFor(options.repoName, 'isolated', step.step), step: step.step, mode: 'isolated', reason: 'stub-failed', detail: `functions not found in the source: ${missing.join(', ')}` });
+      } else {
+        const base = await taskRepo.commitChanges(originalCommit, changes, `isolated step ${step.step}: base`, [originalCommit]);
+        const reference = await taskRepo.commitSameTree(originalCommit, `isolated step ${step.step}: reference`, base);
+        await taskRepo.setRef(`refs/heads/isolated/step-${step.step}`, reference);
+        await taskRepo.setRef(`refs/tags/isolated-${step.step}-base`, base);
+        await makeCandidate('isolated', step, base, reference, [...earlierTests]);
+      }
+      earlierTests.push(...step.testIds);
+    }
+  }
+
+  if (options.modes.includes('incremental')) {
+    // commits[k] = original with steps k.. stubbed; commits[steps.length] = original.
+    let parent: string | null = null;
+    let previous: string | null = null;
+    const earlierTests: string[] = [];
+    for (let k = 0; k <= steps.length; k++) {
+      const ids = steps.slice(k).flatMap((s) => s.nodesToDevelop).filter((id) => !moduleLoad.has(id));
+      const { changes } = await stubbedFiles(ids);
+      const label = k === 0 ? 'incremental: all scheduled functions stubbed' : `incremental step ${k}: reference`;
+      const commit: string = await taskRepo.commitChanges(originalCommit, changes, label, parent ? [parent] : [originalCommit]);
+      if (previous !== null) {
+        const step = steps[k - 1]!;
+        await taskRepo.setRef(`refs/tags/incremental-${step.step}-base`, previous);
+        await taskRepo.setRef(`refs/tags/incremental-${step.step}-reference`, commit);
+        await makeCandidate('incremental', step, previous, commit, [...earlierTests]);
+        earlierTests.push(...step.testIds);
+      }
+      previous = commit;
+      parent = commit;
+    }
+    if (parent) await taskRepo.setRef('refs/heads/incremental', parent);
+  }
+  logger.info(`emitted ${candidates.length} candidate tasks, ${rejects.length} rejected before verification`);
+  return { taskRepo, originalCommit, candidates, rejects };
+}

@@ -1,0 +1,90 @@
+import { createRequire } from 'node:module';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import AjvModule from 'ajv';
+import { DATASET_SCHEMA_VERSION, ErrorCodes, SweFlowError, type DatasetRow, type RejectRow, type RunnerName } from '@swe-flow/core';
+import type { VerifiedTask } from './verify.js';
+
+const require = createRequire(import.meta.url);
+/** The JSON Schema of a dataset row, shipped with the package (`schema/dataset-row.schema.json`). */
+export const datasetRowSchema = require('../schema/dataset-row.schema.json') as Record<string, unknown>;
+export const DATASET_ROW_SCHEMA_PATH = require.resolve('../schema/dataset-row.schema.json');
+
+const Ajv = (AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule;
+const validate = new (Ajv as unknown as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null } })({ allErrors: true }).compile(datasetRowSchema);
+
+/** Throws SWEFLOW_SCHEMA_INVALID with every violation when a row does not match the schema. */
+export function validateRow(row: unknown): asserts row is DatasetRow {
+  if (!validate(row)) {
+    const errors = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`).join('; ');
+    throw new SweFlowError(ErrorCodes.SCHEMA_INVALID, `dataset row does not match its schema: ${errors}`, { details: { row } });
+  }
+}
+
+/** easy: one function and a short patch; hard: many functions or a long patch. */
+export function difficultyOf(functions: number, patchTokens: number): DatasetRow['difficulty'] {
+  if (functions <= 1 && patchTokens <= 60) return 'easy';
+  if (functions <= 4 && patchTokens <= 300) return 'medium';
+  return 'hard';
+}
+
+export interface RowContext {
+  repo: string;
+  runner: RunnerName;
+  image: string;
+  version: string;
+  createdAt: string;
+  problemStatement: string;
+  testCommand: string;
+}
+
+export function buildRow(task: VerifiedTask, ctx: RowContext): DatasetRow {
+  const c = task.candidate;
+  const row: DatasetRow = {
+    instance_id: c.instanceId,
+    repo: ctx.repo,
+    base_commit: c.baseCommit,
+    reference_commit: c.referenceCommit,
+    patch: c.patch,
+    test_patch: '',
+    problem_statement: ctx.problemStatement,
+    FAIL_TO_PASS: task.failToPass,
+    PASS_TO_PASS: task.passToPass,
+    image: ctx.image,
+    version: ctx.version,
+    created_at: ctx.createdAt,
+    environment_setup_commit: c.originalCommit,
+    step: c.step,
+    mode: c.mode,
+    nodes_to_develop: c.nodesToDevelop,
+    target_core_nodes: c.targetCore,
+    dependent_core_nodes: c.dependentCore,
+    test_files: c.testFiles,
+    test_command: ctx.testCommand,
+    difficulty: difficultyOf(c.nodesToDevelop.length, c.patchTokens),
+    runner: ctx.runner,
+    schema_version: DATASET_SCHEMA_VERSION,
+  };
+  validateRow(row);
+  return row;
+}
+
+/** Writes a file atomically: a temp file in the same folder, then a rename. */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, file);
+}
+
+export function toJsonl(rows: readonly object[]): string {
+  return rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
+}
+
+/** Writes `dataset.jsonl` (every row validated) and `rejects.jsonl`. */
+export async function writeDataset(outDir: string, rows: readonly DatasetRow[], rejects: readonly RejectRow[]): Promise<void> {
+  for (const row of rows) validateRow(row);
+  await writeFileAtomic(path.join(outDir, 'dataset.jsonl'), toJsonl(rows));
+  await writeFileAtomic(path.join(outDir, 'rejects.jsonl'), toJsonl(rejects));
+}
+

@@ -1,0 +1,244 @@
+import {
+  silentLogger,
+  type Logger,
+  type RejectRow,
+  type Runtime,
+  type TestSelection,
+  type TestStatus,
+  type Workspace,
+} from '@swe-flow/core';
+import { affectedTestFiles, type ImportGraph } from './affected.js';
+import type { Candidate } from './emit.js';
+import { runTests, statusMap, type TestCommandAdapter } from './run-tests.js';
+
+export interface VerifyOptions {
+  runtime: Runtime;
+  adapter: TestCommandAdapter;
+  /** Host path of the task git repository. */
+  taskRepo: string;
+  /** The installed copy whose node_modules local workspaces use. */
+  dependenciesDir?: string;
+  /** Environment image for the docker runtime. */
+  image?: string;
+  /** Reference runs per task; a test that does not pass every time is flaky and dropped. */
+  reruns?: number;
+  /** Limit for one test run. */
+  timeoutMs?: number;
+  workers?: number;
+  /** Run every PASS_TO_PASS test instead of only those in files that import a changed file. */
+  fullPassToPass?: boolean;
+  importGraph?: ImportGraph;
+  logger?: Logger;
+  /** Called after each candidate is settled. */
+  onSettled?: (done: number, total: number) => void;
+}
+
+export interface VerifiedTask {
+  candidate: Candidate;
+  failToPass: string[];
+  passToPass: string[];
+  /** Tests dropped from FAIL_TO_PASS: they already pass on base (moved to PASS_TO_PASS) or are flaky. */
+  droppedFailToPass: { id: string; reason: 'passes-on-base' | 'flaky' }[];
+  passToPassRun: number;
+  passToPassProvenUnaffected: number;
+  verifyMs: number;
+}
+
+export interface VerifyStats {
+  candidates: number;
+  verified: number;
+  rejected: number;
+  testRuns: number;
+  passToPassRun: number;
+  passToPassProvenUnaffected: number;
+  flakyTests: string[];
+}
+
+export interface VerifyResult {
+  verified: VerifiedTask[];
+  rejects: RejectRow[];
+  stats: VerifyStats;
+}
+
+const fileOf = (id: string) => id.split(' > ')[0]!;
+
+class Rejection extends Error {
+  constructor(readonly reason: RejectRow['reason'], detail: string, readonly tests?: string[]) {
+    super(detail);
+  }
+}
+
+/** Runs `fn` over items with at most `limit` in flight, keeping results in input order. */
+export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
+
+/**
+ * Verifies every candidate by running it: FAIL_TO_PASS must fail on base and pass on the reference
+ * in every rerun; PASS_TO_PASS must pass on both. Tests that pass only sometimes on the reference are
+ * flaky and dropped. Every candidate that fails is returned as a reject with a reason.
+ */
+export async function verifyCandidates(candidates: readonly Candidate[], options: VerifyOptions): Promise<VerifyResult> {
+  const logger = options.logger ?? silentLogger;
+  const reruns = Math.max(1, options.reruns ?? 3);
+  const timeoutMs = options.timeoutMs ?? 5 * 60_000;
+  let testRuns = 0;
+
+  const withWorkspace = async <T>(commit: string, label: string, fn: (ws: Workspace) => Promise<T>): Promise<T> => {
+    const ws = await options.runtime.open({
+      taskRepo: options.taskRepo,
+      commit,
+      label,
+      ...(options.dependenciesDir ? { dependenciesDir: options.dependenciesDir } : {}),
+      ...(options.image ? { image: options.image } : {}),
+    });
+    try {
+      return await fn(ws);
+    } finally {
+      await ws.dispose();
+    }
+  };
+
+  /** Runs the selection `times` times on a commit: per test, how many runs it passed and its last status. */
+  const runRepeated = async (commit: string, label: string, selection: TestSelection, times: number) => {
+    const passes = new Map<string, number>();
+    const last = new Map<string, TestStatus | 'missing'>();
+    await withWorkspace(commit, label, async (ws) => {
+      for (let i = 0; i < times; i++) {
+        testRuns++;
+        const outcome = await runTests(ws, options.adapter, selection, timeoutMs);
+        if (outcome.timedOut) throw new Rejection('timeout', `tests on ${label} did not finish within ${timeoutMs} ms`);
+        for (const [id, status] of statusMap(outcome)) {
+          last.set(id, status);
+          if (status === 'passed') passes.set(id, (passes.get(id) ?? 0) + 1);
+        }
+        for (const id of outcome.missing) last.set(id, 'missing');
+      }
+    });
+    return { passes, last };
+  };
+
+  // Isolated references all equal the original tree: run it once (N times) for all of them.
+  const originals = new Map<string, Promise<Awaited<ReturnType<typeof runRepeated>>>>();
+  const originalRuns = (candidate: Candidate, selection: TestSelection) => {
+    const key = candidate.originalCommit;
+    let p = originals.get(key);
+    if (!p) {
+      const allIds = [...new Set(candidates.filter((c) => c.mode === 'isolated').flatMap((c) => [...c.failToPass, ...c.passToPass]))];
+      const allFiles = [...new Set(allIds.map(fileOf))].sort();
+      p = runRepeated(key, 'original', { files: allFiles, testIds: allIds }, reruns);
+      originals.set(key, p);
+    }
+    void selection;
+    return p;
+  };
+
+  const flaky = new Set<string>();
+  let done = 0;
+  const settle = async (candidate: Candidate): Promise<VerifiedTask | RejectRow> => {
+    const started = Date.now();
+    try {
+      // Which PASS_TO_PASS tests can this step affect?
+      const f2pFiles = new Set(candidate.failToPass.map(fileOf));
+      const p2pFiles = [...new Set(candidate.passToPass.map(fileOf))];
+      const affected = options.fullPassToPass || !options.importGraph
+        ? new Set(p2pFiles)
+        : affectedTestFiles(options.importGraph, p2pFiles, new Set(candidate.changedFiles));
+      const p2pToRun = candidate.passToPass.filter((id) => f2pFiles.has(fileOf(id)) || affected.has(fileOf(id)));
+      const selection: TestSelection = {
+        files: [...new Set([...f2pFiles, ...p2pToRun.map(fileOf)])].sort(),
+        testIds: [...candidate.failToPass, ...p2pToRun],
+      };
+
+      // Reference: N runs.
+      const reference = candidate.mode === 'isolated'
+        ? await originalRuns(candidate, selection)
+        : await runRepeated(candidate.referenceCommit, `${candidate.instanceId} reference`, selection, reruns);
+      const dropped: VerifiedTask['droppedFailToPass'] = [];
+      const f2pStable: string[] = [];
+      const neverPassing: string[] = [];
+      for (const id of candidate.failToPass) {
+        const n = reference.passes.get(id) ?? 0;
+        if (n === reruns) f2pStable.push(id);
+        else if (n > 0) { dropped.push({ id, reason: 'flaky' }); flaky.add(id); }
+        else neverPassing.push(id);
+      }
+      if (neverPassing.length > 0) {
+        throw new Rejection('f2p-failing-on-reference', `FAIL_TO_PASS tests do not pass on the reference: ${neverPassing.join('; ')}`, neverPassing);
+      }
+      if (f2pStable.length === 0) throw new Rejection('flaky', 'every FAIL_TO_PASS test is flaky on the reference', candidate.failToPass);
+      const p2pStable: string[] = [];
+      const p2pFailing: string[] = [];
+      for (const id of p2pToRun) {
+        const n = reference.passes.get(id) ?? 0;
+        if (n === reruns) p2pStable.push(id);
+        else if (n > 0) flaky.add(id);
+        else p2pFailing.push(id);
+      }
+      if (p2pFailing.length > 0) {
+        throw new Rejection('p2p-failing-on-reference', `PASS_TO_PASS tests fail on the reference: ${p2pFailing.join('; ')}`, p2pFailing);
+      }
+
+      // Base: one run.
+      const base = await runRepeated(candidate.baseCommit, `${candidate.instanceId} base`, { files: selection.files, testIds: [...f2pStable, ...p2pStable] }, 1);
+      const failToPass: string[] = [];
+      const movedToP2P: string[] = [];
+      for (const id of f2pStable) {
+        if (base.last.get(id) === 'passed') { movedToP2P.push(id); dropped.push({ id, reason: 'passes-on-base' }); }
+        else failToPass.push(id);
+      }
+      if (failToPass.length === 0) {
+        throw new Rejection('f2p-passing-on-base', `every FAIL_TO_PASS test already passes on base: ${movedToP2P.join('; ')}`, movedToP2P);
+      }
+      const broken = p2pStable.filter((id) => base.last.get(id) !== 'passed');
+      if (broken.length > 0) {
+        throw new Rejection('p2p-broken-on-base', `PASS_TO_PASS tests fail on base (the stubs break earlier steps): ${broken.join('; ')}`, broken);
+      }
+      const unaffected = candidate.passToPass.filter((id) => !p2pToRun.includes(id) && !flaky.has(id));
+      return {
+        candidate,
+        failToPass,
+        passToPass: [...p2pStable, ...movedToP2P, ...unaffected].sort(),
+        droppedFailToPass: dropped,
+        passToPassRun: p2pToRun.length,
+        passToPassProvenUnaffected: unaffected.length,
+        verifyMs: Date.now() - started,
+      };
+    } catch (error) {
+      const rejection = error instanceof Rejection
+        ? error
+        : new Rejection('infrastructure-error', `verification could not run: ${(error as Error).message}`);
+      return { instance_id: candidate.instanceId, step: candidate.step, mode: candidate.mode, reason: rejection.reason, detail: rejection.message, ...(rejection.tests ? { tests: rejection.tests } : {}) };
+    } finally {
+      done++;
+      options.onSettled?.(done, candidates.length);
+      logger.debug(`verified ${candidate.instanceId} (${done}/${candidates.length})`);
+    }
+  };
+
+  const settled = await mapPool(candidates, options.workers ?? 1, settle);
+  const verified = settled.filter((s): s is VerifiedTask => 'candidate' in s);
+  const rejects = settled.filter((s): s is RejectRow => !('candidate' in s));
+  return {
+    verified,
+    rejects,
+    stats: {
+      candidates: candidates.length,
+      verified: verified.length,
+      rejected: rejects.length,
+      testRuns,
+      passToPassRun: verified.reduce((n, v) => n + v.passToPassRun, 0),
+      passToPassProvenUnaffected: verified.reduce((n, v) => n + v.passToPassProvenUnaffected, 0),
+      flakyTests: [...flaky].sort(),
+    },
+  };
+}

@@ -1,0 +1,354 @@
+import {
+  ErrorCodes,
+  SCHEDULE_SCHEMA_VERSION,
+  SweFlowError,
+  type RdgJson,
+  type ScheduleJson,
+  type ScheduleOptions,
+  type ScheduleStep,
+  type SkippedGroup,
+} from '@swe-flow/core';
+import { buildCsr, condensationOrder } from './graph.js';
+import { SortedInterner, compareStrings } from './order.js';
+
+/** A set of tests with identical core-node sets. */
+interface Group {
+  /** Indices into the sorted test list, ascending. */
+  tests: number[];
+  /** Core node ranks, ascending. */
+  nodes: Int32Array;
+}
+
+/** Everything the walk decided, for callers that need more than the JSON (compareOrders). */
+export interface SchedulePlan {
+  json: ScheduleJson;
+  interner: SortedInterner;
+  /** Step index (0-based) that developed each core node, or -1. */
+  developedAt: Int32Array;
+  frozen: Uint8Array;
+  /** Core → core edges of the merged graph as rank pairs. */
+  coreEdges: Int32Array;
+  /** Core node ranks reached by the tests of each step. */
+  stepCore: Int32Array[];
+}
+
+function normalizeOptions(options: ScheduleOptions): Required<Pick<ScheduleOptions, 'order' | 'frozen'>> & ScheduleOptions {
+  const order = options.order ?? 'dependency';
+  if (order !== 'dependency' && order !== 'paper') {
+    throw new SweFlowError(ErrorCodes.INPUT_INVALID, `unknown schedule order "${String(order)}"; use "dependency" or "paper"`);
+  }
+  const out: ScheduleOptions & { order: 'dependency' | 'paper'; frozen: string[] } = {
+    order,
+    frozen: [...new Set(options.frozen ?? [])].sort(compareStrings),
+  };
+  for (const key of ['maxFunctionsPerStep', 'minFunctionsPerStep'] as const) {
+    const v = options[key];
+    if (v === undefined) continue;
+    if (!Number.isInteger(v) || v < 1) {
+      throw new SweFlowError(ErrorCodes.INPUT_INVALID, `${key} must be a positive integer, got ${String(v)}`);
+    }
+    out[key] = v;
+  }
+  if (out.maxFunctionsPerStep !== undefined && out.minFunctionsPerStep !== undefined && out.minFunctionsPerStep > out.maxFunctionsPerStep) {
+    throw new SweFlowError(
+      ErrorCodes.INPUT_INVALID,
+      `minFunctionsPerStep (${out.minFunctionsPerStep}) exceeds maxFunctionsPerStep (${out.maxFunctionsPerStep}); lower the minimum or raise the maximum`,
+    );
+  }
+  return out;
+}
+
+function checkRdg(rdg: RdgJson): void {
+  if (!rdg || typeof rdg !== 'object' || !Array.isArray(rdg.tests) || !rdg.merged || !Array.isArray(rdg.merged.edges)) {
+    throw new SweFlowError(ErrorCodes.INPUT_INVALID, 'rdg is not an RdgJson object; build it with buildRdg(trace)');
+  }
+  if (rdg.schemaVersion !== SCHEDULE_SCHEMA_VERSION) {
+    throw new SweFlowError(
+      ErrorCodes.SCHEMA_INVALID,
+      `rdg.json has schemaVersion ${String(rdg.schemaVersion)}, expected ${SCHEDULE_SCHEMA_VERSION}; rebuild it from trace.json`,
+    );
+  }
+}
+
+/**
+ * Orders the test groups and turns them into development steps. See README.md for the exact rules.
+ */
+export function buildSchedule(rdg: RdgJson, options: ScheduleOptions = {}): ScheduleJson {
+  return planSchedule(rdg, options).json;
+}
+
+export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): SchedulePlan {
+  checkRdg(rdg);
+  const opts = normalizeOptions(options);
+
+  // Core node universe: everything any test reached, plus the merged graph's core nodes.
+  const coreIds = new Set<string>();
+  for (const t of rdg.tests) for (const id of t.coreNodes) coreIds.add(id);
+  for (const node of rdg.merged.nodes) if (node.role === 'core') coreIds.add(node.id);
+  const interner = new SortedInterner(coreIds);
+  const N = interner.size;
+  const frozen = new Uint8Array(N);
+  for (const id of opts.frozen) {
+    const r = interner.rank(id);
+    if (r >= 0) frozen[r] = 1;
+  }
+
+  const tests = [...rdg.tests].sort((a, b) => compareStrings(a.testId, b.testId));
+  for (let i = 1; i < tests.length; i++) {
+    if (tests[i]!.testId === tests[i - 1]!.testId) {
+      throw new SweFlowError(ErrorCodes.INPUT_INVALID, `test id "${tests[i]!.testId}" appears twice in rdg.json; rebuild it with buildRdg`);
+    }
+  }
+
+  // Group tests by identical core-node sets.
+  const groupsByKey = new Map<string, Group>();
+  for (let ti = 0; ti < tests.length; ti++) {
+    const ranks = new Int32Array(tests[ti]!.coreNodes.length);
+    tests[ti]!.coreNodes.forEach((id, i) => (ranks[i] = interner.rank(id)));
+    ranks.sort();
+    let w = 0;
+    for (let i = 0; i < ranks.length; i++) if (i === 0 || ranks[i] !== ranks[i - 1]) ranks[w++] = ranks[i]!;
+    const nodes = ranks.subarray(0, w);
+    const key = nodes.join(',');
+    const g = groupsByKey.get(key);
+    if (g) g.tests.push(ti);
+    else groupsByKey.set(key, { tests: [ti], nodes });
+  }
+  const skipped: SkippedGroup[] = [];
+  const testIdsOf = (idx: number[]): string[] => idx.map((i) => tests[i]!.testId);
+  const empty = groupsByKey.get('');
+  if (empty) {
+    groupsByKey.delete('');
+    skipped.push({ testIds: testIdsOf(empty.tests), reason: 'no-core-nodes', coreNodes: [] });
+  }
+  // Tie order: fewer core nodes first, then the smallest test id (tests are sorted, so tests[0]).
+  const groups = [...groupsByKey.values()].sort((a, b) => a.nodes.length - b.nodes.length || a.tests[0]! - b.tests[0]!);
+  const G = groups.length;
+
+  // Core → core edges of the merged graph, as ranks.
+  const pairs: number[] = [];
+  for (const [a, b] of rdg.merged.edges) {
+    const ra = interner.rank(a);
+    const rb = interner.rank(b);
+    if (ra >= 0 && rb >= 0 && ra !== rb) pairs.push(ra, rb);
+  }
+  const coreEdges = Int32Array.from(pairs);
+
+  let order: Int32Array;
+  if (opts.order === 'paper') {
+    order = Int32Array.from({ length: G }, (_, i) => i);
+  } else {
+    order = dependencyOrder(groups, coreEdges, frozen, N);
+  }
+
+  // Walk the groups in order; each step develops the core nodes no earlier step introduced.
+  const seen = new Uint8Array(N);
+  const developedAt = new Int32Array(N).fill(-1);
+  const pendingMark = new Uint8Array(N);
+  const stepGroups: number[][] = [];
+  const stepDev: number[][] = [];
+  let pending: { groups: number[]; dev: number[] } | null = null;
+  const { maxFunctionsPerStep: max, minFunctionsPerStep: min } = opts;
+
+  const skip = (gi: number, reason: SkippedGroup['reason']): void => {
+    const g = groups[gi]!;
+    skipped.push({ testIds: testIdsOf(g.tests), reason, coreNodes: interner.sortedValues(g.nodes) });
+  };
+  const emit = (gis: number[], dev: number[]): void => {
+    const s = stepGroups.length;
+    for (const d of dev) developedAt[d] = s;
+    for (const gi of gis) for (const n of groups[gi]!.nodes) seen[n] = 1;
+    stepGroups.push(gis);
+    stepDev.push(dev);
+  };
+  const dropPending = (): void => {
+    if (!pending) return;
+    for (const d of pending.dev) pendingMark[d] = 0;
+    for (const gi of pending.groups) skip(gi, 'too-few-functions');
+    pending = null;
+  };
+  const evaluate = (gi: number): void => {
+    const nodes = groups[gi]!.nodes;
+    const fresh: number[] = [];
+    let touchesPending = false;
+    for (const n of nodes) {
+      if (pendingMark[n]) touchesPending = true;
+      else if (!seen[n]) fresh.push(n);
+    }
+    const dev = fresh.filter((n) => !frozen[n]);
+    if (!touchesPending) {
+      if (fresh.length === 0) return skip(gi, 'no-new-functions');
+      if (dev.length === 0) {
+        for (const n of fresh) seen[n] = 1;
+        return skip(gi, 'only-frozen-functions');
+      }
+    }
+    if (!pending) {
+      if (max !== undefined && dev.length > max) return skip(gi, 'too-many-functions');
+      if (min !== undefined && dev.length < min) {
+        pending = { groups: [gi], dev };
+        for (const d of dev) pendingMark[d] = 1;
+        return;
+      }
+      return emit([gi], dev);
+    }
+    const p: { groups: number[]; dev: number[] } = pending;
+    if (max !== undefined && p.dev.length + dev.length > max) {
+      // Merging forward would overflow the maximum: the pending groups are dropped.
+      dropPending();
+      return evaluate(gi);
+    }
+    p.groups.push(gi);
+    for (const d of dev) {
+      p.dev.push(d);
+      pendingMark[d] = 1;
+    }
+    if (min === undefined || p.dev.length >= min) {
+      for (const d of p.dev) pendingMark[d] = 0;
+      pending = null;
+      emit(p.groups, p.dev);
+    }
+  };
+  for (const gi of order) evaluate(gi);
+  dropPending();
+
+  // Build the steps' JSON.
+  const testTargets = (ti: number): string[] => tests[ti]!.targetCore;
+  const mark = new Int32Array(N).fill(-1);
+  const steps: ScheduleStep[] = [];
+  const stepCore: Int32Array[] = [];
+  const depth = new Int32Array(stepGroups.length);
+  let dependencyDepth = 0;
+  for (let s = 0; s < stepGroups.length; s++) {
+    const gis = stepGroups[s]!;
+    const testIdx = gis.flatMap((gi) => groups[gi]!.tests).sort((a, b) => a - b);
+    const core: number[] = [];
+    for (const gi of gis) {
+      for (const n of groups[gi]!.nodes) {
+        if (mark[n] !== s) {
+          mark[n] = s;
+          core.push(n);
+        }
+      }
+    }
+    const coreSorted = Int32Array.from(core).sort();
+    stepCore.push(coreSorted);
+    const isTarget = new Set<number>();
+    for (const ti of testIdx) for (const id of testTargets(ti)) isTarget.add(interner.rank(id));
+    const target: number[] = [];
+    const dependent: number[] = [];
+    const reused: number[] = [];
+    let d = 1;
+    for (const n of coreSorted) {
+      (isTarget.has(n) ? target : dependent).push(n);
+      const at = developedAt[n]!;
+      if (at >= 0 && at < s) {
+        reused.push(n);
+        if (depth[at]! + 1 > d) d = depth[at]! + 1;
+      }
+    }
+    depth[s] = d;
+    if (d > dependencyDepth) dependencyDepth = d;
+    const edgeKeys: number[] = [];
+    for (const ti of testIdx) {
+      for (const [a, b] of tests[ti]!.edges) {
+        const ra = interner.rank(a);
+        if (ra < 0 || mark[ra] !== s) continue;
+        const rb = interner.rank(b);
+        if (rb < 0 || mark[rb] !== s) continue;
+        edgeKeys.push(ra * N + rb);
+      }
+    }
+    const keys = Float64Array.from(edgeKeys).sort();
+    const subgraph: [string, string][] = [];
+    for (let i = 0; i < keys.length; i++) {
+      if (i > 0 && keys[i] === keys[i - 1]) continue;
+      const a = Math.floor(keys[i]! / N);
+      subgraph.push([interner.value(a), interner.value(keys[i]! - a * N)]);
+    }
+    steps.push({
+      step: s + 1,
+      testIds: testIdx.map((ti) => tests[ti]!.testId),
+      targetCore: target.map((r) => interner.value(r)),
+      dependentCore: dependent.map((r) => interner.value(r)),
+      nodesToDevelop: interner.sortedValues(stepDev[s]!),
+      reusedNodes: reused.map((r) => interner.value(r)),
+      subgraph,
+    });
+  }
+
+  const sizes = stepDev.map((d) => d.length).sort((a, b) => a - b);
+  const developed = sizes.reduce((a, b) => a + b, 0);
+  const mid = sizes.length >> 1;
+  const json: ScheduleJson = {
+    schemaVersion: SCHEDULE_SCHEMA_VERSION,
+    options: opts,
+    steps,
+    skipped,
+    stats: {
+      tests: tests.length,
+      groups: G + (empty ? 1 : 0),
+      steps: steps.length,
+      coreNodes: N,
+      developedNodes: developed,
+      edges: rdg.merged.edges.length,
+      functionsPerStep:
+        sizes.length === 0
+          ? { min: 0, median: 0, max: 0, mean: 0 }
+          : {
+              min: sizes[0]!,
+              median: sizes.length % 2 === 1 ? sizes[mid]! : (sizes[mid - 1]! + sizes[mid]!) / 2,
+              max: sizes[sizes.length - 1]!,
+              mean: Math.round((developed / sizes.length) * 1000) / 1000,
+            },
+      dependencyDepth,
+    },
+  };
+  return { json, interner, developedAt, frozen, coreEdges, stepCore };
+}
+
+/**
+ * The dependency order over groups numbered by tie order (0 = fewest core nodes, smallest test id).
+ * intro(n) = the first group in tie order that contains the non-frozen core node n. Relation edges:
+ *  (a) intro(n) → g for every n of g: g needs a node first introduced by intro(n);
+ *  (b) intro(v) → intro(u) for every merged core edge u → v: the callee's group before the caller's.
+ * The result is the topological order of the SCC condensation closest to the tie order.
+ */
+function dependencyOrder(groups: Group[], coreEdges: Int32Array, frozen: Uint8Array, n: number): Int32Array {
+  const G = groups.length;
+  const intro = new Int32Array(n).fill(-1);
+  let total = 0;
+  for (let g = 0; g < G; g++) {
+    for (const v of groups[g]!.nodes) {
+      if (frozen[v]) continue;
+      if (intro[v] === -1) intro[v] = g;
+      else total++;
+    }
+  }
+  total += coreEdges.length / 2;
+  const from = new Int32Array(total);
+  const to = new Int32Array(total);
+  let k = 0;
+  const stamp = new Int32Array(G).fill(-1);
+  for (let g = 0; g < G; g++) {
+    for (const v of groups[g]!.nodes) {
+      if (frozen[v]) continue;
+      const src = intro[v]!;
+      if (src === g || stamp[src] === g) continue;
+      stamp[src] = g;
+      from[k] = src;
+      to[k++] = g;
+    }
+  }
+  for (let i = 0; i < coreEdges.length; i += 2) {
+    const u = coreEdges[i]!;
+    const v = coreEdges[i + 1]!;
+    if (frozen[u] || frozen[v]) continue;
+    const caller = intro[u]!;
+    const callee = intro[v]!;
+    if (caller < 0 || callee < 0 || caller === callee) continue;
+    from[k] = callee;
+    to[k++] = caller;
+  }
+  return condensationOrder(buildCsr(G, from, to, k)).order;
+}

@@ -1,1 +1,41 @@
-export {};
+export { createLocalRuntime, linkNodeModules, type LocalRuntimeOptions } from './local/local-runtime.js';
+export {
+  createDockerRuntime,
+  removeContainer,
+  DEFAULT_LIMITS,
+  SWE_USER,
+  TESTBED,
+  type ContainerLimits,
+  type DockerRuntimeOptions,
+} from './docker/docker-runtime.js';
+export { getDocker, checkDocker, inspectImage, type DockerCheck } from './docker/client.js';
+export {
+  bootstrapBaseImage,
+  baseImageTag,
+  baseDockerfile,
+  checkBaseImage,
+  hostDebianMirror,
+  parseDebianMirror,
+  ROOTFS_IMAGE,
+  type BootstrapOptions,
+  type BootstrapResult,
+  type BaseImageCheck,
+} from './image/bootstrap.js';
+export {
+  resolveNodeVersion,
+  listNodeBinaryVersions,
+  DEFAULT_NODE_VERSION,
+  DEFAULT_NPM_VERSION,
+  type NodeVersionChoice,
+  type VersionLister,
+} from './image/node-version.js';
+export {
+  detectPackageManager,
+  DEFAULT_PNPM_VERSION,
+  DEFAULT_YARN_VERSION,
+  type PackageManagerChoice,
+  type PackageManagerName,
+} from './image/package-manager.js';
+export { registerCleanup, cleanupAll, liveResourceCount } from './cleanup.js';
+export { BoundedBuffer, DEFAULT_MAX_OUTPUT_BYTES } from './output.js';
+export * from './labels.js';

@@ -1,0 +1,324 @@
+import { Writable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import tarFs from 'tar-fs';
+import {
+  ErrorCodes,
+  SweFlowError,
+  type CommandSpec,
+  type ExecOptions,
+  type ExecResult,
+  type OpenWorkspaceOptions,
+  type Runtime,
+  type Workspace,
+} from '@swe-flow/core';
+import { getDocker, isGoneError } from './client.js';
+import { BoundedBuffer, DEFAULT_MAX_OUTPUT_BYTES } from '../output.js';
+import { registerCleanup } from '../cleanup.js';
+import { resolveInside } from '../paths.js';
+import { LABEL_COMMIT, sweFlowLabels } from '../labels.js';
+import { git } from '../git.js';
+
+export interface ContainerLimits {
+  /** Memory limit in bytes (swap disabled: memory+swap = memory). Default 4 GiB. */
+  memoryBytes?: number;
+  /** Max processes/threads in the container. Default 1024. */
+  pids?: number;
+  /** CPUs (fractional allowed). Default 2. */
+  cpus?: number;
+}
+
+export interface DockerRuntimeOptions {
+  docker?: Docker;
+  limits?: ContainerLimits;
+  /** Image used when `open()` is not given one. */
+  image?: string;
+  /** The non-root user commands run as; the environment images create `swe`. */
+  user?: string;
+  /** Where the task repo lives inside the image. */
+  workdir?: string;
+  /** Environment added to every command. */
+  env?: Record<string, string>;
+  /** Per stream cap on captured output; default 8 MiB. */
+  maxOutputBytes?: number;
+  /**
+   * Upper bound on a container's life even if this process dies without cleaning up: the container's
+   * main process is `sleep <this>` and the container is auto-removed when it ends. Default 6 h.
+   */
+  maxLifetimeMs?: number;
+}
+
+export const DEFAULT_LIMITS: Required<ContainerLimits> = { memoryBytes: 4 * 1024 ** 3, pids: 1024, cpus: 2 };
+export const SWE_USER = 'swe';
+export const TESTBED = '/testbed';
+
+/**
+ * Runs each workspace in a fresh container of the repository's environment image: network off,
+ * non-root, memory/pids/CPU limits, auto-removed. A command that runs out of time kills the container
+ * (everything in it dies, no orphaned process can hold on), so the workspace is finished after a
+ * timeout: open a new one for the next run.
+ */
+export function createDockerRuntime(options: DockerRuntimeOptions = {}): Runtime {
+  const docker = options.docker ?? getDocker();
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const user = options.user ?? SWE_USER;
+  const workdir = options.workdir ?? TESTBED;
+  const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const lifetimeSec = Math.ceil((options.maxLifetimeMs ?? 6 * 3600_000) / 1000);
+  return {
+    name: 'docker',
+    async open(open: OpenWorkspaceOptions): Promise<Workspace> {
+      const image = open.image ?? options.image;
+      if (image === undefined) {
+        throw new SweFlowError(ErrorCodes.USAGE, 'the docker runtime needs an environment image; build one with buildEnvironmentImage() and pass its tag');
+      }
+      const label = (open.label ?? 'ws').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40);
+      let container: Docker.Container;
+      try {
+        container = await docker.createContainer({
+          name: `swe-flow-${label}-${randomBytes(4).toString('hex')}`,
+          Image: image,
+          Cmd: ['sleep', String(lifetimeSec)],
+          User: user,
+          WorkingDir: workdir,
+          Labels: sweFlowLabels('workspace', { [LABEL_COMMIT]: open.commit }),
+          NetworkDisabled: true,
+          Env: Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
+          HostConfig: {
+            NetworkMode: 'none',
+            Memory: limits.memoryBytes,
+            MemorySwap: limits.memoryBytes,
+            PidsLimit: limits.pids,
+            NanoCpus: Math.round(limits.cpus * 1e9),
+            AutoRemove: true,
+            SecurityOpt: ['no-new-privileges'],
+            Init: true,
+          },
+        });
+      } catch (cause) {
+        const status = (cause as { statusCode?: number }).statusCode;
+        throw new SweFlowError(
+          status === 404 ? ErrorCodes.DOCKER_UNAVAILABLE : ErrorCodes.INTERNAL,
+          status === 404
+            ? `environment image ${image} does not exist; build it with buildEnvironmentImage()`
+            : `could not create a container from ${image}: ${(cause as Error).message}`,
+          { cause },
+        );
+      }
+      const ws = new DockerWorkspace(docker, container, workdir, user, maxOutputBytes, options.env ?? {});
+      try {
+        await container.start();
+        await ws.checkout(open.commit, open.taskRepo);
+      } catch (error) {
+        await ws.dispose();
+        throw error;
+      }
+      return ws;
+    },
+  };
+}
+
+class DockerWorkspace implements Workspace {
+  private disposed = false;
+  private killedAtTimeout = false;
+  private readonly unregister: () => void;
+
+  constructor(
+    private readonly docker: Docker,
+    readonly container: Docker.Container,
+    readonly root: string,
+    private readonly user: string,
+    private readonly maxOutputBytes: number,
+    private readonly baseEnv: Record<string, string>,
+  ) {
+    this.unregister = registerCleanup(() => removeContainer(container));
+  }
+
+  get id(): string {
+    return this.container.id;
+  }
+
+  /** `git checkout -f <commit>` in /testbed; when the image predates the commit, the task repo's
+   * history is brought in as a git bundle first. */
+  async checkout(commit: string, taskRepo: string | undefined): Promise<void> {
+    const tryCheckout = () =>
+      this.run(['git', '-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--force', '--detach', commit], { timeoutMs: 120_000 });
+    let result = await tryCheckout();
+    if (result.exitCode !== 0 && taskRepo !== undefined && (await exists(taskRepo))) {
+      await this.importHistory(path.resolve(taskRepo));
+      result = await tryCheckout();
+    }
+    if (result.exitCode !== 0) {
+      throw new SweFlowError(ErrorCodes.GIT_FAILED, `git checkout ${commit} failed in the container: ${result.stderr.trim()}; is the commit in the task repo the image was built from?`);
+    }
+  }
+
+  private async importHistory(taskRepo: string): Promise<void> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-bundle-'));
+    try {
+      await git(['bundle', 'create', '--quiet', path.join(dir, 'task.bundle'), '--all'], taskRepo);
+      await this.container.putArchive(tarFs.pack(dir, { map: (h) => ({ ...h, mode: 0o644 }) }), { path: '/tmp' });
+      const r = await this.run(['git', 'fetch', '--quiet', '/tmp/task.bundle', '+refs/*:refs/swe-flow-bundle/*'], { timeoutMs: 300_000 });
+      if (r.exitCode !== 0) throw new SweFlowError(ErrorCodes.GIT_FAILED, `could not import the task repo history into the container: ${r.stderr.trim()}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async exec(spec: CommandSpec, options: ExecOptions): Promise<ExecResult> {
+    const cwd = spec.cwd === undefined || spec.cwd === '' || spec.cwd === '.' ? this.root : resolveInside(this.root, spec.cwd, path.posix);
+    return this.run([spec.command, ...spec.args], { ...options, cwd, env: spec.env });
+  }
+
+  private async run(
+    cmd: string[],
+    options: ExecOptions & { cwd?: string; env?: Record<string, string> | undefined; maxOutputBytes?: number },
+  ): Promise<ExecResult> {
+    if (this.disposed || this.killedAtTimeout) {
+      throw new SweFlowError(
+        this.killedAtTimeout ? ErrorCodes.RUN_TIMEOUT : ErrorCodes.INTERNAL,
+        this.killedAtTimeout ? 'this workspace was killed when a command ran out of time; open a new one' : 'exec on a disposed workspace; open a new one',
+      );
+    }
+    const max = options.maxOutputBytes ?? this.maxOutputBytes;
+    const stdout = new BoundedBuffer(max);
+    const stderr = new BoundedBuffer(max);
+    const started = performance.now();
+    const hasInput = options.input !== undefined;
+    const exec = await this.container.exec({
+      Cmd: cmd,
+      AttachStdout: true,
+      AttachStderr: true,
+      AttachStdin: hasInput,
+      User: this.user,
+      WorkingDir: options.cwd ?? this.root,
+      Env: Object.entries({ ...this.baseEnv, ...options.env }).map(([k, v]) => `${k}=${v}`),
+      Tty: false,
+    });
+    const stream = (await exec.start({ hijack: true, stdin: hasInput })) as NodeJS.ReadWriteStream & {
+      destroy?: () => void;
+    };
+    this.docker.modem.demuxStream(stream, sink(stdout), sink(stderr));
+    const ended = new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+    });
+    if (hasInput) {
+      stream.write(options.input ?? '');
+      stream.end();
+    }
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.killedAtTimeout = true;
+      // Killing the container is the only kill that reaches every process an exec started.
+      void this.container.kill().catch(() => {});
+    }, options.timeoutMs);
+    try {
+      await ended;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (timedOut) {
+      stream.destroy?.();
+      await this.dispose();
+      return {
+        exitCode: null,
+        stdout: stdout.toString(),
+        stderr: stderr.toString(),
+        timedOut: true,
+        durationMs: Math.round(performance.now() - started),
+      };
+    }
+    let exitCode: number | null = null;
+    for (let i = 0; i < 50; i++) {
+      const info = await exec.inspect();
+      if (!info.Running) {
+        exitCode = info.ExitCode ?? null;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return {
+      exitCode,
+      stdout: stdout.toString(),
+      stderr: stderr.toString(),
+      timedOut: false,
+      durationMs: Math.round(performance.now() - started),
+    };
+  }
+
+  async readFile(relPath: string): Promise<string | undefined> {
+    const abs = resolveInside(this.root, relPath, path.posix);
+    const r = await this.run(['sh', '-c', 'test -f "$1" || exit 44; exec cat -- "$1"', 'sh', abs], {
+      timeoutMs: 120_000,
+      maxOutputBytes: Number.MAX_SAFE_INTEGER,
+    });
+    if (r.exitCode === 44) return undefined;
+    if (r.exitCode !== 0) throw new SweFlowError(ErrorCodes.INTERNAL, `could not read ${relPath} in the container: ${r.stderr.trim()}`);
+    return r.stdout;
+  }
+
+  async writeFile(relPath: string, content: string): Promise<void> {
+    const abs = resolveInside(this.root, relPath, path.posix);
+    const r = await this.run(['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', abs], {
+      timeoutMs: 120_000,
+      input: content,
+    });
+    if (r.exitCode !== 0) throw new SweFlowError(ErrorCodes.INTERNAL, `could not write ${relPath} in the container: ${r.stderr.trim()}`);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    try {
+      await removeContainer(this.container);
+    } finally {
+      this.unregister();
+    }
+  }
+}
+
+function sink(buffer: BoundedBuffer): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      buffer.push(chunk);
+      cb();
+    },
+  });
+}
+
+/** Force-removes a container and waits until the engine no longer lists it. */
+export async function removeContainer(container: Docker.Container): Promise<void> {
+  try {
+    await container.remove({ force: true });
+  } catch (error) {
+    if (!isGoneError(error)) throw error;
+  }
+  for (let i = 0; i < 100; i++) {
+    try {
+      await container.inspect();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      await container.remove({ force: true });
+    } catch {
+      // racing the auto-remove; keep polling
+    }
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

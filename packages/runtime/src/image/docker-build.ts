@@ -1,0 +1,45 @@
+import type Docker from 'dockerode';
+import tarFs from 'tar-fs';
+import { ErrorCodes, SweFlowError, type Logger } from '@swe-flow/core';
+
+interface BuildEvent {
+  stream?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string };
+}
+
+/**
+ * Builds `contextDir` (its `Dockerfile`) through the engine API, the same as `docker build -t tag .`.
+ * Returns the build log; throws IMAGE_BUILD_FAILED with the log's tail when a step fails.
+ */
+export async function buildFromContext(docker: Docker, contextDir: string, tag: string, logger?: Logger): Promise<string> {
+  const stream = await docker.buildImage(tarFs.pack(contextDir), { t: tag, rm: true, forcerm: true, version: '1' } as Docker.ImageBuildOptions);
+  const log: string[] = [];
+  let failure: string | undefined;
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null) => (err ? reject(err) : resolve()),
+      (event: BuildEvent) => {
+        if (event.stream !== undefined) {
+          log.push(event.stream);
+          const line = event.stream.trim();
+          if (line !== '') logger?.debug(line, { tag });
+        }
+        if (event.error !== undefined) failure = event.errorDetail?.message ?? event.error;
+      },
+    );
+  }).catch((cause: unknown) => {
+    failure ??= (cause as Error).message;
+  });
+  const text = log.join('');
+  if (failure !== undefined) {
+    throw new SweFlowError(
+      ErrorCodes.IMAGE_BUILD_FAILED,
+      `docker build of ${tag} failed: ${failure}\n--- last build output ---\n${text.split('\n').slice(-30).join('\n')}\nFix the step above, or build ${contextDir} by hand with: docker build -t ${tag} ${contextDir}`,
+      { details: { tag, contextDir } },
+    );
+  }
+  return text;
+}

@@ -1,3 +1,10 @@
 export * from './instrument/index.js';
 export { RECORDER_PATH, RUNTIME_DIR } from './recorder-path.js';
 export type * from './adapter.js';
+export { adapters, detectRunner, getAdapter } from './adapters/index.js';
+export { vitestAdapter, parseVitestJson, testNamePattern, findVitestConfig, SWEFLOW_DIR } from './adapters/vitest.js';
+export { trace, traceWithInfo, writeJsonAtomic, type TraceOptions, type TraceRunInfo } from './trace.js';
+export { collectRepoFacts } from './facts.js';
+export { listSourceFiles, prepareInstrumentation, sha1, type PreparedInstrumentation, type InstrumentCacheEntry } from './sources.js';
+export { readFragments, mergeFragments, toEdgeList, type RecorderFragment, type MergedFragments } from './fragments.js';
+export { execLocal, type LocalExecResult } from './exec.js';

@@ -151,7 +151,8 @@ function instrumentFunction(work: FunctionWork): void {
   let head: t.Statement[] = [];
   let rest = body.body;
   if (isDerivedConstructor(work.path)) {
-    // Everything up to and including `super(...)` stays outside: class fields initialise right after it.
+    // Everything up to and including `super(...)` stays outside the try: class fields initialise
+    // right after it, and `super()` inside a block would change nothing but scoping of the head.
     const k = rest.findIndex((s) => containsSuperCall(s));
     if (k < 0) return; // super() only in nested positions: leave this constructor uninstrumented
     head = rest.slice(0, k + 1);
@@ -172,7 +173,9 @@ function instrumentFunction(work: FunctionWork): void {
       )
     : t.identifier(PREV);
   const restore = t.expressionStatement(t.assignmentExpression('=', t.memberExpression(rec(), t.identifier('c')), restoreValue));
-  body.body = [...head, enter, t.tryStatement(t.blockStatement(rest), null, t.blockStatement([restore]))];
+  // In derived constructors the enter goes before `super(...)` (allowed: it does not touch `this`), so
+  // the parent constructor and the super arguments are charged to this constructor.
+  body.body = [enter, ...head, t.tryStatement(t.blockStatement(rest), null, t.blockStatement([restore]))];
 }
 
 /** Locates every function (ids from the shared locator) and instruments those with bodies. */

@@ -1,0 +1,120 @@
+'use strict';
+/**
+ * swe-flow's wrapping jest transformer. The traced run points every configured transform pattern at
+ * this file with `{ inner, innerOptions }`: the source is instrumented first (on the ORIGINAL code, so
+ * function ids match the stubber's), then handed to the repository's own transformer (ts-jest,
+ * babel-jest, ...), and the two source maps are composed. The tracer takes part in the cache key.
+ */
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const RUNTIME_DIR = __dirname;
+let instrumenter;
+function instrumentSource(code, file) {
+  if (!instrumenter) instrumenter = require(process.env.SWEFLOW_INSTRUMENTER);
+  return instrumenter.instrumentSource(code, file, { root: process.env.SWEFLOW_ROOT });
+}
+
+function sha(...parts) {
+  const h = crypto.createHash('sha1');
+  for (const p of parts) h.update(String(p)).update('\0');
+  return h.digest('hex');
+}
+
+let tracerKey;
+function tracerCacheKey() {
+  if (tracerKey === undefined) {
+    const instr = process.env.SWEFLOW_INSTRUMENTER || '';
+    let text = '';
+    try {
+      text = fs.readFileSync(instr, 'utf8') + fs.readFileSync(__filename, 'utf8');
+    } catch {
+      text = String(Date.now());
+    }
+    tracerKey = sha('sweflow', text, process.env.SWEFLOW_ROOT || '');
+  }
+  return tracerKey;
+}
+
+function loadInner(spec, options) {
+  if (!spec) return null;
+  let mod = require(spec);
+  if (mod && mod.__esModule && mod.default) mod = mod.default;
+  if (mod && typeof mod.createTransformer === 'function') return mod.createTransformer(options);
+  return mod;
+}
+
+let remapping;
+function compose(outMap, instrumentedMap) {
+  if (!instrumentedMap) return outMap;
+  if (!outMap) return instrumentedMap;
+  try {
+    if (!remapping) {
+      const m = require('@jridgewell/remapping');
+      remapping = m.default || m.remapping || m;
+    }
+    const out = typeof outMap === 'string' ? JSON.parse(outMap) : outMap;
+    return JSON.parse(JSON.stringify(remapping([out, instrumentedMap], () => null)));
+  } catch {
+    return outMap;
+  }
+}
+
+function isTs(file) {
+  return /\.(c|m)?tsx?$/.test(file);
+}
+
+module.exports = {
+  createTransformer(cfg = {}) {
+    const inner = loadInner(cfg.inner, cfg.innerOptions || {});
+
+    function instrument(src, file) {
+      if (file.startsWith(RUNTIME_DIR + path.sep)) return null;
+      const r = instrumentSource(src, file);
+      if (!r) return null;
+      // The instrumented code calls a global the repository's types do not declare: keep the
+      // type-checking transformer (ts-jest diagnostics) from reporting our own identifiers.
+      if (isTs(file)) return { code: '// @ts-nocheck\n' + r.code, map: r.map ? { ...r.map, mappings: ';' + r.map.mappings } : null };
+      return r;
+    }
+
+    function finish(ins, out) {
+      if (typeof out === 'string') return { code: out, map: ins ? ins.map : null };
+      const map = compose(out.map, ins ? ins.map : null);
+      return { ...out, map };
+    }
+
+    const own = (src, file) => sha(src, file);
+    return {
+      canInstrument: false,
+      getCacheKey(src, file, options) {
+        const innerKey = inner && inner.getCacheKey ? inner.getCacheKey(src, file, options) : own(src, file);
+        return sha(innerKey, tracerCacheKey());
+      },
+      async getCacheKeyAsync(src, file, options) {
+        let innerKey;
+        if (inner && inner.getCacheKeyAsync) innerKey = await inner.getCacheKeyAsync(src, file, options);
+        else if (inner && inner.getCacheKey) innerKey = inner.getCacheKey(src, file, options);
+        else innerKey = own(src, file);
+        return sha(innerKey, tracerCacheKey());
+      },
+      process(src, file, options) {
+        if (file.startsWith(RUNTIME_DIR + path.sep)) return { code: src };
+        const ins = instrument(src, file);
+        const code = ins ? ins.code : src;
+        if (!inner) return ins ? { code, map: ins.map } : { code: src };
+        if (typeof inner.process !== 'function') throw new Error(`swe-flow: transformer ${cfg.inner} has no synchronous process()`);
+        return finish(ins, inner.process(code, file, options));
+      },
+      async processAsync(src, file, options) {
+        if (file.startsWith(RUNTIME_DIR + path.sep)) return { code: src };
+        const ins = instrument(src, file);
+        const code = ins ? ins.code : src;
+        if (!inner) return ins ? { code, map: ins.map } : { code: src };
+        const out = inner.processAsync ? await inner.processAsync(code, file, options) : inner.process(code, file, options);
+        return finish(ins, out);
+      },
+    };
+  },
+};

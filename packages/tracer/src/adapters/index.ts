@@ -1,0 +1,37 @@
+/**
+ * The adapter registry: plain typed objects, most certain detection wins. Colleagues add their
+ * adapters (jest, mocha, node:test, ava) to `adapters` below.
+ */
+import { ErrorCodes, SweFlowError, type RunnerName } from '@swe-flow/core';
+import type { RepoFacts, RunnerAdapter } from '../adapter.js';
+import { vitestAdapter } from './vitest.js';
+
+export const adapters: RunnerAdapter[] = [vitestAdapter];
+
+export function getAdapter(name: RunnerName, registry: readonly RunnerAdapter[] = adapters): RunnerAdapter {
+  const found = registry.find((a) => a.name === name);
+  if (!found) {
+    throw new SweFlowError(ErrorCodes.UNKNOWN_RUNNER, `no adapter for runner "${name}"; known: ${registry.map((a) => a.name).join(', ')}`);
+  }
+  return found;
+}
+
+/** The adapter whose detection is most certain; throws when none recognises the repository. */
+export function detectRunner(facts: RepoFacts, registry: readonly RunnerAdapter[] = adapters): RunnerAdapter {
+  let best: RunnerAdapter | undefined;
+  let bestScore = 0;
+  for (const adapter of registry) {
+    const score = adapter.detect(facts);
+    if (score > bestScore) {
+      best = adapter;
+      bestScore = score;
+    }
+  }
+  if (!best) {
+    throw new SweFlowError(
+      ErrorCodes.UNKNOWN_RUNNER,
+      `could not tell which test runner ${facts.root} uses (looked for ${registry.map((a) => a.name).join(', ')}); pass the runner explicitly`,
+    );
+  }
+  return best;
+}

@@ -1,0 +1,122 @@
+/**
+ * Test support for the runner adapters: a throw-away copy of a fixture repository (or of files given
+ * inline) with its dependencies installed. Installs are cached by a hash of package.json + lockfile
+ * under os.tmpdir() and hard-linked into each copy, so a test suite pays for one install per fixture.
+ */
+import { createHash } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import type { RepoFacts } from '../adapter.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+export const FIXTURES_DIR = path.join(REPO_ROOT, 'fixtures');
+
+const exists = (p: string) => stat(p).then(() => true, () => false);
+
+const LOCKFILES = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml'] as const;
+
+async function toolBin(name: 'pnpm' | 'yarn'): Promise<string> {
+  try {
+    await execa(name, ['--version']);
+    return name;
+  } catch {
+    const dir = path.join(os.tmpdir(), 'sweflow-tools', name);
+    const bin = path.join(dir, 'node_modules', '.bin', name);
+    if (!(await exists(bin))) {
+      await mkdir(dir, { recursive: true });
+      await execa('npm', ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', name === 'pnpm' ? 'pnpm@9' : 'yarn@1']);
+    }
+    return bin;
+  }
+}
+
+/** Installs the dependencies of `dir` (package.json + lockfile) once per content hash; returns the cached node_modules. */
+export async function cachedInstall(dir: string): Promise<string> {
+  const h = createHash('sha256');
+  h.update(await readFile(path.join(dir, 'package.json')));
+  let lock: (typeof LOCKFILES)[number] | undefined;
+  for (const l of LOCKFILES) {
+    if (await exists(path.join(dir, l))) {
+      lock = l;
+      h.update(l).update(await readFile(path.join(dir, l)));
+      break;
+    }
+  }
+  const key = h.digest('hex').slice(0, 16);
+  const cacheDir = path.join(os.tmpdir(), 'sweflow-runner-cache', key);
+  const modules = path.join(cacheDir, 'node_modules');
+  if (await exists(path.join(cacheDir, 'done'))) return modules;
+  const staging = await mkdtemp(path.join(os.tmpdir(), 'sweflow-install-'));
+  await cp(path.join(dir, 'package.json'), path.join(staging, 'package.json'));
+  if (lock) await cp(path.join(dir, lock), path.join(staging, lock));
+  if (lock === 'yarn.lock') {
+    await execa(await toolBin('yarn'), ['install', '--frozen-lockfile', '--ignore-scripts', '--non-interactive'], { cwd: staging });
+  } else if (lock === 'pnpm-lock.yaml') {
+    await execa(await toolBin('pnpm'), ['install', '--frozen-lockfile', '--ignore-scripts', '--config.node-linker=hoisted'], { cwd: staging });
+  } else if (lock === 'package-lock.json') {
+    await execa('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: staging });
+  } else {
+    await execa('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock'], { cwd: staging });
+  }
+  await mkdir(cacheDir, { recursive: true });
+  await rm(modules, { recursive: true, force: true });
+  await rename(path.join(staging, 'node_modules'), modules);
+  await writeFile(path.join(cacheDir, 'done'), new Date().toISOString());
+  await rm(staging, { recursive: true, force: true });
+  return modules;
+}
+
+async function listFiles(root: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(path.join(root, rel), { withFileTypes: true })) {
+    if (e.name === 'node_modules' || e.name === '.git') continue;
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await listFiles(root, r)));
+    else out.push(r);
+  }
+  return out.sort();
+}
+
+export interface TempRepo {
+  root: string;
+  facts: RepoFacts;
+  dispose(): Promise<void>;
+}
+
+async function finish(root: string, modules: string): Promise<TempRepo> {
+  // Hard links: a real node_modules directory inside the copy (runners resolve realpaths) at no copy cost.
+  await execa('cp', ['-al', modules, path.join(root, 'node_modules')]);
+  const packageJson = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
+  return {
+    root,
+    facts: { root, packageJson, files: await listFiles(root) },
+    dispose: () => rm(root, { recursive: true, force: true }),
+  };
+}
+
+/** A temp copy of `fixtures/<name>` with its dependencies installed. */
+export async function copyFixture(name: string): Promise<TempRepo> {
+  const src = path.join(FIXTURES_DIR, name);
+  const modules = await cachedInstall(src);
+  const root = await mkdtemp(path.join(os.tmpdir(), `sweflow-${name}-`));
+  await cp(src, root, { recursive: true, filter: (p) => !p.split(path.sep).includes('node_modules') });
+  return finish(root, modules);
+}
+
+/** A temp repository made of the given files (package.json included) with its dependencies installed. */
+export async function makeRepo(files: Record<string, string>): Promise<TempRepo> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'sweflow-repo-'));
+  for (const [rel, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+    await writeFile(path.join(root, rel), text);
+  }
+  const modules = await cachedInstall(root);
+  return finish(root, modules);
+}
+
+export function fixtureExists(name: string): Promise<boolean> {
+  return exists(path.join(FIXTURES_DIR, name, 'package.json'));
+}

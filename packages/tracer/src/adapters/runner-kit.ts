@@ -1,0 +1,252 @@
+/**
+ * Small helpers shared by the jest, mocha, node:test and ava adapters: reading package.json facts,
+ * matching globs the way the runners do (picomatch), regex escaping for name filters, and running a
+ * runner process for a traced run.
+ */
+import { readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import picomatch from 'picomatch';
+import { execa } from 'execa';
+import { ErrorCodes, SweFlowError, parseTestId, type Edge } from '@swe-flow/core';
+import type { RepoFacts, TestRecord, TracedRunOutput } from '../adapter.js';
+
+/** Every dependency name declared by package.json (all dependency fields). */
+export function declaredDeps(pkg: Record<string, unknown>): Set<string> {
+  const out = new Set<string>();
+  for (const field of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']) {
+    const deps = pkg[field];
+    if (deps && typeof deps === 'object') for (const name of Object.keys(deps)) out.add(name);
+  }
+  return out;
+}
+
+/** The `scripts.test` command (empty when there is none). */
+export function testScript(pkg: Record<string, unknown>): string {
+  const scripts = pkg.scripts as Record<string, unknown> | undefined;
+  const test = scripts?.test;
+  return typeof test === 'string' ? test : '';
+}
+
+/** All scripts joined, for "does any script call X" checks. */
+export function allScripts(pkg: Record<string, unknown>): string {
+  const scripts = pkg.scripts as Record<string, unknown> | undefined;
+  if (!scripts) return '';
+  return Object.values(scripts)
+    .filter((v): v is string => typeof v === 'string')
+    .join('\n');
+}
+
+export function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** `^(?:a|b)$` over exact strings. */
+export function exactAlternation(values: readonly string[]): string {
+  const unique = [...new Set(values)];
+  return `^(?:${unique.map(escapeRegex).join('|')})$`;
+}
+
+/** The files named by a selection: its files, or the files of its test ids. */
+export function selectionFiles(selection: { files: string[]; testIds: string[] }): string[] {
+  if (selection.files.length > 0) return [...new Set(selection.files)];
+  return [...new Set(selection.testIds.map((id) => parseTestId(id).file))];
+}
+
+export function isInNodeModules(rel: string): boolean {
+  return rel.split('/').includes('node_modules');
+}
+
+/** Repo-relative POSIX files matching any include glob and no exclude glob (picomatch, dot files off). */
+export function matchGlobs(files: readonly string[], include: readonly string[], exclude: readonly string[] = []): string[] {
+  const clean = (g: string) => g.replace(/^\.\//, '');
+  const inc = picomatch(include.map(clean), { dot: false });
+  const exc = exclude.length > 0 ? picomatch(exclude.map(clean), { dot: false }) : () => false;
+  return files.filter((f) => !isInNodeModules(f) && inc(f) && !exc(f)).sort();
+}
+
+/** Repo-relative POSIX path of an absolute (or file://) path, or the input when it lies outside. */
+export function toRepoRelative(root: string, file: string): string {
+  const abs = file.startsWith('file://') ? fileURLToPath(file) : file;
+  if (!path.isAbsolute(abs)) return abs.split(path.sep).join('/').replace(/^\.\//, '');
+  const rel = path.relative(root, abs);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return abs;
+  return rel.split(path.sep).join('/');
+}
+
+/** Absolute directory of the tracer's in-process runtime files (`packages/tracer/runtime`). */
+export function runtimeDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'runtime');
+}
+
+export interface RunnerProcess {
+  exitCode: number | null;
+  timedOut: boolean;
+  wallMs: number;
+  logTail: string;
+}
+
+/** Runs a runner process in the repository with a wall-clock limit; never throws for a non-zero exit. */
+export async function runRunner(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string>; timeoutMs: number },
+): Promise<RunnerProcess> {
+  const started = performance.now();
+  const result = await execa(command, args, {
+    cwd: options.cwd,
+    env: { ...options.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: '1' },
+    extendEnv: true,
+    reject: false,
+    all: true,
+    timeout: options.timeoutMs,
+    killSignal: 'SIGKILL',
+    forceKillAfterDelay: 2000,
+    stdin: 'ignore',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const wallMs = performance.now() - started;
+  const all = typeof result.all === 'string' ? result.all : '';
+  return {
+    exitCode: result.exitCode ?? null,
+    timedOut: Boolean(result.timedOut),
+    wallMs,
+    logTail: all.split('\n').slice(-60).join('\n'),
+  };
+}
+
+export function timeoutError(runner: string, timeoutMs: number, logTail: string): SweFlowError {
+  return new SweFlowError(
+    ErrorCodes.TRACE_TIMEOUT,
+    `the traced ${runner} run did not finish within ${timeoutMs} ms; raise the trace timeout or trace fewer test files`,
+    { details: { logTail } },
+  );
+}
+
+/** One recorder fragment (runtime/recorder.cjs `snapshot()`). */
+interface Fragment {
+  files: { file: string; edges: Edge[] }[];
+  tests: { testId: string; file?: string; edges: Edge[] }[];
+  unattributed: Edge[];
+  moduleLoadFunctions: string[];
+  registeredFiles: string[];
+}
+
+export interface MergedFragments {
+  records: TestRecord[];
+  setup: { file: string; edges: Edge[] }[];
+  moduleLoadFunctions: string[];
+  instrumentedFiles: string[];
+  unattributed: Edge[];
+}
+
+function addEdges(into: Map<string, number>, edges: readonly Edge[]): void {
+  for (const [caller, callee, n] of edges) {
+    const key = `${caller}\u0000${callee}`;
+    into.set(key, (into.get(key) ?? 0) + n);
+  }
+}
+
+function toEdgeList(map: Map<string, number>): Edge[] {
+  const out: Edge[] = [];
+  for (const [key, n] of map) {
+    const i = key.indexOf('\u0000');
+    out.push([key.slice(0, i), key.slice(i + 1), n]);
+  }
+  return out.sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) : a[0] < b[0] ? -1 : 1));
+}
+
+/**
+ * Reads every fragment the recorder wrote to `traceDir` and sums them per test and per setup file.
+ * `mapTestId` translates the ids the in-process hooks used into final test ids (undefined drops them).
+ */
+export async function mergeFragments(traceDir: string, mapTestId: (raw: string) => string | undefined = (r) => r): Promise<MergedFragments> {
+  let names: string[] = [];
+  try {
+    // Some adapters give each recorder instance its own subdirectory (jest: one per test file).
+    names = (await readdir(traceDir, { recursive: true })).filter((n) => n.endsWith('.json')).sort();
+  } catch {
+    names = [];
+  }
+  const tests = new Map<string, Map<string, number>>();
+  const setups = new Map<string, Map<string, number>>();
+  const unattributed = new Map<string, number>();
+  const moduleLoad = new Set<string>();
+  const registered = new Set<string>();
+  for (const name of names) {
+    let frag: Fragment;
+    try {
+      frag = JSON.parse(await readFile(path.join(traceDir, name), 'utf8')) as Fragment;
+    } catch (cause) {
+      throw new SweFlowError(ErrorCodes.TRACE_FAILED, `trace fragment ${name} is not valid JSON; the traced process probably died while writing it`, { cause });
+    }
+    for (const t of frag.tests ?? []) {
+      const id = mapTestId(t.testId);
+      if (id === undefined) continue;
+      let m = tests.get(id);
+      if (!m) tests.set(id, (m = new Map()));
+      addEdges(m, t.edges);
+    }
+    for (const s of frag.files ?? []) {
+      let m = setups.get(s.file);
+      if (!m) setups.set(s.file, (m = new Map()));
+      addEdges(m, s.edges);
+    }
+    addEdges(unattributed, frag.unattributed ?? []);
+    for (const f of frag.moduleLoadFunctions ?? []) moduleLoad.add(f);
+    for (const f of frag.registeredFiles ?? []) registered.add(f);
+  }
+  return {
+    records: [...tests].map(([testId, m]) => ({ testId, edges: toEdgeList(m) })).sort((a, b) => (a.testId < b.testId ? -1 : 1)),
+    setup: [...setups].map(([file, m]) => ({ file, edges: toEdgeList(m) })).sort((a, b) => (a.file < b.file ? -1 : 1)),
+    moduleLoadFunctions: [...moduleLoad].sort(),
+    instrumentedFiles: [...registered].sort(),
+    unattributed: toEdgeList(unattributed),
+  };
+}
+
+export async function clearDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Assembles the adapter's output from the merged fragments and the runner's results. */
+export function tracedOutput(
+  merged: MergedFragments,
+  rest: Pick<TracedRunOutput, 'results' | 'testFiles' | 'wallMs' | 'exitCode' | 'logTail'>,
+): TracedRunOutput {
+  return {
+    results: rest.results,
+    records: merged.records,
+    setup: merged.setup,
+    moduleLoadFunctions: merged.moduleLoadFunctions,
+    instrumentedFiles: merged.instrumentedFiles,
+    testFiles: rest.testFiles,
+    wallMs: rest.wallMs,
+    exitCode: rest.exitCode,
+    logTail: rest.logTail,
+  };
+}
+
+export function hasFile(facts: RepoFacts, pattern: RegExp): boolean {
+  return facts.files.some((f) => pattern.test(f));
+}
+
+/**
+ * The module runner processes load to instrument sources: the tracer's compiled `instrument/transform.js`
+ * (plain ESM; CommonJS runtime files load it with Node 20.19's require(esm)). Child processes cannot
+ * read TypeScript, so the tracer package must be built (`tsc -b packages/tracer/tsconfig.lib.json`).
+ */
+export async function instrumenterModule(): Promise<string> {
+  const override = process.env.SWEFLOW_INSTRUMENTER;
+  const candidate = override ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'instrument', 'transform.js');
+  try {
+    await readFile(candidate);
+  } catch (cause) {
+    throw new SweFlowError(
+      ErrorCodes.TRACE_FAILED,
+      `the compiled instrumenter ${candidate} is missing; build the tracer first (npx tsc -b packages/tracer/tsconfig.lib.json)`,
+      { cause },
+    );
+  }
+  return candidate;
+}

@@ -1,0 +1,55 @@
+/** Runs one command on this machine with a wall-clock limit that kills the whole process group. */
+import { execa } from 'execa';
+import type { CommandSpec } from '@swe-flow/core';
+import path from 'node:path';
+
+export interface LocalExecResult {
+  exitCode: number | null;
+  output: string;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+const TAIL_BYTES = 64 * 1024;
+
+export async function execLocal(root: string, spec: CommandSpec, timeoutMs: number, extraEnv: Record<string, string> = {}): Promise<LocalExecResult> {
+  const started = performance.now();
+  const sub = execa(spec.command, spec.args, {
+    cwd: spec.cwd ? path.resolve(root, spec.cwd) : root,
+    env: { ...extraEnv, ...spec.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: '1' },
+    extendEnv: true,
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+    detached: true,
+    buffer: true,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      if (sub.pid !== undefined) process.kill(-sub.pid, 'SIGKILL');
+    } catch {
+      sub.kill('SIGKILL');
+    }
+  }, timeoutMs);
+  try {
+    const result = await sub;
+    const all = typeof result.all === 'string' ? result.all : '';
+    return {
+      exitCode: result.exitCode ?? null,
+      output: all.length > TAIL_BYTES ? all.slice(-TAIL_BYTES) : all,
+      timedOut,
+      durationMs: performance.now() - started,
+    };
+  } finally {
+    clearTimeout(timer);
+    // Workers left behind by a runner that exited: the group goes with it.
+    try {
+      if (sub.pid !== undefined) process.kill(-sub.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * `trace()`: run a prepared checkout's suite untraced once (parity and overhead baseline) and traced
+ * once, and build `trace.json` (see `TraceJson` in @swe-flow/core).
+ */
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  ErrorCodes,
+  silentLogger,
+  SweFlowError,
+  TRACE_SCHEMA_VERSION,
+  type ExcludedTest,
+  type FunctionManifestEntry,
+  type Logger,
+  type RunnerName,
+  type TestResult,
+  type TraceJson,
+  type TracedTest,
+} from '@swe-flow/core';
+import { locateFunctions } from '@swe-flow/skeleton';
+import type { RepoFacts, RunnerAdapter } from './adapter.js';
+import { adapters as defaultAdapters, detectRunner, getAdapter } from './adapters/index.js';
+import { execLocal } from './exec.js';
+import { collectRepoFacts } from './facts.js';
+import { readFragments } from './fragments.js';
+
+export interface TraceOptions {
+  /** Absolute path of a prepared checkout (a copy, dependencies installed). */
+  root: string;
+  /** Runner to use; detected from the repository when absent. */
+  runner?: RunnerName;
+  /** Where to write trace.json (atomically); nothing is written when absent. */
+  outFile?: string;
+  /** Wall-clock limit for each of the two runs; the run is killed when it runs out. Default 10 min. */
+  timeoutMs?: number;
+  /** Keep only tests whose id matches (substring, or a RegExp); matching nothing is an error. */
+  filter?: string | RegExp;
+  /** Skip the untraced run (no parity check, no overhead baseline). */
+  skipUntraced?: boolean;
+  /** Directory for recorder fragments; default a fresh temp directory, removed afterwards. */
+  traceDir?: string;
+  env?: Record<string, string>;
+  logger?: Logger;
+  adapters?: readonly RunnerAdapter[];
+  facts?: RepoFacts;
+}
+
+export interface TraceRunInfo {
+  trace: TraceJson;
+  /** Bytes of recorder fragments read. */
+  fragmentBytes: number;
+  untracedResults?: TestResult[];
+  tracedResults: TestResult[];
+}
+
+function manifestEntry(f: FunctionManifestEntry): FunctionManifestEntry {
+  return {
+    id: f.id,
+    name: f.name,
+    kind: f.kind,
+    line: f.line,
+    column: f.column,
+    endLine: f.endLine,
+    async: f.async,
+    generator: f.generator,
+    static: f.static,
+  };
+}
+
+function matcher(filter: string | RegExp | undefined): (id: string) => boolean {
+  if (filter === undefined) return () => true;
+  if (typeof filter === 'string') return (id) => id.includes(filter);
+  return (id) => {
+    filter.lastIndex = 0;
+    return filter.test(id);
+  };
+}
+
+async function runUntraced(adapter: RunnerAdapter, root: string, timeoutMs: number, env: Record<string, string>): Promise<{ results: TestResult[]; wallMs: number }> {
+  const resultFile = path.join('.sweflow', 'untraced-results.json');
+  await mkdir(path.join(root, '.sweflow'), { recursive: true });
+  await rm(path.join(root, resultFile), { force: true });
+  const spec = adapter.plainCommand({ resultFile, selection: { files: [], testIds: [] } });
+  const res = await execLocal(root, spec, timeoutMs, env);
+  if (res.timedOut) {
+    throw new SweFlowError(ErrorCodes.TRACE_TIMEOUT, `the untraced ${adapter.name} run did not finish within ${timeoutMs} ms and was killed; raise the timeout or exclude hanging tests`, {
+      details: { logTail: res.output.slice(-4000) },
+    });
+  }
+  let text: string;
+  try {
+    text = await readFile(path.join(root, resultFile), 'utf8');
+  } catch (cause) {
+    throw new SweFlowError(ErrorCodes.RESULTS_UNREADABLE, `the untraced ${adapter.name} run wrote no results (exit ${res.exitCode}); its output ends with:\n${res.output.slice(-3000)}`, { cause });
+  }
+  return { results: adapter.parseResults(text, root), wallMs: res.durationMs };
+}
+
+/** Runs the suite untraced and traced and returns (and optionally writes) trace.json. */
+export async function trace(options: TraceOptions): Promise<TraceJson> {
+  return (await traceWithInfo(options)).trace;
+}
+
+export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo> {
+  const root = path.resolve(options.root);
+  const logger = options.logger ?? silentLogger;
+  const timeoutMs = options.timeoutMs ?? 600_000;
+  const env = options.env ?? {};
+  const registry = options.adapters ?? defaultAdapters;
+  const facts = options.facts ?? (await collectRepoFacts(root));
+  const adapter = options.runner ? getAdapter(options.runner, registry) : detectRunner(facts, registry);
+  const keep = matcher(options.filter);
+
+  let untraced: { results: TestResult[]; wallMs: number } | undefined;
+  if (!options.skipUntraced) {
+    logger.info('running the suite untraced', { runner: adapter.name });
+    untraced = await runUntraced(adapter, root, timeoutMs, env);
+  }
+
+  const ownTraceDir = options.traceDir === undefined;
+  const dir = options.traceDir ?? (await mkdtemp(path.join(os.tmpdir(), 'sweflow-trace-')));
+  let traced;
+  let fragmentBytes = 0;
+  try {
+    traced = await adapter.runTraced({ facts, traceDir: dir, timeoutMs, logger, env });
+    fragmentBytes = (await readFragments(dir)).bytes;
+  } finally {
+    if (ownTraceDir) await rm(dir, { recursive: true, force: true });
+  }
+
+  const all = traced.results.length + (untraced?.results.length ?? 0);
+  if (all === 0) {
+    throw new SweFlowError(ErrorCodes.NO_TESTS, `${adapter.name} reported no tests in ${root}; check the runner config and that dependencies are installed`, {
+      details: { logTail: traced.logTail },
+    });
+  }
+
+  const tracedById = new Map(traced.results.map((r) => [r.id, r]));
+  const untracedById = new Map((untraced?.results ?? []).map((r) => [r.id, r]));
+  const recordById = new Map(traced.records.map((r) => [r.testId, r]));
+  const ids = [...new Set([...tracedById.keys(), ...untracedById.keys()])].filter(keep).sort();
+  if (options.filter !== undefined && ids.length === 0) {
+    throw new SweFlowError(ErrorCodes.TEST_FILTER_EMPTY, `the test filter ${String(options.filter)} matches none of the ${all} reported tests; check the filter`);
+  }
+
+  const tests: TracedTest[] = [];
+  const excluded: ExcludedTest[] = [];
+  for (const id of ids) {
+    const t = tracedById.get(id);
+    const u = untracedById.get(id);
+    if (untraced && !u) {
+      excluded.push({ id, reason: 'not-reported', error: 'reported by the traced run only' });
+      continue;
+    }
+    if (!t) {
+      excluded.push({ id, reason: 'not-reported', error: 'reported by the untraced run only' });
+      continue;
+    }
+    if (u?.status === 'failed') {
+      excluded.push({ id, reason: 'fails-untraced', ...(u.error ? { error: u.error } : {}) });
+      continue;
+    }
+    if (t.status === 'skipped' || u?.status === 'skipped') {
+      excluded.push({ id, reason: 'skipped' });
+      continue;
+    }
+    if (u && u.status !== t.status) {
+      excluded.push({ id, reason: 'outcome-differs-traced', error: `untraced ${u.status}, traced ${t.status}${t.error ? `: ${t.error}` : ''}` });
+      continue;
+    }
+    if (t.status === 'failed') {
+      excluded.push({ id, reason: 'fails-untraced', ...(t.error ? { error: t.error } : {}) });
+      continue;
+    }
+    tests.push({
+      id,
+      file: t.file,
+      titlePath: t.titlePath,
+      fullName: t.titlePath.join(' '),
+      status: t.status,
+      durationMs: t.durationMs,
+      edges: recordById.get(id)?.edges ?? [],
+    });
+  }
+
+  const functions: Record<string, FunctionManifestEntry[]> = {};
+  for (const file of [...traced.instrumentedFiles].sort()) {
+    try {
+      const code = await readFile(path.join(root, file), 'utf8');
+      functions[file] = locateFunctions(code, file).map(manifestEntry);
+    } catch (error) {
+      logger.warn('could not list the functions of a file', { file, error: (error as Error).message });
+    }
+  }
+
+  const testFiles = [...new Set(traced.testFiles)].sort();
+  const setupByFile = new Map(traced.setup.map((s) => [s.file, s.edges]));
+  const result: TraceJson = {
+    schemaVersion: TRACE_SCHEMA_VERSION,
+    runner: adapter.name,
+    root,
+    createdAt: new Date().toISOString(),
+    testFiles,
+    functions,
+    moduleLoadFunctions: [...traced.moduleLoadFunctions].sort(),
+    files: testFiles.map((file) => ({ file, setupEdges: setupByFile.get(file) ?? [] })),
+    tests,
+    excluded,
+    stats: {
+      testsTotal: ids.length,
+      testsPassed: tests.filter((t) => t.status === 'passed').length,
+      tracedWallMs: Math.round(traced.wallMs),
+      ...(untraced ? { untracedWallMs: Math.round(untraced.wallMs) } : {}),
+      instrumentedFiles: traced.instrumentedFiles.length,
+    },
+  };
+
+  if (options.outFile) await writeJsonAtomic(options.outFile, result);
+  return {
+    trace: result,
+    fragmentBytes,
+    tracedResults: traced.results,
+    ...(untraced ? { untracedResults: untraced.results } : {}),
+  };
+}
+
+export async function writeJsonAtomic(file: string, data: unknown): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(data, null, 1)}\n`);
+  await rename(tmp, file);
+}

@@ -240,7 +240,10 @@ function verifyPins(
       sf.replaceWithText(f.code);
     }
   }
-  for (const id of bad) skip(id, 'does-not-check', pins.find((p) => p.id === id)?.text);
+  for (const id of bad) {
+    const annotation = pins.find((p) => p.id === id && /^\)?: /.test(p.text))?.text;
+    skip(id, 'does-not-check', annotation?.replace(/^\)?: /, ''));
+  }
   return pins.filter((p) => !bad.has(p.id));
 }
 

@@ -1,3 +1,4 @@
 import { defineProjectConfig } from '../../tools/vitest.shared.js';
 
-export default defineProjectConfig('runtime');
+// Docker tests share one engine and two cores with everyone else: run files one after another.
+export default defineProjectConfig('runtime', { fileParallelism: false });

@@ -39,3 +39,12 @@ export {
 export { registerCleanup, cleanupAll, liveResourceCount } from './cleanup.js';
 export { BoundedBuffer, DEFAULT_MAX_OUTPUT_BYTES } from './output.js';
 export * from './labels.js';
+export {
+  buildEnvironmentImage,
+  environmentDockerfile,
+  SWE_UID,
+  type BaseKind,
+  type EnvironmentImage,
+  type EnvironmentImageOptions,
+} from './image/environment-image.js';
+export { pruneImages, type PruneOptions, type PruneResult } from './image/prune.js';

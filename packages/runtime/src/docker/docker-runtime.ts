@@ -44,6 +44,8 @@ export interface DockerRuntimeOptions {
   env?: Record<string, string>;
   /** Per stream cap on captured output; default 8 MiB. */
   maxOutputBytes?: number;
+  /** Extra labels for every container (swe-flow's own labels are always set). */
+  labels?: Record<string, string>;
   /**
    * Upper bound on a container's life even if this process dies without cleaning up: the container's
    * main process is `sleep <this>` and the container is auto-removed when it ends. Default 6 h.
@@ -84,7 +86,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Runtime
           Cmd: ['sleep', String(lifetimeSec)],
           User: user,
           WorkingDir: workdir,
-          Labels: sweFlowLabels('workspace', { [LABEL_COMMIT]: open.commit }),
+          Labels: { ...options.labels, ...sweFlowLabels('workspace', { [LABEL_COMMIT]: open.commit }) },
           NetworkDisabled: true,
           Env: Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
           HostConfig: {

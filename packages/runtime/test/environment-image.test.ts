@@ -1,0 +1,148 @@
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildEnvironmentImage,
+  environmentDockerfile,
+  getDocker,
+  detectPackageManager,
+  resolveNodeVersion,
+  DEFAULT_NODE_VERSION,
+  type EnvironmentImage,
+} from '../src/index.js';
+import { hasDocker } from './docker-available.js';
+import { makeTinyRepo, type TinyRepo } from './helpers.js';
+import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+
+async function runInImage(image: string, script: string): Promise<{ code: number; out: string }> {
+  const docker = getDocker();
+  const c = await docker.createContainer({
+    Image: image,
+    Cmd: ['sh', '-c', script],
+    Tty: true, // raw (not multiplexed) logs
+    HostConfig: { NetworkMode: 'none' },
+    Labels: { 'swe-flow': '1', 'swe-flow.kind': 'workspace' },
+  });
+  try {
+    await c.start();
+    const { StatusCode } = (await c.wait()) as { StatusCode: number };
+    const out = (await c.logs({ stdout: true, stderr: true })).toString('utf8').replace(/\r/g, '');
+    return { code: StatusCode, out };
+  } finally {
+    await c.remove({ force: true });
+  }
+}
+
+describe('node version and package manager detection', () => {
+  it('prefers .nvmrc, resolves majors and ranges, and keeps the pinned default when it fits', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-nv-'));
+    const list = async () => ['18.20.8', '20.19.0', '20.20.1', '22.3.0', DEFAULT_NODE_VERSION];
+    await writeFile(path.join(dir, 'package.json'), JSON.stringify({ engines: { node: '>=18' } }));
+    expect(await resolveNodeVersion(dir, list)).toEqual({ version: DEFAULT_NODE_VERSION, source: 'engines', requested: '>=18' });
+    await writeFile(path.join(dir, 'package.json'), JSON.stringify({ engines: { node: '^20.10' } }));
+    expect((await resolveNodeVersion(dir, list)).version).toBe('20.20.1');
+    await writeFile(path.join(dir, '.node-version'), 'v18\n');
+    expect(await resolveNodeVersion(dir, list)).toMatchObject({ version: '18.20.8', source: '.node-version' });
+    await writeFile(path.join(dir, '.nvmrc'), '22.3.0\n');
+    expect(await resolveNodeVersion(dir, list)).toMatchObject({ version: '22.3.0', source: '.nvmrc' });
+    await writeFile(path.join(dir, '.nvmrc'), 'lts/*\n');
+    expect((await resolveNodeVersion(dir, list)).version).toBe(DEFAULT_NODE_VERSION);
+  });
+
+  it('chooses the manager by lockfile and honours packageManager pins', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-pm-'));
+    await writeFile(path.join(dir, 'package.json'), JSON.stringify({ packageManager: 'pnpm@9.12.0+sha512.abc' }));
+    expect((await detectPackageManager(dir, '11.0.0')).name).toBe('npm');
+    await writeFile(path.join(dir, 'pnpm-lock.yaml'), "lockfileVersion: '9.0'\n");
+    expect(await detectPackageManager(dir, '11.0.0')).toMatchObject({ name: 'pnpm', version: '9.12.0', lockfile: 'pnpm-lock.yaml' });
+    const y = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-pm-'));
+    await writeFile(path.join(y, 'package.json'), '{}');
+    await writeFile(path.join(y, 'yarn.lock'), '');
+    expect((await detectPackageManager(y, '11.0.0')).installCommand).toContain('--frozen-lockfile');
+  });
+
+  it('writes an online Dockerfile from node:<v>-bookworm-slim that installs git', async () => {
+    const pm = await detectPackageManager(await mkdtemp(path.join(os.tmpdir(), 'x-')), '11.19.1');
+    const text = environmentDockerfile({ baseImage: 'node:24.21.0-bookworm-slim', base: 'online', pm, nodeVersion: '24.21.0', repoName: 'a/b', hash: 'h' });
+    expect(text).toMatch(/^FROM node:24\.21\.0-bookworm-slim AS env$/m);
+    expect(text).toContain('apt-get install -y --no-install-recommends git');
+    // the CA only ever exists in the install stage
+    const finalStage = text.slice(text.lastIndexOf('\nFROM '));
+    expect(finalStage).not.toContain('swe-flow-ca');
+  });
+});
+
+describe.skipIf(!hasDocker)('buildEnvironmentImage (real engine, offline base)', () => {
+  let repo: TinyRepo;
+  let outDir: string;
+  let first: EnvironmentImage;
+
+  beforeAll(async () => {
+    repo = await makeTinyRepo();
+    outDir = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-env-out-'));
+    // A previous run may have left the same (deterministic) image: remove it so this build is cold.
+    const probe = await buildEnvironmentImage({ repoDir: repo.source, taskRepo: repo.taskRepo, base: 'offline', outDir, build: false });
+    await getDocker().getImage(probe.tag).remove().catch(() => {});
+    first = await buildEnvironmentImage({ repoDir: repo.source, taskRepo: repo.taskRepo, base: 'offline', outDir });
+  }, 900_000);
+
+  afterAll(async () => {
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  });
+
+  it('writes a buildable context under <outDir>/docker and labels the image', async () => {
+    expect(first.built).toBe(true);
+    expect(first.cached).toBe(false);
+    expect(first.contextDir).toBe(path.join(outDir, 'docker'));
+    const dockerfile = await readFile(path.join(outDir, 'docker', 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain(`FROM swe-flow/base:node${DEFAULT_NODE_VERSION}-bookworm AS env`);
+    expect(dockerfile).toContain('npm ci');
+    expect(first.packageManager).toMatchObject({ name: 'npm', lockfile: 'package-lock.json' });
+    const info = await getDocker().getImage(first.tag).inspect();
+    expect(info.Config.Labels).toMatchObject({ 'swe-flow': '1', 'swe-flow.kind': 'env', 'swe-flow.repo': 'tiny-npm-fixture', 'swe-flow.hash': first.inputsHash });
+    expect(first.tag).toBe(`swe-flow/env-tiny-npm-fixture:${first.inputsHash.slice(0, 16)}`);
+    // The CA is for the install step only: not in the final image's environment or filesystem.
+    expect(first.extraCaCerts).toBe(process.env['NODE_EXTRA_CA_CERTS'] || process.env['SSL_CERT_FILE']);
+    expect((info.Config.Env ?? []).join('\n')).not.toMatch(/NODE_EXTRA_CA_CERTS|SSL_CERT_FILE/);
+    expect(info.Config.User).toBe('swe');
+  });
+
+  it('installed the dependency inside the image, at /testbed, owned by a non-root user', async () => {
+    const r = await runInImage(
+      first.tag,
+      `set -e; id -u; stat -c %U /testbed /testbed/node_modules/ms; node -e "process.stdout.write(require('./duration').toMillis('2h') + '\\n')"; git rev-parse HEAD; test ! -e /tmp/swe-flow-ca && echo no-ca`,
+    );
+    expect(r.code, r.out).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines[0]).toBe('10001');
+    expect(lines.slice(1, 3)).toEqual(['swe', 'swe']);
+    expect(lines[3]).toBe('7200000');
+    expect(lines[4]).toBe(repo.second);
+    expect(lines[5]).toBe('no-ca');
+  });
+
+  it('is a cache hit the second time: same tag, same image, nothing built', async () => {
+    const before = await getDocker().getImage(first.tag).inspect();
+    const again = await buildEnvironmentImage({ repoDir: repo.source, taskRepo: repo.taskRepo, base: 'offline', outDir });
+    expect(again.tag).toBe(first.tag);
+    expect(again.cached).toBe(true);
+    expect(again.built).toBe(false);
+    expect((await getDocker().getImage(again.tag).inspect()).Id).toBe(before.Id);
+  });
+
+  it('changes the tag when an input changes (lockfile)', async () => {
+    const lock = path.join(repo.source, 'package-lock.json');
+    const original = await readFile(lock, 'utf8');
+    await writeFile(lock, original.replace('"version": "1.0.0"', '"version": "1.0.1"'));
+    const changed = await buildEnvironmentImage({ repoDir: repo.source, taskRepo: repo.taskRepo, base: 'offline', outDir: await mkdtemp(path.join(os.tmpdir(), 'o-')), build: false });
+    await writeFile(lock, original);
+    expect(changed.tag).not.toBe(first.tag);
+  });
+
+  it('rejects a directory without package.json', async () => {
+    const empty = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-empty-'));
+    await mkdir(path.join(empty, 'x'));
+    await expect(buildEnvironmentImage({ repoDir: empty, base: 'offline', outDir: empty })).rejects.toMatchObject({ code: 'SWEFLOW_NO_PACKAGE_JSON' });
+  });
+});

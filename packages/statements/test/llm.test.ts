@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   LlmClient,
+  parseRetryAfter,
   writeDocstrings,
   writeOfflineStatement,
   writeStatement,
@@ -89,6 +90,20 @@ describe('LLM writer over real HTTP', () => {
     // Nothing is cached for a failure: the next run asks again.
     await writeStatement(shapesVitest, { llm: llm({ maxRetries: 0 }) });
     expect(server.requests).toHaveLength(4);
+  });
+
+  it('gives up at once when Retry-After is longer than maxRetryAfterMs', async () => {
+    server.handler = () => ({ kind: 'status', status: 429, retryAfter: '3600' });
+    const result = await writeStatement(shapesVitest, { llm: llm({ maxRetries: 3, maxRetryAfterMs: 10_000 }) });
+    expect(result.source).toBe('fallback');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('2', now)).toBe(2000);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
   });
 
   it('does not retry a 400: the request itself is wrong', async () => {

@@ -192,6 +192,10 @@ export function instrumentSource(code: string, absFile: string, options: Instrum
     return fn ? byNode.get(fn.node) : undefined;
   };
   traverse(ast, {
+    enter(path: NodePath) {
+      // Map every original node to the absolute file (the parser tagged them with the relative path).
+      if (path.node.loc) path.node.loc.filename = undefined as unknown as string;
+    },
     [FUNCTION_VISITOR_KEY]: {
       enter(path: FunctionPath) {
         if (!hasBody(path)) return;
@@ -259,6 +263,9 @@ export function instrumentSource(code: string, absFile: string, options: Instrum
   return { code: out.code, map: (out.map as SourceMapObject | null) ?? null, functions, file };
 }
 
+/** Generated statements carry no locations, so they map to nothing. */
 function parseStatements(source: string): t.Statement[] {
-  return parseSource(source, 'prelude.js').program.body;
+  const body = parseSource(source, 'prelude.js').program.body;
+  for (const node of body) t.removePropertiesDeep(node);
+  return body;
 }

@@ -74,8 +74,9 @@ export function unwrapFence(content: string): string {
 }
 
 /** Makes sure every FAIL_TO_PASS id is listed, appending the offline acceptance section when not. */
-function ensureAcceptance(statement: string, input: StatementInput, offline: string): string {
+function ensureAcceptance(statement: string, input: StatementInput): string {
   if (input.tests.every((t) => statement.includes(t.id))) return `${statement}\n`;
+  const offline = writeOfflineStatement(input);
   const section = offline.slice(offline.indexOf('## Acceptance: these tests must pass'));
   return `${statement}\n\n${section}`;
 }
@@ -86,7 +87,6 @@ async function writeWithClient(
   options: WriterOptions,
   stats: StatementStats,
 ): Promise<{ statement: string; source: StatementSource }> {
-  const offline = writeOfflineStatement(input);
   const logger = options.logger ?? silentLogger;
   const messages = await statementMessages(input, options.promptsDir);
   const leakOptions = { ngram: options.leakNgram ?? DEFAULT_LEAK_NGRAM, publicText: publicTextOf(input) };
@@ -100,7 +100,7 @@ async function writeWithClient(
       if (!leak) {
         if (allCached) stats.cached++;
         else stats.llm++;
-        return { statement: ensureAcceptance(candidate, input, offline), source: allCached ? 'cached' : 'llm' };
+        return { statement: ensureAcceptance(candidate, input), source: allCached ? 'cached' : 'llm' };
       }
       stats.leakRejected++;
       logger.warn('LLM statement copies a reference body line; rejected', { step: input.step, ngram: leak.ngram, round });
@@ -112,7 +112,7 @@ async function writeWithClient(
     logger.warn('LLM statement failed; using the offline writer', { step: input.step, error: (error as Error).message });
   }
   stats.fallback++;
-  return { statement: offline, source: 'fallback' };
+  return { statement: writeOfflineStatement(input), source: 'fallback' };
 }
 
 /** Writes one statement: by the LLM when configured (with leak check and offline fallback), else offline. */

@@ -301,3 +301,58 @@ export { useLocal };
     expect(result.stubbed).toEqual([]);
   });
 });
+
+describe('stubFunctions edge cases', () => {
+  it('stubs any subset of the fixture: parses, byte-identical outside, every target accounted for', async () => {
+    const fc = await import('fast-check');
+    fc.assert(
+      fc.property(fc.subarray(FNS), (subset) => {
+        const result = stubFunctions(SOURCE, FILE, subset.map((f) => f.id));
+        expect([...result.stubbed, ...result.stubbedByParent].sort()).toEqual(subset.map((f) => f.id).sort());
+        expect(result.notFound).toEqual([]);
+        const direct = subset.filter((f) => result.stubbed.includes(f.id));
+        assertByteIdenticalOutside(SOURCE, result.code, direct);
+        const again = locateFunctions(result.code, FILE);
+        for (const f of direct) {
+          const same = again.find((g) => g.line === f.line && g.name === f.name)!;
+          expect(result.code.slice(same.bodyStart, same.bodyEnd)).toContain(`Not implemented: ${f.name}`);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('handles curried arrows, default-parameter arrows, private methods, tsx generics and super in a branch', () => {
+    const src = `export const add = (a: number) => (b: number) => a + b;
+export function call(cb = () => 1) { return cb(); }
+export class K extends Base {
+  #secret() { return 1; }
+  constructor(flag: boolean) {
+    if (flag) { super(1); } else { super(2); }
+    this.x = 1;
+  }
+  reveal() { return this.#secret(); }
+}
+export const id = <T,>(x: T) => x satisfies T;
+export const seq = () => (1, 2);
+`;
+    const fns = locateFunctions(src, 'e.tsx');
+    const result = stubFunctions(src, 'e.tsx', fns.map((f) => f.id));
+    expect(result.stubbedByParent).toEqual([fns.find((f) => f.name === 'add/<anonymous>')!.id]);
+    expect(result.code).toBe(`export const add = (a: number) => { throw new Error("Not implemented: add"); };
+export function call(cb = () => { throw new Error("Not implemented: call/cb"); }) { throw new Error("Not implemented: call"); }
+export class K extends Base {
+  #secret() { throw new Error("Not implemented: K##secret"); }
+  constructor(flag: boolean) {
+    throw new Error("Not implemented: K#constructor");
+  }
+  reveal() { throw new Error("Not implemented: K#reveal"); }
+}
+export const id = <T,>(x: T) => { throw new Error("Not implemented: id"); };
+export const seq = () => { throw new Error("Not implemented: seq"); };
+`);
+    // A derived constructor without a top-level super(...) throws before touching `this`: our error, not a ReferenceError.
+    const m = runModule(`class Base { constructor(public v: number) {} }\n${result.code}`, 'e.ts');
+    expect(() => new m.K(true)).toThrow('Not implemented: K#constructor');
+  });
+});

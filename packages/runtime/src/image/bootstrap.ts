@@ -67,7 +67,7 @@ export async function bootstrapBaseImage(options: BootstrapOptions = {}): Promis
     await chmod(path.join(ctx, 'node', 'bin', 'node'), 0o755);
     for (const f of ['npm-cli.js', 'npx-cli.js']) await chmod(path.join(ctx, 'npm', 'bin', f), 0o755);
     await writeFile(path.join(ctx, 'Dockerfile'), baseDockerfile(nodeVersion, npmVersion));
-    await buildFromContext(docker, ctx, tag, options.logger);
+    await buildFromContext(docker, ctx, tag, options.logger, options.force === true);
   } finally {
     await rm(ctx, { recursive: true, force: true });
   }

@@ -13,8 +13,20 @@ interface BuildEvent {
  * Builds `contextDir` (its `Dockerfile`) through the engine API, the same as `docker build -t tag .`.
  * Returns the build log; throws IMAGE_BUILD_FAILED with the log's tail when a step fails.
  */
-export async function buildFromContext(docker: Docker, contextDir: string, tag: string, logger?: Logger): Promise<string> {
-  const stream = await docker.buildImage(tarFs.pack(contextDir), { t: tag, rm: true, forcerm: true, version: '1' } as Docker.ImageBuildOptions);
+export async function buildFromContext(
+  docker: Docker,
+  contextDir: string,
+  tag: string,
+  logger?: Logger,
+  noCache = false,
+): Promise<string> {
+  const stream = await docker.buildImage(tarFs.pack(contextDir), {
+    t: tag,
+    rm: true,
+    forcerm: true,
+    nocache: noCache,
+    version: '1',
+  } as Docker.ImageBuildOptions);
   const log: string[] = [];
   let failure: string | undefined;
   await new Promise<void>((resolve, reject) => {

@@ -40,6 +40,8 @@ export interface EnvironmentImageOptions {
   outDir: string;
   /** Build the image (default) or only write the context. */
   build?: boolean;
+  /** Ignore the engine's layer cache (a truly cold build; for benchmarks and suspected stale layers). */
+  noCache?: boolean;
   /** Make the offline base when it is missing (default true). */
   bootstrap?: boolean;
   docker?: Docker;
@@ -135,7 +137,7 @@ export async function buildEnvironmentImage(options: EnvironmentImageOptions): P
     return { ...result, cached: existing !== undefined, built: false, durationMs: Math.round(performance.now() - started) };
   }
   options.logger?.info('building environment image', { tag, baseImage, packageManager: `${pm.name}@${pm.version}` });
-  await buildFromContext(docker, contextDir, tag, options.logger);
+  await buildFromContext(docker, contextDir, tag, options.logger, options.noCache === true);
   return { ...result, cached: false, built: true, durationMs: Math.round(performance.now() - started) };
 }
 

@@ -41,3 +41,11 @@ export {
   type SignatureParam,
 } from './docstrings.js';
 export { loadPrompt, renderPrompt, DEFAULT_PROMPTS_DIR, type PromptName } from './prompts.js';
+export {
+  buildStatementInput,
+  functionFace,
+  referenceBody,
+  extractTestSource,
+  extractTestHelpers,
+  type BuildStatementInputArgs,
+} from './extract.js';

@@ -111,7 +111,9 @@ function testSection(input: StatementInput): string[] {
     if (block) lines.push(`- Feature: ${code(block)}`);
     if (exercised.length > 0) lines.push(`- Exercises: ${exercised.map((f) => code(f.name)).join(', ')}`);
     lines.push('');
-    if (!analysis.parsed) {
+    if (test.source.trim() === '') {
+      lines.push(`The test's source is not available; read the test in ${code(test.file)}.`);
+    } else if (!analysis.parsed) {
       lines.push(`The test's source could not be analysed; read the test in ${code(test.file)}.`);
     } else if (analysis.facts.length === 0) {
       lines.push('The test makes no explicit assertion: it must run to completion without throwing.');

@@ -87,13 +87,26 @@ function* allEdges(trace: TraceJson): Generator<Edge> {
  * (with `sourceRoots`) outside the source tree and called only from test code → source.
  */
 export function classifyFiles(trace: TraceJson, opts: ClassifyOptions = {}): Map<string, FileClassification> {
+  const ids = new Set<string>();
+  for (const [caller, callee] of allEdges(trace)) ids.add(caller).add(callee);
+  return classifyFilesOf(trace, ids, () => allEdges(trace), opts);
+}
+
+/**
+ * `classifyFiles` over a precomputed set of node ids; `edges` is only iterated when `sourceRoots`
+ * is set (to find files called only from test code).
+ */
+export function classifyFilesOf(
+  trace: TraceJson,
+  ids: Iterable<string>,
+  edges: () => Iterable<readonly [string, string, ...unknown[]]>,
+  opts: ClassifyOptions = {},
+): Map<string, FileClassification> {
   const runnerTests = new Set<string>([...trace.testFiles, ...trace.files.map((f) => f.file), ...trace.tests.map((t) => t.file)]);
   const files = new Set<string>([...Object.keys(trace.functions), ...runnerTests]);
-  for (const [caller, callee] of allEdges(trace)) {
-    const a = fileOfId(caller);
-    const b = fileOfId(callee);
-    if (a !== undefined) files.add(a);
-    if (b !== undefined) files.add(b);
+  for (const id of ids) {
+    const file = fileOfId(id);
+    if (file !== undefined) files.add(file);
   }
   const result = new Map<string, FileClassification>();
   const undecided: string[] = [];
@@ -116,14 +129,18 @@ export function classifyFiles(trace: TraceJson, opts: ClassifyOptions = {}): Map
     result.set(file, { role: 'core', rule: 'source' });
     if (opts.sourceRoots && !underRoot(file, opts.sourceRoots)) undecided.push(file);
   }
-  if (undecided.length > 0) promoteTestOnlyFiles(trace, result, new Set(undecided));
+  if (undecided.length > 0) promoteTestOnlyFiles(edges(), result, new Set(undecided));
   return result;
 }
 
 /** Fixpoint: a file outside the source tree whose every caller is test code becomes a helper. */
-function promoteTestOnlyFiles(trace: TraceJson, result: Map<string, FileClassification>, candidates: Set<string>): void {
+function promoteTestOnlyFiles(
+  edges: Iterable<readonly [string, string, ...unknown[]]>,
+  result: Map<string, FileClassification>,
+  candidates: Set<string>,
+): void {
   const callersByFile = new Map<string, Set<string>>();
-  for (const [caller, callee] of allEdges(trace)) {
+  for (const [caller, callee] of edges) {
     const file = fileOfId(callee);
     if (file === undefined || !candidates.has(file)) continue;
     let set = callersByFile.get(file);

@@ -147,18 +147,20 @@ export function condensationOrder(g: Csr): { order: Int32Array; comp: Int32Array
       if (comp[w] !== comp[v]) indegree[comp[w]!]!++;
     }
   }
-  const heap = new MinHeap((c) => minNode[c]!);
-  for (let c = 0; c < count; c++) if (indegree[c] === 0) heap.push(c);
+  // The heap holds each ready component's smallest node (unique), which is also its priority.
+  const heap = new MinHeap((v) => v);
+  for (let c = 0; c < count; c++) if (indegree[c] === 0) heap.push(minNode[c]!);
   const order = new Int32Array(g.n);
   let k = 0;
-  for (let c = heap.pop(); c !== undefined; c = heap.pop()) {
+  for (let top = heap.pop(); top !== undefined; top = heap.pop()) {
+    const c = comp[top]!;
     for (let m = memberOffsets[c]!; m < memberOffsets[c + 1]!; m++) {
       const v = members[m]!;
       order[k++] = v;
       for (let e = g.offsets[v]!; e < g.offsets[v + 1]!; e++) {
         const w = g.targets[e]!;
         const cw = comp[w]!;
-        if (cw !== c && --indegree[cw]! === 0) heap.push(cw);
+        if (cw !== c && --indegree[cw]! === 0) heap.push(minNode[cw]!);
       }
     }
   }

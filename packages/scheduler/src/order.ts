@@ -12,22 +12,42 @@ export function compareStrings(a: string, b: string): number {
  */
 export class SortedInterner {
   readonly values: string[];
-  private readonly index: Map<string, number>;
+  private index: Map<string, number> | undefined;
 
-  constructor(unique: Iterable<string>) {
-    this.values = Array.from(new Set(unique)).sort(compareStrings);
-    this.index = new Map();
-    for (let i = 0; i < this.values.length; i++) this.index.set(this.values[i]!, i);
+  /** `unique` may repeat values; pass `sorted: true` when it is already sorted and unique. */
+  constructor(unique: Iterable<string>, options: { sorted?: boolean; indexed?: boolean } = {}) {
+    // The default sort compares UTF-16 code units, like compareStrings, without a JS callback.
+    this.values = options.sorted ? Array.from(unique) : Array.from(new Set(unique)).sort();
+    if (options.indexed !== false) this.buildIndex();
+  }
+
+  private buildIndex(): Map<string, number> {
+    const index = new Map<string, number>();
+    for (let i = 0; i < this.values.length; i++) index.set(this.values[i]!, i);
+    this.index = index;
+    return index;
   }
 
   get size(): number {
     return this.values.length;
   }
 
-  /** The rank of a string, or -1 when it is not in the universe. */
+  /** The rank of a string, or -1 when it is not in the universe (binary search when not indexed). */
   rank(value: string): number {
-    const r = this.index.get(value);
-    return r === undefined ? -1 : r;
+    if (this.index) {
+      const r = this.index.get(value);
+      return r === undefined ? -1 : r;
+    }
+    let lo = 0;
+    let hi = this.values.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = this.values[mid]!;
+      if (v === value) return mid;
+      if (v < value) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 
   value(rank: number): string {
@@ -43,19 +63,3 @@ export class SortedInterner {
   }
 }
 
-/** Sorts `[a, b]` rank pairs and drops duplicates; returns them as string pairs. */
-export function sortedPairs(pairs: Float64Array | number[], count: number, width: number, interner: SortedInterner): [string, string][] {
-  const keys = new Float64Array(count);
-  for (let i = 0; i < count; i++) keys[i] = pairs[2 * i]! * width + pairs[2 * i + 1]!;
-  keys.sort();
-  const out: [string, string][] = [];
-  let last = -1;
-  for (let i = 0; i < count; i++) {
-    const key = keys[i]!;
-    if (key === last) continue;
-    last = key;
-    const a = Math.floor(key / width);
-    out.push([interner.value(a), interner.value(key - a * width)]);
-  }
-  return out;
-}

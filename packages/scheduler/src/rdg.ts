@@ -9,7 +9,8 @@ import {
   type TestStatus,
   type TraceJson,
 } from '@swe-flow/core';
-import { classifyFiles, nodeKind, type ClassifyOptions, type NodeKind } from './classify.js';
+import { classifyFilesOf, nodeKind, type ClassifyOptions, type NodeKind } from './classify.js';
+import { rememberIntRdg } from './int-view.js';
 import { SortedInterner, compareStrings } from './order.js';
 
 export interface RdgOptions extends ClassifyOptions {
@@ -67,7 +68,6 @@ function checkTrace(trace: TraceJson): void {
 export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
   checkTrace(trace);
   const statuses = new Set<TestStatus>(opts.statuses ?? ['passed']);
-  const fileRoles = classifyFiles(trace, opts);
 
   const tests = trace.tests.filter((t) => statuses.has(t.status)).sort((a, b) => compareStrings(a.id, b.id));
   for (let i = 1; i < tests.length; i++) {
@@ -75,98 +75,122 @@ export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
       throw new SweFlowError(ErrorCodes.INPUT_INVALID, `test id "${tests[i]!.id}" appears twice in trace.json; re-run swe-flow trace`);
     }
   }
+  const usedFiles = new Set(tests.map((t) => t.file));
   const setupByFile = new Map<string, Edge[]>();
   for (const f of trace.files) {
+    if (!usedFiles.has(f.file)) continue;
     const list = setupByFile.get(f.file);
     if (list) list.push(...f.setupEdges);
     else setupByFile.set(f.file, [...f.setupEdges]);
   }
-  const usedFiles = new Set(tests.map((t) => t.file));
 
-  // Intern every node id that can appear, in sorted order.
-  const ids = new Set<string>();
-  for (const t of tests) for (const e of t.edges) ids.add(e[0]).add(e[1]);
-  for (const [file, edges] of setupByFile) if (usedFiles.has(file)) for (const e of edges) ids.add(e[0]).add(e[1]);
-  const interner = new SortedInterner(ids);
+  // One pass over the strings: give every id a provisional integer (insertion order) and keep the
+  // edges as integer triples. Everything after works on integers.
+  const provisional = new Map<string, number>();
+  const names: string[] = [];
+  const intern = (id: string): number => {
+    let r = provisional.get(id);
+    if (r === undefined) {
+      r = names.length;
+      provisional.set(id, r);
+      names.push(id);
+    }
+    return r;
+  };
+  const toInts = (edges: readonly Edge[]): { pairs: Int32Array; counts: Float64Array } => {
+    const pairs = new Int32Array(edges.length * 2);
+    const counts = new Float64Array(edges.length);
+    // Consecutive edges often share their caller: skip the map for a repeated caller.
+    let lastCaller: string | undefined;
+    let lastRank = -1;
+    for (let i = 0; i < edges.length; i++) {
+      const e = edges[i]!;
+      if (e[0] !== lastCaller) {
+        lastCaller = e[0];
+        lastRank = intern(e[0]);
+      }
+      pairs[2 * i] = lastRank;
+      pairs[2 * i + 1] = intern(e[1]);
+      counts[i] = e[2];
+    }
+    return { pairs, counts };
+  };
+  const testEdges = tests.map((t) => toInts(t.edges));
+  const setupEdges = new Map<string, { pairs: Int32Array; counts: Float64Array }>();
+  for (const [file, edges] of setupByFile) setupEdges.set(file, toInts(edges));
+
+  // Sorted ranks: rank order is string order, so sorting ranks sorts ids.
+  const interner = new SortedInterner(names);
   const n = interner.size;
+  const toRank = new Int32Array(names.length);
+  for (let i = 0; i < names.length; i++) toRank[i] = interner.rank(names[i]!);
+  const remap = (pairs: Int32Array): void => {
+    for (let i = 0; i < pairs.length; i++) pairs[i] = toRank[pairs[i]!]!;
+  };
+  for (const e of testEdges) remap(e.pairs);
+  for (const e of setupEdges.values()) remap(e.pairs);
+
+  const fileRoles = classifyFilesOf(trace, interner.values, () => uniquePairs(testEdges, setupEdges, interner), opts);
   const kind = new Uint8Array(n);
   for (let i = 0; i < n; i++) kind[i] = KIND_CODE[nodeKind(interner.value(i), fileRoles)];
-
-  const setupRanks = new Map<string, Float64Array>();
-  for (const [file, edges] of setupByFile) {
-    if (!usedFiles.has(file)) continue;
-    const arr = new Float64Array(edges.length * 3);
-    edges.forEach((e, i) => {
-      arr[3 * i] = interner.rank(e[0]);
-      arr[3 * i + 1] = interner.rank(e[1]);
-      arr[3 * i + 2] = e[2];
-    });
-    setupRanks.set(file, arr);
-  }
-
-  const mergedCounts = new Map<number, number>();
-  const addMerged = (key: number, count: number): void => {
-    mergedCounts.set(key, (mergedCounts.get(key) ?? 0) + count);
-  };
-  for (const [, arr] of setupRanks) {
-    for (let i = 0; i < arr.length; i += 3) {
-      const a = arr[i]!;
-      const b = arr[i + 1]!;
-      if (isGraphNode(kind[a]!) && isGraphNode(kind[b]!)) addMerged(a * n + b, arr[i + 2]!);
-    }
-  }
 
   const seen = new Int32Array(n).fill(-1);
   const target = new Int32Array(n).fill(-1);
   const out: TestRdg[] = new Array(tests.length);
+  const intCore: Int32Array[] = new Array(tests.length);
+  const intTargets: Int32Array[] = new Array(tests.length);
+  const intEdges: Float64Array[] = new Array(tests.length);
   let keys = new Float64Array(1024);
   for (let ti = 0; ti < tests.length; ti++) {
     const test = tests[ti]!;
-    const setup = setupRanks.get(test.file);
-    const total = test.edges.length + (setup ? setup.length / 3 : 0);
+    const own = testEdges[ti]!.pairs;
+    const setup = setupEdges.get(test.file)?.pairs;
+    const total = (own.length + (setup ? setup.length : 0)) / 2;
     if (keys.length < total) keys = new Float64Array(total * 2);
     let k = 0;
     const testNodes: number[] = [];
     const coreNodes: number[] = [];
     const targets: number[] = [];
-    const visit = (a: number, b: number): void => {
-      const ka = kind[a]!;
-      const kb = kind[b]!;
-      if (seen[a] !== ti && (ka === K_TEST || ka === K_CORE)) {
-        seen[a] = ti;
-        (ka === K_TEST ? testNodes : coreNodes).push(a);
+    for (let pass = 0; pass < 2; pass++) {
+      const pairs = pass === 0 ? own : setup;
+      if (!pairs) continue;
+      for (let i = 0; i < pairs.length; i += 2) {
+        const a = pairs[i]!;
+        const b = pairs[i + 1]!;
+        const ka = kind[a]!;
+        const kb = kind[b]!;
+        if (seen[a] !== ti && (ka === K_TEST || ka === K_CORE)) {
+          seen[a] = ti;
+          (ka === K_TEST ? testNodes : coreNodes).push(a);
+        }
+        if (seen[b] !== ti && (kb === K_TEST || kb === K_CORE)) {
+          seen[b] = ti;
+          (kb === K_TEST ? testNodes : coreNodes).push(b);
+        }
+        if (kb === K_CORE && target[b] !== ti && isTestSideCaller(ka)) {
+          target[b] = ti;
+          targets.push(b);
+        }
+        if (isGraphNode(ka) && isGraphNode(kb)) keys[k++] = a * n + b;
       }
-      if (seen[b] !== ti && (kb === K_TEST || kb === K_CORE)) {
-        seen[b] = ti;
-        (kb === K_TEST ? testNodes : coreNodes).push(b);
-      }
-      if (kb === K_CORE && isTestSideCaller(ka) && target[b] !== ti) {
-        target[b] = ti;
-        targets.push(b);
-      }
-      if (isGraphNode(ka) && isGraphNode(kb)) keys[k++] = a * n + b;
-    };
-    for (const e of test.edges) {
-      const a = interner.rank(e[0]);
-      const b = interner.rank(e[1]);
-      visit(a, b);
-      if (isGraphNode(kind[a]!) && isGraphNode(kind[b]!)) addMerged(a * n + b, e[2]);
     }
-    if (setup) for (let i = 0; i < setup.length; i += 3) visit(setup[i]!, setup[i + 1]!);
-
-    const sortedTargets = Int32Array.from(targets).sort();
     const core = Int32Array.from(coreNodes).sort();
     const dependent: string[] = [];
     for (const c of core) if (target[c] !== ti) dependent.push(interner.value(c));
-    const edgeKeys = keys.subarray(0, k).sort();
-    const edges: [string, string][] = [];
-    let last = -1;
-    for (const key of edgeKeys) {
-      if (key === last) continue;
-      last = key;
+    const sortedKeys = keys.subarray(0, k).sort();
+    let w = 0;
+    for (let i = 0; i < k; i++) if (i === 0 || sortedKeys[i] !== sortedKeys[i - 1]) sortedKeys[w++] = sortedKeys[i]!;
+    const edgeKeys = sortedKeys.slice(0, w);
+    const edges: [string, string][] = new Array(w);
+    for (let i = 0; i < w; i++) {
+      const key = edgeKeys[i]!;
       const a = Math.floor(key / n);
-      edges.push([interner.value(a), interner.value(key - a * n)]);
+      edges[i] = [interner.value(a), interner.value(key - a * n)];
     }
+    const sortedTargets = Int32Array.from(targets).sort();
+    intCore[ti] = core;
+    intTargets[ti] = sortedTargets;
+    intEdges[ti] = edgeKeys;
     out[ti] = {
       testId: test.id,
       testFile: test.file,
@@ -178,32 +202,131 @@ export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
     };
   }
 
-  const nodeRanks: number[] = [];
+  const merged = mergeEdges(n, kind, [...testEdges, ...setupEdges.values()]);
   const inGraph = new Uint8Array(n);
-  const mergedKeys = Float64Array.from(mergedCounts.keys()).sort();
-  const mergedEdges: [string, string, number][] = new Array(mergedKeys.length);
-  for (let i = 0; i < mergedKeys.length; i++) {
-    const key = mergedKeys[i]!;
-    const a = Math.floor(key / n);
-    const b = key - a * n;
+  const mergedEdges: [string, string, number][] = new Array(merged.count);
+  for (let i = 0; i < merged.count; i++) {
+    const a = merged.from[i]!;
+    const b = merged.to[i]!;
     inGraph[a] = 1;
     inGraph[b] = 1;
-    mergedEdges[i] = [interner.value(a), interner.value(b), mergedCounts.get(key)!];
+    mergedEdges[i] = [interner.value(a), interner.value(b), merged.counts[i]!];
   }
-  // Nodes reached only through pseudo callers (a target called from `<root>`) are graph nodes too.
-  for (const t of out) {
-    for (const id of t.coreNodes) inGraph[interner.rank(id)] = 1;
-    for (const id of t.testNodes) inGraph[interner.rank(id)] = 1;
-  }
-  for (let i = 0; i < n; i++) if (inGraph[i]) nodeRanks.push(i);
-  return {
+  // A core node reached only through pseudo callers (a target called from `<root>`) is a graph node too.
+  for (const e of testEdges) for (let i = 1; i < e.pairs.length; i += 2) if (isGraphNode(kind[e.pairs[i]!]!)) inGraph[e.pairs[i]!] = 1;
+  for (const e of setupEdges.values()) for (let i = 1; i < e.pairs.length; i += 2) if (isGraphNode(kind[e.pairs[i]!]!)) inGraph[e.pairs[i]!] = 1;
+  const nodes: RdgJson['merged']['nodes'] = [];
+  for (let i = 0; i < n; i++) if (inGraph[i]) nodes.push({ id: interner.value(i), role: kind[i] === K_TEST ? 'test' : 'core' });
+  const rdg: RdgJson = {
     schemaVersion: SCHEDULE_SCHEMA_VERSION,
     tests: out,
-    merged: {
-      nodes: nodeRanks.map((r) => ({ id: interner.value(r), role: kind[r] === K_TEST ? 'test' : 'core' })),
-      edges: mergedEdges,
-    },
+    merged: { nodes, edges: mergedEdges },
   };
+  const isCore = new Uint8Array(n);
+  for (let i = 0; i < n; i++) isCore[i] = inGraph[i]! & (kind[i] === K_CORE ? 1 : 0);
+  const mergedPairs = new Int32Array(merged.count * 2);
+  for (let i = 0; i < merged.count; i++) {
+    mergedPairs[2 * i] = merged.from[i]!;
+    mergedPairs[2 * i + 1] = merged.to[i]!;
+  }
+  rememberIntRdg(rdg, {
+    ids: interner,
+    isCore,
+    testsRef: out,
+    testObjects: [...out],
+    mergedNodesRef: nodes,
+    mergedEdgesRef: mergedEdges,
+    core: intCore,
+    targets: intTargets,
+    edgeKeys: intEdges,
+    mergedPairs,
+  });
+  return rdg;
+}
+
+/**
+ * Sums the counts of every test/core edge, setup edges once per file, sorted by (caller, callee) with
+ * a counting sort on the caller and a small sort per caller: no per-edge objects.
+ */
+function mergeEdges(
+  n: number,
+  kind: Uint8Array,
+  lists: { pairs: Int32Array; counts: Float64Array }[],
+): { from: Int32Array; to: Int32Array; counts: Float64Array; count: number } {
+  const offsets = new Int32Array(n + 1);
+  let total = 0;
+  for (const { pairs } of lists) {
+    for (let i = 0; i < pairs.length; i += 2) {
+      const a = pairs[i]!;
+      if (isGraphNode(kind[a]!) && isGraphNode(kind[pairs[i + 1]!]!)) {
+        offsets[a + 1]!++;
+        total++;
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) offsets[i + 1]! += offsets[i]!;
+  const fill = offsets.slice(0, n);
+  const callee = new Int32Array(total);
+  const count = new Float64Array(total);
+  for (const { pairs, counts } of lists) {
+    for (let i = 0; i < pairs.length; i += 2) {
+      const a = pairs[i]!;
+      const b = pairs[i + 1]!;
+      if (isGraphNode(kind[a]!) && isGraphNode(kind[b]!)) {
+        const at = fill[a]!++;
+        callee[at] = b;
+        count[at] = counts[i >> 1]!;
+      }
+    }
+  }
+  // Within each caller's bucket, a counting sort by callee (through a per-caller touched list would
+  // need comparisons); here: a global stable counting sort by callee first, then by caller.
+  const byCallee = new Int32Array(n + 1);
+  for (let i = 0; i < total; i++) byCallee[callee[i]! + 1]!++;
+  for (let i = 0; i < n; i++) byCallee[i + 1]! += byCallee[i]!;
+  const calleeOrder = new Int32Array(total);
+  for (let i = 0; i < total; i++) calleeOrder[byCallee[callee[i]!]!++] = i;
+  // Stable by caller: walk entries in callee order, place each into its caller's bucket.
+  const caller = new Int32Array(total);
+  for (let a = 0; a < n; a++) for (let i = offsets[a]!; i < offsets[a + 1]!; i++) caller[i] = a;
+  const place = offsets.slice(0, n);
+  const sortedEntry = new Int32Array(total);
+  for (const i of calleeOrder) sortedEntry[place[caller[i]!]!++] = i;
+  const from = new Int32Array(total);
+  const to = new Int32Array(total);
+  const sums = new Float64Array(total);
+  let k = -1;
+  for (const i of sortedEntry) {
+    const a = caller[i]!;
+    const b = callee[i]!;
+    if (k >= 0 && from[k] === a && to[k] === b) sums[k]! += count[i]!;
+    else {
+      k++;
+      from[k] = a;
+      to[k] = b;
+      sums[k] = count[i]!;
+    }
+  }
+  k++;
+  return { from, to, counts: sums, count: k };
+}
+
+/** Unique (caller, callee) id pairs of the selected tests and their setup, for file classification. */
+function* uniquePairs(
+  testEdges: { pairs: Int32Array }[],
+  setupEdges: Map<string, { pairs: Int32Array }>,
+  interner: SortedInterner,
+): Generator<[string, string]> {
+  const seen = new Set<number>();
+  const n = interner.size;
+  for (const { pairs } of [...testEdges, ...setupEdges.values()]) {
+    for (let i = 0; i < pairs.length; i += 2) {
+      const key = pairs[i]! * n + pairs[i + 1]!;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      yield [interner.value(pairs[i]!), interner.value(pairs[i + 1]!)];
+    }
+  }
 }
 
 function isGraphNode(k: number): boolean {

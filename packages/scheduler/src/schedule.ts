@@ -9,7 +9,8 @@ import {
   type SkippedGroup,
 } from '@swe-flow/core';
 import { buildCsr, condensationOrder } from './graph.js';
-import { SortedInterner, compareStrings } from './order.js';
+import { scheduleView } from './int-view.js';
+import { compareStrings, type SortedInterner } from './order.js';
 
 /** A set of tests with identical core-node sets. */
 interface Group {
@@ -81,19 +82,14 @@ export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sched
   checkRdg(rdg);
   const opts = normalizeOptions(options);
 
-  // Core node universe: everything any test reached, plus the merged graph's core nodes.
-  const coreIds = new Set<string>();
-  for (const t of rdg.tests) for (const id of t.coreNodes) coreIds.add(id);
-  for (const node of rdg.merged.nodes) if (node.role === 'core') coreIds.add(node.id);
-  const interner = new SortedInterner(coreIds);
+  const view = scheduleView(rdg);
+  const { interner, tests, coreEdges } = view;
   const N = interner.size;
   const frozen = new Uint8Array(N);
   for (const id of opts.frozen) {
     const r = interner.rank(id);
     if (r >= 0) frozen[r] = 1;
   }
-
-  const tests = [...rdg.tests].sort((a, b) => compareStrings(a.testId, b.testId));
   for (let i = 1; i < tests.length; i++) {
     if (tests[i]!.testId === tests[i - 1]!.testId) {
       throw new SweFlowError(ErrorCodes.INPUT_INVALID, `test id "${tests[i]!.testId}" appears twice in rdg.json; rebuild it with buildRdg`);
@@ -101,38 +97,34 @@ export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sched
   }
 
   // Group tests by identical core-node sets.
-  const groupsByKey = new Map<string, Group>();
+  // Hash buckets of groups; equal hashes are confirmed element by element.
+  const buckets = new Map<number, Group[]>();
+  const allGroups: Group[] = [];
+  let empty: Group | undefined;
   for (let ti = 0; ti < tests.length; ti++) {
-    const ranks = new Int32Array(tests[ti]!.coreNodes.length);
-    tests[ti]!.coreNodes.forEach((id, i) => (ranks[i] = interner.rank(id)));
-    ranks.sort();
-    let w = 0;
-    for (let i = 0; i < ranks.length; i++) if (i === 0 || ranks[i] !== ranks[i - 1]) ranks[w++] = ranks[i]!;
-    const nodes = ranks.subarray(0, w);
-    const key = nodes.join(',');
-    const g = groupsByKey.get(key);
+    const nodes = tests[ti]!.core;
+    if (nodes.length === 0) {
+      if (empty) empty.tests.push(ti);
+      else empty = { tests: [ti], nodes };
+      continue;
+    }
+    const key = hashRanks(nodes);
+    let bucket = buckets.get(key);
+    if (!bucket) buckets.set(key, (bucket = []));
+    const g = bucket.find((b) => sameRanks(b.nodes, nodes));
     if (g) g.tests.push(ti);
-    else groupsByKey.set(key, { tests: [ti], nodes });
+    else {
+      const created = { tests: [ti], nodes };
+      bucket.push(created);
+      allGroups.push(created);
+    }
   }
   const skipped: SkippedGroup[] = [];
   const testIdsOf = (idx: number[]): string[] => idx.map((i) => tests[i]!.testId);
-  const empty = groupsByKey.get('');
-  if (empty) {
-    groupsByKey.delete('');
-    skipped.push({ testIds: testIdsOf(empty.tests), reason: 'no-core-nodes', coreNodes: [] });
-  }
+  if (empty) skipped.push({ testIds: testIdsOf(empty.tests), reason: 'no-core-nodes', coreNodes: [] });
   // Tie order: fewer core nodes first, then the smallest test id (tests are sorted, so tests[0]).
-  const groups = [...groupsByKey.values()].sort((a, b) => a.nodes.length - b.nodes.length || a.tests[0]! - b.tests[0]!);
+  const groups = allGroups.sort((a, b) => a.nodes.length - b.nodes.length || a.tests[0]! - b.tests[0]!);
   const G = groups.length;
-
-  // Core → core edges of the merged graph, as ranks.
-  const pairs: number[] = [];
-  for (const [a, b] of rdg.merged.edges) {
-    const ra = interner.rank(a);
-    const rb = interner.rank(b);
-    if (ra >= 0 && rb >= 0 && ra !== rb) pairs.push(ra, rb);
-  }
-  const coreEdges = Int32Array.from(pairs);
 
   let order: Int32Array;
   if (opts.order === 'paper') {
@@ -213,12 +205,13 @@ export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sched
   dropPending();
 
   // Build the steps' JSON.
-  const testTargets = (ti: number): string[] => tests[ti]!.targetCore;
   const mark = new Int32Array(N).fill(-1);
+  const isTarget = new Int32Array(N).fill(-1);
   const steps: ScheduleStep[] = [];
   const stepCore: Int32Array[] = [];
   const depth = new Int32Array(stepGroups.length);
   let dependencyDepth = 0;
+  let keyBuffer = new Float64Array(1024);
   for (let s = 0; s < stepGroups.length; s++) {
     const gis = stepGroups[s]!;
     const testIdx = gis.flatMap((gi) => groups[gi]!.tests).sort((a, b) => a - b);
@@ -233,14 +226,18 @@ export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sched
     }
     const coreSorted = Int32Array.from(core).sort();
     stepCore.push(coreSorted);
-    const isTarget = new Set<number>();
-    for (const ti of testIdx) for (const id of testTargets(ti)) isTarget.add(interner.rank(id));
+    let edgeCount = 0;
+    for (const ti of testIdx) {
+      const t = tests[ti]!;
+      for (const r of t.targets) isTarget[r] = s;
+      edgeCount += t.edges.length;
+    }
     const target: number[] = [];
     const dependent: number[] = [];
     const reused: number[] = [];
     let d = 1;
     for (const n of coreSorted) {
-      (isTarget.has(n) ? target : dependent).push(n);
+      (isTarget[n] === s ? target : dependent).push(n);
       const at = developedAt[n]!;
       if (at >= 0 && at < s) {
         reused.push(n);
@@ -249,19 +246,13 @@ export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sched
     }
     depth[s] = d;
     if (d > dependencyDepth) dependencyDepth = d;
-    const edgeKeys: number[] = [];
-    for (const ti of testIdx) {
-      for (const [a, b] of tests[ti]!.edges) {
-        const ra = interner.rank(a);
-        if (ra < 0 || mark[ra] !== s) continue;
-        const rb = interner.rank(b);
-        if (rb < 0 || mark[rb] !== s) continue;
-        edgeKeys.push(ra * N + rb);
-      }
-    }
-    const keys = Float64Array.from(edgeKeys).sort();
+    // The step's dependency subgraph: edges its tests observed among its core nodes.
+    if (keyBuffer.length < edgeCount) keyBuffer = new Float64Array(edgeCount * 2);
+    let k = 0;
+    for (const ti of testIdx) for (const key of tests[ti]!.edges) keyBuffer[k++] = key;
+    const keys = keyBuffer.subarray(0, k).sort();
     const subgraph: [string, string][] = [];
-    for (let i = 0; i < keys.length; i++) {
+    for (let i = 0; i < k; i++) {
       if (i > 0 && keys[i] === keys[i - 1]) continue;
       const a = Math.floor(keys[i]! / N);
       subgraph.push([interner.value(a), interner.value(keys[i]! - a * N)]);
@@ -351,4 +342,22 @@ function dependencyOrder(groups: Group[], coreEdges: Int32Array, frozen: Uint8Ar
     to[k++] = caller;
   }
   return condensationOrder(buildCsr(G, from, to, k)).order;
+}
+
+/** A 53-bit hash of a rank list (two 32-bit multiplicative hashes combined). */
+function hashRanks(a: Int32Array): number {
+  let h1 = 0x811c9dc5 ^ a.length;
+  let h2 = 0x9e3779b9;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    h1 = Math.imul(h1 ^ v, 0x01000193);
+    h2 = Math.imul(h2 + v, 0x85ebca6b) ^ (h2 >>> 13);
+  }
+  return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
+}
+
+function sameRanks(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -149,4 +149,13 @@ describe('computeReturnTypePins', () => {
     expect([...out.keys()]).toEqual(['src/geo.ts']);
     expect(out.get('src/geo.ts')).toBe(GEO.replace('area(r: number) {', 'area(r: number): number {'));
   });
+
+  it('works in a caller-provided project under a root directory and leaves its files as they were', () => {
+    const project = new Project({ useInMemoryFileSystem: true, compilerOptions: OPTIONS });
+    for (const f of FILES) project.createSourceFile(`/repo/${f.path}`, f.code);
+    const pins = computeReturnTypePins(FILES, idsOf(FILES[0]!), { project, rootDir: '/repo/' });
+    expect(pins.map((p) => p.text)).toContain(': Point');
+    expect(project.getSourceFiles().map((sf) => sf.getFilePath()).sort()).toEqual(FILES.map((f) => `/repo/${f.path}`).sort());
+    for (const f of FILES) expect(project.getSourceFileOrThrow(`/repo/${f.path}`).getFullText()).toBe(f.code);
+  });
 });

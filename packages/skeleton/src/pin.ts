@@ -42,10 +42,13 @@ export type PinSkipReason =
 
 export interface PinOptions {
   /**
-   * A ts-morph Project to use (e.g. one made from the repo's tsconfig by the caller). Files are
-   * added to it at `/<path>` when missing. Without it, an in-memory project with `compilerOptions`.
+   * A ts-morph Project to use (e.g. one made from the repo's tsconfig by the caller). Each file is
+   * looked up at `<rootDir>/<path>` and (re)created there when missing or different. Without it, an
+   * in-memory project with `compilerOptions`.
    */
   project?: Project;
+  /** Absolute directory the repo-relative paths are resolved against in the project (default `/`). */
+  rootDir?: string;
   compilerOptions?: CompilerOptions;
   /** Longest annotation text to insert (default 160 characters). */
   maxLength?: number;
@@ -136,8 +139,8 @@ function planPin(
   };
 }
 
-function projectPath(path: string): string {
-  return path.startsWith('/') ? path : `/${path}`;
+function projectPath(rootDir: string, path: string): string {
+  return `${rootDir.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 }
 
 /**
@@ -169,7 +172,7 @@ export function computeReturnTypePins(
     });
   const sourceFiles = new Map<string, SourceFile>();
   for (const f of files) {
-    const p = projectPath(f.path);
+    const p = projectPath(options.rootDir ?? '/', f.path);
     const existing = project.getSourceFile(p);
     if (existing && existing.getFullText() === f.code) sourceFiles.set(f.path, existing);
     else sourceFiles.set(f.path, project.createSourceFile(p, f.code, { overwrite: true }));

@@ -36,6 +36,48 @@ function currentTestId() {
 }
 
 let current;
+
+// Work a test leaves behind (timers, unawaited promises) must stay charged to that test: run each test
+// function inside the recorder's async context. Tests made with `.each` keep jest's own binding.
+function wrapFn(fn) {
+  if (typeof fn !== 'function') return fn;
+  const run = (self, args) => (current === undefined ? fn.apply(self, args) : rec.runInTest(current, () => fn.apply(self, args)));
+  // jest decides between callback and promise style by the function's arity: keep it.
+  if (fn.length >= 1) {
+    return function (done) {
+      return run(this, [done]);
+    };
+  }
+  return function () {
+    return run(this, []);
+  };
+}
+
+function wrapTestApi(api) {
+  if (typeof api !== 'function' || api.__sweflowWrapped) return api;
+  const wrapped = function (name, fn, timeout) {
+    return api.call(this, name, wrapFn(fn), timeout);
+  };
+  for (const key of Object.keys(api)) wrapped[key] = api[key];
+  for (const key of ['only', 'failing']) {
+    const variant = api[key];
+    if (typeof variant === 'function') {
+      wrapped[key] = function (name, fn, timeout) {
+        return variant.call(this, name, wrapFn(fn), timeout);
+      };
+      for (const k of Object.keys(variant)) wrapped[key][k] = variant[k];
+    }
+  }
+  wrapped.__sweflowWrapped = true;
+  return wrapped;
+}
+
+if (rec.runInTest) {
+  for (const name of ['it', 'test', 'fit']) {
+    if (typeof globalThis[name] === 'function') globalThis[name] = wrapTestApi(globalThis[name]);
+  }
+}
+
 beforeEach(() => {
   current = currentTestId();
   rec.beginTest(current);

@@ -20,6 +20,7 @@ import {
   runRunner,
   runtimeDir,
   selectionFiles,
+  shellWrapped,
   timeoutError,
   toRepoRelative,
   tracedOutput,
@@ -95,18 +96,15 @@ function selectionArgs(ctx: PlainRunContext['selection']): string[] {
 }
 
 export function jestPlainCommand(ctx: PlainRunContext): CommandSpec {
-  return {
-    command: 'node',
-    args: [
-      JEST_BIN,
-      '--ci',
-      '--no-watchman',
-      '--json',
-      `--outputFile=${ctx.resultFile}`,
-      '--testLocationInResults',
-      ...selectionArgs(ctx.selection),
-    ],
-  };
+  return shellWrapped(ctx.resultFile, 'node', [
+    JEST_BIN,
+    '--ci',
+    '--no-watchman',
+    '--json',
+    `--outputFile=${ctx.resultFile}`,
+    '--testLocationInResults',
+    ...selectionArgs(ctx.selection),
+  ]);
 }
 
 export async function listJestTestFiles(facts: RepoFacts): Promise<string[]> {

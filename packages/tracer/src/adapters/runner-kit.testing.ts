@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { parseFunctionId, isModuleNodeId, ROOT_CALLER, type Edge } from '@swe-flow/core';
 import type { RepoFacts } from '../adapter.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
@@ -119,4 +120,44 @@ export async function makeRepo(files: Record<string, string>): Promise<TempRepo>
 
 export function fixtureExists(name: string): Promise<boolean> {
   return exists(path.join(FIXTURES_DIR, name, 'package.json'));
+}
+
+/** The golden format of `fixtures/<name>/expected.json`. */
+export interface ExpectedJson {
+  runner: string;
+  tests: Record<string, { targetCore: string[]; coreEdges: string[] }>;
+  knownFailing?: string[];
+  moduleLoad?: string[];
+  setupTargets?: Record<string, string[]>;
+}
+
+export async function readExpected(name: string): Promise<ExpectedJson> {
+  return JSON.parse(await readFile(path.join(FIXTURES_DIR, name, 'expected.json'), 'utf8')) as ExpectedJson;
+}
+
+const TEST_DIRS = new Set(['test', 'tests', '__tests__', 'spec', 'specs', 'fixtures', '__fixtures__', 'helpers', '__helpers__']);
+
+/** Function id `file:line:col:name` to the golden's `file:name`. */
+export function shortId(id: string): string {
+  const p = parseFunctionId(id);
+  return `${p.file}:${p.name}`;
+}
+
+/** Test code: functions of runner test files or of files under a test folder (helpers). */
+export function isTestCode(id: string, testFiles: ReadonlySet<string>): boolean {
+  if (id === ROOT_CALLER) return false;
+  const file = parseFunctionId(id).file;
+  return testFiles.has(file) || file.split('/').slice(0, -1).some((d) => TEST_DIRS.has(d));
+}
+
+/** Per test, in the golden's terms: core functions called from test code, and core-to-core edges. */
+export function goldenView(edges: readonly Edge[], testFiles: ReadonlySet<string>): { targetCore: string[]; coreEdges: string[] } {
+  const target = new Set<string>();
+  const core = new Set<string>();
+  for (const [caller, callee] of edges) {
+    if (isModuleNodeId(callee) || isTestCode(callee, testFiles)) continue;
+    if (caller !== ROOT_CALLER && isTestCode(caller, testFiles)) target.add(shortId(callee));
+    else if (caller !== ROOT_CALLER && !isModuleNodeId(caller)) core.add(`${shortId(caller)} -> ${shortId(callee)}`);
+  }
+  return { targetCore: [...target].sort(), coreEdges: [...core].sort() };
 }

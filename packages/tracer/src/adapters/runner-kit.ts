@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { execa } from 'execa';
-import { ErrorCodes, SweFlowError, parseTestId, type Edge } from '@swe-flow/core';
+import { ErrorCodes, SweFlowError, parseTestId, type CommandSpec, type Edge } from '@swe-flow/core';
 import type { RepoFacts, TestRecord, TracedRunOutput } from '../adapter.js';
 
 /** Every dependency name declared by package.json (all dependency fields). */
@@ -249,4 +249,18 @@ export async function instrumenterModule(): Promise<string> {
     );
   }
   return candidate;
+}
+
+/**
+ * A command that first creates the result file's directory (runners do not all do it), then execs
+ * the runner; with `redirectStdout`, the runner's standard output becomes the result file. Arguments
+ * pass as positional parameters, so nothing is ever quoted into shell text.
+ */
+export function shellWrapped(resultFile: string, command: string, args: string[], redirectStdout = false): CommandSpec {
+  const dir = path.posix.dirname(resultFile.split(path.sep).join('/'));
+  if (!redirectStdout && (dir === '.' || dir === '')) return { command, args };
+  const script = redirectStdout
+    ? 'mkdir -p -- "$1" && out=$2 && shift 2 && exec "$@" > "$out"'
+    : 'mkdir -p -- "$1" && shift 2 && exec "$@"';
+  return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, resultFile, command, ...args] };
 }

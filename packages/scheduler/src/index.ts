@@ -15,3 +15,4 @@ export { compareOrders, type OrderComparison, type OrderReport } from './compare
 export { toDot, toMermaid, dotString, mermaidLabel, type GraphExportOptions } from './export.js';
 export { stronglyConnectedComponents, condensationOrder, buildCsr, type Csr } from './graph.js';
 export { compareStrings } from './order.js';
+export { formatSchedule } from './format.js';

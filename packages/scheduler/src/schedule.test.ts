@@ -156,3 +156,32 @@ describe('buildSchedule', () => {
     }
   });
 });
+
+describe('formatSchedule', () => {
+  it('renders steps, developed and reused functions, and skipped groups', async () => {
+    const { formatSchedule } = await import('./index.js');
+    const rdg = buildRdg(
+      scenario([
+        { name: 't1', calls: ['A'] },
+        { name: 't2', calls: ['B'], deps: [['B', 'A']] },
+        { name: 't3', calls: ['A', 'B'], deps: [['B', 'A']], file: 'b' },
+        { name: 'none', calls: [] },
+      ]),
+    );
+    expect(formatSchedule(buildSchedule(rdg))).toBe(
+      [
+        'schedule: 2 steps from 3 groups of 4 tests; 2/2 core functions developed; depth 2; order dependency',
+        'step 1: 1 test(s)',
+        '  test     test/a.test.ts > t1',
+        '  develop  A (src/core.ts:1) [target]',
+        'step 2: 2 test(s)',
+        '  test     test/a.test.ts > t2',
+        '  test     test/b.test.ts > t3',
+        '  develop  B (src/core.ts:1) [target]',
+        '  reuse    A (src/core.ts:1)',
+        'skipped (no-core-nodes): test/a.test.ts > none',
+        '',
+      ].join('\n'),
+    );
+  });
+});

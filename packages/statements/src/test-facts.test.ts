@@ -20,6 +20,7 @@ describe('analyzeTest', () => {
     ['await expect(get()).rejects.toBe(3);', '`get()` rejects with `3`'],
     ['expect(fn).toThrowError(/bad/);', 'calling `fn()` throws an error whose message matches `/bad/`'],
     ['expect(() => { setup(); run(); }).toThrow();', 'calling `() => { setup(); run(); }` throws an error'],
+    ['expect(() => { token.value = 5; }).toThrow(TypeError);', 'evaluating `token.value = 5` throws an error of type `TypeError`'],
     ['t.assert.strictEqual(f(1), 2);', 'calling `f(1)` returns `2`'],
     ['assert(isOk(3));', 'the result of calling `isOk(3)` is truthy'],
     ['assert.isTrue(flag);', '`flag` is `true`'],

@@ -72,21 +72,35 @@ function subjectOf(ctx: Ctx, node: t.Node): Subject {
   return { text: text(ctx, cur), isCall, awaited };
 }
 
-/** The call a thrower function makes: `() => f(-1)` → `f(-1)`; a plain reference → `fn()`. */
-function throwerText(ctx: Ctx, node: t.Node): string {
+interface Thrower {
+  text: string;
+  /** A call (`f(-1)`) reads "calling …"; anything else (`t.value = 5`, a block) reads "evaluating …". */
+  call: boolean;
+}
+
+function isCallNode(node: t.Node): boolean {
+  return t.isCallExpression(node) || t.isNewExpression(node) || t.isOptionalCallExpression(node);
+}
+
+/** What a thrower function does: `() => f(-1)` → `f(-1)`; a plain reference `fn` → `fn()`. */
+function throwerOf(ctx: Ctx, node: t.Node): Thrower {
   const fn = unwrap(node);
+  const of = (n: t.Node): Thrower => {
+    const inner = unwrap(t.isAwaitExpression(n) ? n.argument : n);
+    return { text: text(ctx, inner), call: isCallNode(inner) };
+  };
   if (t.isArrowFunctionExpression(fn) || t.isFunctionExpression(fn)) {
     const body = fn.body;
-    if (!t.isBlockStatement(body)) return text(ctx, unwrap(t.isAwaitExpression(body) ? body.argument : body));
+    if (!t.isBlockStatement(body)) return of(body);
     if (body.body.length === 1) {
       const only = body.body[0]!;
-      if (t.isExpressionStatement(only)) return text(ctx, unwrap(t.isAwaitExpression(only.expression) ? only.expression.argument : only.expression));
-      if (t.isReturnStatement(only) && only.argument) return text(ctx, only.argument);
+      if (t.isExpressionStatement(only)) return of(only.expression);
+      if (t.isReturnStatement(only) && only.argument) return of(only.argument);
     }
-    return text(ctx, fn);
+    return { text: text(ctx, fn), call: true };
   }
-  if (t.isIdentifier(fn) || t.isMemberExpression(fn)) return `${text(ctx, fn)}()`;
-  return text(ctx, fn);
+  if (t.isIdentifier(fn) || t.isMemberExpression(fn)) return { text: `${text(ctx, fn)}()`, call: true };
+  return of(fn);
 }
 
 function errorDetail(ctx: Ctx, arg: t.Node | undefined): string {
@@ -137,13 +151,11 @@ function predicateSentence(subject: Subject, predicate: string, negPredicate: st
   return `${s} ${negated ? negPredicate : predicate}`;
 }
 
-function throwSentence(callText: string, detail: string, negated: boolean, async: boolean): string {
-  if (async) {
-    return negated
-      ? `${code(callText)} does not reject`
-      : `${code(callText)} returns a promise that rejects with an error${detail}`;
-  }
-  return negated ? `calling ${code(callText)} does not throw` : `calling ${code(callText)} throws an error${detail}`;
+function throwSentence(thrower: Thrower, detail: string, negated: boolean, async: boolean): string {
+  const c = code(thrower.text);
+  if (async) return negated ? `${c} does not reject` : `${c} returns a promise that rejects with an error${detail}`;
+  const verb = thrower.call ? 'calling' : 'evaluating';
+  return negated ? `${verb} ${c} does not throw` : `${verb} ${c} throws an error${detail}`;
 }
 
 /** Predicates shared by jest/vitest matchers and chai/node/ava assertions. */
@@ -315,11 +327,11 @@ function expectSentence(ctx: Ctx, node: t.Node): string | undefined {
   const args = (terminal?.arguments ?? []) as t.Node[];
 
   if (/^(toThrow|toThrowError|throw|throws|Throw)$/.test(matcher)) {
-    if (promise === 'rejects') return throwSentence(subjectOf(ctx, subjectNode).text, errorDetail(ctx, args[0]), negated, true);
-    return throwSentence(throwerText(ctx, subjectNode), errorDetail(ctx, args[0]), negated, false);
+    if (promise === 'rejects') return throwSentence({ text: subjectOf(ctx, subjectNode).text, call: true }, errorDetail(ctx, args[0]), negated, true);
+    return throwSentence(throwerOf(ctx, subjectNode), errorDetail(ctx, args[0]), negated, false);
   }
   if (/^(rejected|rejectedWith)$/.test(matcher)) {
-    return throwSentence(subjectOf(ctx, subjectNode).text, errorDetail(ctx, args[0]), negated, true);
+    return throwSentence({ text: subjectOf(ctx, subjectNode).text, call: true }, errorDetail(ctx, args[0]), negated, true);
   }
   const subject = subjectOf(ctx, subjectNode);
   if (promise === 'resolves') subject.awaited = true;
@@ -367,15 +379,15 @@ function assertSentence(ctx: Ctx, node: t.Node): string | undefined {
       const async = method !== 'throws';
       const target = unwrap(a0);
       const fnLike = t.isArrowFunctionExpression(target) || t.isFunctionExpression(target);
-      const callText = fnLike || !async ? throwerText(ctx, a0) : subjectOf(ctx, a0).text;
-      return throwSentence(callText, errorDetail(ctx, a1), false, async);
+      const thrower = fnLike || !async ? throwerOf(ctx, a0) : { text: subjectOf(ctx, a0).text, call: true };
+      return throwSentence(thrower, errorDetail(ctx, a1), false, async);
     }
     case 'doesNotThrow':
     case 'notThrows':
-      return throwSentence(throwerText(ctx, a0), '', true, false);
+      return throwSentence(throwerOf(ctx, a0), '', true, false);
     case 'doesNotReject':
     case 'notThrowsAsync':
-      return throwSentence(subjectOf(ctx, a0).text, '', true, true);
+      return throwSentence({ text: subjectOf(ctx, a0).text, call: true }, '', true, true);
     case 'notEqual':
     case 'notStrictEqual':
     case 'not':

@@ -3,7 +3,7 @@
 // 1M distinct call edges and 20k tests. Reads the built package (run `npx tsc -b
 // packages/scheduler/tsconfig.lib.json` first).
 //   node packages/scheduler/bench/schedule-bench.mjs [--functions N] [--tests N] [--fanout N]
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { buildRdg, buildSchedule } from '@swe-flow/scheduler';
 import { TRACE_SCHEMA_VERSION, moduleNodeId } from '@swe-flow/core';
 
@@ -93,6 +93,15 @@ const json = JSON.stringify(trace);
 const stringifyMs = performance.now() - t0;
 const traceMiB = json.length / 1048576;
 
+let gcMs = 0;
+let gcCount = 0;
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gcMs += e.duration;
+    gcCount++;
+  }
+});
+gcObserver.observe({ entryTypes: ['gc'] });
 const cpu0 = process.cpuUsage();
 t0 = performance.now();
 const rdg = buildRdg(trace);
@@ -101,6 +110,8 @@ t0 = performance.now();
 const schedule = buildSchedule(rdg);
 const scheduleMs = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
+await new Promise((r) => setTimeout(r, 200)); // let the observer deliver
+gcObserver.disconnect();
 t0 = performance.now();
 const paper = buildSchedule(rdg, { order: 'paper' });
 const paperMs = performance.now() - t0;
@@ -122,6 +133,8 @@ const report = {
     buildScheduleDependency: Math.round(scheduleMs),
     rdgPlusSchedule: Math.round(total),
     rdgPlusScheduleCpu: Math.round((cpu.user + cpu.system) / 1000),
+    gcPausesInRdgPlusSchedule: Math.round(gcMs),
+    gcCount,
     baselineJsonStringifyTrace: Math.round(stringifyMs),
     baselineBuildSchedulePaper: Math.round(paperMs),
   },

@@ -6,3 +6,4 @@ export * from './runtime.js';
 export * from './results.js';
 export * from './task.js';
 export * from './logger.js';
+export * from './config.js';

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { RUNNER_NAMES } from './trace.js';
+
+/**
+ * Options of a synthesis run. One schema serves flags, `swe-flow.config.json` and
+ * `swe-flow.config.ts`; `configJsonSchema()` is the generated JSON Schema users can point editors at.
+ */
+export const SynthConfigSchema = z
+  .object({
+    $schema: z.string().optional(),
+    ref: z.string().optional().describe('git ref to check out (URL or local repository root)'),
+    runner: z.enum(RUNNER_NAMES as [string, ...string[]]).optional().describe('test runner; detected when absent'),
+    package: z.string().optional().describe('workspace package (folder) to synthesize from, in a monorepo'),
+    modes: z.array(z.enum(['isolated', 'incremental'])).min(1).default(['isolated']).describe('task modes to emit'),
+    runtime: z.enum(['local', 'docker']).default('local').describe('where verification runs'),
+    base: z.enum(['online', 'offline']).default('offline').describe('docker base image: official node image, or one bootstrapped offline'),
+    workers: z.number().int().min(1).max(64).default(1).describe('parallel verification workers'),
+    reruns: z.number().int().min(1).max(20).default(3).describe('reference reruns to catch flaky tests'),
+    testTimeoutMs: z.number().int().min(1000).default(300_000).describe('limit for one test run during verification'),
+    traceTimeoutMs: z.number().int().min(1000).default(1_800_000).describe('limit for the traced suite run'),
+    installTimeoutMs: z.number().int().min(1000).default(900_000),
+    minPatchTokens: z.number().int().min(0).default(10).describe('tasks whose patch adds fewer tokens are rejected'),
+    maxFunctionsPerStep: z.number().int().min(1).optional(),
+    minFunctionsPerStep: z.number().int().min(1).optional(),
+    order: z.enum(['dependency', 'paper']).default('dependency').describe('step order'),
+    stubStyle: z.enum(['throw', 'return-undefined']).default('throw'),
+    maxSteps: z.number().int().min(1).optional().describe('emit at most this many steps'),
+    fullPassToPass: z.boolean().default(false).describe('run every PASS_TO_PASS test, not only those a step can affect'),
+    allowScripts: z.union([z.literal('all'), z.array(z.string())]).default([]).describe('dependencies allowed to run install scripts'),
+    statements: z
+      .object({
+        writer: z.enum(['offline', 'llm']).default('offline'),
+        baseUrl: z.string().optional(),
+        model: z.string().optional(),
+        requestsPerMinute: z.number().int().min(1).optional(),
+        concurrency: z.number().int().min(1).optional(),
+        docstrings: z.boolean().default(false),
+      })
+      .prefault({}),
+    nodeVersion: z.string().optional().describe('Node version of the environment image'),
+    skipImage: z.boolean().default(false).describe('do not build the environment image'),
+  })
+  .strict();
+
+export type SynthConfigInput = z.input<typeof SynthConfigSchema>;
+export type SynthConfig = z.output<typeof SynthConfigSchema>;
+
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(SynthConfigSchema, { io: 'input' }) as Record<string, unknown>;
+}
+
+/** Validates options; the error lists every problem with its path. */
+export function parseSynthConfig(input: unknown): { ok: true; config: SynthConfig } | { ok: false; problems: string[] } {
+  const result = SynthConfigSchema.safeParse(input);
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, problems: result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) };
+}

@@ -1,0 +1,30 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ErrorCodes, SweFlowError, TRACE_SCHEMA_VERSION, type ScheduleJson, type ScheduleOptions, type TraceJson } from '@swe-flow/core';
+import { buildRdg, buildSchedule, compareOrders, toDot, toMermaid } from '@swe-flow/scheduler';
+import { writeFileAtomic } from '@swe-flow/emitter';
+
+/** `swe-flow schedule`: reads trace.json, writes rdg.json/.dot/.mmd and schedule.json into `out`. */
+export async function scheduleFromTrace(traceFile: string, out: string, options: ScheduleOptions = {}, maxSteps?: number): Promise<ScheduleJson> {
+  const text = await readFile(traceFile, 'utf8').catch((cause: unknown) => {
+    throw new SweFlowError(ErrorCodes.PATH_MISSING, `cannot read ${traceFile}: run \`swe-flow trace\` first or give the right --trace path`, { cause });
+  });
+  let trace: TraceJson;
+  try {
+    trace = JSON.parse(text) as TraceJson;
+  } catch (cause) {
+    throw new SweFlowError(ErrorCodes.INPUT_INVALID, `${traceFile} is not JSON`, { cause });
+  }
+  if (trace.schemaVersion !== TRACE_SCHEMA_VERSION || !Array.isArray(trace.tests)) {
+    throw new SweFlowError(ErrorCodes.INPUT_INVALID, `${traceFile} is not a swe-flow trace (schemaVersion ${String(trace.schemaVersion)}; expected ${TRACE_SCHEMA_VERSION})`);
+  }
+  const rdg = buildRdg(trace);
+  const schedule = buildSchedule(rdg, { frozen: trace.moduleLoadFunctions, ...options });
+  if (maxSteps !== undefined && schedule.steps.length > maxSteps) schedule.steps = schedule.steps.slice(0, maxSteps);
+  await writeFileAtomic(path.join(out, 'rdg.json'), JSON.stringify(rdg));
+  await writeFileAtomic(path.join(out, 'rdg.dot'), toDot(rdg));
+  await writeFileAtomic(path.join(out, 'rdg.mmd'), toMermaid(rdg));
+  await writeFileAtomic(path.join(out, 'schedule.json'), JSON.stringify(schedule, null, 2));
+  await writeFileAtomic(path.join(out, 'order-comparison.json'), JSON.stringify(compareOrders(rdg), null, 2));
+  return schedule;
+}

@@ -1,0 +1,88 @@
+import path from 'node:path';
+import { writeFileAtomic } from '@swe-flow/emitter';
+import type { StatementStats } from '@swe-flow/statements';
+import type { SourceInfo } from '@swe-flow/workspace';
+
+export interface StageTiming {
+  stage: string;
+  ms: number;
+  skipped: boolean;
+}
+
+/** `summary.json`: what a run did, in numbers. */
+export interface Summary {
+  schemaVersion: 1;
+  swefFlowVersion: string;
+  repo: string;
+  source: SourceInfo;
+  runner: string;
+  runtime: string;
+  modes: string[];
+  image: string | null;
+  environment: { node: string; platform: string; packageManager: string };
+  counts: {
+    testsTraced: number;
+    testsPassing: number;
+    testsExcluded: number;
+    steps: number;
+    skippedGroups: number;
+    candidates: number;
+    verified: number;
+    rejected: number;
+  };
+  rejectReasons: Record<string, number>;
+  verification: {
+    passToPassRun: number;
+    passToPassProvenUnaffected: number;
+    testRuns: number;
+    flakyTests: string[];
+    stubStyle: string;
+  };
+  statements: StatementStats;
+  stages: StageTiming[];
+  totalMs: number;
+}
+
+export function renderSummaryMarkdown(s: Summary): string {
+  const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const lines = [
+    `# swe-flow synthesis: ${s.repo}`,
+    '',
+    `Source: \`${s.source.input}\`${s.source.commit ? ` at \`${s.source.commit.slice(0, 12)}\`` : ''}${s.source.dirty ? ' (with uncommitted changes)' : ''}; runner **${s.runner}**; runtime **${s.runtime}**; modes ${s.modes.join(', ')}.`,
+    '',
+    '| | count |',
+    '|---|---:|',
+    `| tests traced | ${s.counts.testsTraced} |`,
+    `| tests passing | ${s.counts.testsPassing} |`,
+    `| tests excluded (fail untraced, differ traced) | ${s.counts.testsExcluded} |`,
+    `| steps | ${s.counts.steps} |`,
+    `| candidate tasks | ${s.counts.candidates} |`,
+    `| **verified tasks** | **${s.counts.verified}** |`,
+    `| rejected | ${s.counts.rejected} |`,
+    '',
+    '## Rejections',
+    '',
+    ...(Object.keys(s.rejectReasons).length === 0 ? ['None.'] : ['| reason | count |', '|---|---:|', ...Object.entries(s.rejectReasons).map(([r, n]) => `| ${r} | ${n} |`)]),
+    '',
+    '## Verification',
+    '',
+    `Test runs: ${s.verification.testRuns}. PASS_TO_PASS tests run: ${s.verification.passToPassRun}; proven unaffected (no import path to a changed file): ${s.verification.passToPassProvenUnaffected}. Flaky tests dropped: ${s.verification.flakyTests.length}. Stub style: ${s.verification.stubStyle}.`,
+    '',
+    '## Time per stage',
+    '',
+    '| stage | time |',
+    '|---|---:|',
+    ...s.stages.map((t) => `| ${t.stage} | ${t.skipped ? 'skipped (resumed)' : secs(t.ms)} |`),
+    `| **total** | **${secs(s.totalMs)}** |`,
+    '',
+    `Environment: Node ${s.environment.node}, ${s.environment.platform}, ${s.environment.packageManager}${s.image ? `; image \`${s.image}\`` : ''}.`,
+    `Statements: ${s.statements.offline} offline, ${s.statements.llm} LLM, ${s.statements.cached} cached, ${s.statements.fallback} fallback, ${s.statements.leakRejected} leak-rejected.`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export async function writeSummary(out: string, summary: Summary): Promise<void> {
+  await writeFileAtomic(path.join(out, 'summary.json'), JSON.stringify(summary, null, 2));
+  await writeFileAtomic(path.join(out, 'summary.md'), renderSummaryMarkdown(summary));
+}

@@ -1,0 +1,358 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  ErrorCodes,
+  SweFlowError,
+  parseSynthConfig,
+  silentLogger,
+  type DatasetRow,
+  type Logger,
+  type RejectRow,
+  type RunnerName,
+  type Runtime,
+  type ScheduleJson,
+  type SynthConfig,
+  type SynthConfigInput,
+  type TraceJson,
+} from '@swe-flow/core';
+import { collectRepoFacts, getAdapter, traceWithInfo } from '@swe-flow/tracer';
+import { detectProject, installDependencies, listRepoFiles, materializeSource, type InstallRecord, type ProjectFacts, type SourceInfo } from '@swe-flow/workspace';
+import {
+  buildImportGraph,
+  buildRow,
+  commandLine,
+  emitCandidates,
+  verifyCandidates,
+  writeDataset,
+  writeFileAtomic,
+  type Candidate,
+  type VerifiedTask,
+  type VerifyStats,
+} from '@swe-flow/emitter';
+import { createDockerRuntime, createLocalRuntime, buildEnvironmentImage, type EnvironmentImage } from '@swe-flow/runtime';
+import { writeStatements, type StatementStats } from '@swe-flow/statements';
+import { prepareOutDir } from './out-dir.js';
+import { scheduleFromTrace } from './schedule-stage.js';
+import { StageStore, hashOf } from './stages.js';
+import { statementInputFor } from './statement-inputs.js';
+import { writeSummary, type StageTiming, type Summary } from './summary.js';
+
+export const SWEFLOW_VERSION = '0.1.0';
+
+export interface SynthOptions {
+  /** Output directory (created; must be empty unless `resume` or `force`). */
+  out: string;
+  resume?: boolean;
+  force?: boolean;
+  config?: SynthConfigInput;
+  logger?: Logger;
+  /** Stop after this stage (the stage commands `trace`, `emit`, `verify` use it). */
+  stopAfter?: 'trace' | 'schedule' | 'emit' | 'verify';
+}
+
+export interface SynthResult {
+  out: string;
+  /** The last stage that ran. */
+  completed: 'trace' | 'schedule' | 'emit' | 'verify' | 'all';
+  summary?: Summary;
+  rows: DatasetRow[];
+  rejects: RejectRow[];
+}
+
+/** `repo.json`: where the repository came from and how it was set up. */
+export interface RepoJson {
+  schemaVersion: 1;
+  source: SourceInfo;
+  name: string;
+  packageManager: string;
+  lockfile: string | null;
+  workspaces: string[];
+  nodeVersion: string;
+  projectNodeVersion: string | null;
+  runner: RunnerName;
+  install: InstallRecord;
+  testCommand: string;
+  workDir: string;
+  files: string[];
+}
+
+function validate(config: SynthConfigInput | undefined): SynthConfig {
+  const parsed = parseSynthConfig(config ?? {});
+  if (!parsed.ok) {
+    throw new SweFlowError(ErrorCodes.CONFIG_INVALID, `invalid options:\n  ${parsed.problems.join('\n  ')}`);
+  }
+  return parsed.config;
+}
+
+/**
+ * The product's main job: from a repository (local path or git URL) to a verified dataset.
+ * Stages: prepare → trace → schedule → emit → image (docker runtime) → verify → statements → write.
+ * Each stage's result is recorded under `<out>/.swe-flow/`; a resumed run skips stages whose inputs
+ * did not change, and verification keeps each settled task on disk as soon as it is settled.
+ */
+export async function synthesize(input: string, options: SynthOptions): Promise<SynthResult> {
+  const config = validate(options.config);
+  const logger = options.logger ?? silentLogger;
+  const out = path.resolve(options.out);
+  const started = Date.now();
+  await prepareOutDir(out, options);
+  const stages = new StageStore(out, !!options.resume);
+  const timings: StageTiming[] = [];
+  const progress = (stage: string, done: number, total?: number, message?: string) =>
+    logger.progress?.({ stage, done, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) });
+
+  async function stage<T>(name: string, inputHash: string, fn: () => Promise<T>): Promise<T> {
+    const cached = await stages.load<T>(name, inputHash);
+    if (cached) {
+      logger.info(`${name}: unchanged since the last run, skipped`);
+      timings.push({ stage: name, ms: 0, skipped: true });
+      return cached.result;
+    }
+    const t0 = Date.now();
+    progress(name, 0);
+    logger.info(`${name}: started`);
+    const result = await fn();
+    const ms = Date.now() - t0;
+    await stages.save(name, inputHash, ms, result);
+    timings.push({ stage: name, ms, skipped: false });
+    logger.info(`${name}: done in ${(ms / 1000).toFixed(1)} s`);
+    return result;
+  }
+
+  // 1. Prepare: copy or clone, detect, install.
+  const workDir = path.join(out, '.work', 'repo');
+  const sourceKey = hashOf(path.resolve(input), config.ref ?? '', config.allowScripts, SWEFLOW_VERSION);
+  const repo = await stage<RepoJson>('prepare', sourceKey, async () => {
+    await rm(workDir, { recursive: true, force: true });
+    const source = await materializeSource(input, workDir, { ref: config.ref, logger });
+    const files = await listRepoFiles(workDir);
+    const facts: ProjectFacts = await detectProject(workDir);
+    const install = await installDependencies(workDir, facts, { logger, allowScripts: config.allowScripts, timeoutMs: config.installTimeoutMs });
+    const repoFacts = await collectRepoFacts(workDir);
+    const adapter = config.runner ? getAdapter(config.runner as RunnerName, undefined) : (await import('@swe-flow/tracer')).detectRunner(repoFacts);
+    const testCommand = commandLine(adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: { files: [], testIds: [] } }));
+    const repoJson: RepoJson = {
+      schemaVersion: 1,
+      source,
+      name: source.name,
+      packageManager: facts.packageManager,
+      lockfile: facts.lockfile,
+      workspaces: facts.workspaces,
+      nodeVersion: process.versions.node,
+      projectNodeVersion: facts.nodeVersion,
+      runner: adapter.name,
+      install,
+      testCommand,
+      workDir,
+      files,
+    };
+    await writeFileAtomic(path.join(out, 'repo.json'), JSON.stringify(repoJson, null, 2));
+    return repoJson;
+  });
+  progress('prepare', 1, 1);
+
+  // 2. Trace.
+  const traceFile = path.join(out, 'trace.json');
+  const traceKey = hashOf(sourceKey, repo.runner, config.traceTimeoutMs);
+  await stage('trace', traceKey, async () => {
+    const info = await traceWithInfo({ root: workDir, runner: repo.runner, outFile: traceFile, timeoutMs: config.traceTimeoutMs, logger });
+    const passed = info.trace.tests.filter((t) => t.status === 'passed').length;
+    if (info.trace.tests.length === 0 && info.trace.excluded.length === 0) {
+      throw new SweFlowError(ErrorCodes.NO_TESTS, `${repo.runner} found no tests in ${repo.source.input}: check the test files and the runner's configuration`);
+    }
+    if (passed === 0) {
+      throw new SweFlowError(ErrorCodes.ALL_TESTS_FAIL, `every test fails on the original code (${info.trace.excluded.length} excluded): fix the suite or its environment first; see ${traceFile}`);
+    }
+    return { tests: info.trace.tests.length, passed, excluded: info.trace.excluded.length };
+  });
+  const trace = JSON.parse(await readFile(traceFile, 'utf8')) as TraceJson;
+  if (options.stopAfter === 'trace') return { out, completed: 'trace', rows: [], rejects: [] };
+
+  // 3. Schedule.
+  const scheduleOptions = {
+    order: config.order,
+    frozen: trace.moduleLoadFunctions,
+    ...(config.maxFunctionsPerStep ? { maxFunctionsPerStep: config.maxFunctionsPerStep } : {}),
+    ...(config.minFunctionsPerStep ? { minFunctionsPerStep: config.minFunctionsPerStep } : {}),
+  };
+  const scheduleKey = hashOf(traceKey, scheduleOptions, config.maxSteps ?? 0);
+  await stage('schedule', scheduleKey, async () => {
+    const schedule = await scheduleFromTrace(traceFile, out, scheduleOptions, config.maxSteps);
+    return { steps: schedule.steps.length, skipped: schedule.skipped.length };
+  });
+  const schedule = JSON.parse(await readFile(path.join(out, 'schedule.json'), 'utf8')) as ScheduleJson;
+  if (options.stopAfter === 'schedule') return { out, completed: 'schedule', rows: [], rejects: [] };
+
+  // 4. Emit: the task repository and one candidate per step and mode.
+  const taskRepoDir = path.join(out, 'task-repo.git');
+  const emitKey = hashOf(scheduleKey, config.modes, config.stubStyle, config.minPatchTokens);
+  const emitted = await stage('emit', emitKey, async () => {
+    await rm(taskRepoDir, { recursive: true, force: true });
+    const result = await emitCandidates({
+      repoName: repo.name, sourceRoot: workDir, files: repo.files, trace, schedule, modes: config.modes,
+      taskRepoDir, stubStyle: config.stubStyle, minPatchTokens: config.minPatchTokens, logger,
+    });
+    await result.taskRepo.dispose();
+    return { candidates: result.candidates, rejects: result.rejects, originalCommit: result.originalCommit };
+  });
+
+  if (options.stopAfter === 'emit') return { out, completed: 'emit', rows: [], rejects: emitted.rejects };
+
+  // 5. Environment image (needed before verification in docker).
+  let image: EnvironmentImage | undefined;
+  let runtime: Runtime = createLocalRuntime();
+  if (config.runtime === 'docker' || !config.skipImage) {
+    // The build context is always written under docker/; the image is built when verification runs in it.
+    const build = config.runtime === 'docker';
+    const imageKey = hashOf(emitKey, config.base, config.nodeVersion ?? '', build);
+    image = await stage('image', imageKey, () =>
+      buildEnvironmentImage({
+        repoDir: workDir, taskRepo: taskRepoDir, repoName: repo.name, base: config.base, outDir: out, logger,
+        ...(config.nodeVersion ? { nodeVersion: config.nodeVersion } : {}),
+        build, bootstrap: build,
+      }),
+    );
+  }
+  if (config.runtime === 'docker') runtime = createDockerRuntime({ ...(image ? { image: image.tag } : {}) });
+
+  // 6. Verify every candidate; each settled one is kept on disk at once.
+  const verifyDir = path.join(out, '.swe-flow', 'verify');
+  await mkdir(verifyDir, { recursive: true });
+  const adapter = getAdapter(repo.runner);
+  const verifyKeyOf = (c: Candidate) => hashOf(c, config.runtime, config.reruns, config.fullPassToPass, image?.tag ?? '');
+  const settled = new Map<string, { key: string; task?: VerifiedTask; reject?: RejectRow }>();
+  for (const c of emitted.candidates) {
+    const text = await readFile(path.join(verifyDir, `${c.instanceId}.json`), 'utf8').catch(() => null);
+    if (text && options.resume) {
+      const record = JSON.parse(text) as { key: string; task?: VerifiedTask; reject?: RejectRow };
+      if (record.key === verifyKeyOf(c)) settled.set(c.instanceId, record);
+    }
+  }
+  const pending = emitted.candidates.filter((c) => !settled.has(c.instanceId));
+  const t0 = Date.now();
+  let verifyStats: VerifyStats | undefined;
+  if (pending.length > 0) {
+    const sources = new Map<string, string>();
+    for (const f of repo.files) {
+      if (/\.(c|m)?(j|t)sx?$/.test(f) && !f.endsWith('.d.ts')) sources.set(f, await readFile(path.join(workDir, f), 'utf8').catch(() => ''));
+    }
+    const packageName = (JSON.parse(await readFile(path.join(workDir, 'package.json'), 'utf8')) as { name?: unknown }).name;
+    const importGraph = buildImportGraph(sources, new Set(repo.files), typeof packageName === 'string' ? [packageName] : []);
+    logger.info(`verify: ${pending.length} candidates (${settled.size} already settled), ${config.workers} worker(s), ${config.runtime} runtime`);
+    let done = 0;
+    const result = await verifyCandidates(pending, {
+      runtime, adapter, taskRepo: taskRepoDir, dependenciesDir: workDir,
+      ...(image && config.runtime === 'docker' ? { image: image.tag } : {}),
+      reruns: config.reruns, timeoutMs: config.testTimeoutMs, workers: config.workers,
+      fullPassToPass: config.fullPassToPass, importGraph, logger,
+      onSettled: () => progress('verify', ++done + settled.size, emitted.candidates.length),
+    });
+    for (const task of result.verified) {
+      const record = { key: verifyKeyOf(task.candidate), task };
+      settled.set(task.candidate.instanceId, record);
+      await writeFileAtomic(path.join(verifyDir, `${task.candidate.instanceId}.json`), JSON.stringify(record));
+    }
+    for (const reject of result.rejects) {
+      const c = pending.find((p) => p.instanceId === reject.instance_id)!;
+      const record = { key: verifyKeyOf(c), reject };
+      settled.set(c.instanceId, record);
+      await writeFileAtomic(path.join(verifyDir, `${c.instanceId}.json`), JSON.stringify(record));
+    }
+    verifyStats = result.stats;
+  }
+  timings.push({ stage: 'verify', ms: Date.now() - t0, skipped: pending.length === 0 });
+
+  const verified = emitted.candidates.map((c) => settled.get(c.instanceId)?.task).filter((t): t is VerifiedTask => !!t);
+  const rejects: RejectRow[] = [
+    ...emitted.rejects,
+    ...emitted.candidates.map((c) => settled.get(c.instanceId)?.reject).filter((r): r is RejectRow => !!r),
+  ];
+
+  if (options.stopAfter === 'verify') return { out, completed: 'verify', rows: [], rejects };
+
+  // 7. Problem statements.
+  const t1 = Date.now();
+  const originalSource = (file: string) => readFile(path.join(workDir, file), 'utf8');
+  const inputs = await Promise.all(verified.map((task) => statementInputFor(repo.name, task, originalSource)));
+  const statements = await writeStatements(inputs, {
+    ...(config.statements.writer === 'llm'
+      ? { llm: { ...(config.statements.baseUrl ? { baseUrl: config.statements.baseUrl } : {}), ...(config.statements.model ? { model: config.statements.model } : {}), cacheDir: path.join(out, '.swe-flow', 'llm-cache') } }
+      : {}),
+    logger,
+  });
+  timings.push({ stage: 'statements', ms: Date.now() - t1, skipped: false });
+  const statementStats: StatementStats = statements.stats;
+
+  // 8. Write the dataset, per-task folders, the bundle and the summary.
+  const createdAt = new Date(started).toISOString();
+  const rows: DatasetRow[] = [];
+  for (const [i, task] of verified.entries()) {
+    const c = task.candidate;
+    const statement = statements.statements[i]!;
+    const testCommand = commandLine(adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: { files: c.testFiles, testIds: task.failToPass } }));
+    const row = buildRow(task, { repo: repo.name, runner: repo.runner, image: image?.tag ?? '', version: SWEFLOW_VERSION, createdAt, problemStatement: statement, testCommand });
+    rows.push(row);
+    const dir = path.join(out, 'tasks', c.instanceId);
+    await mkdir(dir, { recursive: true });
+    const basePatch = await gitDiff(taskRepoDir, emitted.originalCommit, c.baseCommit);
+    await writeFile(path.join(dir, 'base.patch'), basePatch);
+    await writeFile(path.join(dir, 'reference.patch'), c.patch);
+    await writeFile(path.join(dir, 'problem.md'), statement);
+    const { patch: _p, problem_statement: _s, ...meta } = row;
+    await writeFileAtomic(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, dropped_fail_to_pass: task.droppedFailToPass }, null, 2));
+  }
+  await writeDataset(out, rows, rejects);
+  await bundle(taskRepoDir, path.join(out, 'task-repo.bundle'));
+
+  const summary: Summary = {
+    schemaVersion: 1,
+    swefFlowVersion: SWEFLOW_VERSION,
+    repo: repo.name,
+    source: repo.source,
+    runner: repo.runner,
+    runtime: config.runtime,
+    modes: config.modes,
+    image: image?.tag ?? null,
+    environment: { node: process.versions.node, platform: `${process.platform}-${process.arch}`, packageManager: `${repo.install.packageManager}@${repo.install.packageManagerVersion}` },
+    counts: {
+      testsTraced: trace.tests.length,
+      testsPassing: trace.tests.filter((t) => t.status === 'passed').length,
+      testsExcluded: trace.excluded.length,
+      steps: schedule.steps.length,
+      skippedGroups: schedule.skipped.length,
+      candidates: emitted.candidates.length,
+      verified: rows.length,
+      rejected: rejects.length,
+    },
+    rejectReasons: countBy(rejects.map((r) => r.reason)),
+    verification: {
+      passToPassRun: verified.reduce((n, t) => n + t.passToPassRun, 0),
+      passToPassProvenUnaffected: verified.reduce((n, t) => n + t.passToPassProvenUnaffected, 0),
+      testRuns: verifyStats?.testRuns ?? 0,
+      flakyTests: verifyStats?.flakyTests ?? [],
+      stubStyle: config.stubStyle,
+    },
+    statements: statementStats,
+    stages: timings,
+    totalMs: Date.now() - started,
+  };
+  await writeSummary(out, summary);
+  logger.info(`done: ${rows.length} verified tasks, ${rejects.length} rejected, in ${((Date.now() - started) / 1000).toFixed(1)} s → ${out}`);
+  return { out, completed: 'all', summary, rows, rejects };
+}
+
+function countBy(values: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+async function gitDiff(gitDir: string, from: string, to: string): Promise<string> {
+  const { execa } = await import('execa');
+  return (await execa('git', ['--git-dir', gitDir, 'diff', '--no-color', '--binary', from, to], { stripFinalNewline: false })).stdout;
+}
+
+async function bundle(gitDir: string, file: string): Promise<void> {
+  const { execa } = await import('execa');
+  await execa('git', ['--git-dir', gitDir, 'bundle', 'create', file, '--all'], { reject: false });
+}

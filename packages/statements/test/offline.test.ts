@@ -34,6 +34,12 @@ describe('offline writer: content', () => {
     expect(acceptance).toContain('`test/shapes.test.ts > Square > area > is side squared`');
   });
 
+  it('says so when a test source is missing instead of inventing requirements', () => {
+    const s = writeOfflineStatement({ ...slugMocha, tests: [{ ...slugMocha.tests[0]!, source: '' }] });
+    expect(s).toContain("The test's source is not available; read the test in `test/slug.test.js`.");
+    expect(s).not.toContain('Expect:');
+  });
+
   it('caps the PASS_TO_PASS list and says how many were left out', () => {
     const s = writeOfflineStatement(queueAva);
     expect(s).toContain('`test/queue.test.ts > push 50`');

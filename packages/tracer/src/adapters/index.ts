@@ -6,8 +6,9 @@ import { ErrorCodes, SweFlowError, type RunnerName } from '@swe-flow/core';
 import type { RepoFacts, RunnerAdapter } from '../adapter.js';
 import { vitestAdapter } from './vitest.js';
 import { jestAdapter } from './jest.js';
+import { mochaAdapter } from './mocha.js';
 
-export const adapters: RunnerAdapter[] = [vitestAdapter, jestAdapter];
+export const adapters: RunnerAdapter[] = [vitestAdapter, jestAdapter, mochaAdapter];
 
 export function getAdapter(name: RunnerName, registry: readonly RunnerAdapter[] = adapters): RunnerAdapter {
   const found = registry.find((a) => a.name === name);

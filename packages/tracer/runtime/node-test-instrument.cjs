@@ -1,0 +1,115 @@
+'use strict';
+/**
+ * swe-flow: instrumentation for runners that load the repository's files with Node's own loaders
+ * (node:test, mocha, ava). Patches `Module.prototype._compile` for CommonJS (Node 20's module hooks do
+ * not see plain `require` chains) and caches instrumented files on disk by content hash, because
+ * these runners start one process or worker per test file.
+ *
+ * Environment: SWEFLOW_ROOT (repository root), SWEFLOW_INSTRUMENTER (compiled instrumenter module),
+ * SWEFLOW_CACHE_DIR (instrumentation cache), SWEFLOW_TEST_FILES (JSON list of repo-relative test
+ * files: their module load is charged to them as setup).
+ */
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const RUNTIME_DIR = __dirname;
+const root = process.env.SWEFLOW_ROOT ? path.resolve(process.env.SWEFLOW_ROOT) : undefined;
+const cacheDir = process.env.SWEFLOW_CACHE_DIR;
+let testFiles;
+try {
+  testFiles = new Set(JSON.parse(process.env.SWEFLOW_TEST_FILES || '[]'));
+} catch {
+  testFiles = new Set();
+}
+
+let instrumenter;
+let tracerHash;
+function tracerKey() {
+  if (tracerHash === undefined) {
+    const h = crypto.createHash('sha1');
+    try {
+      h.update(fs.readFileSync(process.env.SWEFLOW_INSTRUMENTER || ''));
+    } catch {
+      h.update(String(Date.now()));
+    }
+    tracerHash = h.digest('hex');
+  }
+  return tracerHash;
+}
+
+function relOf(file) {
+  if (!root) return undefined;
+  const rel = path.relative(root, file);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  return rel.split(path.sep).join('/');
+}
+
+/** Whether a file is worth handing to the instrumenter at all (it applies its own filter too). */
+function candidate(file) {
+  if (!root || !file || file.startsWith(RUNTIME_DIR + path.sep)) return false;
+  const rel = relOf(file);
+  return rel !== undefined && !rel.split('/').includes('node_modules') && /\.(c|m)?(j|t)sx?$/.test(rel);
+}
+
+/** Instrumented code with an inline source map, or undefined when the file is not instrumented. */
+function instrumentCached(code, file) {
+  if (!candidate(file)) return undefined;
+  let key;
+  let cached;
+  if (cacheDir) {
+    key = crypto.createHash('sha1').update(tracerKey()).update('\0').update(file).update('\0').update(code).digest('hex');
+    cached = path.join(cacheDir, key.slice(0, 2), key + '.json');
+    try {
+      const hit = JSON.parse(fs.readFileSync(cached, 'utf8'));
+      return hit.code === null ? undefined : hit.code;
+    } catch {
+      // miss
+    }
+  }
+  if (!instrumenter) instrumenter = require(process.env.SWEFLOW_INSTRUMENTER);
+  const r = instrumenter.instrumentSource(code, file, { root });
+  let out;
+  if (r) {
+    const map = r.map ? '\n//# sourceMappingURL=data:application/json;base64,' + Buffer.from(JSON.stringify(r.map)).toString('base64') : '';
+    out = r.code + map;
+  }
+  if (cached) {
+    try {
+      fs.mkdirSync(path.dirname(cached), { recursive: true });
+      const tmp = `${cached}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+      fs.writeFileSync(tmp, JSON.stringify({ code: out === undefined ? null : out }));
+      fs.renameSync(tmp, cached);
+    } catch {
+      // the cache is an optimisation only
+    }
+  }
+  return out;
+}
+
+function recorder() {
+  return require('./recorder.cjs');
+}
+
+let patched = false;
+/** Instruments every CommonJS file of the repository as it is compiled. */
+function patchCompile() {
+  if (patched) return;
+  patched = true;
+  const Module = require('node:module');
+  const original = Module.prototype._compile;
+  Module.prototype._compile = function sweflowCompile(content, filename) {
+    const rel = relOf(filename);
+    if (rel !== undefined && testFiles.has(rel)) recorder().beginFile(rel);
+    let code = content;
+    try {
+      const out = instrumentCached(content, filename);
+      if (out !== undefined) code = out;
+    } catch (error) {
+      process.emitWarning(`swe-flow could not instrument ${filename}: ${error && error.message}`);
+    }
+    return original.call(this, code, filename);
+  };
+}
+
+module.exports = { instrumentCached, patchCompile, relOf, candidate, testFiles, recorder };

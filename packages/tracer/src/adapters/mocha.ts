@@ -1,0 +1,179 @@
+/**
+ * mocha 11: detection, test files from mocha itself (`--dry-run`), plain commands with swe-flow's
+ * JSON reporter (title paths kept), and a traced run: a preload instruments CommonJS through
+ * `Module.prototype._compile` and ES modules through `module.register`, root hooks (`--require`)
+ * bracket every test. The user's `.mocharc*` is read by mocha as usual and never edited.
+ */
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult, type TestStatus } from '@swe-flow/core';
+import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
+import { MOCHA_REPORTER_NAME, mochaReporterImport } from './mocha-reporter.js';
+import {
+  allScripts,
+  declaredDeps,
+  exactAlternation,
+  hasFile,
+  instrumenterModule,
+  mergeFragments,
+  runRunner,
+  runtimeDir,
+  selectionFiles,
+  shellWrapped,
+  timeoutError,
+  toRepoRelative,
+  tracedOutput,
+} from './runner-kit.js';
+
+export const MOCHA_BIN = 'node_modules/mocha/bin/mocha.js';
+
+export function detectMocha(facts: RepoFacts): number {
+  const deps = declaredDeps(facts.packageJson);
+  const scripts = allScripts(facts.packageJson);
+  if (!deps.has('mocha') && !/\bmocha\b/.test(scripts)) return 0;
+  let score = deps.has('mocha') ? 0.6 : 0.3;
+  if (hasFile(facts, /^\.mocharc\.(js|cjs|mjs|json|jsonc|yaml|yml)$/) || 'mocha' in facts.packageJson) score += 0.3;
+  if (/\bmocha\b/.test(scripts)) score += 0.1;
+  return Math.min(score, 1);
+}
+
+interface MochaJson {
+  tests?: { file?: string; titlePath?: string[]; state?: string; duration?: number; err?: string }[];
+}
+
+function mochaStatus(state: string | undefined): TestStatus {
+  if (state === 'passed') return 'passed';
+  if (state === 'failed') return 'failed';
+  return 'skipped';
+}
+
+/** Parses `sweflow-json` output: ids `file > describe > ... > test`. */
+export function parseMochaResults(text: string, root: string): TestResult[] {
+  let json: MochaJson;
+  try {
+    json = JSON.parse(text) as MochaJson;
+  } catch (cause) {
+    throw new SweFlowError(ErrorCodes.RESULTS_UNREADABLE, 'mocha result file is not JSON; check that the run used the sweflow-json reporter', { cause });
+  }
+  const out: TestResult[] = [];
+  const seen = new Map<string, number>();
+  for (const t of json.tests ?? []) {
+    const file = toRepoRelative(root, t.file ?? '');
+    const titlePath = t.titlePath ?? [];
+    const id = formatTestId(file, titlePath);
+    const status = mochaStatus(t.state);
+    const result: TestResult = { id, file, titlePath, status, durationMs: t.duration ?? 0 };
+    if (status === 'failed' && t.err) result.error = t.err;
+    // A failing after-each hook reports a test a second time: the failure wins.
+    const prev = seen.get(id);
+    if (prev !== undefined) {
+      if (status === 'failed') out[prev] = result;
+      continue;
+    }
+    seen.set(id, out.length);
+    out.push(result);
+  }
+  return out;
+}
+
+function reporterArgs(resultFile: string): string[] {
+  return ['--reporter', MOCHA_REPORTER_NAME, '--reporter-option', `output=${resultFile}`];
+}
+
+/** mocha matches `--grep` against the titles joined by spaces. */
+function selectionArgs(selection: PlainRunContext['selection']): string[] {
+  const args: string[] = [];
+  if (selection.testIds.length > 0) {
+    const names = selection.testIds.map((id) => id.split(' > ').slice(1).join(' '));
+    args.push('--grep', exactAlternation(names));
+  }
+  return [...args, ...selectionFiles(selection)];
+}
+
+export function mochaPlainCommand(ctx: PlainRunContext): CommandSpec {
+  return shellWrapped(ctx.resultFile, 'node', [
+    '--import',
+    mochaReporterImport(),
+    MOCHA_BIN,
+    '--no-color',
+    ...reporterArgs(ctx.resultFile),
+    ...selectionArgs(ctx.selection),
+  ]);
+}
+
+/** The files mocha itself would run (its config, its defaults), from a dry run. */
+export async function listMochaTestFiles(facts: RepoFacts): Promise<string[]> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sweflow-mocha-list-'));
+  const out = path.join(dir, 'list.json');
+  const r = await execa('node', ['--import', mochaReporterImport(), MOCHA_BIN, '--dry-run', '--no-color', ...reporterArgs(out)], {
+    cwd: facts.root,
+    reject: false,
+    stdin: 'ignore',
+  });
+  let text: string;
+  try {
+    text = await readFile(out, 'utf8');
+  } catch (cause) {
+    throw new SweFlowError(ErrorCodes.TRACE_FAILED, `mocha --dry-run wrote no list (exit ${r.exitCode}); install the repository's dependencies first`, {
+      cause,
+      details: { stderr: String(r.stderr).slice(-2000) },
+    });
+  }
+  const json = JSON.parse(text) as MochaJson;
+  return [...new Set((json.tests ?? []).map((t) => toRepoRelative(facts.root, t.file ?? '')))].filter(Boolean).sort();
+}
+
+async function runMochaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
+  const root = ctx.facts.root;
+  const rt = runtimeDir();
+  const instrumenter = await instrumenterModule();
+  const testFiles = await listMochaTestFiles(ctx.facts);
+  const work = await mkdtemp(path.join(os.tmpdir(), 'sweflow-mocha-'));
+  const resultFile = path.join(work, 'results.json');
+  await mkdir(ctx.traceDir, { recursive: true });
+  const args = [
+    '--import',
+    path.join(rt, 'node-test-preload.mjs'),
+    '--import',
+    mochaReporterImport(),
+    MOCHA_BIN,
+    '--no-color',
+    '--require',
+    path.join(rt, 'mocha-hooks.cjs'),
+    ...reporterArgs(resultFile),
+  ];
+  const proc = await runRunner('node', args, {
+    cwd: root,
+    timeoutMs: ctx.timeoutMs,
+    env: {
+      ...(ctx.env ?? {}),
+      SWEFLOW_TRACE_DIR: ctx.traceDir,
+      SWEFLOW_ROOT: root,
+      SWEFLOW_INSTRUMENTER: instrumenter,
+      SWEFLOW_CACHE_DIR: path.join(os.tmpdir(), 'sweflow-instrument-cache'),
+      SWEFLOW_TEST_FILES: JSON.stringify(testFiles),
+      SWEFLOW_RUNNER: 'mocha',
+    },
+  });
+  if (proc.timedOut) throw timeoutError('mocha', ctx.timeoutMs, proc.logTail);
+  let text: string;
+  try {
+    text = await readFile(resultFile, 'utf8');
+  } catch (cause) {
+    throw new SweFlowError(ErrorCodes.TRACE_FAILED, `the traced mocha run wrote no results (exit ${proc.exitCode})`, { cause, details: { logTail: proc.logTail } });
+  }
+  const results = parseMochaResults(text, root);
+  const merged = await mergeFragments(ctx.traceDir);
+  return tracedOutput(merged, { results, testFiles, wallMs: proc.wallMs, exitCode: proc.exitCode, logTail: proc.logTail });
+}
+
+export const mochaAdapter: RunnerAdapter = {
+  name: 'mocha',
+  detect: detectMocha,
+  listTestFiles: listMochaTestFiles,
+  plainCommand: mochaPlainCommand,
+  parseResults: parseMochaResults,
+  runTraced: runMochaTraced,
+};

@@ -142,6 +142,11 @@ const report = {
     rdgPlusScheduleToStringify: Number((total / stringifyMs).toFixed(2)),
     dependencyToPaperSchedule: Number((scheduleMs / paperMs).toFixed(2)),
   },
+  output: {
+    rdgTestEdges: rdg.tests.reduce((a, t) => a + t.edges.length, 0),
+    rdgCoreNodeEntries: rdg.tests.reduce((a, t) => a + t.coreNodes.length, 0),
+    scheduleSubgraphEdges: schedule.steps.reduce((a, s) => a + s.subgraph.length, 0),
+  },
   schedule: { groups: schedule.stats.groups, steps: schedule.stats.steps, paperSteps: paper.stats.steps, depth: schedule.stats.dependencyDepth, functionsPerStep: schedule.stats.functionsPerStep },
   peakRssMiB: { afterInput: Number(mib(rssAfterInput)), total: Number(mib(maxRss)) },
 };

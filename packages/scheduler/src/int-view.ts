@@ -70,10 +70,11 @@ function uniqueSortedKeys(a: Float64Array, count: number): Float64Array {
 
 export function scheduleView(rdg: RdgJson): ScheduleView {
   const int = recall(rdg);
-  return int ? viewFromInts(int) : viewFromStrings(rdg);
+  return (int && viewFromInts(int)) || viewFromStrings(rdg);
 }
 
-function viewFromInts(int: IntRdg): ScheduleView {
+/** Undefined when the integer form does not cover every test's core nodes (then strings are read). */
+function viewFromInts(int: IntRdg): ScheduleView | undefined {
   const n = int.ids.size;
   const coreRank = new Int32Array(n).fill(-1);
   const values: string[] = [];
@@ -86,8 +87,10 @@ function viewFromInts(int: IntRdg): ScheduleView {
   const interner = new SortedInterner(values, { sorted: true, indexed: false });
   const N = interner.size;
   let buffer = new Float64Array(1024);
+  let complete = true;
   const tests: ViewTest[] = int.testObjects.map((t, ti) => {
     const core = int.core[ti]!.map((r) => coreRank[r]!);
+    if (core.includes(-1)) complete = false;
     const targets = int.targets[ti]!.map((r) => coreRank[r]!);
     const keys = int.edgeKeys[ti]!;
     if (buffer.length < keys.length) buffer = new Float64Array(keys.length * 2);
@@ -103,6 +106,7 @@ function viewFromInts(int: IntRdg): ScheduleView {
     // Core ranks keep the order of all ranks, so keys stay sorted and unique.
     return { testId: t.testId, core, targets, edges: buffer.slice(0, k) };
   });
+  if (!complete) return undefined;
   const pairs = int.mergedPairs;
   const coreEdges = new Int32Array(pairs.length);
   let k = 0;

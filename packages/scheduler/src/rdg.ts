@@ -213,8 +213,8 @@ export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
     mergedEdges[i] = [interner.value(a), interner.value(b), merged.counts[i]!];
   }
   // A core node reached only through pseudo callers (a target called from `<root>`) is a graph node too.
-  for (const e of testEdges) for (let i = 1; i < e.pairs.length; i += 2) if (isGraphNode(kind[e.pairs[i]!]!)) inGraph[e.pairs[i]!] = 1;
-  for (const e of setupEdges.values()) for (let i = 1; i < e.pairs.length; i += 2) if (isGraphNode(kind[e.pairs[i]!]!)) inGraph[e.pairs[i]!] = 1;
+  // as is one seen only as a caller of a pseudo node (a core function that loads a module).
+  for (const e of [...testEdges, ...setupEdges.values()]) for (const r of e.pairs) if (isGraphNode(kind[r]!)) inGraph[r] = 1;
   const nodes: RdgJson['merged']['nodes'] = [];
   for (let i = 0; i < n; i++) if (inGraph[i]) nodes.push({ id: interner.value(i), role: kind[i] === K_TEST ? 'test' : 'core' });
   const rdg: RdgJson = {

@@ -14,6 +14,7 @@ const traceArb = fc
         file: fc.nat(2),
         calls: fc.uniqueArray(fc.nat(13), { maxLength: 4 }),
         deps: fc.array(fc.tuple(fc.nat(13), fc.nat(13)), { maxLength: 8 }),
+        loads: fc.array(fc.tuple(fc.nat(13), fc.nat(2)), { maxLength: 2 }),
         status: fc.constantFrom('passed', 'passed', 'passed', 'failed'),
       }),
       { minLength: 1, maxLength: 14 },
@@ -42,6 +43,8 @@ const traceArb = fc
             ['<root>', body, 1] as Edge,
             ...t.calls.map((c) => [body, core(c), 1] as Edge),
             ...t.deps.map(([a, b]) => [core(a), core(b), 2] as Edge),
+            // A core function that loads a module: seen only as the caller of a pseudo node.
+            ...t.loads.map(([a, m]) => [core(a), mod(`src/m${m}.ts`), 1] as Edge),
           ],
         };
       }),

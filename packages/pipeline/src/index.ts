@@ -4,3 +4,4 @@ export { StageStore, hashOf, stableStringify } from './stages.js';
 export { statementInputFor, findTestSources, jsdocAbove } from './statement-inputs.js';
 export { renderSummaryMarkdown, writeSummary, type Summary, type StageTiming } from './summary.js';
 export { scheduleFromTrace } from './schedule-stage.js';
+export { runDoctor, type DoctorCheck } from './doctor.js';

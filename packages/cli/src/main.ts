@@ -1,0 +1,73 @@
+import { createRequire } from 'node:module';
+import { cac } from 'cac';
+import { commonOptions, synthOptions, type OptionSpec } from './options.js';
+
+const require = createRequire(import.meta.url);
+const { version } = require('../package.json') as { version: string };
+
+export type Flags = Record<string, unknown> & { json?: boolean; quiet?: boolean; verbose?: boolean };
+export type CommandModule = { run(args: string[], flags: Flags): Promise<number> };
+
+interface CommandSpec {
+  name: string;
+  description: string;
+  options: OptionSpec[];
+  /** Loaded only when the command runs, so `--help` stays instant. */
+  load: () => Promise<CommandModule>;
+}
+
+const outOption = synthOptions.filter((o) => /--(out|resume|force|config)\b/.test(o.flags));
+
+export const commands: CommandSpec[] = [
+  { name: 'synth <repo>', description: 'Synthesize a verified dataset from a repository (path or git URL)', options: synthOptions, load: () => import('./commands/synth.js') },
+  { name: 'trace <repo>', description: 'Prepare the repository and trace its test suite into <out>/trace.json', options: synthOptions, load: () => import('./commands/stage.js').then((m) => m.stage('trace')) },
+  { name: 'schedule', description: 'Build the RDG and the schedule from a trace (--trace FILE --out DIR)', options: [{ flags: '--trace <file>', description: 'trace.json to read' }, ...outOption, { flags: '--order <order>', description: 'dependency | paper' }, { flags: '--max-functions-per-step <n>', description: 'Skip steps developing more functions' }], load: () => import('./commands/schedule.js') },
+  { name: 'emit <repo>', description: 'Run up to task emission (trace, schedule, emit), resuming in --out', options: synthOptions, load: () => import('./commands/stage.js').then((m) => m.stage('emit')) },
+  { name: 'verify <repo>', description: 'Run up to verification, resuming in --out', options: synthOptions, load: () => import('./commands/stage.js').then((m) => m.stage('verify')) },
+  { name: 'docker <action>', description: 'Environment images: bootstrap (offline base) | build <out> | prune', options: [{ flags: '--node-version <v>', description: 'Node version' }, { flags: '--base <kind>', description: 'offline | online' }, { flags: '--dir <out>', description: 'A synth output directory (for build)' }], load: () => import('./commands/docker.js') },
+  { name: 'doctor', description: 'Check Node, git, package managers, the Docker engine and base images', options: [], load: () => import('./commands/doctor.js') },
+];
+
+/** Registers an extra command module (the eval package adds `eval`). */
+export function addCommand(spec: CommandSpec): void {
+  commands.push(spec);
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const cli = cac('swe-flow');
+  let exitCode: number | undefined;
+  let running: Promise<number> | undefined;
+  for (const spec of commands) {
+    const cmd = cli.command(spec.name, spec.description);
+    for (const option of [...spec.options, ...commonOptions]) cmd.option(option.flags, option.description);
+    cmd.action((...args: unknown[]) => {
+      const flags = args.pop() as Flags;
+      running = spec.load().then((m) => m.run(args.filter((a): a is string => typeof a === 'string'), flags));
+    });
+  }
+  cli.help();
+  cli.version(version);
+  try {
+    cli.parse(argv, { run: false });
+  } catch (error) {
+    process.stderr.write(`swe-flow: ${(error as Error).message}\nRun \`swe-flow --help\` for usage.\n`);
+    return 2;
+  }
+  if (cli.options.help || cli.options.version) return 0;
+  if (!cli.matchedCommand) {
+    if (cli.args.length > 0) {
+      process.stderr.write(`swe-flow: unknown command "${cli.args[0]}". Run \`swe-flow --help\` for the commands.\n`);
+      return 2;
+    }
+    cli.outputHelp();
+    return 0;
+  }
+  try {
+    await cli.runMatchedCommand();
+    exitCode = await running;
+  } catch (error) {
+    const { reportError } = await import('./report-error.js');
+    exitCode = reportError(error, cli.options as Flags);
+  }
+  return exitCode ?? 0;
+}

@@ -1,0 +1,70 @@
+/**
+ * Every CLI option in one declarative table: cac registers them and prints them in --help, and
+ * `toConfig` maps parsed flags onto the synthesis config (validated by the schema in @swe-flow/core).
+ */
+export interface OptionSpec {
+  flags: string;
+  description: string;
+  /** Config key the flag sets (dotted for nested keys). */
+  config?: string;
+  parse?: (value: unknown) => unknown;
+  default?: unknown;
+}
+
+const int = (v: unknown) => (typeof v === 'string' ? Number(v) : v);
+const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v);
+
+export const commonOptions: OptionSpec[] = [
+  { flags: '--json', description: 'Machine-readable JSON lines on stdout' },
+  { flags: '--quiet', description: 'Only errors and the final result' },
+  { flags: '--verbose', description: 'Debug logging' },
+];
+
+export const synthOptions: OptionSpec[] = [
+  { flags: '-o, --out <dir>', description: 'Output directory (required)' },
+  { flags: '--config <file>', description: 'swe-flow.config.json or .ts (default: one in the current directory)' },
+  { flags: '--resume', description: 'Continue a run in --out, skipping finished stages' },
+  { flags: '--force', description: 'Clear --out first' },
+  { flags: '--ref <ref>', description: 'git ref to check out', config: 'ref' },
+  { flags: '--runner <name>', description: 'vitest | jest | mocha | node-test | ava (default: detected)', config: 'runner' },
+  { flags: '--mode <modes>', description: 'isolated, incremental or both (comma-separated)', config: 'modes', parse: list },
+  { flags: '--runtime <name>', description: 'local | docker: where verification runs', config: 'runtime' },
+  { flags: '--base <kind>', description: 'offline | online: base of the docker image', config: 'base' },
+  { flags: '--workers <n>', description: 'Parallel verification workers', config: 'workers', parse: int },
+  { flags: '--reruns <n>', description: 'Reference reruns to catch flaky tests', config: 'reruns', parse: int },
+  { flags: '--max-steps <n>', description: 'Emit at most this many steps', config: 'maxSteps', parse: int },
+  { flags: '--min-patch-tokens <n>', description: 'Reject patches adding fewer tokens', config: 'minPatchTokens', parse: int },
+  { flags: '--max-functions-per-step <n>', description: 'Skip steps developing more functions', config: 'maxFunctionsPerStep', parse: int },
+  { flags: '--order <order>', description: 'dependency | paper: step order', config: 'order' },
+  { flags: '--stub-style <style>', description: 'throw | return-undefined', config: 'stubStyle' },
+  { flags: '--full-p2p', description: 'Run every PASS_TO_PASS test, not only affected ones', config: 'fullPassToPass' },
+  { flags: '--test-timeout <ms>', description: 'Limit for one test run', config: 'testTimeoutMs', parse: int },
+  { flags: '--trace-timeout <ms>', description: 'Limit for the traced suite run', config: 'traceTimeoutMs', parse: int },
+  { flags: '--allow-scripts <names>', description: "Dependencies allowed to run install scripts ('all' or a list)", config: 'allowScripts', parse: (v) => (v === 'all' ? 'all' : list(v)) },
+  { flags: '--statements <writer>', description: 'offline | llm', config: 'statements.writer' },
+  { flags: '--llm-base-url <url>', description: 'OpenAI-compatible endpoint (or SWEFLOW_LLM_BASE_URL)', config: 'statements.baseUrl' },
+  { flags: '--llm-model <model>', description: 'Model name (or SWEFLOW_LLM_MODEL)', config: 'statements.model' },
+  { flags: '--node-version <v>', description: 'Node version of the environment image', config: 'nodeVersion' },
+  { flags: '--skip-image', description: 'Do not write or build the environment image', config: 'skipImage' },
+];
+
+const camel = (flag: string) => flag.replace(/^-+/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/** Flags → a config object (only flags the user gave). */
+export function toConfig(specs: readonly OptionSpec[], flags: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const spec of specs) {
+    if (!spec.config) continue;
+    const long = /--([a-z0-9-]+)/.exec(spec.flags)?.[1];
+    if (!long) continue;
+    const value = flags[camel(long)];
+    if (value === undefined) continue;
+    const parsed = spec.parse ? spec.parse(value) : value;
+    const keys = spec.config.split('.');
+    let target = out;
+    for (const k of keys.slice(0, -1)) target = (target[k] ??= {}) as Record<string, unknown>;
+    target[keys.at(-1)!] = parsed;
+  }
+  if (Array.isArray(out.modes) && out.modes.includes('both')) out.modes = ['isolated', 'incremental'];
+  return out;
+}

@@ -9,7 +9,8 @@
  *   c                 the current function (integer; -1 = no instrumented function on the stack)
  *   e(id)             enter: count edge (c -> id), set c = id, return the previous c
  *   s(p, v)           suspend before await/yield: c = p, return v
- *   r(id, p)          resume after await/yield or at catch/finally: returns the new "previous"
+ *   r(id, p, b)       resume after await/yield or at catch/finally: returns the new "previous";
+ *                     resuming from the event loop restores bucket b (captured when the function began)
  *   m(base) / me(p)   a module's top-level code starts / ends
  * Adapters use the readable API:
  *   beginFile(relFile), beginTest(testId), endTest(testId), flush()
@@ -98,10 +99,12 @@ function createRecorder() {
       return v;
     },
 
-    r(id, p) {
+    r(id, p, b) {
       const c = this.c;
       if (c === id) return p;
-      if (c === ROOT) this.b = resolveBucket();
+      // The continuation belongs to whoever started the function (as AsyncLocalStorage would say),
+      // without paying for a store lookup on every await.
+      if (c === ROOT) this.b = b === undefined || b === null ? resolveBucket() : b;
       this.c = id;
       return c;
     },
@@ -182,7 +185,7 @@ function createRecorder() {
       const files = [];
       for (const [file, bucket] of setups) if (bucket.size > 0) files.push({ file, edges: this.toEdges(bucket) });
       const testList = [];
-      for (const [testId, r] of tests) testList.push({ testId, file: r.file, edges: this.toEdges(r.edges) });
+      for (const [testId, r] of tests) if (r.edges.size > 0) testList.push({ testId, file: r.file, edges: this.toEdges(r.edges) });
       return {
         version: 1,
         pid: process.pid,
@@ -200,10 +203,8 @@ function createRecorder() {
       const dir = process.env.SWEFLOW_TRACE_DIR;
       const snap = this.snapshot();
       for (const bucket of setups.values()) bucket.clear();
-      for (const [id, r] of tests) {
-        if (ended.has(id)) tests.delete(id);
-        else r.edges.clear();
-      }
+      // Records are cleared, never dropped: suspended functions hold on to their bucket.
+      for (const r of tests.values()) r.edges.clear();
       unattributed.clear();
       moduleLoad.clear();
       if (!dir) return undefined;

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeEach, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rec = createRequire(import.meta.url)('./recorder.cjs');
@@ -23,8 +23,15 @@ function testId(task) {
   return [rel(task.file.filepath), ...titles].join(SEP);
 }
 
-const testPath = expect.getState().testPath;
-if (testPath) rec.beginFile(rel(testPath));
+function beginFile() {
+  const testPath = expect.getState().testPath;
+  if (testPath) rec.beginFile(rel(testPath));
+}
+
+// At import: the test file's own imports (module load) follow. Again before its hooks: with
+// `isolate: false` this setup module is cached and not re-evaluated for the next file.
+beginFile();
+beforeAll(beginFile);
 
 beforeEach((ctx) => {
   rec.beginTest(testId(ctx.task));

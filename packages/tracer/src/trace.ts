@@ -97,6 +97,25 @@ async function runUntraced(adapter: RunnerAdapter, root: string, timeoutMs: numb
   return { results: adapter.parseResults(text, root), wallMs: res.durationMs };
 }
 
+/**
+ * Results by id. Tests that share an id (same file and titles) cannot be rerun apart; they become one
+ * test that fails when any of them fails (their edges are already recorded together).
+ */
+function byId(results: readonly TestResult[]): Map<string, TestResult> {
+  const out = new Map<string, TestResult>();
+  const rank = { failed: 2, passed: 1, skipped: 0 } as const;
+  for (const r of results) {
+    const prev = out.get(r.id);
+    if (!prev) {
+      out.set(r.id, r);
+      continue;
+    }
+    const worse = rank[r.status] > rank[prev.status] ? r : prev;
+    out.set(r.id, { ...worse, durationMs: prev.durationMs + r.durationMs });
+  }
+  return out;
+}
+
 /** Runs the suite untraced and traced and returns (and optionally writes) trace.json. */
 export async function trace(options: TraceOptions): Promise<TraceJson> {
   return (await traceWithInfo(options)).trace;
@@ -136,8 +155,8 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
     });
   }
 
-  const tracedById = new Map(traced.results.map((r) => [r.id, r]));
-  const untracedById = new Map((untraced?.results ?? []).map((r) => [r.id, r]));
+  const tracedById = byId(traced.results);
+  const untracedById = byId(untraced?.results ?? []);
   const recordById = new Map(traced.records.map((r) => [r.testId, r]));
   const ids = [...new Set([...tracedById.keys(), ...untracedById.keys()])].filter(keep).sort();
   if (options.filter !== undefined && ids.length === 0) {

@@ -44,10 +44,11 @@ const BASE = '__sfB';
 const MODULE_PREV = '__sfM';
 const PREV = '__sfp';
 const VALUE = '__sfv';
+const BUCKET = '__sfb';
 
 /** Used when the code runs without the recorder: the same hot API, doing nothing. */
 const NOOP_RECORDER =
-  '{c:-1,ml:0,f:function(){return 0},e:function(){return -1},s:function(p,v){return v},r:function(i,p){return p},m:function(){return -1},me:function(){}}';
+  '{c:-1,ml:0,b:null,f:function(){return 0},e:function(){return -1},s:function(p,v){return v},r:function(i,p){return p},m:function(){return -1},me:function(){}}';
 
 interface FunctionWork {
   path: FunctionPath;
@@ -80,7 +81,12 @@ function morph(node: t.Node, replacement: t.Node): void {
 
 /** `__sfp = __SWEFLOW__.r(ID, __sfp)`: after a resume (or an exception that skipped the resume). */
 function resumeStatement(index: number): t.Statement {
-  return t.expressionStatement(t.assignmentExpression('=', t.identifier(PREV), call('r', [idExpr(index), t.identifier(PREV)])));
+  return t.expressionStatement(t.assignmentExpression('=', t.identifier(PREV), resumeCall(index)));
+}
+
+/** Resuming from the event loop restores the edge bucket the function started in (its test). */
+function resumeCall(index: number): t.CallExpression {
+  return call('r', [idExpr(index), t.identifier(PREV), t.identifier(BUCKET)]);
 }
 
 function containsSuperCall(node: t.Node): boolean {
@@ -134,7 +140,7 @@ function instrumentFunction(work: FunctionWork): void {
         s,
         t.sequenceExpression([
           t.assignmentExpression('=', t.identifier(VALUE), inner),
-          t.assignmentExpression('=', t.identifier(PREV), call('r', [idExpr(index), t.identifier(PREV)])),
+          t.assignmentExpression('=', t.identifier(PREV), resumeCall(index)),
           t.identifier(VALUE),
         ]),
       );
@@ -161,7 +167,9 @@ function instrumentFunction(work: FunctionWork): void {
 
   const enter = t.variableDeclaration(suspending ? 'let' : 'const', [
     t.variableDeclarator(t.identifier(PREV), call('e', [idExpr(index)])),
-    ...(suspending ? [t.variableDeclarator(t.identifier(VALUE))] : []),
+    ...(suspending
+      ? [t.variableDeclarator(t.identifier(VALUE)), t.variableDeclarator(t.identifier(BUCKET), t.memberExpression(rec(), t.identifier('b')))]
+      : []),
   ]);
   // Sync: restore the caller. Suspending: only when still current (else a resume was skipped and
   // whoever is current now is right).

@@ -12,6 +12,7 @@
  *   r(id, p, b)       resume after await/yield or at catch/finally: returns the new "previous";
  *                     resuming from the event loop restores bucket b (captured when the function began)
  *   m(base) / me(p)   a module's top-level code starts / ends
+ *   ms(p, v) / mr(base)  a top-level await suspends / resumes the module's loading
  * Adapters use the readable API:
  *   beginFile(relFile), beginTest(testId), endTest(testId), flush()
  */
@@ -110,6 +111,20 @@ function createRecorder() {
     },
 
     m(base) {
+      const p = this.c;
+      if (p === ROOT) this.b = resolveBucket();
+      this.ml++;
+      this.c = base;
+      return p;
+    },
+
+    ms(p, v) {
+      if (this.ml > 0) this.ml--;
+      this.c = p;
+      return v;
+    },
+
+    mr(base) {
       const p = this.c;
       if (p === ROOT) this.b = resolveBucket();
       this.ml++;

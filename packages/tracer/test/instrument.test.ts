@@ -272,6 +272,31 @@ rec.beginTest('t'); m.useIt(); rec.endTest('t');`,
   });
 });
 
+describe('top-level await', () => {
+  it('keeps loading functions flagged across a top-level await, and nothing after the module loaded', async () => {
+    const { snapshot } = await runInstrumented(
+      {
+        'src/tla.mjs': `async function loadCfg() { await new Promise((r) => setTimeout(r, 5)); return 1; }
+function init(x) { return x + 1; }
+function later() { return 2; }
+export const value = init(await loadCfg());
+export { later };`,
+      },
+      `rec.beginFile('test/t.test.js');
+const m = await load('src/tla.mjs');
+rec.beginTest('t'); m.later(); rec.endTest('t');`,
+    );
+    expect(snapshot.moduleLoadFunctions.map((id) => id.replace(/:\d+:\d+:/, ':')).sort()).toEqual(['src/tla.mjs:init', 'src/tla.mjs:loadCfg', 'src/tla.mjs:loadCfg/<anonymous>']);
+    const setup = snapshot.files.find((f) => f.file === 'test/t.test.js');
+    expect(Object.fromEntries(shortEdges(setup!.edges))).toEqual({
+      'src/tla.mjs:<module> -> src/tla.mjs:loadCfg': 1,
+      'src/tla.mjs:<module> -> src/tla.mjs:init': 1,
+      'src/tla.mjs:loadCfg -> src/tla.mjs:loadCfg/<anonymous>': 1,
+    });
+    expect(Object.fromEntries(testEdges(snapshot, 't'))).toEqual({ '<root> -> src/tla.mjs:later': 1 });
+  });
+});
+
 describe('source maps', () => {
   it('map stack traces of instrumented code back to the original lines, composing an input map', async () => {
     const original = `export function a() {\n  return b();\n}\n\nfunction b() {\n  // line 6\n  throw new Error('at line 7');\n}\n`;

@@ -45,10 +45,11 @@ const MODULE_PREV = '__sfM';
 const PREV = '__sfp';
 const VALUE = '__sfv';
 const BUCKET = '__sfb';
+const MODULE_VALUE = '__sfMv';
 
 /** Used when the code runs without the recorder: the same hot API, doing nothing. */
 const NOOP_RECORDER =
-  '{c:-1,ml:0,b:null,f:function(){return 0},e:function(){return -1},s:function(p,v){return v},r:function(i,p){return p},m:function(){return -1},me:function(){}}';
+  '{c:-1,ml:0,b:null,f:function(){return 0},e:function(){return -1},s:function(p,v){return v},r:function(i,p){return p},m:function(){return -1},me:function(){},ms:function(p,v){return v},mr:function(){return -1}}';
 
 interface FunctionWork {
   path: FunctionPath;
@@ -194,6 +195,7 @@ export function instrumentSource(code: string, absFile: string, options: Instrum
 
   // Pass 1, on the pristine AST: ids, and what belongs to which function.
   const works: FunctionWork[] = [];
+  const topLevelAwaits: t.AwaitExpression[] = [];
   const byNode = new Map<t.Node, FunctionWork>();
   const owner = (path: NodePath): FunctionWork | undefined => {
     const fn = path.getFunctionParent();
@@ -221,7 +223,8 @@ export function instrumentSource(code: string, absFile: string, options: Instrum
       },
     },
     AwaitExpression(path: NodePath<t.AwaitExpression>) {
-      owner(path)?.suspends.push(path.node);
+      if (!path.getFunctionParent()) topLevelAwaits.push(path.node);
+      else owner(path)?.suspends.push(path.node);
     },
     YieldExpression(path: NodePath<t.YieldExpression>) {
       owner(path)?.suspends.push(path.node);
@@ -245,10 +248,24 @@ export function instrumentSource(code: string, absFile: string, options: Instrum
   for (const w of works) w.suspends.reverse();
   for (const w of works) instrumentFunction(w);
 
+  // Top-level await: the module stops loading while suspended and resumes as the module node.
+  for (const a of topLevelAwaits.reverse()) {
+    const inner = { ...a } as t.AwaitExpression;
+    inner.argument = call('ms', [t.identifier(MODULE_PREV), inner.argument]);
+    morph(
+      a,
+      t.sequenceExpression([
+        t.assignmentExpression('=', t.identifier(MODULE_VALUE), inner),
+        t.assignmentExpression('=', t.identifier(MODULE_PREV), call('mr', [t.identifier(BASE)])),
+        t.identifier(MODULE_VALUE),
+      ]),
+    );
+  }
+
   const program = ast.program;
   const prelude = parseStatements(
     `var ${BASE} = (globalThis.${RECORDER_GLOBAL} || (globalThis.${RECORDER_GLOBAL} = ${NOOP_RECORDER})).f(${JSON.stringify(file)}, ${JSON.stringify(functions.map((f) => f.id))});\n` +
-      `var ${MODULE_PREV} = ${RECORDER_GLOBAL}.m(${BASE});`,
+      `var ${MODULE_PREV} = ${RECORDER_GLOBAL}.m(${BASE})${topLevelAwaits.length > 0 ? `, ${MODULE_VALUE}` : ''};`,
   );
   program.body.unshift(...prelude);
   program.body.push(t.expressionStatement(call('me', [t.identifier(MODULE_PREV)])));

@@ -99,6 +99,7 @@ export async function emitCandidates(options: EmitOptions): Promise<EmitResult> 
   const taskRepo = await TaskRepo.create(options.taskRepoDir);
   const originalCommit = await taskRepo.commitWorkTree(options.sourceRoot, options.files, 'original');
   await taskRepo.setRef('refs/heads/original', originalCommit);
+  await taskRepo.setHead('refs/heads/original');
 
   const moduleLoad = new Set(trace.moduleLoadFunctions);
   const originals = new Map<string, string>();

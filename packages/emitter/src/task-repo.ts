@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
@@ -74,22 +75,55 @@ export class TaskRepo {
     });
   }
 
-  /** A new commit whose tree is `parentTreeOf`'s tree with `changes` applied (path → new content). */
+  private readonly blobs = new Map<string, string>();
+  private readonly modes = new Map<string, Map<string, string>>();
+
+  /** File modes of a commit's tree, read once per commit. */
+  private async modesOf(commit: string): Promise<Map<string, string>> {
+    let modes = this.modes.get(commit);
+    if (!modes) {
+      modes = new Map();
+      for (const line of (await this.raw(['ls-tree', '-r', '-z', commit])).split('\0')) {
+        const tab = line.indexOf('\t');
+        if (tab > 0) modes.set(line.slice(tab + 1), line.split(' ')[0]!);
+      }
+      this.modes.set(commit, modes);
+    }
+    return modes;
+  }
+
+  /** Blob ids for contents, hashing only contents not seen before, in one git call. */
+  private async blobsFor(contents: readonly string[]): Promise<string[]> {
+    const keys = contents.map((c) => createHash('sha1').update(c).digest('hex'));
+    const fresh = [...new Set(keys.filter((k) => !this.blobs.has(k)))];
+    if (fresh.length > 0) {
+      const files: string[] = [];
+      for (const key of fresh) {
+        const file = path.join(this.scratch, `blob-${key}`);
+        await writeFile(file, contents[keys.indexOf(key)]!);
+        files.push(file);
+      }
+      const ids = (await this.raw(['hash-object', '-w', '--', ...files])).split('\n');
+      fresh.forEach((key, i) => this.blobs.set(key, ids[i]!));
+      await Promise.all(files.map((f) => rm(f, { force: true })));
+    }
+    return keys.map((k) => this.blobs.get(k)!);
+  }
+
+  /** A new commit whose tree is `treeSource`'s tree with `changes` applied (path → new content). */
   async commitChanges(
     treeSource: string,
     changes: ReadonlyMap<string, string>,
     message: string,
     parents: string[],
   ): Promise<string> {
+    const entries = [...changes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const [modes, blobs] = await Promise.all([this.modesOf(treeSource), this.blobsFor(entries.map(([, c]) => c))]);
     return this.withIndex(async (env) => {
       await this.raw(['read-tree', `${treeSource}^{tree}`], env);
-      let n = 0;
-      for (const [file, content] of [...changes].sort(([a], [b]) => a.localeCompare(b))) {
-        const tmp = path.join(this.scratch, `blob-${n++}`);
-        await writeFile(tmp, content);
-        const blob = await this.raw(['hash-object', '-w', tmp]);
-        const mode = (await this.raw(['ls-tree', treeSource, '--', file])).split(' ')[0] || '100644';
-        await this.raw(['update-index', '--add', '--cacheinfo', `${mode},${blob},${file}`], env);
+      if (entries.length > 0) {
+        const args = entries.flatMap(([file], i) => ['--cacheinfo', `${modes.get(file) ?? '100644'},${blobs[i]},${file}`]);
+        await this.raw(['update-index', '--add', ...args], env);
       }
       const tree = await this.raw(['write-tree'], env);
       return this.raw(['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-m', message], env);
@@ -101,8 +135,19 @@ export class TaskRepo {
     return this.raw(['commit-tree', `${treeSource}^{tree}`, '-p', parent, '-m', message]);
   }
 
+  /** Points a ref at a commit. Written as a loose ref file: one file write instead of a git process per ref. */
   async setRef(ref: string, sha: string): Promise<void> {
-    await this.raw(['update-ref', ref, sha]);
+    if (!/^refs\/[\w./-]+$/.test(ref) || ref.includes('..') || !/^[0-9a-f]{40}$/.test(sha)) {
+      throw new SweFlowError(ErrorCodes.GIT_FAILED, `invalid ref update ${ref} -> ${sha}`);
+    }
+    const file = path.join(this.gitDir, ref);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, `${sha}\n`);
+  }
+
+  /** Makes `ref` the repository's HEAD, so a clone checks it out. */
+  async setHead(ref: string): Promise<void> {
+    await writeFile(path.join(this.gitDir, 'HEAD'), `ref: ${ref}\n`);
   }
 
   async diff(from: string, to: string): Promise<string> {

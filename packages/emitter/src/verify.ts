@@ -20,7 +20,10 @@ export interface VerifyOptions {
   dependenciesDir?: string;
   /** Environment image for the docker runtime. */
   image?: string;
-  /** Reference runs per task; a test that does not pass every time is flaky and dropped. */
+  /**
+   * Runs of the original tree (every isolated task's reference); a test that does not pass every time
+   * is flaky and dropped. Incremental references run once, with flakiness taken from these runs.
+   */
   reruns?: number;
   /** Limit for one test run. */
   timeoutMs?: number;
@@ -127,19 +130,17 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
     return { passes, last };
   };
 
-  // Isolated references all equal the original tree: run it once (N times) for all of them.
-  const originals = new Map<string, Promise<Awaited<ReturnType<typeof runRepeated>>>>();
-  const originalRuns = (candidate: Candidate, selection: TestSelection) => {
-    const key = candidate.originalCommit;
-    let p = originals.get(key);
-    if (!p) {
-      const allIds = [...new Set(candidates.filter((c) => c.mode === 'isolated').flatMap((c) => [...c.failToPass, ...c.passToPass]))];
+  // The original tree is run `reruns` times once, for all candidates: it is every isolated task's
+  // reference, and the tests that do not pass every time there are flaky everywhere.
+  let baseline: Promise<Awaited<ReturnType<typeof runRepeated>>> | undefined;
+  const originalRuns = () => {
+    if (!baseline) {
+      const first = candidates[0]!;
+      const allIds = [...new Set(candidates.flatMap((c) => [...c.failToPass, ...c.passToPass]))];
       const allFiles = [...new Set(allIds.map(fileOf))].sort();
-      p = runRepeated(key, 'original', { files: allFiles, testIds: allIds }, reruns);
-      originals.set(key, p);
+      baseline = runRepeated(first.originalCommit, 'original', { files: allFiles, testIds: allIds }, reruns);
     }
-    void selection;
-    return p;
+    return baseline;
   };
 
   const flaky = new Set<string>();
@@ -159,17 +160,21 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
         testIds: [...candidate.failToPass, ...p2pToRun],
       };
 
-      // Reference: N runs.
+      // Reference: the original's N runs for isolated tasks; one run of an incremental reference, with
+      // flakiness taken from the original's runs.
+      const original = await originalRuns();
+      const isFlakyOnOriginal = (id: string) => { const n = original.passes.get(id) ?? 0; return n > 0 && n < reruns; };
       const reference = candidate.mode === 'isolated'
-        ? await originalRuns(candidate, selection)
-        : await runRepeated(candidate.referenceCommit, `${candidate.instanceId} reference`, selection, reruns);
+        ? original
+        : await runRepeated(candidate.referenceCommit, `${candidate.instanceId} reference`, selection, 1);
+      const runs = candidate.mode === 'isolated' ? reruns : 1;
       const dropped: VerifiedTask['droppedFailToPass'] = [];
       const f2pStable: string[] = [];
       const neverPassing: string[] = [];
       for (const id of candidate.failToPass) {
         const n = reference.passes.get(id) ?? 0;
-        if (n === reruns) f2pStable.push(id);
-        else if (n > 0) { dropped.push({ id, reason: 'flaky' }); flaky.add(id); }
+        if (isFlakyOnOriginal(id) || (n > 0 && n < runs)) { dropped.push({ id, reason: 'flaky' }); flaky.add(id); }
+        else if (n === runs) f2pStable.push(id);
         else neverPassing.push(id);
       }
       if (neverPassing.length > 0) {
@@ -180,8 +185,8 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
       const p2pFailing: string[] = [];
       for (const id of p2pToRun) {
         const n = reference.passes.get(id) ?? 0;
-        if (n === reruns) p2pStable.push(id);
-        else if (n > 0) flaky.add(id);
+        if (isFlakyOnOriginal(id) || (n > 0 && n < runs)) flaky.add(id);
+        else if (n === runs) p2pStable.push(id);
         else p2pFailing.push(id);
       }
       if (p2pFailing.length > 0) {

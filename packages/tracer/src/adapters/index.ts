@@ -7,8 +7,9 @@ import type { RepoFacts, RunnerAdapter } from '../adapter.js';
 import { vitestAdapter } from './vitest.js';
 import { jestAdapter } from './jest.js';
 import { mochaAdapter } from './mocha.js';
+import { nodeTestAdapter } from './node-test.js';
 
-export const adapters: RunnerAdapter[] = [vitestAdapter, jestAdapter, mochaAdapter];
+export const adapters: RunnerAdapter[] = [vitestAdapter, jestAdapter, mochaAdapter, nodeTestAdapter];
 
 export function getAdapter(name: RunnerName, registry: readonly RunnerAdapter[] = adapters): RunnerAdapter {
   const found = registry.find((a) => a.name === name);

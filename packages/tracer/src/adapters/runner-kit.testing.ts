@@ -64,6 +64,8 @@ export async function cachedInstall(dir: string): Promise<string> {
   }
   await mkdir(cacheDir, { recursive: true });
   await rm(modules, { recursive: true, force: true });
+  // A repository without dependencies gets no node_modules at all.
+  await mkdir(path.join(staging, 'node_modules'), { recursive: true });
   await rename(path.join(staging, 'node_modules'), modules);
   await writeFile(path.join(cacheDir, 'done'), new Date().toISOString());
   await rm(staging, { recursive: true, force: true });

@@ -21,7 +21,7 @@ describe('parseDebianMirror', () => {
 });
 
 describe.skipIf(!hasDocker)('bootstrapBaseImage (real engine, debootstrap)', () => {
-  it('builds a base whose node runs, then finds it cached', async () => {
+  it('makes (or finds) a base whose node, npm and git run, then finds it cached', async () => {
     const first = await bootstrapBaseImage({ nodeVersion: DEFAULT_NODE_VERSION });
     expect(first.tag).toBe(baseImageTag(DEFAULT_NODE_VERSION));
     const docker = getDocker();

@@ -72,6 +72,15 @@ describe.skipIf(!hasDocker)('docker runtime (real engine)', () => {
       const r = await ws.exec({ command: 'node', args: ['-e', probe] }, { timeoutMs: 30_000 });
       expect(r.exitCode, r.stdout + r.stderr).toBe(7);
       expect(r.stdout).toMatch(/ERR (ENETUNREACH|EHOSTUNREACH|timeout)/);
+      // Loopback still works, by name: test runners (vite) resolve and listen on localhost.
+      const loop = await ws.exec(
+        {
+          command: 'node',
+          args: ['-e', "const s = require('http').createServer((q, r) => r.end('loop')).listen(0, 'localhost', () => require('http').get('http://localhost:' + s.address().port, (r) => r.on('data', (d) => { console.log(String(d)); s.close(); })))"],
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect(loop.stdout.trim(), loop.stderr).toBe('loop');
       const ifaces = await ws.exec({ command: 'ls', args: ['/sys/class/net'] }, { timeoutMs: 30_000 });
       expect(ifaces.stdout.trim().split(/\s+/)).toEqual(['lo']);
       // Control: the same probe from a bridged container does reach the server, so the check above

@@ -87,7 +87,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Runtime
           User: user,
           WorkingDir: workdir,
           Labels: { ...options.labels, ...sweFlowLabels('workspace', { [LABEL_COMMIT]: open.commit }) },
-          NetworkDisabled: true,
+          // Not `NetworkDisabled`: that also leaves /etc/hosts empty, so `localhost` does not resolve
+          // (vite/vitest start-up fails). NetworkMode none gives a loopback interface and nothing else.
           Env: Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
           HostConfig: {
             NetworkMode: 'none',

@@ -74,6 +74,8 @@ export interface RepoJson {
   testCommand: string;
   workDir: string;
   files: string[];
+  /** When the repository was prepared: the dataset's `created_at`, stable across resumed runs. */
+  preparedAt: string;
 }
 
 function validate(config: SynthConfigInput | undefined): SynthConfig {
@@ -145,6 +147,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       testCommand,
       workDir,
       files,
+      preparedAt: new Date().toISOString(),
     };
     await writeFileAtomic(path.join(out, 'repo.json'), JSON.stringify(repoJson, null, 2));
     return repoJson;
@@ -284,7 +287,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
   const statementStats: StatementStats = statements.stats;
 
   // 8. Write the dataset, per-task folders, the bundle and the summary.
-  const createdAt = new Date(started).toISOString();
+  const createdAt = repo.preparedAt;
   const rows: DatasetRow[] = [];
   for (const [i, task] of verified.entries()) {
     const c = task.candidate;

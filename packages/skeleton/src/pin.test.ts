@@ -158,4 +158,15 @@ describe('computeReturnTypePins', () => {
     expect(project.getSourceFiles().map((sf) => sf.getFilePath()).sort()).toEqual(FILES.map((f) => `/repo/${f.path}`).sort());
     for (const f of FILES) expect(project.getSourceFileOrThrow(`/repo/${f.path}`).getFullText()).toBe(f.code);
   });
+
+  it('does not pin a function that goes away with its stubbed parent', () => {
+    const src: SourceText = { path: 'n.ts', code: 'export function outer(n: number) {\n  const inner = (k: number) => k * 2;\n  return inner(n);\n}\n' };
+    const [outer, inner] = idsOf(src);
+    const reasons: string[] = [];
+    const both = computeReturnTypePins([src], [outer!, inner!], { onSkip: (id, r) => reasons.push(`${id}=${r}`) });
+    expect(both.map((p) => `${p.id}${p.text}`)).toEqual([`${outer}: number`]);
+    expect(reasons).toEqual([`${inner}=nested-in-target`]);
+    const alone = computeReturnTypePins([src], [inner!]);
+    expect(applyInsertions(src.code, alone)).toContain('const inner = (k: number): number => k * 2;');
+  });
 });

@@ -34,6 +34,7 @@ export type PinSkipReason =
   | 'not-found'
   | 'explicit-return-type'
   | 'no-return-type' // constructors and setters cannot carry one
+  | 'nested-in-target' // inside another target's body: stubbed with its parent, no pin needed
   | 'any'
   | 'import-type'
   | 'too-long'
@@ -189,11 +190,16 @@ export function computeReturnTypePins(
     const sf = sourceFiles.get(f.path)!;
     const index = indexFunctions(sf);
     const infos = new Map(locateFunctions(f.code, f.path).map((i) => [i.id, i]));
+    const targets = [...wanted].map((id) => infos.get(id)).filter((i) => i !== undefined);
     for (const id of wanted) {
       const info = infos.get(id);
       const fn = info && index.get(`${info.end}:${info.bodyStart}`);
-      if (!fn) {
+      if (!info || !fn) {
         skip(id, 'not-found');
+        continue;
+      }
+      if (targets.some((o) => o !== info && o.bodyStart <= info.start && info.end <= o.end)) {
+        skip(id, 'nested-in-target');
         continue;
       }
       const plan = planPin(fn, maxLength);

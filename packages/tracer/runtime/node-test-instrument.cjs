@@ -87,6 +87,35 @@ function instrumentCached(code, file) {
   return out;
 }
 
+/**
+ * ava has no global hooks: its test files get swe-flow's hooks prepended on their first line (so line
+ * numbers do not move). Hook titles are `sweflow for <test title>`.
+ */
+function avaHooks(rel, kind) {
+  if (process.env.SWEFLOW_RUNNER !== 'ava') return '';
+  const r = 'globalThis.__SWEFLOW__';
+  const id = `${JSON.stringify(rel + ' > ')}+t.title.replace(/^sweflow for /,'')`;
+  const head = kind === 'esm' ? "import __sweflowAva from 'ava';" : "const __sweflowAva=require('ava');";
+  return (
+    head +
+    `__sweflowAva.beforeEach('sweflow',(t)=>{${r}.beginTest(${id});});` +
+    `__sweflowAva.afterEach.always('sweflow',(t)=>{${r}.endTest(${id});});` +
+    `__sweflowAva.after.always('sweflow',()=>{${r}.flush();});`
+  );
+}
+
+/**
+ * ava test functions must run inside the recorder's async context (timers they leave behind stay
+ * theirs), and ava offers no hook around the test function: the test file's `ava` import is routed
+ * through a wrapper installed by the preload. The rewrite stays on the import's own line.
+ */
+function avaRewrite(code) {
+  if (process.env.SWEFLOW_RUNNER !== 'ava') return code;
+  return code
+    .replace(/^([ \t]*)import\s+([A-Za-z_$][\w$]*)\s+from\s+(['"])ava\3\s*;?/m, (_m, indent, name) => `${indent}import __sweflowAvaOrig from 'ava';const ${name}=globalThis.__SWEFLOW_AVA_WRAP__(__sweflowAvaOrig);`)
+    .replace(/\brequire\((['"])ava\1\)/, (m) => `globalThis.__SWEFLOW_AVA_WRAP__(${m})`);
+}
+
 function recorder() {
   return require('./recorder.cjs');
 }
@@ -100,16 +129,24 @@ function patchCompile() {
   const original = Module.prototype._compile;
   Module.prototype._compile = function sweflowCompile(content, filename) {
     const rel = relOf(filename);
-    if (rel !== undefined && testFiles.has(rel)) recorder().beginFile(rel);
+    const isTest = rel !== undefined && testFiles.has(rel);
+    if (isTest) recorder().beginFile(rel);
     let code = content;
+    if (isTest) content = avaRewrite(content);
     try {
       const out = instrumentCached(content, filename);
       if (out !== undefined) code = out;
     } catch (error) {
       process.emitWarning(`swe-flow could not instrument ${filename}: ${error && error.message}`);
     }
+    if (isTest) {
+      const hooks = avaHooks(rel, 'cjs');
+      // After a leading 'use strict' directive, which must stay first to count.
+      const m = /^\s*(['"])use strict\1;?/.exec(code);
+      code = m ? code.slice(0, m[0].length) + hooks + code.slice(m[0].length) : hooks + code;
+    }
     return original.call(this, code, filename);
   };
 }
 
-module.exports = { instrumentCached, patchCompile, relOf, candidate, testFiles, recorder };
+module.exports = { instrumentCached, patchCompile, relOf, candidate, testFiles, recorder, avaHooks, avaRewrite };

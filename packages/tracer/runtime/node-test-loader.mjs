@@ -20,7 +20,9 @@ export async function load(url, context, nextLoad) {
   const file = fileURLToPath(url);
   const h = load$();
   if (!h.candidate(file)) return result;
-  const source = typeof result.source === 'string' ? result.source : Buffer.from(result.source).toString('utf8');
+  let source = typeof result.source === 'string' ? result.source : Buffer.from(result.source).toString('utf8');
+  const relFile = h.relOf(file);
+  if (relFile !== undefined && h.testFiles.has(relFile)) source = h.avaRewrite(source);
   let code;
   try {
     code = h.instrumentCached(source, file);
@@ -32,7 +34,7 @@ export async function load(url, context, nextLoad) {
   if (rel !== undefined && h.testFiles.has(rel)) {
     const begin = `globalThis.__SWEFLOW__&&globalThis.__SWEFLOW__.beginFile&&globalThis.__SWEFLOW__.beginFile(${JSON.stringify(rel)});`;
     // Same line as the first line of the file: line numbers do not move.
-    code = `import ${JSON.stringify('data:text/javascript;base64,' + Buffer.from(begin).toString('base64'))};` + code;
+    code = `import ${JSON.stringify('data:text/javascript;base64,' + Buffer.from(begin).toString('base64'))};` + h.avaHooks(rel, 'esm') + code;
   }
   return { ...result, source: code, shortCircuit: true };
 }

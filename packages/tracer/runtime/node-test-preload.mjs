@@ -56,3 +56,32 @@ if (process.env.NODE_TEST_CONTEXT && process.env.SWEFLOW_RUNNER === 'node-test' 
   nodeTest.afterEach((t) => rec.endTest(idOf(t)));
   nodeTest.after(() => rec.flush());
 }
+
+if (process.env.SWEFLOW_RUNNER === 'ava') {
+  // Test files get `const test = __SWEFLOW_AVA_WRAP__(avaTest)` (node-test-instrument.cjs avaRewrite):
+  // every test implementation then runs inside the recorder's context for the current test.
+  const wrapFn = (fn) => {
+    if (typeof fn !== 'function' || fn.__sweflow) return fn;
+    const wrapped = function (...args) {
+      const id = rec.currentTestId();
+      return id === undefined ? fn.apply(this, args) : rec.runInTest(id, () => fn.apply(this, args));
+    };
+    wrapped.__sweflow = true;
+    if (fn.title) wrapped.title = fn.title;
+    return wrapped;
+  };
+  const CHAINS = new Set(['serial', 'only', 'failing']);
+  const wrapChain = (chain) =>
+    new Proxy(chain, {
+      apply(target, self, args) {
+        const i = args.findIndex((a) => typeof a === 'function');
+        if (i >= 0) args[i] = wrapFn(args[i]);
+        return Reflect.apply(target, self, args);
+      },
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        return typeof value === 'function' && CHAINS.has(key) ? wrapChain(value) : value;
+      },
+    });
+  globalThis.__SWEFLOW_AVA_WRAP__ = wrapChain;
+}

@@ -8,8 +8,9 @@ import { vitestAdapter } from './vitest.js';
 import { jestAdapter } from './jest.js';
 import { mochaAdapter } from './mocha.js';
 import { nodeTestAdapter } from './node-test.js';
+import { avaAdapter } from './ava.js';
 
-export const adapters: RunnerAdapter[] = [vitestAdapter, jestAdapter, mochaAdapter, nodeTestAdapter];
+export const adapters: RunnerAdapter[] = [vitestAdapter, jestAdapter, mochaAdapter, nodeTestAdapter, avaAdapter];
 
 export function getAdapter(name: RunnerName, registry: readonly RunnerAdapter[] = adapters): RunnerAdapter {
   const found = registry.find((a) => a.name === name);

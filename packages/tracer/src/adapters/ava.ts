@@ -1,0 +1,222 @@
+/**
+ * ava 6: detection, test files from ava's `files` config (or its defaults), plain commands writing
+ * TAP to the result file, and a traced run: `--serial`, a preload in the main process and its
+ * workers instruments sources, and a load hook prepends swe-flow's hooks to each test file on its
+ * first line (ava has no global hooks).
+ *
+ * ava's TAP prefixes titles with a shortened file name only when several files run, which cannot be
+ * mapped back to a file reliably. A small `data:` preload makes ava's TAP reporter always write
+ * `["<repo-relative file>","<title>"]` as the test name; the output stays TAP.
+ */
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult, type TestStatus } from '@swe-flow/core';
+import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
+import {
+  allScripts,
+  declaredDeps,
+  hasFile,
+  instrumenterModule,
+  matchGlobs,
+  mergeFragments,
+  runRunner,
+  runtimeDir,
+  selectionFiles,
+  shellWrapped,
+  timeoutError,
+  toRepoRelative,
+  tracedOutput,
+} from './runner-kit.js';
+
+export const AVA_BIN = 'node_modules/ava/entrypoints/cli.mjs';
+
+export function detectAva(facts: RepoFacts): number {
+  const deps = declaredDeps(facts.packageJson);
+  const scripts = allScripts(facts.packageJson);
+  if (!deps.has('ava') && !/\bava\b/.test(scripts)) return 0;
+  let score = deps.has('ava') ? 0.6 : 0.3;
+  if (hasFile(facts, /^ava\.config\.(js|cjs|mjs)$/) || 'ava' in facts.packageJson) score += 0.3;
+  if (/\bava\b/.test(scripts)) score += 0.1;
+  return Math.min(score, 1);
+}
+
+/** Module hooks that make ava's TAP reporter name every test `["file","title"]`. */
+const TAP_NAMES_HOOKS = `
+export async function load(url, context, nextLoad) {
+  const result = await nextLoad(url, context);
+  if (url.endsWith('/ava/lib/reporters/prefix-title.js')) {
+    return { format: 'module', shortCircuit: true, source: "import path from 'node:path';" +
+      "export default function prefixTitle(extensions, base, file, title) {" +
+      "return JSON.stringify([path.relative(process.cwd(), file).split(path.sep).join('/'), title]); }" };
+  }
+  if (url.endsWith('/ava/lib/reporters/tap.js') && result.source != null) {
+    const text = String(result.source).replace('if (plan.files.length > 1) {', 'if (true) {');
+    return { ...result, source: text, shortCircuit: true };
+  }
+  return result;
+}
+`;
+
+const TAP_NAMES_PRELOAD = `import { register } from 'node:module';
+register(${JSON.stringify(`data:text/javascript;base64,${Buffer.from(TAP_NAMES_HOOKS).toString('base64')}`)});
+`;
+
+export function avaTapNamesImport(): string {
+  return `data:text/javascript;base64,${Buffer.from(TAP_NAMES_PRELOAD).toString('base64')}`;
+}
+
+const TAP_LINE = /^(ok|not ok) \d+ - (.*)$/;
+
+/** Parses ava's TAP (with `["file","title"]` names) into results with ids `file > title`. */
+export function parseAvaResults(text: string, root: string): TestResult[] {
+  const lines = text.split('\n');
+  const out: TestResult[] = [];
+  if (!lines.some((l) => l.startsWith('TAP version'))) {
+    throw new SweFlowError(ErrorCodes.RESULTS_UNREADABLE, 'ava result file is not TAP; check that the run used --tap and wrote stdout to the result file');
+  }
+  for (let i = 0; i < lines.length; i++) {
+    const m = TAP_LINE.exec(lines[i]!);
+    if (!m) continue;
+    // supertap writes `<name> # SKIP` / `<name> # TODO`; swe-flow's names always end with `]`.
+    let name = m[2]!;
+    let directive: string | undefined;
+    const d = /^(.*\])\s*# (SKIP|TODO)\b.*$/.exec(name);
+    if (!name.endsWith(']') && d) {
+      name = d[1]!;
+      directive = d[2];
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(name);
+    } catch {
+      parsed = undefined;
+    }
+    if (!Array.isArray(parsed) || parsed.length !== 2) continue; // not a test line swe-flow can place
+    const [rawFile, title] = parsed as [string, string];
+    const file = toRepoRelative(root, rawFile);
+    let status: TestStatus = m[1] === 'ok' ? 'passed' : 'failed';
+    if (directive) status = 'skipped';
+    const result: TestResult = { id: formatTestId(file, [title]), file, titlePath: [title], status, durationMs: 0 };
+    if (status === 'failed') {
+      const block: string[] = [];
+      for (let j = i + 1; j < lines.length && /^\s/.test(lines[j]!); j++) block.push(lines[j]!);
+      if (block.length > 0) result.error = block.join('\n').slice(0, 4000);
+    }
+    out.push(result);
+  }
+  return out;
+}
+
+/** ava's `--match` takes wildcard patterns (`*`) over the title alone; several flags are ORed. */
+function selectionArgs(selection: PlainRunContext['selection']): string[] {
+  const args: string[] = [];
+  for (const id of new Set(selection.testIds)) args.push('--match', id.split(' > ').slice(1).join(' > '));
+  return [...args, ...selectionFiles(selection)];
+}
+
+export function avaPlainCommand(ctx: PlainRunContext): CommandSpec {
+  return shellWrapped(ctx.resultFile, 'node', ['--import', avaTapNamesImport(), AVA_BIN, '--tap', ...selectionArgs(ctx.selection)], true);
+}
+
+const EXT = '{js,cjs,mjs}';
+const DEFAULT_FILES = [
+  `test.${EXT}`,
+  `src/test.${EXT}`,
+  `source/test.${EXT}`,
+  `**/test-*.${EXT}`,
+  `**/*.spec.${EXT}`,
+  `**/*.test.${EXT}`,
+  `**/test/**/*.${EXT}`,
+  `**/tests/**/*.${EXT}`,
+  `**/__tests__/**/*.${EXT}`,
+];
+/** Helpers and fixtures ava never treats as test files, and files starting with an underscore. */
+const ALWAYS_IGNORED = [
+  '**/__tests__/**/__helper__/**/*',
+  '**/__tests__/**/__helpers__/**/*',
+  '**/__tests__/**/__fixture__/**/*',
+  '**/__tests__/**/__fixtures__/**/*',
+  '**/test/**/helper/**/*',
+  '**/test/**/helpers/**/*',
+  '**/test/**/fixture/**/*',
+  '**/test/**/fixtures/**/*',
+  '**/tests/**/helper/**/*',
+  '**/tests/**/helpers/**/*',
+  '**/tests/**/fixture/**/*',
+  '**/tests/**/fixtures/**/*',
+  '**/_*',
+  '**/_*/**',
+];
+
+/** ava's config: package.json "ava", or ava.config.* evaluated by Node in the repository. */
+async function readAvaConfig(facts: RepoFacts): Promise<Record<string, unknown>> {
+  if (facts.packageJson.ava && typeof facts.packageJson.ava === 'object') return facts.packageJson.ava as Record<string, unknown>;
+  const configFile = ['ava.config.js', 'ava.config.mjs', 'ava.config.cjs'].find((f) => facts.files.includes(f));
+  if (!configFile) return {};
+  const script = `const m = await import(${JSON.stringify(path.join(facts.root, configFile))}); let c = m.default; if (typeof c === 'function') c = await c({ projectDir: process.cwd() }); process.stdout.write(JSON.stringify(c ?? {}));`;
+  const r = await execa('node', ['--input-type=module', '-e', script], { cwd: facts.root, reject: false, stdin: 'ignore' });
+  if (r.exitCode !== 0) {
+    throw new SweFlowError(ErrorCodes.CONFIG_INVALID, `${configFile} could not be loaded (exit ${r.exitCode}); fix the ava config`, { details: { stderr: String(r.stderr).slice(-2000) } });
+  }
+  return JSON.parse(String(r.stdout)) as Record<string, unknown>;
+}
+
+export async function listAvaTestFiles(facts: RepoFacts): Promise<string[]> {
+  const config = await readAvaConfig(facts);
+  const patterns = Array.isArray(config.files) ? (config.files as string[]) : DEFAULT_FILES;
+  const include = patterns.filter((p) => !p.startsWith('!'));
+  const exclude = [...patterns.filter((p) => p.startsWith('!')).map((p) => p.slice(1)), ...ALWAYS_IGNORED];
+  return matchGlobs(facts.files, include, exclude);
+}
+
+async function runAvaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
+  const root = ctx.facts.root;
+  const rt = runtimeDir();
+  const instrumenter = await instrumenterModule();
+  const testFiles = await listAvaTestFiles(ctx.facts);
+  if (testFiles.length === 0) throw new SweFlowError(ErrorCodes.NO_TESTS, `no ava test files found in ${root}; check ava's "files" config`);
+  const work = await mkdtemp(path.join(os.tmpdir(), 'sweflow-ava-'));
+  const resultFile = path.join(work, 'results.tap');
+  await mkdir(ctx.traceDir, { recursive: true });
+  // Workers (threads) inherit the main process's execArgv, so the preload reaches them too.
+  const spec = shellWrapped(
+    resultFile,
+    'node',
+    ['--import', path.join(rt, 'node-test-preload.mjs'), '--import', avaTapNamesImport(), AVA_BIN, '--tap', '--serial', ...testFiles],
+    true,
+  );
+  const proc = await runRunner(spec.command, spec.args, {
+    cwd: root,
+    timeoutMs: ctx.timeoutMs,
+    env: {
+      ...(ctx.env ?? {}),
+      SWEFLOW_TRACE_DIR: ctx.traceDir,
+      SWEFLOW_ROOT: root,
+      SWEFLOW_INSTRUMENTER: instrumenter,
+      SWEFLOW_CACHE_DIR: path.join(os.tmpdir(), 'sweflow-instrument-cache'),
+      SWEFLOW_TEST_FILES: JSON.stringify(testFiles),
+      SWEFLOW_RUNNER: 'ava',
+    },
+  });
+  if (proc.timedOut) throw timeoutError('ava', ctx.timeoutMs, proc.logTail);
+  let text: string;
+  try {
+    text = await readFile(resultFile, 'utf8');
+  } catch (cause) {
+    throw new SweFlowError(ErrorCodes.TRACE_FAILED, `the traced ava run wrote no results (exit ${proc.exitCode})`, { cause, details: { logTail: proc.logTail } });
+  }
+  const results = parseAvaResults(text, root);
+  const merged = await mergeFragments(ctx.traceDir);
+  return tracedOutput(merged, { results, testFiles, wallMs: proc.wallMs, exitCode: proc.exitCode, logTail: proc.logTail });
+}
+
+export const avaAdapter: RunnerAdapter = {
+  name: 'ava',
+  detect: detectAva,
+  listTestFiles: listAvaTestFiles,
+  plainCommand: avaPlainCommand,
+  parseResults: parseAvaResults,
+  runTraced: runAvaTraced,
+};

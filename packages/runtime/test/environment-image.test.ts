@@ -105,6 +105,8 @@ describe.skipIf(!hasDocker)('buildEnvironmentImage (real engine, offline base)',
     // The CA is for the install step only: not in the final image's environment or filesystem.
     expect(first.extraCaCerts).toBe(process.env['NODE_EXTRA_CA_CERTS'] || process.env['SSL_CERT_FILE']);
     expect((info.Config.Env ?? []).join('\n')).not.toMatch(/NODE_EXTRA_CA_CERTS|SSL_CERT_FILE/);
+    // ...and not left in the written context either (it is an artifact that may be published)
+    expect(await readFile(path.join(outDir, 'docker', 'ca', 'extra.pem'), 'utf8')).toBe('');
     expect(info.Config.User).toBe('swe');
   });
 

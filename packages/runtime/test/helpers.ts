@@ -37,13 +37,13 @@ export interface TinyRepo {
 }
 
 /**
- * The tiny npm fixture as a task repo: commit 1 has duration.js, commit 2 adds second.txt. Shas are
+ * A tiny one-dependency fixture (default the npm one) as a task repo: commit 1 has duration.js, commit 2 adds second.txt. Shas are
  * deterministic. The task repo is bare, as the emitter writes it.
  */
-export async function makeTinyRepo(): Promise<TinyRepo> {
+export async function makeTinyRepo(fixture = 'tiny-npm'): Promise<TinyRepo> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-rt-test-'));
   const source = path.join(root, 'source');
-  await cp(path.join(FIXTURES, 'tiny-npm'), source, { recursive: true });
+  await cp(path.join(FIXTURES, fixture), source, { recursive: true });
   await sh('git', ['init', '--quiet', '--initial-branch=main'], source);
   const first = await commitAll(source, 'first');
   await writeFile(path.join(source, 'second.txt'), 'from the second commit\n');

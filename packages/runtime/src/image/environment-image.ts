@@ -123,7 +123,7 @@ export async function buildEnvironmentImage(options: EnvironmentImageOptions): P
   const previous = await readFile(path.join(contextDir, 'image.json'), 'utf8').catch(() => undefined);
   const contextCurrent = previous !== undefined && (JSON.parse(previous) as { tag?: string }).tag === tag;
   if (!contextCurrent) {
-    await writeContext({ contextDir, dockerfile, pm, taskRepo, isGitRepo, ca, repoDir });
+    await writeContext({ contextDir, dockerfile, pm, taskRepo, isGitRepo, repoDir });
     await writeFile(
       path.join(contextDir, 'image.json'),
       `${JSON.stringify({ schemaVersion: 1, tag, inputsHash, baseImage, base: options.base, nodeVersion, packageManager: pm }, null, 2)}\n`,
@@ -137,7 +137,16 @@ export async function buildEnvironmentImage(options: EnvironmentImageOptions): P
     return { ...result, cached: existing !== undefined, built: false, durationMs: Math.round(performance.now() - started) };
   }
   options.logger?.info('building environment image', { tag, baseImage, packageManager: `${pm.name}@${pm.version}` });
-  await buildFromContext(docker, contextDir, tag, options.logger, options.noCache === true);
+  // The CA bundle sits in the context only while the build runs: `<outDir>/docker/` is an artifact that
+  // may be published, and a proxy's CA has no business in a dataset. To rebuild by hand behind a proxy,
+  // put your CA bundle at ca/extra.pem first.
+  const caInContext = path.join(contextDir, 'ca', 'extra.pem');
+  if (ca !== undefined) await copyFile(ca, caInContext);
+  try {
+    await buildFromContext(docker, contextDir, tag, options.logger, options.noCache === true);
+  } finally {
+    await writeFile(caInContext, '');
+  }
   return { ...result, cached: false, built: true, durationMs: Math.round(performance.now() - started) };
 }
 
@@ -194,15 +203,13 @@ async function writeContext(input: {
   pm: PackageManagerChoice;
   taskRepo: string;
   isGitRepo: boolean;
-  ca: string | undefined;
   repoDir: string;
 }): Promise<void> {
   const { contextDir } = input;
   await rm(contextDir, { recursive: true, force: true });
   await mkdir(path.join(contextDir, 'ca'), { recursive: true });
   await writeFile(path.join(contextDir, 'Dockerfile'), input.dockerfile);
-  if (input.ca !== undefined) await copyFile(input.ca, path.join(contextDir, 'ca', 'extra.pem'));
-  else await writeFile(path.join(contextDir, 'ca', 'extra.pem'), '');
+  await writeFile(path.join(contextDir, 'ca', 'extra.pem'), '');
   const dl = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-pm-'));
   try {
     await fetchNpmPackage(`${input.pm.npmPackage}@${input.pm.version}`, path.join(contextDir, 'pm'), dl);

@@ -11,6 +11,7 @@
  *   s(p, v)           suspend before await/yield: c = p, return v
  *   r(id, p, b)       resume after await/yield or at catch/finally: returns the new "previous";
  *                     resuming from the event loop restores bucket b (captured when the function began)
+ *   ai(src, getPrev)  wraps the async iterable of a `for await`: each implicit await suspends to getPrev()
  *   m(base) / me(p)   a module's top-level code starts / ends
  *   ms(p, v) / mr(base)  a top-level await suspends / resumes the module's loading
  * Adapters use the readable API:
@@ -108,6 +109,27 @@ function createRecorder() {
       if (c === ROOT) this.b = b === undefined || b === null ? resolveBucket() : b;
       this.c = id;
       return c;
+    },
+
+    ai(src, getPrev) {
+      // Only async iterables: a sync iterable's values are awaited by the loop itself, and wrapping
+      // it would change that.
+      if (src == null || typeof src[Symbol.asyncIterator] !== 'function') return src;
+      const self = this;
+      return {
+        [Symbol.asyncIterator]() {
+          const it = src[Symbol.asyncIterator]();
+          const step = (method, arg) => {
+            const r = it[method](arg);
+            self.c = getPrev();
+            return r;
+          };
+          const wrapped = { next: (v) => step('next', v) };
+          if (typeof it.return === 'function') wrapped.return = (v) => step('return', v);
+          if (typeof it.throw === 'function') wrapped.throw = (e) => step('throw', e);
+          return wrapped;
+        },
+      };
     },
 
     m(base) {

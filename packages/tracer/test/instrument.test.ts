@@ -142,6 +142,31 @@ rec.beginTest('async'); await g.aconsume(); rec.endTest('async');`,
     });
   });
 
+  it('suspends at the implicit awaits of for-await loops, so the event loop is not charged to the loop', async () => {
+    const { snapshot } = await runInstrumented(
+      {
+        'src/fa.mjs': `
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+function id(x) { return x; } function after() {} export function fromTimer() { return 1; }
+export async function* ticks() { for (let i = 0; i < 3; i++) { await sleep(6); yield id(i); } }
+export async function consume() { let s = 0; outer: for await (const x of ticks()) { s += id(x); if (x > 5) break outer; } after(); return s; }
+`,
+      },
+      `const m = await load('src/fa.mjs');
+rec.beginTest('t'); setTimeout(() => m.fromTimer(), 9); const s = await m.consume(); rec.endTest('t'); console.log(s);`,
+    );
+    expect(Object.fromEntries(testEdges(snapshot, 't'))).toEqual({
+      '<root> -> src/fa.mjs:consume': 1,
+      '<root> -> src/fa.mjs:fromTimer': 1,
+      'src/fa.mjs:consume -> src/fa.mjs:ticks': 1,
+      'src/fa.mjs:ticks -> src/fa.mjs:sleep': 3,
+      'src/fa.mjs:sleep -> src/fa.mjs:sleep/<anonymous>': 3,
+      'src/fa.mjs:ticks -> src/fa.mjs:id': 3,
+      'src/fa.mjs:consume -> src/fa.mjs:id': 3,
+      'src/fa.mjs:consume -> src/fa.mjs:after': 1,
+    });
+  });
+
   it('keeps derived constructors working and charges super(), fields and the body to the constructor', async () => {
     const { snapshot, stdout } = await runInstrumented(
       {

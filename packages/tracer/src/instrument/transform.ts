@@ -49,7 +49,7 @@ const MODULE_VALUE = '__sfMv';
 
 /** Used when the code runs without the recorder: the same hot API, doing nothing. */
 const NOOP_RECORDER =
-  '{c:-1,ml:0,b:null,f:function(){return 0},e:function(){return -1},s:function(p,v){return v},r:function(i,p){return p},m:function(){return -1},me:function(){},ms:function(p,v){return v},mr:function(){return -1}}';
+  '{c:-1,ml:0,b:null,f:function(){return 0},e:function(){return -1},s:function(p,v){return v},r:function(i,p){return p},m:function(){return -1},me:function(){},ms:function(p,v){return v},mr:function(){return -1},ai:function(s){return s}}';
 
 interface FunctionWork {
   path: FunctionPath;
@@ -58,7 +58,7 @@ interface FunctionWork {
   suspends: (t.AwaitExpression | t.YieldExpression)[];
   catches: t.CatchClause[];
   finalizers: t.BlockStatement[];
-  forAwaits: t.ForOfStatement[];
+  forAwaits: NodePath<t.ForOfStatement>[];
 }
 
 function rec(): t.Identifier {
@@ -149,9 +149,16 @@ function instrumentFunction(work: FunctionWork): void {
     // A rejected await (or a throw into a generator) skips the resume: fix up where control lands.
     for (const c of work.catches) c.body.body.unshift(resumeStatement(index));
     for (const f of work.finalizers) f.body.unshift(resumeStatement(index));
-    for (const loop of work.forAwaits) {
+    // `for await`: its implicit awaits suspend through an iterator wrapper; the body and the code
+    // after the loop resume.
+    for (const loopPath of work.forAwaits) {
+      const loop = loopPath.node;
+      loop.right = call('ai', [loop.right, t.arrowFunctionExpression([], t.identifier(PREV))]);
       if (t.isBlockStatement(loop.body)) loop.body.body.unshift(resumeStatement(index));
       else loop.body = t.blockStatement([resumeStatement(index), loop.body]);
+      const labeled = loopPath.parentPath?.isLabeledStatement() ? loopPath.parentPath.node : null;
+      const target: t.Statement = labeled ?? loop;
+      morph(target, t.blockStatement([{ ...target } as t.Statement, resumeStatement(index)]));
     }
   }
 
@@ -236,7 +243,7 @@ export function instrumentSource(code: string, absFile: string, options: Instrum
       if (path.node.finalizer) owner(path)?.finalizers.push(path.node.finalizer);
     },
     ForOfStatement(path: NodePath<t.ForOfStatement>) {
-      if (path.node.await) owner(path)?.forAwaits.push(path.node);
+      if (path.node.await) owner(path)?.forAwaits.push(path);
     },
   } as TraverseOptions);
 

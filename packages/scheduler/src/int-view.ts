@@ -1,5 +1,5 @@
 import type { RdgJson, TestRdg } from '@swe-flow/core';
-import { SortedInterner, compareStrings } from './order.js';
+import { Float64Pool, Int32Pool, SortedInterner, compareStrings } from './order.js';
 
 /**
  * The integer form of an RDG that `buildRdg` already computed, kept beside the JSON object so that
@@ -88,10 +88,20 @@ function viewFromInts(int: IntRdg): ScheduleView | undefined {
   const N = interner.size;
   let buffer = new Float64Array(1024);
   let complete = true;
+  const intPool = new Int32Pool();
+  const keyPool = new Float64Pool();
+  const mapped = (ranks: Int32Array): Int32Array => {
+    const out = intPool.copy(ranks);
+    for (let i = 0; i < out.length; i++) {
+      const r = coreRank[out[i]!]!;
+      if (r < 0) complete = false;
+      out[i] = r;
+    }
+    return out;
+  };
   const tests: ViewTest[] = int.testObjects.map((t, ti) => {
-    const core = int.core[ti]!.map((r) => coreRank[r]!);
-    if (core.includes(-1)) complete = false;
-    const targets = int.targets[ti]!.map((r) => coreRank[r]!);
+    const core = mapped(int.core[ti]!);
+    const targets = mapped(int.targets[ti]!);
     const keys = int.edgeKeys[ti]!;
     if (buffer.length < keys.length) buffer = new Float64Array(keys.length * 2);
     let k = 0;
@@ -104,7 +114,7 @@ function viewFromInts(int: IntRdg): ScheduleView | undefined {
       buffer[k++] = ca * N + cb;
     }
     // Core ranks keep the order of all ranks, so keys stay sorted and unique.
-    return { testId: t.testId, core, targets, edges: buffer.slice(0, k) };
+    return { testId: t.testId, core, targets, edges: keyPool.copy(buffer, k) };
   });
   if (!complete) return undefined;
   const pairs = int.mergedPairs;

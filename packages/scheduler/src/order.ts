@@ -54,6 +54,13 @@ export class SortedInterner {
     return this.values[rank]!;
   }
 
+  /** Strings of ranks that are already sorted ascending. */
+  valuesOf(sortedRanks: ArrayLike<number>): string[] {
+    const out = new Array<string>(sortedRanks.length);
+    for (let i = 0; i < sortedRanks.length; i++) out[i] = this.values[sortedRanks[i]!]!;
+    return out;
+  }
+
   /** Strings of the given ranks, sorted (ranks are sorted numerically first; the input is not modified). */
   sortedValues(ranks: ArrayLike<number>): string[] {
     const copy = Int32Array.from(ranks).sort();
@@ -63,3 +70,44 @@ export class SortedInterner {
   }
 }
 
+
+/**
+ * Hands out typed-array views carved from large chunks, so that tens of thousands of small arrays do
+ * not each allocate their own backing store. Views stay valid when a new chunk is started.
+ */
+export class Int32Pool {
+  private chunk: Int32Array;
+  private used = 0;
+  constructor(private readonly chunkSize = 1 << 20) {
+    this.chunk = new Int32Array(chunkSize);
+  }
+  /** A view holding a copy of `values[0..length)`. */
+  copy(values: ArrayLike<number>, length = values.length): Int32Array {
+    if (this.used + length > this.chunk.length) {
+      this.chunk = new Int32Array(Math.max(this.chunkSize, length));
+      this.used = 0;
+    }
+    const view = this.chunk.subarray(this.used, this.used + length);
+    for (let i = 0; i < length; i++) view[i] = values[i]!;
+    this.used += length;
+    return view;
+  }
+}
+
+export class Float64Pool {
+  private chunk: Float64Array;
+  private used = 0;
+  constructor(private readonly chunkSize = 1 << 20) {
+    this.chunk = new Float64Array(chunkSize);
+  }
+  copy(values: Float64Array, length = values.length): Float64Array {
+    if (this.used + length > this.chunk.length) {
+      this.chunk = new Float64Array(Math.max(this.chunkSize, length));
+      this.used = 0;
+    }
+    const view = this.chunk.subarray(this.used, this.used + length);
+    view.set(values.subarray(0, length));
+    this.used += length;
+    return view;
+  }
+}

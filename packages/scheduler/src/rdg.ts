@@ -11,7 +11,7 @@ import {
 } from '@swe-flow/core';
 import { classifyFilesOf, nodeKind, type ClassifyOptions, type NodeKind } from './classify.js';
 import { rememberIntRdg } from './int-view.js';
-import { SortedInterner, compareStrings } from './order.js';
+import { Float64Pool, Int32Pool, SortedInterner, compareStrings } from './order.js';
 
 export interface RdgOptions extends ClassifyOptions {
   /** Tests with these statuses get an RDG (default: only `passed`; a failing test cannot be a task). */
@@ -97,9 +97,17 @@ export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
     }
     return r;
   };
+  // All edges live in two pooled typed arrays; each list is a view (no per-test backing stores).
+  let totalEdges = 0;
+  for (const t of tests) totalEdges += t.edges.length;
+  for (const edges of setupByFile.values()) totalEdges += edges.length;
+  const pairPool = new Int32Array(totalEdges * 2);
+  const countPool = new Float64Array(totalEdges);
+  let used = 0;
   const toInts = (edges: readonly Edge[]): { pairs: Int32Array; counts: Float64Array } => {
-    const pairs = new Int32Array(edges.length * 2);
-    const counts = new Float64Array(edges.length);
+    const pairs = pairPool.subarray(used * 2, (used + edges.length) * 2);
+    const counts = countPool.subarray(used, used + edges.length);
+    used += edges.length;
     // Consecutive edges often share their caller: skip the map for a repeated caller.
     let lastCaller: string | undefined;
     let lastRank = -1;
@@ -141,6 +149,8 @@ export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
   const intTargets: Int32Array[] = new Array(tests.length);
   const intEdges: Float64Array[] = new Array(tests.length);
   let keys = new Float64Array(1024);
+  const intPool = new Int32Pool();
+  const keyPool = new Float64Pool();
   for (let ti = 0; ti < tests.length; ti++) {
     const test = tests[ti]!;
     const own = testEdges[ti]!.pairs;
@@ -174,20 +184,20 @@ export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
         if (isGraphNode(ka) && isGraphNode(kb)) keys[k++] = a * n + b;
       }
     }
-    const core = Int32Array.from(coreNodes).sort();
+    const core = intPool.copy(coreNodes).sort();
     const dependent: string[] = [];
     for (const c of core) if (target[c] !== ti) dependent.push(interner.value(c));
     const sortedKeys = keys.subarray(0, k).sort();
     let w = 0;
     for (let i = 0; i < k; i++) if (i === 0 || sortedKeys[i] !== sortedKeys[i - 1]) sortedKeys[w++] = sortedKeys[i]!;
-    const edgeKeys = sortedKeys.slice(0, w);
+    const edgeKeys = keyPool.copy(sortedKeys, w);
     const edges: [string, string][] = new Array(w);
     for (let i = 0; i < w; i++) {
       const key = edgeKeys[i]!;
       const a = Math.floor(key / n);
       edges[i] = [interner.value(a), interner.value(key - a * n)];
     }
-    const sortedTargets = Int32Array.from(targets).sort();
+    const sortedTargets = intPool.copy(targets).sort();
     intCore[ti] = core;
     intTargets[ti] = sortedTargets;
     intEdges[ti] = edgeKeys;
@@ -195,8 +205,8 @@ export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
       testId: test.id,
       testFile: test.file,
       testNodes: interner.sortedValues(testNodes),
-      coreNodes: interner.sortedValues(core),
-      targetCore: interner.sortedValues(sortedTargets),
+      coreNodes: interner.valuesOf(core),
+      targetCore: interner.valuesOf(sortedTargets),
       dependentCore: dependent,
       edges,
     };
@@ -210,7 +220,9 @@ export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
     const b = merged.to[i]!;
     inGraph[a] = 1;
     inGraph[b] = 1;
-    mergedEdges[i] = [interner.value(a), interner.value(b), merged.counts[i]!];
+    const c = merged.counts[i]!;
+    // Small integral counts as int32 so they are stored unboxed.
+    mergedEdges[i] = [interner.value(a), interner.value(b), c >= 0 && c < 0x3fffffff && c === Math.floor(c) ? c | 0 : c];
   }
   // A core node reached only through pseudo callers (a target called from `<root>`) is a graph node too.
   // as is one seen only as a caller of a pseudo node (a core function that loads a module).

@@ -1,0 +1,226 @@
+/**
+ * `evaluate()`: grades SWE-bench-format predictions on a swe-flow dataset, each in a fresh workspace
+ * of the chosen runtime, with a worker pool, and writes per-instance and per-run reports. Results are
+ * keyed by the patch (and the task): a rerun with the same run id grades only what changed, and
+ * infrastructure errors are always retried.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { ErrorCodes, SweFlowError, silentLogger, type DatasetRow, type Logger, type RunnerName, type Runtime } from '@swe-flow/core';
+import { mapPool, writeFileAtomic } from '@swe-flow/emitter';
+import { createDockerRuntime, createLocalRuntime, buildEnvironmentImage, getDocker, inspectImage } from '@swe-flow/runtime';
+import { getAdapter } from '@swe-flow/tracer';
+import { gradePrediction, type Grade, type GradeResult } from './grade.js';
+import { loadDataset, loadPredictions, type LoadedDataset, type Prediction } from './inputs.js';
+import { renderSummary, summarize, type RunReport } from './report.js';
+
+export const EVAL_REPORT_SCHEMA_VERSION = 1;
+
+export interface EvaluateOptions {
+  /** A synth output directory or its `dataset.jsonl`. */
+  dataset: string;
+  /** `gold`, `empty`, a JSONL / JSON-array file of `{instance_id, model_name_or_path, model_patch}`, or the records. */
+  predictions: string | readonly Prediction[];
+  runtime?: 'local' | 'docker';
+  workers?: number;
+  /** Default: the predictions' model name. Reports go to `<out>/<runId>/`. */
+  runId?: string;
+  /** Only these instance ids. */
+  instances?: readonly string[];
+  /** Default `<dataset dir>/evaluation`. */
+  out?: string;
+  /** Limit for one test run; default 5 minutes. */
+  timeoutMs?: number;
+  /** Docker image to use instead of the rows' `image` (docker runtime). */
+  image?: string;
+  /** Extra repo-relative paths a patch must not change. */
+  protectedPaths?: readonly string[];
+  logger?: Logger;
+  onInstance?: (report: InstanceReport, done: number, total: number) => void;
+}
+
+export interface InstanceReport extends Omit<GradeResult, 'logs'> {
+  schemaVersion: typeof EVAL_REPORT_SCHEMA_VERSION;
+  instance_id: string;
+  model_name_or_path: string;
+  repo: string;
+  difficulty: DatasetRow['difficulty'];
+  mode: DatasetRow['mode'];
+  step: number;
+  runner: string;
+  runtime: 'local' | 'docker';
+  image?: string;
+  patch_sha256: string;
+  /** Hash of the patch and of everything about the task that decides the grade. */
+  cache_key: string;
+  durationMs: number;
+  evaluatedAt: string;
+  /** Set in the run report when this report was read from a previous run, not evaluated now. */
+  cached?: boolean;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+const safeName = (s: string) => s.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 100) || 'run';
+
+const tail = (s: string, max = 64 * 1024) => (s.length > max ? `[... ${s.length - max} characters dropped]\n${s.slice(-max)}` : s);
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The task repo of a dataset dir: `task-repo.git`, else the bundle cloned once under the run dir. */
+async function taskRepoOf(ds: LoadedDataset, runDir: string): Promise<string> {
+  const bare = path.join(ds.dir, 'task-repo.git');
+  if (await exists(bare)) return bare;
+  const bundle = path.join(ds.dir, 'task-repo.bundle');
+  if (await exists(bundle)) {
+    const target = path.join(runDir, '.task-repo.git');
+    if (!(await exists(target))) await promisify(execFile)('git', ['clone', '--quiet', '--mirror', bundle, target]);
+    return target;
+  }
+  throw new SweFlowError(ErrorCodes.PATH_MISSING, `${ds.dir} has neither task-repo.git nor task-repo.bundle; pass the synth output directory`);
+}
+
+/** The image for the rows (docker runtime): the given one, the rows' own when present, else built from the dataset dir. */
+async function ensureImage(ds: LoadedDataset, rows: readonly DatasetRow[], taskRepo: string, override: string | undefined, logger: Logger): Promise<string> {
+  if (override) return override;
+  const docker = getDocker();
+  const named = [...new Set(rows.map((r) => r.image).filter(Boolean))];
+  if (named.length > 1) throw new SweFlowError(ErrorCodes.INPUT_INVALID, `the selected rows use ${named.length} images; evaluate one repository's dataset at a time or pass --image`);
+  if (named[0] && (await inspectImage(docker, named[0]))) return named[0];
+  if (!ds.repo?.workDir) {
+    throw new SweFlowError(ErrorCodes.DOCKER_UNAVAILABLE, `image ${named[0] ?? '(none)'} is missing and ${ds.dir}/repo.json has no workDir to build it from; run swe-flow docker build --dir ${ds.dir}`);
+  }
+  logger.info(`building the environment image for ${ds.repo.name ?? ds.dir}`);
+  const image = await buildEnvironmentImage({
+    repoDir: ds.repo.workDir, taskRepo, outDir: ds.dir, base: 'offline', logger,
+    ...(ds.repo.name ? { repoName: ds.repo.name } : {}),
+  });
+  return image.tag;
+}
+
+export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
+  const logger = options.logger ?? silentLogger;
+  const started = Date.now();
+  const ds = await loadDataset(options.dataset);
+  const predictions = await loadPredictions(options.predictions, ds.rows);
+  const rowsById = new Map(ds.rows.map((r) => [r.instance_id, r]));
+  const wanted = options.instances ? new Set(options.instances) : undefined;
+  const unknown = predictions.filter((p) => !rowsById.has(p.instance_id)).map((p) => p.instance_id);
+  if (wanted) {
+    const notInDataset = [...wanted].filter((id) => !rowsById.has(id));
+    if (notInDataset.length) throw new SweFlowError(ErrorCodes.INPUT_INVALID, `instances not in the dataset: ${notInDataset.join(', ')}`);
+  }
+  const jobs = predictions.filter((p) => rowsById.has(p.instance_id) && (!wanted || wanted.has(p.instance_id)));
+  const seen = new Set<string>();
+  for (const p of jobs) {
+    if (seen.has(p.instance_id)) throw new SweFlowError(ErrorCodes.INPUT_INVALID, `two predictions for ${p.instance_id}; keep one per instance`);
+    seen.add(p.instance_id);
+  }
+  const predicted = new Set(jobs.map((p) => p.instance_id));
+  const withoutPrediction = ds.rows.filter((r) => (!wanted || wanted.has(r.instance_id)) && !predicted.has(r.instance_id)).map((r) => r.instance_id);
+
+  const runtimeName = options.runtime ?? 'local';
+  const runId = safeName(options.runId ?? jobs[0]?.model_name_or_path ?? 'run');
+  const outRoot = path.resolve(options.out ?? path.join(ds.dir, 'evaluation'));
+  const runDir = path.join(outRoot, runId);
+  await mkdir(runDir, { recursive: true });
+  const taskRepo = await taskRepoOf(ds, runDir);
+  const timeoutMs = options.timeoutMs ?? 5 * 60_000;
+
+  const jobRows = jobs.map((p) => rowsById.get(p.instance_id)!);
+  let runtime: Runtime;
+  let image: string | undefined;
+  let dependenciesDir: string | undefined;
+  if (runtimeName === 'docker') {
+    image = jobs.length ? await ensureImage(ds, jobRows, taskRepo, options.image, logger) : undefined;
+    runtime = createDockerRuntime(image ? { image } : {});
+  } else {
+    // The installed copy whose node_modules local workspaces link (a repo without dependencies has none).
+    dependenciesDir = ds.repo?.workDir && (await exists(ds.repo.workDir)) ? ds.repo.workDir : undefined;
+    runtime = createLocalRuntime();
+  }
+
+  const testFiles = new Set([...ds.traceTestFiles]);
+  const total = jobs.length;
+  let done = 0;
+  let evaluated = 0;
+  const reports = await mapPool(jobs, Math.max(1, options.workers ?? 1), async (prediction): Promise<InstanceReport> => {
+    const row = rowsById.get(prediction.instance_id)!;
+    const dir = path.join(runDir, safeName(row.instance_id));
+    const patchSha = sha256(prediction.model_patch);
+    const cacheKey = sha256(JSON.stringify([patchSha, row.base_commit, row.FAIL_TO_PASS, row.PASS_TO_PASS, row.test_files, row.runner, runtimeName, image ?? '', timeoutMs, options.protectedPaths ?? []]));
+    const reportFile = path.join(dir, 'report.json');
+    const previous = await readFile(reportFile, 'utf8').then((t) => JSON.parse(t) as InstanceReport).catch(() => undefined);
+    let report: InstanceReport;
+    if (previous && previous.cache_key === cacheKey && previous.grade !== 'error') {
+      report = { ...previous, cached: true };
+      logger.debug(`${row.instance_id}: ${previous.grade} (stored, patch unchanged)`);
+    } else {
+      evaluated++;
+      const t0 = Date.now();
+      const adapter = getAdapter(row.runner as RunnerName);
+      const result = await gradePrediction(row, prediction.model_patch, {
+        runtime, adapter, taskRepo, timeoutMs,
+        ...(dependenciesDir ? { dependenciesDir } : {}),
+        ...(image ? { image } : {}),
+        rules: { testFiles: new Set([...testFiles, ...row.test_files]), ...(options.protectedPaths ? { protectedPaths: options.protectedPaths } : {}) },
+      }).catch((error: unknown): GradeResult => ({
+        grade: 'error', reason: `infrastructure: ${(error as Error).message}`, exitCode: null, testDurationMs: 0,
+        FAIL_TO_PASS: { passed: [], failed: [], missing: [] }, PASS_TO_PASS: { passed: [], failed: [], missing: [] },
+        logs: { apply: '', stdout: '', stderr: '' },
+      }));
+      const { logs, ...graded } = result;
+      report = {
+        schemaVersion: EVAL_REPORT_SCHEMA_VERSION,
+        instance_id: row.instance_id,
+        model_name_or_path: prediction.model_name_or_path,
+        repo: row.repo,
+        difficulty: row.difficulty,
+        mode: row.mode,
+        step: row.step,
+        runner: row.runner,
+        runtime: runtimeName,
+        ...(image ? { image } : {}),
+        patch_sha256: patchSha,
+        cache_key: cacheKey,
+        ...graded,
+        durationMs: Date.now() - t0,
+        evaluatedAt: new Date().toISOString(),
+      };
+      await mkdir(dir, { recursive: true });
+      await writeFileAtomic(path.join(dir, 'patch.diff'), prediction.model_patch);
+      await writeFileAtomic(path.join(dir, 'apply.log'), logs.apply);
+      await writeFileAtomic(path.join(dir, 'test-stdout.log'), tail(logs.stdout));
+      await writeFileAtomic(path.join(dir, 'test-stderr.log'), tail(logs.stderr));
+      await writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+      logger.info(`${row.instance_id}: ${report.grade}${report.reason ? ` (${report.reason})` : ''}`);
+    }
+    done++;
+    options.onInstance?.(report, done, total);
+    logger.progress?.({ stage: 'eval', done, total });
+    return report;
+  });
+
+  const run = summarize(reports, {
+    runId, dataset: ds.dir, runtime: runtimeName, workers: Math.max(1, options.workers ?? 1),
+    predictions: typeof options.predictions === 'string' ? options.predictions : '(records)',
+    evaluated, withoutPrediction, unknownPredictions: unknown,
+    startedAt: new Date(started).toISOString(), durationMs: Date.now() - started,
+    ...(image ? { image } : {}),
+  });
+  await writeFileAtomic(path.join(runDir, 'report.json'), `${JSON.stringify(run, null, 2)}\n`);
+  await writeFileAtomic(path.join(runDir, 'summary.md'), renderSummary(run));
+  return { ...run, reportDir: runDir };
+}
+
+export type { Grade };

@@ -54,6 +54,14 @@ describe.skipIf(!hasDocker)('docker runtime (real engine)', () => {
         { timeoutMs: 30_000 },
       );
       expect(Number(fork.stdout.trim().split('\n').pop())).toBeLessThan(64);
+      // and so is the memory limit: filling 1 GB of buffers in a 256 MiB container gets the process killed
+      const hog = await ws.exec(
+        { command: 'node', args: ['-e', 'const a = []; for (let i = 0; i < 100; i++) a.push(Buffer.alloc(1e7, 1)); console.log("survived")'] },
+        { timeoutMs: 60_000 },
+      );
+      expect(hog.stdout).not.toContain('survived');
+      // SIGKILL from the OOM killer (137), or node aborting when an allocation is refused (134)
+      expect([134, 137], hog.stderr.slice(0, 300)).toContain(hog.exitCode);
     } finally {
       await ws.dispose();
     }

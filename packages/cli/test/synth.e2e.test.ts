@@ -1,0 +1,123 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { validateRow } from '@swe-flow/emitter';
+import type { DatasetRow, RejectRow } from '@swe-flow/core';
+import { REPO_ROOT, swf, tmp } from './helpers.js';
+
+const fixture = path.join(REPO_ROOT, 'fixtures/node-test-esm');
+const readJsonl = async <T>(file: string): Promise<T[]> =>
+  (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+
+async function dockerAvailable(): Promise<boolean> {
+  return (await execa('docker', ['info'], { reject: false })).exitCode === 0;
+}
+
+describe('swe-flow synth on the node:test fixture', () => {
+  let out: string;
+  let rows: DatasetRow[];
+  let rejects: RejectRow[];
+
+  beforeAll(async () => {
+    out = path.join(await tmp('synth'), 'out');
+    const r = await swf(['synth', fixture, '--out', out, '--mode', 'both']);
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.code).toBe(0);
+    rows = await readJsonl<DatasetRow>(path.join(out, 'dataset.jsonl'));
+    rejects = await readJsonl<RejectRow>(path.join(out, 'rejects.jsonl'));
+  });
+
+  it('emits verified tasks in both modes, each row valid against the shipped schema', async () => {
+    const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+    expect(rows.length).toBe(summary.counts.verified);
+    expect(rows.some((r) => r.mode === 'isolated')).toBe(true);
+    expect(rows.some((r) => r.mode === 'incremental')).toBe(true);
+    for (const row of rows) {
+      validateRow(row);
+      expect(row.problem_statement).toContain(row.FAIL_TO_PASS[0]);
+    }
+    for (const reject of rejects) {
+      expect(reject.reason).toMatch(/^[a-z0-9-]+$/);
+      expect(reject.detail.length).toBeGreaterThan(5);
+    }
+  });
+
+  it('leaves out the test that already fails on the original code', async () => {
+    const trace = JSON.parse(await readFile(path.join(out, 'trace.json'), 'utf8'));
+    const failing = trace.excluded.map((e: { id: string }) => e.id);
+    expect(failing.some((id: string) => id.includes('known failure'))).toBe(true);
+    for (const row of rows) {
+      for (const id of [...row.FAIL_TO_PASS, ...row.PASS_TO_PASS]) expect(failing).not.toContain(id);
+    }
+  });
+
+  it('every patch applies to its base commit and yields the reference tree; isolated references equal the original', async () => {
+    const git = path.join(out, 'task-repo.git');
+    const wt = await tmp('wt');
+    await execa('git', ['clone', '-q', git, wt]);
+    const originalTree = (await execa('git', ['rev-parse', 'original^{tree}'], { cwd: wt })).stdout;
+    for (const row of rows) {
+      await execa('git', ['checkout', '-q', '-f', row.base_commit], { cwd: wt });
+      await execa('git', ['clean', '-qfdx'], { cwd: wt });
+      const patchFile = path.join(await tmp('p'), 'gold.diff');
+      await writeFile(patchFile, row.patch);
+      await execa('git', ['apply', '--check', patchFile], { cwd: wt });
+      await execa('git', ['apply', patchFile], { cwd: wt });
+      expect((await execa('git', ['diff', '--stat', row.reference_commit], { cwd: wt })).stdout).toBe('');
+      if (row.mode === 'isolated') {
+        expect((await execa('git', ['rev-parse', `${row.reference_commit}^{tree}`], { cwd: wt })).stdout).toBe(originalTree);
+      }
+    }
+  });
+
+  it('the gold patch turns FAIL_TO_PASS green while PASS_TO_PASS stay green (run here, outside swe-flow)', async () => {
+    const row = rows.find((r) => r.mode === 'isolated')!;
+    const wt = await tmp('gold');
+    await execa('git', ['clone', '-q', path.join(out, 'task-repo.git'), wt]);
+    await execa('git', ['checkout', '-q', row.base_commit], { cwd: wt });
+    const files = [...new Set([...row.FAIL_TO_PASS, ...row.PASS_TO_PASS].map((id) => id.split(' > ')[0]!))];
+    const runTests = async () => execa('node', ['--test', '--test-reporter=tap', ...files], { cwd: wt, reject: false });
+    const before = await runTests();
+    expect(before.exitCode).not.toBe(0);
+    const patchFile = path.join(wt, '..', `${path.basename(wt)}.diff`);
+    await writeFile(patchFile, row.patch);
+    await execa('git', ['apply', patchFile], { cwd: wt });
+    const after = await runTests();
+    expect(after.exitCode).toBe(0);
+  });
+
+  it('a resumed run skips every finished stage and writes the same dataset', async () => {
+    const before = await readFile(path.join(out, 'dataset.jsonl'), 'utf8');
+    const r = await swf(['synth', fixture, '--out', out, '--mode', 'both', '--resume']);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+    const skipped = Object.fromEntries(summary.stages.map((s: { stage: string; skipped: boolean }) => [s.stage, s.skipped]));
+    expect(skipped).toMatchObject({ prepare: true, trace: true, schedule: true, emit: true, verify: true });
+    expect(await readFile(path.join(out, 'dataset.jsonl'), 'utf8')).toBe(before);
+  });
+
+  it('a second run from scratch gives the same commits (fixed author and dates)', async () => {
+    const out2 = path.join(await tmp('again'), 'out');
+    const r = await swf(['synth', fixture, '--out', out2, '--mode', 'both', '--skip-image']);
+    expect(r.code).toBe(0);
+    const rows2 = await readJsonl<DatasetRow>(path.join(out2, 'dataset.jsonl'));
+    expect(rows2.map((x) => [x.instance_id, x.base_commit, x.reference_commit])).toEqual(rows.map((x) => [x.instance_id, x.base_commit, x.reference_commit]));
+  });
+
+  it('verifies the same tasks with the same verdicts inside Docker containers', async (ctx) => {
+    if (!(await dockerAvailable())) {
+      if (process.env.SWEFLOW_REQUIRE_DOCKER === '1') throw new Error('SWEFLOW_REQUIRE_DOCKER=1 but no Docker engine answers');
+      ctx.skip();
+    }
+    const outDocker = path.join(await tmp('docker'), 'out');
+    const r = await swf(['synth', fixture, '--out', outDocker, '--mode', 'isolated', '--runtime', 'docker']);
+    expect(r.code).toBe(0);
+    const dockerRows = await readJsonl<DatasetRow>(path.join(outDocker, 'dataset.jsonl'));
+    const verdicts = (xs: DatasetRow[]) => xs.filter((x) => x.mode === 'isolated').map((x) => [x.instance_id, x.FAIL_TO_PASS, x.PASS_TO_PASS]);
+    expect(verdicts(dockerRows)).toEqual(verdicts(rows));
+    expect(dockerRows[0]!.image).toMatch(/^swe-flow\/env-/);
+    // No container of this run's image is left behind (other swe-flow runs may be active on the machine).
+    expect((await execa('docker', ['ps', '-aq', '--filter', `ancestor=${dockerRows[0]!.image}`])).stdout).toBe('');
+  });
+});

@@ -1,4 +1,4 @@
-export { createLocalRuntime, linkNodeModules, type LocalRuntimeOptions } from './local/local-runtime.js';
+export { createLocalRuntime, linkNodeModules, inheritedEnv, type LocalRuntimeOptions } from './local/local-runtime.js';
 export {
   createDockerRuntime,
   removeContainer,

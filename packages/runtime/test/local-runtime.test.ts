@@ -142,6 +142,10 @@ describe('local runtime', () => {
       await mkdir(path.join(ws.root, 'sub'));
       const env = await ws.exec({ command: 'sh', args: ['-c', 'echo "$PWD $SWE_X"'], cwd: 'sub', env: { SWE_X: 'y' } }, { timeoutMs: 10_000 });
       expect(env.stdout.trim()).toBe(`${path.join(ws.root, 'sub')} y`);
+      // we run under vitest: its worker markers must not leak into a task's own test runner
+      expect(process.env['VITEST']).toBeDefined();
+      const markers = await ws.exec({ command: 'node', args: ['-e', "console.log(Object.keys(process.env).filter((k) => /^VITEST|^NODE_TEST_CONTEXT$/.test(k)).length, process.env.PATH === undefined)"] }, { timeoutMs: 10_000 });
+      expect(markers.stdout.trim()).toBe('0 false');
       const big = await ws.exec({ command: 'node', args: ['-e', "process.stdout.write('z'.repeat(1e6))"] }, { timeoutMs: 10_000 });
       expect(big.exitCode).toBe(0);
       expect(big.stdout.startsWith('z'.repeat(1000) + '\n[swe-flow: output truncated, 999000 more bytes dropped]')).toBe(true);

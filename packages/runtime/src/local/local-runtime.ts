@@ -188,8 +188,8 @@ class LocalWorkspace implements Workspace {
     // (test runners fork workers; killing only the parent would leave them running).
     const child = execa(spec.command, spec.args, {
       cwd,
-      env: { ...this.baseEnv, ...spec.env },
-      extendEnv: true,
+      env: { ...inheritedEnv(), ...this.baseEnv, ...spec.env },
+      extendEnv: false,
       detached: true,
       buffer: false,
       reject: false,
@@ -258,6 +258,23 @@ class LocalWorkspace implements Workspace {
     await rm(this.root, { recursive: true, force: true });
   }
 }
+
+/**
+ * This process's environment minus the markers test runners leave for their own workers: a task's
+ * runner started with them believes it is a worker (node:test's NODE_TEST_CONTEXT turns `node --test`
+ * into a child reporter; VITEST_* and JEST_WORKER_ID change pools and output). They appear whenever
+ * swe-flow itself runs under a test runner.
+ */
+export function inheritedEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || RUNNER_MARKERS.test(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+const RUNNER_MARKERS = /^(VITEST|VITEST_.+|JEST_WORKER_ID|NODE_TEST_CONTEXT|TINYPOOL_.+|MOCHA_.+)$/;
 
 function resolveInsideOrRoot(root: string, rel: string): string {
   return rel === '' || rel === '.' ? root : resolveInside(root, rel);

@@ -351,6 +351,12 @@ export class K extends Base {
 export const id = <T,>(x: T) => { throw new Error("Not implemented: id"); };
 export const seq = () => { throw new Error("Not implemented: seq"); };
 `);
+    // Minified: no semicolon after super(...), so one is added before the stub.
+    const min = 'class x extends y{constructor(e,t){super(e,t)}dispose(){}}';
+    const minFns = locateFunctions(min, 'm.js');
+    expect(stubFunctions(min, 'm.js', [minFns[0]!.id]).code).toBe(
+      'class x extends y{constructor(e,t){super(e,t); throw new Error("Not implemented: x#constructor"); }dispose(){}}',
+    );
     // A derived constructor without a top-level super(...) throws before touching `this`: our error, not a ReferenceError.
     const m = runModule(`class Base { constructor(public v: number) {} }\n${result.code}`, 'e.ts');
     expect(() => new m.K(true)).toThrow('Not implemented: K#constructor');

@@ -135,6 +135,8 @@ function planRemoval(code: string, { info, path }: Located, style: StubStyle, ty
   if (!stmt) text = multiline && kept ? `${eol}${closeIndent}` : kept ? ' ' : '';
   else if (multiline) text = `${eol}${inner}${stmt}${eol}${closeIndent}`;
   else text = ` ${stmt} `;
+  // `super(a)` without a semicolon (minified code) must not run into the stub on the same line.
+  if (kept && stmt && code[start - 1] !== ';') text = `;${text}`;
   return { id: info.id, start, end: close, text };
 }
 

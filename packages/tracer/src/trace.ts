@@ -38,6 +38,8 @@ export interface TraceOptions {
   filter?: string | RegExp;
   /** Skip the untraced run (no parity check, no overhead baseline). */
   skipUntraced?: boolean;
+  /** Keep the adapter's work directory (`.sweflow/`: wrapper config, instrumented cache) in the checkout. */
+  keepWorkDir?: boolean;
   /** Directory for recorder fragments; default a fresh temp directory, removed afterwards. */
   traceDir?: string;
   env?: Record<string, string>;
@@ -236,6 +238,8 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
   };
 
   if (options.outFile) await writeJsonAtomic(options.outFile, result);
+  // The checkout is left as it was given (the instrumented cache holds a copy of every source).
+  if (!options.keepWorkDir) await rm(path.join(root, '.sweflow'), { recursive: true, force: true });
   return {
     trace: result,
     fragmentBytes,

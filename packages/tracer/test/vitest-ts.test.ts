@@ -2,6 +2,7 @@
  * End to end on fixtures/vitest-ts: a real vitest 4 run of a real checkout, traced, compared with the
  * hand-written golden edge sets in fixtures/vitest-ts/expected.json.
  */
+import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isModuleNodeId, parseFunctionId, ROOT_CALLER, type Edge, type TraceJson } from '@swe-flow/core';
@@ -108,11 +109,12 @@ describe('trace() on fixtures/vitest-ts', () => {
     expect(never.length).toBeGreaterThan(0);
   });
 
-  it('leaves the repository config untouched and adds only .sweflow/', async () => {
+  it('leaves the checkout as it was: config and sources untouched, no .sweflow/ left behind', async () => {
     const original = await readFile(path.join(FIXTURES_DIR, 'vitest-ts', 'vitest.config.ts'), 'utf8');
     expect(await readFile(path.join(root, 'vitest.config.ts'), 'utf8')).toBe(original);
     const src = await readFile(path.join(root, 'src', 'shapes.ts'), 'utf8');
-    expect(src).not.toContain('__SWEFLOW__');
+    expect(src).toBe(await readFile(path.join(FIXTURES_DIR, 'vitest-ts', 'src', 'shapes.ts'), 'utf8'));
+    expect(existsSync(path.join(root, '.sweflow'))).toBe(false);
   });
 
   it('builds plain commands that run exactly the selected tests with the repository vitest', async () => {

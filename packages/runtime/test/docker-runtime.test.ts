@@ -191,7 +191,9 @@ describe.skipIf(!hasDocker)('docker runtime (real engine)', () => {
     const slow = await runtime.open({ taskRepo: repo.taskRepo, commit: repo.first, image: env.tag });
     expect((await slow.exec({ command: 'sleep', args: ['100'] }, { timeoutMs: 1000 })).timedOut).toBe(true);
     await slow.dispose();
-    expect(await countRunContainers()).toBe(before);
     await expect(runtime.open({ taskRepo: repo.taskRepo, commit: repo.first, image: 'swe-flow/does-not-exist:0' })).rejects.toMatchObject({ code: 'SWEFLOW_DOCKER_UNAVAILABLE' });
+    // an image without the user: the start fails, and the created container is still removed
+    await expect(createDockerRuntime({ labels: runLabels, user: 'nobody-here' }).open({ taskRepo: repo.taskRepo, commit: repo.first, image: env.tag })).rejects.toMatchObject({ code: 'SWEFLOW_DOCKER_UNAVAILABLE' });
+    expect(await countRunContainers()).toBe(before);
   });
 });

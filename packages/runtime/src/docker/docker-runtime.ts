@@ -113,7 +113,15 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Runtime
       }
       const ws = new DockerWorkspace(docker, container, workdir, user, maxOutputBytes, options.env ?? {});
       try {
-        await container.start();
+        try {
+          await container.start();
+        } catch (cause) {
+          throw new SweFlowError(
+            ErrorCodes.DOCKER_UNAVAILABLE,
+            `could not start a container from ${image} as user ${user}: ${(cause as Error).message}; use an image made by buildEnvironmentImage()`,
+            { cause },
+          );
+        }
         await ws.checkout(open.commit, open.taskRepo);
       } catch (error) {
         await ws.dispose();

@@ -8,7 +8,7 @@
  * mapped back to a file reliably. A small `data:` preload makes ava's TAP reporter always write
  * `["<repo-relative file>","<title>"]` as the test name; the output stays TAP.
  */
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -209,6 +209,7 @@ async function runAvaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   }
   const results = parseAvaResults(text, root);
   const merged = await mergeFragments(ctx.traceDir);
+  await rm(work, { recursive: true, force: true });
   return tracedOutput(merged, { results, testFiles, wallMs: proc.wallMs, exitCode: proc.exitCode, logTail: proc.logTail });
 }
 

@@ -4,7 +4,7 @@
  * transformer (instrument first, then the repository's own transformer) and adds a setup file with
  * per-test hooks, all through CLI flags: the user's config files are never edited.
  */
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -167,6 +167,7 @@ async function runJestTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
     '--maxWorkers=2',
     '--transform',
     JSON.stringify(transform),
+    // The option takes every following value: the repository's own setup files, then ours.
     '--setupFilesAfterEnv',
     ...setupFiles,
     '--',
@@ -187,7 +188,7 @@ async function runJestTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const results = parseJestResults(text, root);
   const merged = await mergeFragments(ctx.traceDir, (raw) => raw);
   const testFiles = [...new Set(JSON.parse(text).testResults.map((s: { name: string }) => toRepoRelative(root, s.name)) as string[])].sort();
-  await writeFile(path.join(work, 'done'), '');
+  await rm(work, { recursive: true, force: true });
   return tracedOutput(merged, { results, testFiles, wallMs: proc.wallMs, exitCode: proc.exitCode, logTail: proc.logTail });
 }
 

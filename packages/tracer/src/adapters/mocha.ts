@@ -4,7 +4,7 @@
  * `Module.prototype._compile` and ES modules through `module.register`, root hooks (`--require`)
  * bracket every test. The user's `.mocharc*` is read by mocha as usual and never edited.
  */
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -121,6 +121,7 @@ export async function listMochaTestFiles(facts: RepoFacts): Promise<string[]> {
       details: { stderr: String(r.stderr).slice(-2000) },
     });
   }
+  await rm(dir, { recursive: true, force: true });
   const json = JSON.parse(text) as MochaJson;
   return [...new Set((json.tests ?? []).map((t) => toRepoRelative(facts.root, t.file ?? '')))].filter(Boolean).sort();
 }
@@ -140,6 +141,8 @@ async function runMochaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
     mochaReporterImport(),
     MOCHA_BIN,
     '--no-color',
+    // One process: the reporter switches the recorder's current file, and hooks run where tests run.
+    '--no-parallel',
     '--require',
     path.join(rt, 'mocha-hooks.cjs'),
     ...reporterArgs(resultFile),
@@ -166,6 +169,7 @@ async function runMochaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   }
   const results = parseMochaResults(text, root);
   const merged = await mergeFragments(ctx.traceDir);
+  await rm(work, { recursive: true, force: true });
   return tracedOutput(merged, { results, testFiles, wallMs: proc.wallMs, exitCode: proc.exitCode, logTail: proc.logTail });
 }
 

@@ -4,7 +4,7 @@
  * reporter does not say which file a test belongs to), and a traced run: `node --import <preload>
  * --test`, one process per test file, instrumented files cached on disk by content hash.
  */
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult } from '@swe-flow/core';
@@ -226,6 +226,7 @@ async function runNodeTestTraced(ctx: TracedRunContext): Promise<TracedRunOutput
   }
   const results = parseNodeTestResults(text, root);
   const merged = await mergeFragments(ctx.traceDir);
+  await rm(work, { recursive: true, force: true });
   return tracedOutput(merged, { results, testFiles, wallMs: proc.wallMs, exitCode: proc.exitCode, logTail: proc.logTail });
 }
 

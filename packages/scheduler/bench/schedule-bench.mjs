@@ -115,6 +115,15 @@ gcObserver.disconnect();
 t0 = performance.now();
 const paper = buildSchedule(rdg, { order: 'paper' });
 const paperMs = performance.now() - t0;
+// --cold: schedule an RDG read back from JSON (what a separate `schedule` stage sees), no integer cache.
+let coldMs;
+if (process.argv.includes('--cold')) {
+  const parsed = JSON.parse(JSON.stringify(rdg));
+  t0 = performance.now();
+  const cold = buildSchedule(parsed);
+  coldMs = Math.round(performance.now() - t0);
+  if (JSON.stringify(cold) !== JSON.stringify(schedule)) throw new Error('cold schedule differs from in-process schedule');
+}
 const maxRss = process.resourceUsage().maxRSS;
 
 const total = rdgMs + scheduleMs;
@@ -137,6 +146,7 @@ const report = {
     gcCount,
     baselineJsonStringifyTrace: Math.round(stringifyMs),
     baselineBuildSchedulePaper: Math.round(paperMs),
+    ...(coldMs === undefined ? {} : { buildScheduleFromParsedJson: coldMs }),
   },
   ratios: {
     rdgPlusScheduleToStringify: Number((total / stringifyMs).toFixed(2)),

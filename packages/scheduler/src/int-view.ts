@@ -42,8 +42,11 @@ export interface ViewTest {
   testId: string;
   core: Int32Array;
   targets: Int32Array;
-  /** Sorted unique core → core edge keys (a * interner.size + b), self-calls included. */
-  edges: Float64Array;
+  /**
+   * Sorted unique core → core edge keys (a * interner.size + b), self-calls included. Computed on
+   * demand: only tests that end up in a step need them.
+   */
+  edges: () => Float64Array;
 }
 
 /** What the scheduler needs: core ids interned in sorted order, tests sorted by id. */
@@ -99,9 +102,7 @@ function viewFromInts(int: IntRdg): ScheduleView | undefined {
     }
     return out;
   };
-  const tests: ViewTest[] = int.testObjects.map((t, ti) => {
-    const core = mapped(int.core[ti]!);
-    const targets = mapped(int.targets[ti]!);
+  const edgesOf = (ti: number): Float64Array => {
     const keys = int.edgeKeys[ti]!;
     if (buffer.length < keys.length) buffer = new Float64Array(keys.length * 2);
     let k = 0;
@@ -114,8 +115,14 @@ function viewFromInts(int: IntRdg): ScheduleView | undefined {
       buffer[k++] = ca * N + cb;
     }
     // Core ranks keep the order of all ranks, so keys stay sorted and unique.
-    return { testId: t.testId, core, targets, edges: keyPool.copy(buffer, k) };
-  });
+    return keyPool.copy(buffer, k);
+  };
+  const tests: ViewTest[] = int.testObjects.map((t, ti) => ({
+    testId: t.testId,
+    core: mapped(int.core[ti]!),
+    targets: mapped(int.targets[ti]!),
+    edges: () => edgesOf(ti),
+  }));
   if (!complete) return undefined;
   const pairs = int.mergedPairs;
   const coreEdges = new Int32Array(pairs.length);
@@ -144,18 +151,23 @@ function viewFromStrings(rdg: RdgJson): ScheduleView {
   let buffer = new Float64Array(1024);
   const tests: ViewTest[] = [...rdg.tests]
     .sort((a, b) => compareStrings(a.testId, b.testId))
-    .map((t) => {
-      if (buffer.length < t.edges.length) buffer = new Float64Array(t.edges.length * 2);
-      let k = 0;
-      for (const [a, b] of t.edges) {
-        const ra = interner.rank(a);
-        if (ra < 0) continue;
-        const rb = interner.rank(b);
-        if (rb < 0) continue;
-        buffer[k++] = ra * N + rb;
-      }
-      return { testId: t.testId, core: ranks(t.coreNodes), targets: ranks(t.targetCore).filter((r) => r >= 0), edges: uniqueSortedKeys(buffer, k) };
-    });
+    .map((t) => ({
+      testId: t.testId,
+      core: ranks(t.coreNodes),
+      targets: ranks(t.targetCore).filter((r) => r >= 0),
+      edges: () => {
+        if (buffer.length < t.edges.length) buffer = new Float64Array(t.edges.length * 2);
+        let k = 0;
+        for (const [a, b] of t.edges) {
+          const ra = interner.rank(a);
+          if (ra < 0) continue;
+          const rb = interner.rank(b);
+          if (rb < 0) continue;
+          buffer[k++] = ra * N + rb;
+        }
+        return uniqueSortedKeys(buffer, k);
+      },
+    }));
   const pairs: number[] = [];
   for (const [a, b] of rdg.merged.edges) {
     const ra = interner.rank(a);

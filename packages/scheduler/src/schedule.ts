@@ -227,10 +227,13 @@ export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sched
     const coreSorted = Int32Array.from(core).sort();
     stepCore.push(coreSorted);
     let edgeCount = 0;
+    const testEdges: Float64Array[] = [];
     for (const ti of testIdx) {
       const t = tests[ti]!;
       for (const r of t.targets) isTarget[r] = s;
-      edgeCount += t.edges.length;
+      const e = t.edges();
+      testEdges.push(e);
+      edgeCount += e.length;
     }
     const target: number[] = [];
     const dependent: number[] = [];
@@ -249,7 +252,10 @@ export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sched
     // The step's dependency subgraph: edges its tests observed among its core nodes.
     if (keyBuffer.length < edgeCount) keyBuffer = new Float64Array(edgeCount * 2);
     let k = 0;
-    for (const ti of testIdx) for (const key of tests[ti]!.edges) keyBuffer[k++] = key;
+    for (const e of testEdges) {
+      keyBuffer.set(e, k);
+      k += e.length;
+    }
     const keys = keyBuffer.subarray(0, k).sort();
     const subgraph: [string, string][] = [];
     for (let i = 0; i < k; i++) {

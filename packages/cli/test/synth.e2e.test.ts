@@ -1,10 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validateRow } from '@swe-flow/emitter';
 import type { DatasetRow, RejectRow } from '@swe-flow/core';
-import { REPO_ROOT, swf, tmp } from './helpers.js';
+import { BIN, REPO_ROOT, swf, tmp } from './helpers.js';
 
 const fixture = path.join(REPO_ROOT, 'fixtures/node-test-esm');
 const readJsonl = async <T>(file: string): Promise<T[]> =>
@@ -95,6 +95,29 @@ describe('swe-flow synth on the node:test fixture', () => {
     const skipped = Object.fromEntries(summary.stages.map((s: { stage: string; skipped: boolean }) => [s.stage, s.skipped]));
     expect(skipped).toMatchObject({ prepare: true, trace: true, schedule: true, emit: true, verify: true });
     expect(await readFile(path.join(out, 'dataset.jsonl'), 'utf8')).toBe(before);
+  });
+
+  it('a run killed during verification resumes without redoing settled tasks and ends with the same dataset', async () => {
+    const outKill = path.join(await tmp('kill'), 'out');
+    const child = execa('node', [BIN, 'synth', fixture, '--out', outKill, '--mode', 'both', '--skip-image'], { reject: false, env: { CI: 'true' } });
+    const verifyDir = path.join(outKill, '.swe-flow', 'verify');
+    const deadline = Date.now() + 300_000;
+    let settledBefore = 0;
+    while (Date.now() < deadline) {
+      settledBefore = (await readdir(verifyDir).catch(() => [])).filter((f) => f.endsWith('.json')).length;
+      if (settledBefore >= 3) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    child.kill('SIGKILL');
+    await child;
+    expect(settledBefore).toBeGreaterThanOrEqual(3);
+    const resumed = await swf(['synth', fixture, '--out', outKill, '--mode', 'both', '--skip-image', '--resume']);
+    expect(resumed.code).toBe(0);
+    const match = /verify: (\d+) candidates \((\d+) already settled\)/.exec(resumed.stderr);
+    expect(Number(match?.[2])).toBeGreaterThanOrEqual(settledBefore);
+    const resumedRows = await readJsonl<DatasetRow>(path.join(outKill, 'dataset.jsonl'));
+    const key = (xs: DatasetRow[]) => xs.map((x) => [x.instance_id, x.base_commit, x.FAIL_TO_PASS, x.PASS_TO_PASS]);
+    expect(key(resumedRows)).toEqual(key(rows));
   });
 
   it('a second run from scratch gives the same commits (fixed author and dates)', async () => {

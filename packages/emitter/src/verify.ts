@@ -32,8 +32,8 @@ export interface VerifyOptions {
   fullPassToPass?: boolean;
   importGraph?: ImportGraph;
   logger?: Logger;
-  /** Called after each candidate is settled. */
-  onSettled?: (done: number, total: number) => void;
+  /** Called as soon as each candidate is settled (verified or rejected), e.g. to keep it on disk. */
+  onSettled?: (outcome: VerifiedTask | RejectRow, done: number, total: number) => void | Promise<void>;
 }
 
 export interface VerifiedTask {
@@ -146,6 +146,13 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
   const flaky = new Set<string>();
   let done = 0;
   const settle = async (candidate: Candidate): Promise<VerifiedTask | RejectRow> => {
+    const outcome = await settleOne(candidate);
+    done++;
+    await options.onSettled?.(outcome, done, candidates.length);
+    logger.debug(`verified ${candidate.instanceId} (${done}/${candidates.length})`);
+    return outcome;
+  };
+  const settleOne = async (candidate: Candidate): Promise<VerifiedTask | RejectRow> => {
     const started = Date.now();
     try {
       // Which PASS_TO_PASS tests can this step affect?
@@ -223,10 +230,6 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
         ? error
         : new Rejection('infrastructure-error', `verification could not run: ${(error as Error).message}`);
       return { instance_id: candidate.instanceId, step: candidate.step, mode: candidate.mode, reason: rejection.reason, detail: rejection.message, ...(rejection.tests ? { tests: rejection.tests } : {}) };
-    } finally {
-      done++;
-      options.onSettled?.(done, candidates.length);
-      logger.debug(`verified ${candidate.instanceId} (${done}/${candidates.length})`);
     }
   };
 

@@ -232,6 +232,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     }
   }
   const pending = emitted.candidates.filter((c) => !settled.has(c.instanceId));
+  const resumedCount = settled.size;
   const t0 = Date.now();
   let verifyStats: VerifyStats | undefined;
   if (pending.length > 0) {
@@ -242,25 +243,20 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     const packageName = (JSON.parse(await readFile(path.join(workDir, 'package.json'), 'utf8')) as { name?: unknown }).name;
     const importGraph = buildImportGraph(sources, new Set(repo.files), typeof packageName === 'string' ? [packageName] : []);
     logger.info(`verify: ${pending.length} candidates (${settled.size} already settled), ${config.workers} worker(s), ${config.runtime} runtime`);
-    let done = 0;
     const result = await verifyCandidates(pending, {
       runtime, adapter, taskRepo: taskRepoDir, dependenciesDir: workDir,
       ...(image && config.runtime === 'docker' ? { image: image.tag } : {}),
       reruns: config.reruns, timeoutMs: config.testTimeoutMs, workers: config.workers,
       fullPassToPass: config.fullPassToPass, importGraph, logger,
-      onSettled: () => progress('verify', ++done + settled.size, emitted.candidates.length),
+      // Each settled task is on disk at once: an interrupted run resumes without redoing it.
+      onSettled: async (outcome, done) => {
+        const c = 'candidate' in outcome ? outcome.candidate : pending.find((p) => p.instanceId === outcome.instance_id)!;
+        const record = { key: verifyKeyOf(c), ...('candidate' in outcome ? { task: outcome } : { reject: outcome }) };
+        settled.set(c.instanceId, record);
+        await writeFileAtomic(path.join(verifyDir, `${c.instanceId}.json`), JSON.stringify(record));
+        progress('verify', done + resumedCount, emitted.candidates.length);
+      },
     });
-    for (const task of result.verified) {
-      const record = { key: verifyKeyOf(task.candidate), task };
-      settled.set(task.candidate.instanceId, record);
-      await writeFileAtomic(path.join(verifyDir, `${task.candidate.instanceId}.json`), JSON.stringify(record));
-    }
-    for (const reject of result.rejects) {
-      const c = pending.find((p) => p.instanceId === reject.instance_id)!;
-      const record = { key: verifyKeyOf(c), reject };
-      settled.set(c.instanceId, record);
-      await writeFileAtomic(path.join(verifyDir, `${c.instanceId}.json`), JSON.stringify(record));
-    }
     verifyStats = result.stats;
   }
   timings.push({ stage: 'verify', ms: Date.now() - t0, skipped: pending.length === 0 });

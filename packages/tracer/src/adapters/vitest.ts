@@ -220,7 +220,8 @@ export const vitestAdapter: RunnerAdapter = {
         path.join(SWEFLOW_DIR, 'vitest.config.mjs'),
         '--reporter=json',
         `--outputFile=${resultFile}`,
-        '--maxConcurrency=1',
+        // Serial within a worker comes from the wrapper config (`maxConcurrency: 1`): vitest 1 has
+        // no --maxConcurrency flag and rejects the run with it.
       ],
     };
     ctx.logger.info('running the suite traced', { runner: 'vitest', files: sources.length });

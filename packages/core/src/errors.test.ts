@@ -24,3 +24,21 @@ describe('ids', () => {
     expect(parseTestId(id)).toEqual({ file: 'test/a.test.ts', titlePath: ['math', 'adds'] });
   });
 });
+
+describe('config schema', () => {
+  it('the committed JSON Schema is the one the zod schema generates (run tools/gen-config-schema.mjs)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { configJsonSchema } = await import('./config.js');
+    const committed = JSON.parse(await readFile(new URL('../schema/config.schema.json', import.meta.url), 'utf8'));
+    expect(committed).toEqual(configJsonSchema());
+  });
+  it('lists every problem with its path and fills defaults', async () => {
+    const { parseSynthConfig } = await import('./config.js');
+    expect(parseSynthConfig({ workers: 0, modes: ['sideways'], bogus: 1 })).toEqual({
+      ok: false,
+      problems: expect.arrayContaining([expect.stringMatching(/^workers:/), expect.stringMatching(/^modes\.0:/), expect.stringContaining('bogus')]),
+    });
+    const ok = parseSynthConfig({});
+    expect(ok.ok && ok.config.reruns).toBe(3);
+  });
+});

@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Writes packages/core/schema/config.schema.json from the zod schema (run after `npm run build`).
+import { writeFileSync } from 'node:fs';
+import { configJsonSchema } from '@swe-flow/core';
+
+const file = new URL('../packages/core/schema/config.schema.json', import.meta.url);
+writeFileSync(file, `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+console.log(`wrote ${file.pathname}`);

@@ -98,6 +98,22 @@ describe('buildRdg', () => {
     expect(ids).toEqual([...ids].sort());
   });
 
+  it('sums merged counts for a caller with hundreds of callees, sorted by callee', () => {
+    const hub = fn('src/hub.ts', 'dispatch');
+    const handler = (i: number) => fn('src/handlers.ts', `h${String(i).padStart(3, '0')}`, i + 1, 1);
+    const tests = [0, 1, 2].map((k) => ({
+      file: T,
+      name: `t${k}`,
+      // 300 callees in a scrambled order; every test repeats them with count k + 1.
+      edges: [[t1, hub] as [string, string], ...Array.from({ length: 300 }, (_, i) => [hub, handler((i * 7 + k * 13) % 300), k + 1] as [string, string, number])],
+    }));
+    const rdg = buildRdg(makeTrace({ tests }));
+    const fromHub = rdg.merged.edges.filter((e) => e[0] === hub);
+    expect(fromHub).toHaveLength(300);
+    expect(fromHub.map((e) => e[1])).toEqual(Array.from({ length: 300 }, (_, i) => handler(i)).sort());
+    expect(fromHub.every((e) => e[2] === 1 + 2 + 3)).toBe(true);
+  });
+
   it('lets the runner decide test files before any path rule', () => {
     // `src/spec-runner.ts` is not test-like by path, but the runner ran tests from it.
     const file = 'src/spec-runner.ts';

@@ -291,36 +291,57 @@ function mergeEdges(
       }
     }
   }
-  // Within each caller's bucket, a counting sort by callee (through a per-caller touched list would
-  // need comparisons); here: a global stable counting sort by callee first, then by caller.
-  const byCallee = new Int32Array(n + 1);
-  for (let i = 0; i < total; i++) byCallee[callee[i]! + 1]!++;
-  for (let i = 0; i < n; i++) byCallee[i + 1]! += byCallee[i]!;
-  const calleeOrder = new Int32Array(total);
-  for (let i = 0; i < total; i++) calleeOrder[byCallee[callee[i]!]!++] = i;
-  // Stable by caller: walk entries in callee order, place each into its caller's bucket.
-  const caller = new Int32Array(total);
-  for (let a = 0; a < n; a++) for (let i = offsets[a]!; i < offsets[a + 1]!; i++) caller[i] = a;
-  const place = offsets.slice(0, n);
-  const sortedEntry = new Int32Array(total);
-  for (const i of calleeOrder) sortedEntry[place[caller[i]!]!++] = i;
+  // Each caller's bucket is contiguous and small: insertion-sort it by callee in place (cache-friendly),
+  // then sum the counts of equal neighbours.
   const from = new Int32Array(total);
   const to = new Int32Array(total);
   const sums = new Float64Array(total);
-  let k = -1;
-  for (const i of sortedEntry) {
-    const a = caller[i]!;
-    const b = callee[i]!;
-    if (k >= 0 && from[k] === a && to[k] === b) sums[k]! += count[i]!;
-    else {
-      k++;
-      from[k] = a;
-      to[k] = b;
-      sums[k] = count[i]!;
+  let k = 0;
+  for (let a = 0; a < n; a++) {
+    const lo = offsets[a]!;
+    const hi = offsets[a + 1]!;
+    if (hi - lo > 64) sortBucket(callee, count, lo, hi);
+    else insertionSortBucket(callee, count, lo, hi);
+    for (let i = lo; i < hi; i++) {
+      if (i > lo && callee[i] === callee[i - 1]) sums[k - 1]! += count[i]!;
+      else {
+        from[k] = a;
+        to[k] = callee[i]!;
+        sums[k++] = count[i]!;
+      }
     }
   }
-  k++;
   return { from, to, counts: sums, count: k };
+}
+
+function insertionSortBucket(callee: Int32Array, count: Float64Array, lo: number, hi: number): void {
+  for (let i = lo + 1; i < hi; i++) {
+    const b = callee[i]!;
+    const c = count[i]!;
+    let j = i - 1;
+    while (j >= lo && callee[j]! > b) {
+      callee[j + 1] = callee[j]!;
+      count[j + 1] = count[j]!;
+      j--;
+    }
+    callee[j + 1] = b;
+    count[j + 1] = c;
+  }
+}
+
+/** Sorts a large bucket by callee with a native sort of (callee, position) packed into doubles. */
+function sortBucket(callee: Int32Array, count: Float64Array, lo: number, hi: number): void {
+  const m = hi - lo;
+  const packed = new Float64Array(m);
+  for (let i = 0; i < m; i++) packed[i] = callee[lo + i]! * m + i;
+  packed.sort();
+  const calleeCopy = callee.slice(lo, hi);
+  const countCopy = count.slice(lo, hi);
+  for (let i = 0; i < m; i++) {
+    const p = packed[i]! % m;
+    callee[lo + i] = calleeCopy[p]!;
+    count[lo + i] = countCopy[p]!;
+  }
 }
 
 /** Unique (caller, callee) id pairs of the selected tests and their setup, for file classification. */

@@ -3,7 +3,7 @@
  * config with Vite's `loadConfigFromFile` and adds a pre-instrumented-source plugin (`enforce: 'pre'`)
  * and a setup file with per-test hooks; the user's config is never edited.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -91,7 +91,9 @@ export function parseVitestJson(text: string, root: string): TestResult[] {
 
 /** Absolute path of the `vite` entry that the repository's own vitest uses. */
 function resolveVite(root: string): string {
-  const req = createRequire(path.join(root, VITEST_BIN));
+  // Resolve from vitest's real location: with pnpm, vite sits next to vitest under node_modules/.pnpm,
+  // not at the top of node_modules.
+  const req = createRequire(realpathSync(path.join(root, VITEST_BIN)));
   const pkgPath = req.resolve('vite/package.json');
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports?: Record<string, unknown>; module?: string; main?: string };
   const dot = pkg.exports?.['.'];

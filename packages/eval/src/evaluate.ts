@@ -19,6 +19,9 @@ import { renderSummary, summarize, type RunReport } from './report.js';
 
 export const EVAL_REPORT_SCHEMA_VERSION = 1;
 
+/** Label on every container an evaluation opens, valued with the run id. */
+export const EVAL_RUN_LABEL = 'swe-flow.eval-run';
+
 export interface EvaluateOptions {
   /** A synth output directory or its `dataset.jsonl`. */
   dataset: string;
@@ -143,7 +146,7 @@ export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
   let dependenciesDir: string | undefined;
   if (runtimeName === 'docker') {
     image = jobs.length ? await ensureImage(ds, jobRows, taskRepo, options.image, logger) : undefined;
-    runtime = createDockerRuntime(image ? { image } : {});
+    runtime = createDockerRuntime({ ...(image ? { image } : {}), labels: { [EVAL_RUN_LABEL]: runId } });
   } else {
     // The installed copy whose node_modules local workspaces link (a repo without dependencies has none).
     dependenciesDir = ds.repo?.workDir && (await exists(ds.repo.workDir)) ? ds.repo.workDir : undefined;

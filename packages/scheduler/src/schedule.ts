@@ -144,7 +144,7 @@ export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sched
 
   const skip = (gi: number, reason: SkippedGroup['reason']): void => {
     const g = groups[gi]!;
-    skipped.push({ testIds: testIdsOf(g.tests), reason, coreNodes: interner.sortedValues(g.nodes) });
+    skipped.push({ testIds: testIdsOf(g.tests), reason, coreNodes: interner.valuesOf(g.nodes) });
   };
   const emit = (gis: number[], dev: number[]): void => {
     const s = stepGroups.length;

@@ -166,6 +166,8 @@ describe('computeReturnTypePins', () => {
     const both = computeReturnTypePins([src], [outer!, inner!], { onSkip: (id, r) => reasons.push(`${id}=${r}`) });
     expect(both.map((p) => `${p.id}${p.text}`)).toEqual([`${outer}: number`]);
     expect(reasons).toEqual([`${inner}=nested-in-target`]);
+    const all = computeReturnTypePins([src], [outer!, inner!], { skipNested: false });
+    expect(all.map((p) => p.id)).toEqual([outer, inner]);
     const alone = computeReturnTypePins([src], [inner!]);
     expect(applyInsertions(src.code, alone)).toContain('const inner = (k: number): number => k * 2;');
   });

@@ -53,6 +53,11 @@ export interface PinOptions {
   compilerOptions?: CompilerOptions;
   /** Longest annotation text to insert (default 160 characters). */
   maxLength?: number;
+  /**
+   * Skip targets nested in another target's body (default true): they disappear with the parent.
+   * Pass false when computing pins once for a whole repository and slicing them per step.
+   */
+  skipNested?: boolean;
   /** Type-check the pinned files and drop pins that do not resolve where they stand (default true). */
   verify?: boolean;
   onSkip?: (id: string, reason: PinSkipReason, typeText?: string) => void;
@@ -198,7 +203,7 @@ export function computeReturnTypePins(
         skip(id, 'not-found');
         continue;
       }
-      if (targets.some((o) => o !== info && o.bodyStart <= info.start && info.end <= o.end)) {
+      if (options.skipNested !== false && targets.some((o) => o !== info && o.bodyStart <= info.start && info.end <= o.end)) {
         skip(id, 'nested-in-target');
         continue;
       }

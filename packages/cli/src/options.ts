@@ -26,6 +26,7 @@ export const synthOptions: OptionSpec[] = [
   { flags: '--resume', description: 'Continue a run in --out, skipping finished stages' },
   { flags: '--force', description: 'Clear --out first' },
   { flags: '--ref <ref>', description: 'git ref to check out', config: 'ref' },
+  { flags: '--name <owner/repo>', description: 'Repository name for instance ids (default: from the remote or folder)', config: 'name' },
   { flags: '--runner <name>', description: 'vitest | jest | mocha | node-test | ava (default: detected)', config: 'runner' },
   { flags: '--mode <modes>', description: 'isolated, incremental or both (comma-separated)', config: 'modes', parse: list },
   { flags: '--runtime <name>', description: 'local | docker: where verification runs', config: 'runtime' },

@@ -9,6 +9,7 @@ export const SynthConfigSchema = z
   .object({
     $schema: z.string().optional(),
     ref: z.string().optional().describe('git ref to check out (URL or local repository root)'),
+    name: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/name').optional().describe('repository name used in instance ids (default: from the remote URL or the folder)'),
     runner: z.enum(RUNNER_NAMES as [string, ...string[]]).optional().describe('test runner; detected when absent'),
     package: z.string().optional().describe('workspace package (folder) to synthesize from, in a monorepo'),
     modes: z.array(z.enum(['isolated', 'incremental'])).min(1).default(['isolated']).describe('task modes to emit'),

@@ -40,10 +40,30 @@ export interface OpenWorkspaceOptions {
   label?: string;
 }
 
+/** A long-lived process in a workspace (a warm test-runner session), talked to through stdin/stdout. */
+export interface SpawnedProcess {
+  /** Writes text to the process's standard input. */
+  write(text: string): void;
+  /** Resolves with the exit code (null when killed) once the process has ended. */
+  readonly exited: Promise<number | null>;
+  /** Kills the process and everything it started; safe to call twice. */
+  kill(): Promise<void>;
+}
+
+export interface SpawnHandlers {
+  onStdout(chunk: string): void;
+  onStderr?(chunk: string): void;
+}
+
 export interface Workspace {
   /** Root path of the checkout as seen by commands run in it. */
   readonly root: string;
   exec(spec: CommandSpec, options: ExecOptions): Promise<ExecResult>;
+  /**
+   * Starts a long-lived process with piped stdin/stdout (optional: runtimes without it get plain
+   * `exec` runs only). The process dies with the workspace.
+   */
+  spawn?(spec: CommandSpec, handlers: SpawnHandlers): Promise<SpawnedProcess>;
   /** Read a file relative to the root; undefined when it does not exist. */
   readFile(relPath: string): Promise<string | undefined>;
   writeFile(relPath: string, content: string): Promise<void>;

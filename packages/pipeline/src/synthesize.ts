@@ -123,7 +123,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
 
   // 1. Prepare: copy or clone, detect, install.
   const workDir = path.join(out, '.work', 'repo');
-  const sourceKey = hashOf(path.resolve(input), config.ref ?? '', config.allowScripts, SWEFLOW_VERSION);
+  const sourceKey = hashOf(path.resolve(input), config.ref ?? '', config.name ?? '', config.allowScripts, SWEFLOW_VERSION);
   const repo = await stage<RepoJson>('prepare', sourceKey, async () => {
     await rm(workDir, { recursive: true, force: true });
     const source = await materializeSource(input, workDir, { ref: config.ref, logger });
@@ -136,7 +136,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     const repoJson: RepoJson = {
       schemaVersion: 1,
       source,
-      name: source.name,
+      name: config.name ?? source.name,
       packageManager: facts.packageManager,
       lockfile: facts.lockfile,
       workspaces: facts.workspaces,
@@ -228,7 +228,8 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     const text = await readFile(path.join(verifyDir, `${c.instanceId}.json`), 'utf8').catch(() => null);
     if (text && options.resume) {
       const record = JSON.parse(text) as { key: string; task?: VerifiedTask; reject?: RejectRow };
-      if (record.key === verifyKeyOf(c)) settled.set(c.instanceId, record);
+      // Infrastructure errors say nothing about the task: a resumed run tries those again.
+      if (record.key === verifyKeyOf(c) && record.reject?.reason !== 'infrastructure-error') settled.set(c.instanceId, record);
     }
   }
   const pending = emitted.candidates.filter((c) => !settled.has(c.instanceId));

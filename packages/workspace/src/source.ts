@@ -113,7 +113,7 @@ export async function materializeSource(
   let name = `local/${path.basename(abs)}`;
   if (gitRepo) {
     const remote = await git(abs, ['remote', 'get-url', 'origin']).catch(() => '');
-    if (remote) name = repoNameFromUrl(remote);
+    if (remote && (isGitUrl(remote) || /^[\w.-]+@[\w.-]+:/.test(remote))) name = repoNameFromUrl(remote);
   }
   logger.debug(`copied ${files.length} files from ${abs}`);
   return { input: abs, kind: 'path', commit, dirty, name };

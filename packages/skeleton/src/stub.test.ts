@@ -337,4 +337,19 @@ export const seq = () => { throw new Error("Not implemented: seq"); };
     const m = runModule(`class Base { constructor(public v: number) {} }\n${result.code}`, 'e.ts');
     expect(() => new m.K(true)).toThrow('Not implemented: K#constructor');
   });
+
+  it('keeps a byte-order mark, a hashbang and astral characters in place (UTF-16 offsets agree)', () => {
+    const cases: Array<[string, string]> = [
+      ['\uFEFFexport function f() { return 1; }\n', '\uFEFFexport function f() { throw new Error("Not implemented: f"); }\n'],
+      ['#!/usr/bin/env node\nfunction g() { return 1; }\n', '#!/usr/bin/env node\nfunction g() { throw new Error("Not implemented: g"); }\n'],
+      [
+        'const e = "😀é"; function h() { return "😀"; }\nconst k = () => "😀";\n',
+        'const e = "😀é"; function h() { throw new Error("Not implemented: h"); }\nconst k = () => { throw new Error("Not implemented: k"); };\n',
+      ],
+    ];
+    for (const [input, expected] of cases) {
+      const ids = locateFunctions(input, 'x.js').map((f) => f.id);
+      expect(stubFunctions(input, 'x.js', ids).code).toBe(expected);
+    }
+  });
 });

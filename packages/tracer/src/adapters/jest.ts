@@ -163,8 +163,9 @@ async function runJestTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
     '--json',
     `--outputFile=${resultFile}`,
     '--testLocationInResults',
+    // Tests inside a worker one at a time (test.concurrent would mix edges); the number of workers
+    // stays jest's own choice, as in the untraced run (each worker has its own recorder).
     '--maxConcurrency=1',
-    '--maxWorkers=2',
     '--transform',
     JSON.stringify(transform),
     // The option takes every following value: the repository's own setup files, then ours.

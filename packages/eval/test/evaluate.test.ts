@@ -7,7 +7,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetRow } from '@swe-flow/core';
 import { evaluate, type InstanceReport } from '../src/index.js';
-import { editFile, makePatch, synthDataset, writeJsonl } from './helpers.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { REPO_ROOT, editFile, makePatch, synthDataset, writeJsonl } from './helpers.js';
 
 let dir = '';
 let rows: DatasetRow[] = [];
@@ -200,5 +202,16 @@ describe('evaluate on node:test tasks (local runtime)', () => {
     const report = await readReport('fuzz', row.instance_id);
     expect(report.apply?.method).toBe('patch-fuzz3-p1');
     expect(fuzz.counts.resolved).toBe(1);
+  });
+
+  it('swe-flow eval (the real CLI) grades a selection and reports JSON; usage errors exit 2', async () => {
+    const ids = rows.slice(0, 2).map((r) => r.instance_id);
+    const bin = path.join(REPO_ROOT, 'packages/cli/bin/swe-flow.js');
+    const { stdout } = await promisify(execFile)('node', [bin, 'eval', '--dataset', dir, '--predictions', 'gold', '--instances', ids.join(','), '--run-id', 'cli', '--out', out, '--json', '--quiet']);
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { type: string; total: number; counts: { resolved: number } };
+    expect(result).toMatchObject({ type: 'result', total: 2, counts: { resolved: 2 } });
+    const failed = await promisify(execFile)('node', [bin, 'eval', '--dataset', dir]).then(() => undefined, (e: { code: number; stderr: string }) => e);
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr).toMatch(/--predictions/);
   });
 });

@@ -10,7 +10,7 @@ import {
   type TraceJson,
   silentLogger,
 } from '@swe-flow/core';
-import { stubFunctions, type StubStyle } from '@swe-flow/skeleton';
+import { computeReturnTypePins, stubFunctions, type ReturnTypePin, type StubStyle } from '@swe-flow/skeleton';
 import { TaskRepo } from './task-repo.js';
 
 export interface EmitOptions {
@@ -28,6 +28,12 @@ export interface EmitOptions {
   stubStyle?: StubStyle;
   /** Patches with fewer added tokens than this are rejected (the paper drops under 10). */
   minPatchTokens?: number;
+  /**
+   * TypeScript functions without a return annotation get their inferred return type pinned in the base
+   * (a body that only throws would change it and break callers' type-checks, e.g. under ts-jest).
+   * Default true. The reference stays the original code.
+   */
+  pinReturnTypes?: boolean;
   logger?: Logger;
 }
 
@@ -117,7 +123,9 @@ export async function emitCandidates(options: EmitOptions): Promise<EmitResult> 
     const changes = new Map<string, string>();
     const missing: string[] = [];
     for (const [file, fileIds] of groupByFile(ids)) {
-      const result = stubFunctions(await readOriginal(file), file, fileIds, { style: options.stubStyle ?? 'throw' });
+      const wanted = new Set(fileIds);
+      const insertions = (pinsByFile.get(file) ?? []).filter((p) => wanted.has(p.id));
+      const result = stubFunctions(await readOriginal(file), file, fileIds, { style: options.stubStyle ?? 'throw', insertions });
       missing.push(...result.notFound);
       if (result.code !== originals.get(file)) changes.set(file, result.code);
     }
@@ -127,6 +135,22 @@ export async function emitCandidates(options: EmitOptions): Promise<EmitResult> 
   const candidates: Candidate[] = [];
   const rejects: RejectRow[] = [];
   const steps = schedule.steps;
+
+  // Return-type pins, computed once for every scheduled TypeScript function.
+  const pinsByFile = new Map<string, ReturnTypePin[]>();
+  if (options.pinReturnTypes ?? true) {
+    const scheduled = steps.flatMap((s) => s.nodesToDevelop).filter((id) => /\.(c|m)?tsx?$/.test(parseFunctionId(id).file));
+    if (scheduled.length > 0) {
+      const tsFiles = options.files.filter((f) => /\.(c|m)?tsx?$/.test(f) && !f.includes('node_modules/'));
+      const sources = [];
+      for (const f of tsFiles) sources.push({ path: f, code: await readOriginal(f).catch(() => '') });
+      const t0 = Date.now();
+      for (const pin of computeReturnTypePins(sources, scheduled, { skipNested: false })) {
+        pinsByFile.set(pin.file, [...(pinsByFile.get(pin.file) ?? []), pin]);
+      }
+      logger.debug(`pinned ${[...pinsByFile.values()].flat().length} return types in ${Date.now() - t0} ms`);
+    }
+  }
   const testFileOf = (testId: string) => testId.split(' > ')[0]!;
 
   const makeCandidate = async (mode: TaskMode, step: ScheduleStep, base: string, reference: string, passToPass: string[]) => {

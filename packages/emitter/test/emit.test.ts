@@ -141,3 +141,19 @@ describe('patch tokens and affected files', () => {
       .toEqual(['test/b.test.ts', 'test/self.test.ts']);
   });
 });
+
+describe('return-type pins', () => {
+  it('pins the inferred return type of a stubbed TypeScript function in base only; the reference stays original', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'swf-emit-pin-'));
+    const code = 'export function total(xs: number[]) {\n  return xs.reduce((a, b) => a + b, 0);\n}\n';
+    await writeFile(path.join(dir, 'calc.ts'), code);
+    const id = locateFunctions(code, 'calc.ts').find((f) => f.name === 'total')!.id;
+    const inner = locateFunctions(code, 'calc.ts').find((f) => f.name === 'total/<anonymous>')!.id;
+    const schedule = { schemaVersion: 1, options: {}, steps: [step(1, ['t > total'], [id, inner])], skipped: [], stats: {} } as unknown as ScheduleJson;
+    const out = await mkdtemp(path.join(os.tmpdir(), 'swf-emit-pin-out-'));
+    const result = await emitCandidates({ repoName: 'a/b', sourceRoot: dir, files: ['calc.ts'], trace: { moduleLoadFunctions: [] } as unknown as TraceJson, schedule, modes: ['isolated'], taskRepoDir: path.join(out, 'r.git'), minPatchTokens: 1 });
+    const c = result.candidates[0]!;
+    expect(await result.taskRepo.readFile(c.baseCommit, 'calc.ts')).toContain('export function total(xs: number[]): number {');
+    expect(await result.taskRepo.readFile(c.referenceCommit, 'calc.ts')).toBe(code);
+  });
+});

@@ -25,6 +25,6 @@ export async function scheduleFromTrace(traceFile: string, out: string, options:
   await writeFileAtomic(path.join(out, 'rdg.dot'), toDot(rdg));
   await writeFileAtomic(path.join(out, 'rdg.mmd'), toMermaid(rdg));
   await writeFileAtomic(path.join(out, 'schedule.json'), JSON.stringify(schedule, null, 2));
-  await writeFileAtomic(path.join(out, 'order-comparison.json'), JSON.stringify(compareOrders(rdg), null, 2));
+  await writeFileAtomic(path.join(out, 'order-comparison.json'), JSON.stringify(compareOrders(rdg, { frozen: trace.moduleLoadFunctions }), null, 2));
   return schedule;
 }

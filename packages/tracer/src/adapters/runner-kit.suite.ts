@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { silentLogger, type TestResult } from '@swe-flow/core';
+import { ErrorCodes, silentLogger, type TestResult } from '@swe-flow/core';
 import type { RunnerAdapter, TracedRunOutput } from '../adapter.js';
+import { detectRunner } from './index.js';
 import { copyFixture, goldenView, readExpected, REPO_ROOT, type ExpectedJson, type TempRepo } from './runner-kit.testing.js';
 
 export interface FixtureSuiteOptions {
@@ -54,6 +55,7 @@ export function describeAdapterOnFixture(adapter: RunnerAdapter, options: Fixtur
 
     it('detects the runner and lists the test files the way the runner does', async () => {
       expect(adapter.detect(repo.facts)).toBeGreaterThan(0.5);
+      expect(detectRunner(repo.facts).name).toBe(adapter.name);
       expect(await adapter.listTestFiles(repo.facts)).toEqual(options.testFiles);
     });
 
@@ -72,6 +74,11 @@ export function describeAdapterOnFixture(adapter: RunnerAdapter, options: Fixtur
       for (const r of some.results.filter((x) => pick.includes(x.id))) expect(r.status).toBe('passed');
       const none = await runPlain(adapter, repo, { files: [options.missing.file], testIds: [options.missing.id] });
       expect(none.results.filter((r) => r.status !== 'skipped')).toEqual([]);
+    });
+
+    it('kills a traced run that outlives its timeout and says so', async () => {
+      const traceDir = await mkdtemp(path.join(os.tmpdir(), `sweflow-${adapter.name}-timeout-`));
+      await expect(adapter.runTraced({ facts: repo.facts, traceDir, timeoutMs: 50, logger: silentLogger })).rejects.toMatchObject({ code: ErrorCodes.TRACE_TIMEOUT });
     });
 
     it('traced and untraced outcomes agree test by test', () => {

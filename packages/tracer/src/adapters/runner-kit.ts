@@ -86,30 +86,43 @@ export interface RunnerProcess {
   logTail: string;
 }
 
-/** Runs a runner process in the repository with a wall-clock limit; never throws for a non-zero exit. */
+/**
+ * Runs a runner process in the repository with a wall-clock limit; never throws for a non-zero exit.
+ * The runner gets its own process group, and the limit kills the whole group: node:test children
+ * and jest workers must not outlive a timed-out run.
+ */
 export async function runRunner(
   command: string,
   args: string[],
   options: { cwd: string; env: Record<string, string>; timeoutMs: number },
 ): Promise<RunnerProcess> {
   const started = performance.now();
-  const result = await execa(command, args, {
+  const sub = execa(command, args, {
     cwd: options.cwd,
     env: { ...options.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: '1' },
     extendEnv: true,
     reject: false,
     all: true,
-    timeout: options.timeoutMs,
-    killSignal: 'SIGKILL',
-    forceKillAfterDelay: 2000,
+    detached: true,
     stdin: 'ignore',
     maxBuffer: 256 * 1024 * 1024,
   });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      if (sub.pid !== undefined) process.kill(-sub.pid, 'SIGKILL');
+    } catch {
+      sub.kill('SIGKILL');
+    }
+  }, options.timeoutMs);
+  const result = await sub;
+  clearTimeout(timer);
   const wallMs = performance.now() - started;
   const all = typeof result.all === 'string' ? result.all : '';
   return {
     exitCode: result.exitCode ?? null,
-    timedOut: Boolean(result.timedOut),
+    timedOut,
     wallMs,
     logTail: all.split('\n').slice(-60).join('\n'),
   };

@@ -10,7 +10,7 @@ import {
   type TraceJson,
   silentLogger,
 } from '@swe-flow/core';
-import { computeReturnTypePins, stubFunctions, type ReturnTypePin, type StubStyle } from '@swe-flow/skeleton';
+import { applyInsertions, computeReturnTypePins, planDocComments, stubFunctions, type Insertion, type ReturnTypePin, type StubStyle } from '@swe-flow/skeleton';
 import { TaskRepo } from './task-repo.js';
 
 export interface EmitOptions {
@@ -34,6 +34,11 @@ export interface EmitOptions {
    * Default true. The reference stays the original code.
    */
   pinReturnTypes?: boolean;
+  /**
+   * Doc comments (function id → text) for functions that have none. They go into base and reference
+   * alike, in a `documented` commit on top of the original, so patches hold only implementations.
+   */
+  docComments?: Readonly<Record<string, string>>;
   logger?: Logger;
 }
 
@@ -103,9 +108,8 @@ export async function emitCandidates(options: EmitOptions): Promise<EmitResult> 
   const { schedule, trace } = options;
   const minTokens = options.minPatchTokens ?? 10;
   const taskRepo = await TaskRepo.create(options.taskRepoDir);
-  const originalCommit = await taskRepo.commitWorkTree(options.sourceRoot, options.files, 'original');
-  await taskRepo.setRef('refs/heads/original', originalCommit);
-  await taskRepo.setHead('refs/heads/original');
+  const sourceCommit = await taskRepo.commitWorkTree(options.sourceRoot, options.files, 'original');
+  await taskRepo.setRef('refs/heads/original', sourceCommit);
 
   const moduleLoad = new Set(trace.moduleLoadFunctions);
   const originals = new Map<string, string>();
@@ -118,16 +122,36 @@ export async function emitCandidates(options: EmitOptions): Promise<EmitResult> 
     return code;
   };
 
+  // Doc comments: planned on the original source, applied to the reference tree and, through the
+  // stubber's insertions, to every base.
+  const docInsertions = new Map<string, Insertion[]>();
+  const documented = new Map<string, string>();
+  for (const [file, ids] of groupByFile(Object.keys(options.docComments ?? {}))) {
+    const code = await readOriginal(file);
+    const docs = Object.fromEntries(ids.map((id) => [id, options.docComments![id]!]));
+    const plan = planDocComments(code, file, docs);
+    if (plan.insertions.length === 0) continue;
+    docInsertions.set(file, plan.insertions);
+    documented.set(file, applyInsertions(code, plan.insertions));
+  }
+  const originalCommit = documented.size > 0
+    ? await taskRepo.commitChanges(sourceCommit, documented, 'documented: doc comments for functions to implement', [sourceCommit])
+    : sourceCommit;
+  if (documented.size > 0) await taskRepo.setRef('refs/heads/documented', originalCommit);
+  await taskRepo.setHead(documented.size > 0 ? 'refs/heads/documented' : 'refs/heads/original');
+  /** A file as the reference has it (original, plus doc comments). */
+  const referenceText = async (file: string) => documented.get(file) ?? (await readOriginal(file));
+
   /** Original files with `ids` stubbed; also which ids could not be stubbed. */
   const stubbedFiles = async (ids: readonly string[]) => {
     const changes = new Map<string, string>();
     const missing: string[] = [];
     for (const [file, fileIds] of groupByFile(ids)) {
       const wanted = new Set(fileIds);
-      const insertions = (pinsByFile.get(file) ?? []).filter((p) => wanted.has(p.id));
+      const insertions = [...(docInsertions.get(file) ?? []), ...(pinsByFile.get(file) ?? []).filter((p) => wanted.has(p.id))];
       const result = stubFunctions(await readOriginal(file), file, fileIds, { style: options.stubStyle ?? 'throw', insertions });
       missing.push(...result.notFound);
-      if (result.code !== originals.get(file)) changes.set(file, result.code);
+      if (result.code !== (await referenceText(file))) changes.set(file, result.code);
     }
     return { changes, missing };
   };

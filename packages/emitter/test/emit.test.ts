@@ -157,3 +157,29 @@ describe('return-type pins', () => {
     expect(await result.taskRepo.readFile(c.referenceCommit, 'calc.ts')).toBe(code);
   });
 });
+
+describe('doc comments', () => {
+  it('go into base and reference alike, so the patch holds only the implementation', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'swf-emit-doc-'));
+    const code = 'export function twice(n) {\n  const doubled = n * 2;\n  return doubled;\n}\n';
+    await writeFile(path.join(dir, 'm.js'), code);
+    const id = locateFunctions(code, 'm.js')[0]!.id;
+    const schedule = { schemaVersion: 1, options: {}, steps: [step(1, ['t > twice'], [id])], skipped: [], stats: {} } as unknown as ScheduleJson;
+    const out = await mkdtemp(path.join(os.tmpdir(), 'swf-emit-doc-out-'));
+    const result = await emitCandidates({
+      repoName: 'a/b', sourceRoot: dir, files: ['m.js'], trace: { moduleLoadFunctions: [] } as unknown as TraceJson, schedule,
+      modes: ['isolated', 'incremental'], taskRepoDir: path.join(out, 'r.git'), minPatchTokens: 1, docComments: { [id]: 'Doubles a number.\n@param n the number' },
+    });
+    for (const c of result.candidates) {
+      const base = await result.taskRepo.readFile(c.baseCommit, 'm.js');
+      const reference = await result.taskRepo.readFile(c.referenceCommit, 'm.js');
+      expect(base).toContain('/**\n * Doubles a number.\n * @param n the number\n */\nexport function twice(n) {');
+      expect(reference).toContain(' * Doubles a number.');
+      expect(base).toContain('Not implemented: twice');
+      expect(c.patch).not.toContain('Doubles');
+      expect(c.originalCommit).not.toBe(c.baseCommit);
+    }
+    // The untouched source stays reachable as `original`; `documented` sits on top of it.
+    expect(await result.taskRepo.readFile('original', 'm.js')).toBe(code);
+  });
+});

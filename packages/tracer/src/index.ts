@@ -8,3 +8,4 @@ export { collectRepoFacts } from './facts.js';
 export { listSourceFiles, prepareInstrumentation, sha1, type PreparedInstrumentation, type InstrumentCacheEntry } from './sources.js';
 export { readFragments, mergeFragments, toEdgeList, type RecorderFragment, type MergedFragments } from './fragments.js';
 export { execLocal, type LocalExecResult } from './exec.js';
+export { openSession, hasSession, SESSION_RUNNERS, type TestSession, type OpenSessionOptions } from './sessions/index.js';

@@ -10,6 +10,8 @@ import {
   type ExecResult,
   type OpenWorkspaceOptions,
   type Runtime,
+  type SpawnedProcess,
+  type SpawnHandlers,
   type Workspace,
 } from '@swe-flow/core';
 import { git } from '../git.js';
@@ -170,6 +172,8 @@ async function isDir(p: string): Promise<boolean> {
 
 class LocalWorkspace implements Workspace {
   private disposed = false;
+  /** Kill functions of processes started with spawn that are still alive. */
+  private readonly spawned = new Set<() => void>();
 
   constructor(
     readonly root: string,
@@ -236,6 +240,49 @@ class LocalWorkspace implements Workspace {
     }
   }
 
+  async spawn(spec: CommandSpec, handlers: SpawnHandlers): Promise<SpawnedProcess> {
+    if (this.disposed) throw new SweFlowError(ErrorCodes.INTERNAL, 'spawn on a disposed workspace; open a new one');
+    const cwd = spec.cwd === undefined ? this.root : resolveInsideOrRoot(this.root, spec.cwd);
+    // Own process group, as in exec: kill() takes the runner's workers with it.
+    const child = execa(spec.command, spec.args, {
+      cwd,
+      env: { ...inheritedEnv(), ...this.baseEnv, ...spec.env },
+      extendEnv: false,
+      detached: true,
+      buffer: false,
+      reject: false,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      cleanup: true,
+    });
+    child.stdout?.setEncoding('utf8');
+    child.stderr?.setEncoding('utf8');
+    child.stdout?.on('data', (c: string) => handlers.onStdout(c));
+    child.stderr?.on('data', (c: string) => handlers.onStderr?.(c));
+    child.stdin?.on('error', () => {});
+    const killGroup = (): void => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const unregister = registerCleanup(async () => killGroup());
+    this.spawned.add(killGroup);
+    const exited = child.then((r) => (r.exitCode ?? null), () => null).finally(() => {
+      killGroup();
+      unregister();
+      this.spawned.delete(killGroup);
+    });
+    return {
+      write: (text: string) => { child.stdin?.write(text); },
+      exited,
+      kill: async () => { killGroup(); await exited; },
+    };
+  }
+
   async readFile(relPath: string): Promise<string | undefined> {
     try {
       return await readFile(resolveInside(this.root, relPath), 'utf8');
@@ -255,6 +302,7 @@ class LocalWorkspace implements Workspace {
     if (this.disposed) return;
     this.disposed = true;
     this.unregister();
+    for (const kill of [...this.spawned]) kill();
     await rm(this.root, { recursive: true, force: true });
   }
 }

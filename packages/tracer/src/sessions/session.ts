@@ -1,0 +1,169 @@
+/**
+ * Warm runner sessions: one long-lived runner process per workspace that reruns selected test files
+ * after files change, instead of paying Node, config and transform start-up for every run.
+ *
+ * Host side of a line protocol: requests are JSON lines on the session's stdin; replies are lines on
+ * its stdout that start with a marker (anything else there is the tests' own output and ignored).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ErrorCodes, formatTestId, SweFlowError, type SpawnedProcess, type TestResult, type TestSelection, type TestStatus, type Workspace } from '@swe-flow/core';
+import { RUNTIME_DIR } from '../recorder-path.js';
+import { testNamePattern } from '../adapters/vitest.js';
+
+export interface TestSession {
+  readonly runner: string;
+  /**
+   * Runs the selected test files (and, when ids are given, only those tests) after telling the runner
+   * which files changed on disk since the previous run. Results carry the same ids as the runner's
+   * plain-run parser yields.
+   */
+  run(selection: TestSelection, changedFiles: string[]): Promise<TestResult[]>;
+  /** Ends the session process; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface OpenSessionOptions {
+  /** Limit for the session to start (runner config loaded, test files globbed). */
+  startTimeoutMs?: number;
+  /** Limit for one run; the session is killed and the run fails when it runs out. */
+  runTimeoutMs?: number;
+}
+
+/** Runners that have a warm session. */
+export const SESSION_RUNNERS: readonly string[] = ['vitest'];
+
+export function hasSession(runner: string): boolean {
+  return SESSION_RUNNERS.includes(runner);
+}
+
+/** Directory inside the workspace for the session's script (kept out of `git clean`). */
+const SESSION_DIR = '.swe-flow';
+const MARK = '@@swe-flow-session@@';
+
+interface Reply {
+  id?: number | null;
+  ready?: boolean;
+  error?: string;
+  results?: { file: string; titlePath: string[]; status: TestStatus; durationMs: number; error?: string }[];
+  moduleErrors?: { file: string; message: string }[];
+  unhandledErrors?: number;
+}
+
+/**
+ * Opens a warm session of `runner` in the workspace, or returns undefined when the runner has none
+ * or the workspace cannot start long-lived processes. Throws SESSION_FAILED when it cannot start.
+ */
+export async function openSession(workspace: Workspace, runner: string, options: OpenSessionOptions = {}): Promise<TestSession | undefined> {
+  if (!hasSession(runner) || typeof workspace.spawn !== 'function') return undefined;
+  const script = `${runner}-session.mjs`;
+  await workspace.writeFile(`${SESSION_DIR}/${script}`, await readFile(path.join(RUNTIME_DIR, script), 'utf8'));
+  const session = new LineSession(runner, options.runTimeoutMs ?? 5 * 60_000);
+  await session.start(workspace, { command: 'node', args: [`${SESSION_DIR}/${script}`] }, options.startTimeoutMs ?? 120_000);
+  return session;
+}
+
+class LineSession implements TestSession {
+  private proc: SpawnedProcess | undefined;
+  private buffer = '';
+  private stderrTail = '';
+  private nextId = 1;
+  private waiting: { id: number | 'ready'; resolve: (r: Reply) => void; reject: (e: Error) => void } | undefined;
+  private dead: Error | undefined;
+  /** Runs are serialised: one request in flight. */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly runner: string, private readonly runTimeoutMs: number) {}
+
+  async start(workspace: Workspace, spec: { command: string; args: string[] }, timeoutMs: number): Promise<void> {
+    const ready = this.expect('ready', timeoutMs);
+    this.proc = await workspace.spawn!(spec, {
+      onStdout: (chunk) => this.onStdout(chunk),
+      onStderr: (chunk) => { this.stderrTail = (this.stderrTail + chunk).slice(-4000); },
+    });
+    void this.proc.exited.then((code) => {
+      this.dead = new SweFlowError(ErrorCodes.SESSION_FAILED, `the ${this.runner} session exited (code ${code}); runs fall back to plain processes\n${this.stderrTail}`);
+      this.waiting?.reject(this.dead);
+      this.waiting = undefined;
+    });
+    const reply = await ready;
+    if (!reply.ready) {
+      await this.close();
+      throw new SweFlowError(ErrorCodes.SESSION_FAILED, `the ${this.runner} session could not start: ${reply.error ?? 'no reason given'}`);
+    }
+  }
+
+  private onStdout(chunk: string): void {
+    this.buffer += chunk;
+    let nl: number;
+    while ((nl = this.buffer.indexOf('\n')) >= 0) {
+      const line = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + 1);
+      const at = line.indexOf(MARK);
+      if (at < 0) continue;
+      let reply: Reply;
+      try {
+        reply = JSON.parse(line.slice(at + MARK.length)) as Reply;
+      } catch {
+        continue;
+      }
+      const w = this.waiting;
+      if (!w) continue;
+      if ((w.id === 'ready' && reply.ready !== undefined) || reply.id === w.id) {
+        this.waiting = undefined;
+        w.resolve(reply);
+      }
+    }
+  }
+
+  private expect(id: number | 'ready', timeoutMs: number): Promise<Reply> {
+    return new Promise<Reply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting = undefined;
+        reject(new SweFlowError(ErrorCodes.RUN_TIMEOUT, `the ${this.runner} session did not answer within ${timeoutMs} ms; it is killed`));
+        void this.close();
+      }, timeoutMs);
+      this.waiting = {
+        id,
+        resolve: (r) => { clearTimeout(timer); resolve(r); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      };
+    });
+  }
+
+  run(selection: TestSelection, changedFiles: string[]): Promise<TestResult[]> {
+    const next = this.chain.then(() => this.runNow(selection, changedFiles));
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  private async runNow(selection: TestSelection, changedFiles: string[]): Promise<TestResult[]> {
+    if (this.dead || !this.proc) throw this.dead ?? new SweFlowError(ErrorCodes.SESSION_FAILED, 'the session is closed');
+    const id = this.nextId++;
+    const files = [...new Set([...selection.files, ...selection.testIds.map((t) => t.split(' > ')[0]!)])].sort();
+    const reply = this.expect(id, this.runTimeoutMs);
+    this.proc.write(`${JSON.stringify({ id, files, pattern: testNamePattern(selection.testIds) ?? null, changed: changedFiles })}\n`);
+    const r = await reply;
+    if (r.error !== undefined || !r.results) {
+      throw new SweFlowError(ErrorCodes.SESSION_FAILED, `the ${this.runner} session failed a run: ${r.error ?? 'no results'}`);
+    }
+    if ((r.unhandledErrors ?? 0) > 0) {
+      throw new SweFlowError(ErrorCodes.SESSION_FAILED, `the ${this.runner} session reported ${r.unhandledErrors} unhandled error(s); run plainly to be sure`);
+    }
+    return r.results.map((t) => ({
+      id: formatTestId(t.file, t.titlePath),
+      file: t.file,
+      titlePath: t.titlePath,
+      status: t.status,
+      durationMs: t.durationMs,
+      ...(t.error ? { error: t.error } : {}),
+    }));
+  }
+
+  async close(): Promise<void> {
+    const proc = this.proc;
+    this.proc = undefined;
+    if (!proc) return;
+    await proc.kill();
+  }
+}

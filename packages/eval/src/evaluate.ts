@@ -171,7 +171,7 @@ export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
     } else {
       evaluated++;
       const t0 = Date.now();
-      const adapter = getAdapter(row.runner as RunnerName);
+      const adapter = getAdapter((row.runner || ds.repo?.runner) as RunnerName);
       const result = await gradePrediction(row, prediction.model_patch, {
         runtime, adapter, taskRepo, timeoutMs,
         ...(dependenciesDir ? { dependenciesDir } : {}),

@@ -187,6 +187,15 @@ describe('evaluate on node:test tasks (local runtime)', () => {
     expect(again.evaluated).toBe(1);
   });
 
+  it('grades a patch that never finishes as timeout, not as an error', async () => {
+    const row = rows[0]!;
+    const hang = await makePatch(taskRepo, row.base_commit, (root) => editFile(root, sourceOf(row), (t) => `while (true) {}\n${t}`));
+    const run = await evaluate({ dataset: dir, predictions: [{ instance_id: row.instance_id, model_name_or_path: 'm', model_patch: hang }], runId: 'hang', out, timeoutMs: 4_000 });
+    expect(run.counts).toMatchObject({ timeout: 1, error: 0, resolved: 0 });
+    // A timeout is the patch's doing: it stays in the rate's denominator.
+    expect(run.overall.graded).toBe(1);
+  });
+
   it('falls back to -p0 and to patch --fuzz=3, and records which applied', async () => {
     const row = rows[0]!;
     const p0 = row.patch.replace(/^(diff --git )a\/(\S+) b\/(\S+)$/gm, '$1$2 $3').replace(/^--- a\//gm, '--- ').replace(/^\+\+\+ b\//gm, '+++ ');

@@ -18,7 +18,10 @@ import {
   allScripts,
   declaredDeps,
   hasFile,
+  instrumentCacheDir,
   instrumenterModule,
+  prewarmInstrumentCache,
+  avaImportRewrite,
   matchGlobs,
   mergeFragments,
   runRunner,
@@ -180,6 +183,8 @@ async function runAvaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'sweflow-ava-'));
   const resultFile = path.join(work, 'results.tap');
   await mkdir(ctx.traceDir, { recursive: true });
+  const warm = await prewarmInstrumentCache(ctx.facts, instrumenter, { rewrite: (rel, code) => (testFiles.includes(rel) ? avaImportRewrite(code) : code) });
+  ctx.logger.debug('instrumentation cache warmed', warm);
   // Workers (threads) inherit the main process's execArgv, so the preload reaches them too.
   const spec = shellWrapped(
     resultFile,
@@ -195,7 +200,7 @@ async function runAvaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
       SWEFLOW_TRACE_DIR: ctx.traceDir,
       SWEFLOW_ROOT: root,
       SWEFLOW_INSTRUMENTER: instrumenter,
-      SWEFLOW_CACHE_DIR: path.join(os.tmpdir(), 'sweflow-instrument-cache'),
+      SWEFLOW_CACHE_DIR: instrumentCacheDir(),
       SWEFLOW_TEST_FILES: JSON.stringify(testFiles),
       SWEFLOW_RUNNER: 'ava',
     },

@@ -16,7 +16,9 @@ import {
   declaredDeps,
   exactAlternation,
   hasFile,
+  instrumentCacheDir,
   instrumenterModule,
+  prewarmInstrumentCache,
   mergeFragments,
   runRunner,
   runtimeDir,
@@ -134,6 +136,8 @@ async function runMochaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'sweflow-mocha-'));
   const resultFile = path.join(work, 'results.json');
   await mkdir(ctx.traceDir, { recursive: true });
+  const warm = await prewarmInstrumentCache(ctx.facts, instrumenter);
+  ctx.logger.debug('instrumentation cache warmed', warm);
   const args = [
     '--import',
     path.join(rt, 'node-test-preload.mjs'),
@@ -155,7 +159,7 @@ async function runMochaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
       SWEFLOW_TRACE_DIR: ctx.traceDir,
       SWEFLOW_ROOT: root,
       SWEFLOW_INSTRUMENTER: instrumenter,
-      SWEFLOW_CACHE_DIR: path.join(os.tmpdir(), 'sweflow-instrument-cache'),
+      SWEFLOW_CACHE_DIR: instrumentCacheDir(),
       SWEFLOW_TEST_FILES: JSON.stringify(testFiles),
       SWEFLOW_RUNNER: 'mocha',
     },

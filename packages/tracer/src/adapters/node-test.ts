@@ -12,7 +12,9 @@ import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, Trace
 import {
   allScripts,
   exactAlternation,
+  instrumentCacheDir,
   instrumenterModule,
+  prewarmInstrumentCache,
   matchGlobs,
   mergeFragments,
   runRunner,
@@ -197,6 +199,8 @@ async function runNodeTestTraced(ctx: TracedRunContext): Promise<TracedRunOutput
   const work = await mkdtemp(path.join(os.tmpdir(), 'sweflow-node-test-'));
   const resultFile = path.join(work, 'results.jsonl');
   await mkdir(ctx.traceDir, { recursive: true });
+  const warm = await prewarmInstrumentCache(ctx.facts, instrumenter);
+  ctx.logger.debug('instrumentation cache warmed', warm);
   const args = [
     '--import',
     path.join(rt, 'node-test-preload.mjs'),
@@ -213,7 +217,7 @@ async function runNodeTestTraced(ctx: TracedRunContext): Promise<TracedRunOutput
       SWEFLOW_TRACE_DIR: ctx.traceDir,
       SWEFLOW_ROOT: root,
       SWEFLOW_INSTRUMENTER: instrumenter,
-      SWEFLOW_CACHE_DIR: path.join(os.tmpdir(), 'sweflow-instrument-cache'),
+      SWEFLOW_CACHE_DIR: instrumentCacheDir(),
       SWEFLOW_RUNNER: 'node-test',
     },
   });

@@ -3,13 +3,17 @@
  * matching globs the way the runners do (picomatch), regex escaping for name filters, and running a
  * runner process for a traced run.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, parseTestId, type CommandSpec, type Edge } from '@swe-flow/core';
 import type { RepoFacts, TestRecord, TracedRunOutput } from '../adapter.js';
+import { instrumentSource } from '../instrument/transform.js';
+import { listSourceFiles } from '../sources.js';
 
 /** Every dependency name declared by package.json (all dependency fields). */
 export function declaredDeps(pkg: Record<string, unknown>): Set<string> {
@@ -99,7 +103,9 @@ export async function runRunner(
   const started = performance.now();
   const sub = execa(command, args, {
     cwd: options.cwd,
-    env: { ...options.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: '1' },
+    // No colour or CI variables of our own: tests that read the environment must see what the
+    // untraced run sees.
+    env: options.env,
     extendEnv: true,
     reject: false,
     all: true,
@@ -276,4 +282,60 @@ export function shellWrapped(resultFile: string, command: string, args: string[]
     ? 'mkdir -p -- "$1" && out=$2 && shift 2 && exec "$@" > "$out"'
     : 'mkdir -p -- "$1" && shift 2 && exec "$@"';
   return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, resultFile, command, ...args] };
+}
+
+/** Where runner processes keep instrumented files (runtime/node-test-instrument.cjs reads the same layout). */
+export function instrumentCacheDir(): string {
+  return path.join(os.tmpdir(), 'sweflow-instrument-cache');
+}
+
+/** Same rewrite as runtime/node-test-instrument.cjs `avaRewrite` (the cache key covers the rewritten text). */
+export function avaImportRewrite(code: string): string {
+  return code
+    .replace(/^([ \t]*)import\s+([A-Za-z_$][\w$]*)\s+from\s+(['"])ava\3\s*;?/m, (_m, indent: string, name: string) => `${indent}import __sweflowAvaOrig from 'ava';const ${name}=globalThis.__SWEFLOW_AVA_WRAP__(__sweflowAvaOrig);`)
+    .replace(/\brequire\((['"])ava\1\)/, (m) => `globalThis.__SWEFLOW_AVA_WRAP__(${m})`);
+}
+
+/**
+ * Instruments every source file once, here, into the cache the runner processes read: with one
+ * process (or worker) per test file, each would otherwise load Babel and instrument the shared
+ * sources again. Keys and entries match runtime/node-test-instrument.cjs exactly.
+ */
+export async function prewarmInstrumentCache(
+  facts: RepoFacts,
+  instrumenterPath: string,
+  options: { rewrite?: (relFile: string, code: string) => string } = {},
+): Promise<{ files: number; written: number; ms: number }> {
+  const started = performance.now();
+  const cacheDir = instrumentCacheDir();
+  const tracerKey = createHash('sha1').update(await readFile(instrumenterPath)).digest('hex');
+  const root = path.resolve(facts.root);
+  const files = await listSourceFiles(facts);
+  let written = 0;
+  for (const rel of files) {
+    const abs = path.join(root, rel);
+    let code: string;
+    try {
+      code = await readFile(abs, 'utf8');
+    } catch {
+      continue;
+    }
+    if (options.rewrite) code = options.rewrite(rel, code);
+    const key = createHash('sha1').update(tracerKey).update('\0').update(abs).update('\0').update(code).digest('hex');
+    const target = path.join(cacheDir, key.slice(0, 2), `${key}.json`);
+    if (await stat(target).then(() => true, () => false)) continue;
+    let out: string | null = null;
+    try {
+      const r = instrumentSource(code, abs, { root });
+      if (r) out = r.code + (r.map ? `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(r.map)).toString('base64')}` : '');
+    } catch {
+      continue; // the runner process tries again and warns
+    }
+    await mkdir(path.dirname(target), { recursive: true });
+    const tmp = `${target}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify({ code: out }));
+    await rename(tmp, target);
+    written++;
+  }
+  return { files: files.length, written, ms: performance.now() - started };
 }

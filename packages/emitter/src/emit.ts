@@ -10,7 +10,7 @@ import {
   type TraceJson,
   silentLogger,
 } from '@swe-flow/core';
-import { applyInsertions, computeReturnTypePins, planDocComments, stubFunctions, type Insertion, type ReturnTypePin, type StubStyle } from '@swe-flow/skeleton';
+import { applyInsertions, computeReturnTypePins, parseSource, planDocComments, stubFunctions, type Insertion, type ReturnTypePin, type StubStyle } from '@swe-flow/skeleton';
 import { TaskRepo } from './task-repo.js';
 
 export interface EmitOptions {
@@ -142,14 +142,35 @@ export async function emitCandidates(options: EmitOptions): Promise<EmitResult> 
   /** A file as the reference has it (original, plus doc comments). */
   const referenceText = async (file: string) => documented.get(file) ?? (await readOriginal(file));
 
+  // Incremental commits stub the same (file, ids) sets again and again: parse each file once and
+  // stub each distinct set once.
+  const asts = new Map<string, ReturnType<typeof parseSource>>();
+  const stubMemo = new Map<string, { code: string; notFound: string[] }>();
+  const stubFile = async (file: string, fileIds: string[]) => {
+    const key = `${file}\0${[...fileIds].sort().join('\0')}`;
+    let memo = stubMemo.get(key);
+    if (!memo) {
+      const code = await readOriginal(file);
+      let ast = asts.get(file);
+      if (!ast) {
+        ast = parseSource(code, file);
+        asts.set(file, ast);
+      }
+      const wanted = new Set(fileIds);
+      const insertions = [...(docInsertions.get(file) ?? []), ...(pinsByFile.get(file) ?? []).filter((p) => wanted.has(p.id))];
+      const result = stubFunctions(code, file, fileIds, { style: options.stubStyle ?? 'throw', insertions, ast });
+      memo = { code: result.code, notFound: result.notFound };
+      stubMemo.set(key, memo);
+    }
+    return memo;
+  };
+
   /** Original files with `ids` stubbed; also which ids could not be stubbed. */
   const stubbedFiles = async (ids: readonly string[]) => {
     const changes = new Map<string, string>();
     const missing: string[] = [];
     for (const [file, fileIds] of groupByFile(ids)) {
-      const wanted = new Set(fileIds);
-      const insertions = [...(docInsertions.get(file) ?? []), ...(pinsByFile.get(file) ?? []).filter((p) => wanted.has(p.id))];
-      const result = stubFunctions(await readOriginal(file), file, fileIds, { style: options.stubStyle ?? 'throw', insertions });
+      const result = await stubFile(file, fileIds);
       missing.push(...result.notFound);
       if (result.code !== (await referenceText(file))) changes.set(file, result.code);
     }

@@ -1,5 +1,5 @@
 /**
- * vitest 4 adapter. Traced runs use a wrapper config in `.sweflow/` that loads the repository's own
+ * vitest adapter (vitest 1, 2 and 4). Traced runs use a wrapper config in `.sweflow/` that loads the repository's own
  * config with Vite's `loadConfigFromFile` and adds a pre-instrumented-source plugin (`enforce: 'pre'`)
  * and a setup file with per-test hooks; the user's config is never edited.
  */
@@ -16,6 +16,44 @@ import { RUNTIME_DIR } from '../recorder-path.js';
 import { listSourceFiles, prepareInstrumentation } from '../sources.js';
 
 const VITEST_BIN = 'node_modules/vitest/vitest.mjs';
+const posix = path.posix;
+
+/**
+ * Options of a vitest adapter. In a monorepo the unit of synthesis is one workspace package: the runner
+ * runs in `packageDir` (its config, its cwd), while every id (functions, tests, files in selections and
+ * result files) stays relative to the repository root, which is the task repository's root too.
+ */
+export interface VitestAdapterOptions {
+  /** Repo-relative POSIX folder of the workspace package under test; default the root. */
+  packageDir?: string;
+  /** Repo-relative path of the vitest entry to run; default the package's own, else the root's. */
+  vitestBin?: string;
+}
+
+function normalizePackageDir(dir: string | undefined): string {
+  const d = posix.normalize((dir ?? '').split(path.sep).join('/')).replace(/\/+$/, '');
+  if (d === '.' || d === '') return '';
+  if (d.startsWith('../') || d === '..' || posix.isAbsolute(d)) {
+    throw new SweFlowError(ErrorCodes.CONFIG_INVALID, `package folder "${dir}" is outside the repository; pass a repo-relative folder such as packages/<name>`);
+  }
+  return d;
+}
+
+/** Repo-relative vitest entry for a package: its own `node_modules` first, then each parent's (npm/pnpm hoisting). */
+export function findVitestBin(root: string, packageDir = ''): string {
+  let dir = normalizePackageDir(packageDir);
+  for (;;) {
+    const rel = dir ? `${dir}/${VITEST_BIN}` : VITEST_BIN;
+    try {
+      realpathSync(path.join(root, rel));
+      return rel;
+    } catch {
+      // not installed at this level
+    }
+    if (!dir) return VITEST_BIN;
+    dir = posix.dirname(dir) === '.' ? '' : posix.dirname(dir);
+  }
+}
 const CONFIG_NAMES = ['vitest.config', 'vite.config'].flatMap((n) => ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs'].map((e) => `${n}.${e}`));
 /** Work directory the adapter adds to the checkout (never instrumented, never a source). */
 export const SWEFLOW_DIR = '.sweflow';
@@ -97,10 +135,10 @@ export function parseVitestJson(text: string, root: string): TestResult[] {
 }
 
 /** Absolute path of the `vite` entry that the repository's own vitest uses. */
-function resolveVite(root: string): string {
+function resolveVite(root: string, bin: string = VITEST_BIN): string {
   // Resolve from vitest's real location: with pnpm, vite sits next to vitest under node_modules/.pnpm,
   // not at the top of node_modules.
-  const req = createRequire(realpathSync(path.join(root, VITEST_BIN)));
+  const req = createRequire(realpathSync(path.join(root, bin)));
   const pkgPath = req.resolve('vite/package.json');
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports?: Record<string, unknown>; module?: string; main?: string };
   const dot = pkg.exports?.['.'];
@@ -149,120 +187,135 @@ export default merged;
 `;
 }
 
-export const vitestAdapter: RunnerAdapter = {
-  name: 'vitest',
+export const vitestAdapter: RunnerAdapter = createVitestAdapter();
 
-  detect(facts: RepoFacts): number {
-    let score = 0;
-    if ('vitest' in deps(facts.packageJson)) score += 10;
-    if (findVitestConfig(facts.files)?.startsWith('vitest.')) score += 5;
-    const scripts = (facts.packageJson.scripts as Record<string, string> | undefined) ?? {};
-    if (/\bvitest\b/.test(scripts.test ?? '')) score += 3;
-    return score;
-  },
+/** A vitest adapter; with `packageDir`, one that runs a monorepo's workspace package (see the options). */
+export function createVitestAdapter(options: VitestAdapterOptions = {}): RunnerAdapter {
+  const pkg = normalizePackageDir(options.packageDir);
+  /** Repo-relative path -> the same file relative to the runner's cwd (the package folder). */
+  const fromCwd = (rel: string): string => (pkg ? posix.relative(pkg, rel) : rel);
+  const cwdSpec = pkg ? { cwd: pkg } : {};
+  const binFor = (root?: string): string => options.vitestBin ?? (root ? findVitestBin(root, pkg) : VITEST_BIN);
+  const inPackage = (files: readonly string[]): string[] => (pkg ? files.filter((f) => f.startsWith(`${pkg}/`)).map((f) => f.slice(pkg.length + 1)) : [...files]);
+  return {
+    name: 'vitest',
 
-  async listTestFiles(facts: RepoFacts): Promise<string[]> {
-    const config = findVitestConfig(facts.files);
-    const out = path.join(SWEFLOW_DIR, 'list.json');
-    await mkdir(path.join(facts.root, SWEFLOW_DIR), { recursive: true });
-    const args = [VITEST_BIN, 'list', '--filesOnly', `--json=${out}`, ...(config ? ['--config', config] : [])];
-    const res = await execLocal(facts.root, { command: 'node', args }, 120_000);
-    if (res.exitCode !== 0) {
-      throw new SweFlowError(ErrorCodes.TRACE_FAILED, `vitest list failed (exit ${res.exitCode}); check the repository's vitest config:\n${res.output.slice(-2000)}`);
-    }
-    const list = JSON.parse(await readFile(path.join(facts.root, out), 'utf8')) as { file: string }[];
-    return [...new Set(list.map((e) => path.relative(facts.root, e.file).split(path.sep).join('/')))].sort();
-  },
+    detect(facts: RepoFacts): number {
+      let score = 0;
+      if ('vitest' in deps(facts.packageJson)) score += 10;
+      if (findVitestConfig(inPackage(facts.files))?.startsWith('vitest.')) score += 5;
+      const scripts = (facts.packageJson.scripts as Record<string, string> | undefined) ?? {};
+      if (/\bvitest\b/.test(scripts.test ?? '')) score += 3;
+      return score;
+    },
 
-  plainCommand(ctx: PlainRunContext): CommandSpec {
-    const files = new Set(ctx.selection.files);
-    for (const id of ctx.selection.testIds) files.add(parseTestId(id).file);
-    const pattern = testNamePattern(ctx.selection.testIds);
-    return {
-      command: 'node',
-      args: [
-        VITEST_BIN,
-        'run',
-        '--reporter=json',
-        `--outputFile=${ctx.resultFile}`,
-        ...(pattern ? ['-t', pattern] : []),
-        ...[...files].sort(),
-      ],
-    };
-  },
+    async listTestFiles(facts: RepoFacts): Promise<string[]> {
+      const config = findVitestConfig(inPackage(facts.files));
+      const out = path.join(facts.root, SWEFLOW_DIR, 'list.json');
+      await mkdir(path.join(facts.root, SWEFLOW_DIR), { recursive: true });
+      const args = [fromCwd(binFor(facts.root)), 'list', '--filesOnly', `--json=${out}`, ...(config ? ['--config', config] : [])];
+      const res = await execLocal(facts.root, { command: 'node', args, ...cwdSpec }, 120_000);
+      if (res.exitCode !== 0) {
+        throw new SweFlowError(ErrorCodes.TRACE_FAILED, `vitest list failed (exit ${res.exitCode}); check the repository's vitest config:\n${res.output.slice(-2000)}`);
+      }
+      const list = JSON.parse(await readFile(out, 'utf8')) as { file: string }[];
+      return [...new Set(list.map((e) => path.relative(facts.root, e.file).split(path.sep).join('/')))].sort();
+    },
 
-  parseResults: parseVitestJson,
+    plainCommand(ctx: PlainRunContext): CommandSpec {
+      const files = new Set(ctx.selection.files);
+      for (const id of ctx.selection.testIds) files.add(parseTestId(id).file);
+      const pattern = testNamePattern(ctx.selection.testIds);
+      return {
+        command: 'node',
+        args: [
+          fromCwd(binFor()),
+          'run',
+          '--reporter=json',
+          `--outputFile=${fromCwd(ctx.resultFile)}`,
+          ...(pattern ? ['-t', pattern] : []),
+          ...[...files].sort().map(fromCwd),
+        ],
+        ...cwdSpec,
+      };
+    },
 
-  async runTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
-    const { facts } = ctx;
-    const root = facts.root;
-    const work = path.join(root, SWEFLOW_DIR);
-    await mkdir(work, { recursive: true });
-    const sources = await listSourceFiles(facts);
-    const prepared = await prepareInstrumentation(root, sources, path.join(work, 'instrumented'));
-    for (const f of prepared.failed) ctx.logger.warn('could not instrument a file; its functions are not traced', f);
-    for (const name of ['recorder.cjs', 'vitest-setup.mjs', 'vitest-plugin.mjs']) {
-      await copyFile(path.join(RUNTIME_DIR, name), path.join(work, name));
-    }
-    const userConfig = findVitestConfig(facts.files);
-    await writeFile(
-      path.join(work, 'vitest.config.mjs'),
-      wrapperConfig({
-        vite: resolveVite(root),
-        ...(userConfig ? { userConfig: path.join(root, userConfig) } : {}),
-        root,
-        cacheDir: prepared.cacheDir,
-        setup: path.join(work, 'vitest-setup.mjs'),
-        plugin: path.join(work, 'vitest-plugin.mjs'),
-      }),
-    );
-    const resultFile = path.join(SWEFLOW_DIR, 'traced-results.json');
-    await rm(path.join(root, resultFile), { force: true });
-    await rm(ctx.traceDir, { recursive: true, force: true });
-    await mkdir(ctx.traceDir, { recursive: true });
-    const spec: CommandSpec = {
-      command: 'node',
-      args: [
-        VITEST_BIN,
-        'run',
-        '--config',
-        path.join(SWEFLOW_DIR, 'vitest.config.mjs'),
-        '--reporter=json',
-        `--outputFile=${resultFile}`,
-        // Serial within a worker comes from the wrapper config (`maxConcurrency: 1`): vitest 1 has
-        // no --maxConcurrency flag and rejects the run with it.
-      ],
-    };
-    ctx.logger.info('running the suite traced', { runner: 'vitest', files: sources.length });
-    const res = await execLocal(root, spec, ctx.timeoutMs, {
-      ...ctx.env,
-      SWEFLOW_TRACE_DIR: ctx.traceDir,
-      SWEFLOW_ROOT: root,
-    });
-    if (res.timedOut) {
-      throw new SweFlowError(ErrorCodes.TRACE_TIMEOUT, `the traced vitest run did not finish within ${ctx.timeoutMs} ms and was killed; raise the timeout or exclude hanging tests`, {
-        details: { logTail: res.output.slice(-4000) },
+    parseResults: parseVitestJson,
+
+    async runTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
+      const { facts } = ctx;
+      const root = facts.root;
+      const work = path.join(root, SWEFLOW_DIR);
+      await mkdir(work, { recursive: true });
+      const sources = await listSourceFiles(facts);
+      const prepared = await prepareInstrumentation(root, sources, path.join(work, 'instrumented'));
+      for (const f of prepared.failed) ctx.logger.warn('could not instrument a file; its functions are not traced', f);
+      for (const name of ['recorder.cjs', 'vitest-setup.mjs', 'vitest-plugin.mjs']) {
+        await copyFile(path.join(RUNTIME_DIR, name), path.join(work, name));
+      }
+      const userConfig = findVitestConfig(inPackage(facts.files));
+      const packageRoot = pkg ? path.join(root, pkg) : root;
+      const bin = binFor(root);
+      await writeFile(
+        path.join(work, 'vitest.config.mjs'),
+        wrapperConfig({
+          vite: resolveVite(root, bin),
+          ...(userConfig ? { userConfig: path.join(packageRoot, userConfig) } : {}),
+          root: packageRoot,
+          cacheDir: prepared.cacheDir,
+          setup: path.join(work, 'vitest-setup.mjs'),
+          plugin: path.join(work, 'vitest-plugin.mjs'),
+        }),
+      );
+      const resultFile = path.join(root, SWEFLOW_DIR, 'traced-results.json');
+      await rm(resultFile, { force: true });
+      await rm(ctx.traceDir, { recursive: true, force: true });
+      await mkdir(ctx.traceDir, { recursive: true });
+      const spec: CommandSpec = {
+        command: 'node',
+        ...cwdSpec,
+        args: [
+          fromCwd(bin),
+          'run',
+          '--config',
+          path.join(work, 'vitest.config.mjs'),
+          '--reporter=json',
+          `--outputFile=${resultFile}`,
+          // Serial within a worker comes from the wrapper config (`maxConcurrency: 1`): vitest 1 has
+          // no --maxConcurrency flag and rejects the run with it.
+        ],
+      };
+      ctx.logger.info('running the suite traced', { runner: 'vitest', files: sources.length });
+      const res = await execLocal(root, spec, ctx.timeoutMs, {
+        ...ctx.env,
+        SWEFLOW_TRACE_DIR: ctx.traceDir,
+        SWEFLOW_ROOT: root,
       });
-    }
-    let text: string;
-    try {
-      text = await readFile(path.join(root, resultFile), 'utf8');
-    } catch (cause) {
-      throw new SweFlowError(ErrorCodes.RESULTS_UNREADABLE, `the traced vitest run wrote no JSON report (exit ${res.exitCode}); its output ends with:\n${res.output.slice(-3000)}`, { cause });
-    }
-    const results = parseVitestJson(text, root);
-    const merged = await readFragments(ctx.traceDir);
-    const testFiles = [...new Set([...results.map((r) => r.file), ...merged.setup.keys()])].sort();
-    return {
-      results,
-      records: [...merged.tests].map(([testId, edges]) => ({ testId, edges: toEdgeList(edges) })),
-      setup: [...merged.setup].map(([file, edges]) => ({ file, edges: toEdgeList(edges) })),
-      moduleLoadFunctions: [...merged.moduleLoadFunctions].sort(),
-      instrumentedFiles: prepared.files,
-      testFiles,
-      wallMs: res.durationMs,
-      exitCode: res.exitCode,
-      logTail: res.output.slice(-4000),
-    };
-  },
-};
+      if (res.timedOut) {
+        throw new SweFlowError(ErrorCodes.TRACE_TIMEOUT, `the traced vitest run did not finish within ${ctx.timeoutMs} ms and was killed; raise the timeout or exclude hanging tests`, {
+          details: { logTail: res.output.slice(-4000) },
+        });
+      }
+      let text: string;
+      try {
+        text = await readFile(resultFile, 'utf8');
+      } catch (cause) {
+        throw new SweFlowError(ErrorCodes.RESULTS_UNREADABLE, `the traced vitest run wrote no JSON report (exit ${res.exitCode}); its output ends with:\n${res.output.slice(-3000)}`, { cause });
+      }
+      const results = parseVitestJson(text, root);
+      const merged = await readFragments(ctx.traceDir);
+      const testFiles = [...new Set([...results.map((r) => r.file), ...merged.setup.keys()])].sort();
+      return {
+        results,
+        records: [...merged.tests].map(([testId, edges]) => ({ testId, edges: toEdgeList(edges) })),
+        setup: [...merged.setup].map(([file, edges]) => ({ file, edges: toEdgeList(edges) })),
+        moduleLoadFunctions: [...merged.moduleLoadFunctions].sort(),
+        instrumentedFiles: prepared.files,
+        testFiles,
+        wallMs: res.durationMs,
+        exitCode: res.exitCode,
+        logTail: res.output.slice(-4000),
+      };
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatTestId } from '@swe-flow/core';
+import { createVitestAdapter, findVitestBin, parseVitestJson, vitestAdapter } from './vitest.js';
+
+const selection = (files: string[], titles: string[][]) => ({
+  files,
+  testIds: titles.map((t) => formatTestId(files[0]!, t)),
+});
+
+describe('vitest adapter in a workspace package', () => {
+  it('runs in the package folder with every path of the command relative to it', () => {
+    const adapter = createVitestAdapter({ packageDir: 'packages/greet/' });
+    const spec = adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: selection(['packages/greet/src/a.test.ts'], [['a', 'b']]) });
+    expect(spec.cwd).toBe('packages/greet');
+    expect(spec.args).toEqual(['../../node_modules/vitest/vitest.mjs', 'run', '--reporter=json', '--outputFile=../../.swe-flow/results.json', '-t', '^(?:a b)$', 'src/a.test.ts']);
+  });
+
+  it('uses the vitest entry it is given (a package-local install)', () => {
+    const adapter = createVitestAdapter({ packageDir: 'packages/greet', vitestBin: 'packages/greet/node_modules/vitest/vitest.mjs' });
+    const spec = adapter.plainCommand({ resultFile: '.swe-flow/r.json', selection: { files: [], testIds: [] } });
+    expect(spec.args.slice(0, 2)).toEqual(['node_modules/vitest/vitest.mjs', 'run']);
+  });
+
+  it('keeps the root adapter unchanged: no cwd, root-relative paths', () => {
+    const spec = vitestAdapter.plainCommand({ resultFile: '.swe-flow/r.json', selection: { files: ['test/x.test.ts'], testIds: [] } });
+    expect(spec.cwd).toBeUndefined();
+    expect(spec.args).toEqual(['node_modules/vitest/vitest.mjs', 'run', '--reporter=json', '--outputFile=.swe-flow/r.json', 'test/x.test.ts']);
+  });
+
+  it('refuses a package folder outside the repository', () => {
+    expect(() => createVitestAdapter({ packageDir: '../elsewhere' })).toThrow(/outside the repository/);
+  });
+
+  it('finds vitest in the package first, then in each parent folder', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'swf-vbin-'));
+    const put = async (rel: string) => {
+      await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+      await writeFile(path.join(root, rel), '');
+    };
+    await put('node_modules/vitest/vitest.mjs');
+    await mkdir(path.join(root, 'packages/a/src'), { recursive: true });
+    expect(findVitestBin(root, 'packages/a')).toBe('node_modules/vitest/vitest.mjs');
+    await put('packages/node_modules/vitest/vitest.mjs');
+    expect(findVitestBin(root, 'packages/a')).toBe('packages/node_modules/vitest/vitest.mjs');
+    await put('packages/a/node_modules/vitest/vitest.mjs');
+    expect(findVitestBin(root, 'packages/a')).toBe('packages/a/node_modules/vitest/vitest.mjs');
+  });
+
+  it('parses results into ids relative to the repository root, not the package', () => {
+    const root = '/repo';
+    const text = JSON.stringify({
+      testResults: [{ name: '/repo/packages/greet/src/a.test.ts', assertionResults: [{ ancestorTitles: ['a'], title: 'b', status: 'passed', duration: 1.4 }] }],
+    });
+    expect(parseVitestJson(text, root)).toEqual([
+      { id: 'packages/greet/src/a.test.ts > a > b', file: 'packages/greet/src/a.test.ts', titlePath: ['a', 'b'], status: 'passed', durationMs: 1 },
+    ]);
+  });
+});

@@ -10,3 +10,4 @@ export {
   type InstallOptions,
   type InstallRecord,
 } from './install.js';
+export { listWorkspacePackages, chooseWorkspacePackage, type WorkspacePackage } from './packages.js';

@@ -6,6 +6,7 @@ import {
   parseSynthConfig,
   silentLogger,
   type DatasetRow,
+  type CommandSpec,
   type Logger,
   type RejectRow,
   type RunnerName,
@@ -15,8 +16,19 @@ import {
   type SynthConfigInput,
   type TraceJson,
 } from '@swe-flow/core';
-import { collectRepoFacts, getAdapter, traceWithInfo } from '@swe-flow/tracer';
-import { detectProject, installDependencies, listRepoFiles, materializeSource, type InstallRecord, type ProjectFacts, type SourceInfo } from '@swe-flow/workspace';
+import { collectRepoFacts, createVitestAdapter, findVitestBin, getAdapter, traceWithInfo, type RunnerAdapter } from '@swe-flow/tracer';
+import {
+  chooseWorkspacePackage,
+  listWorkspacePackages,
+  detectProject,
+  installDependencies,
+  listRepoFiles,
+  materializeSource,
+  readPackageJson,
+  type InstallRecord,
+  type ProjectFacts,
+  type SourceInfo,
+} from '@swe-flow/workspace';
 import {
   buildImportGraph,
   buildRow,
@@ -70,12 +82,34 @@ export interface RepoJson {
   nodeVersion: string;
   projectNodeVersion: string | null;
   runner: RunnerName;
+  /**
+   * In a monorepo, the workspace package synthesized from (repo-relative folder): its tests run in that
+   * folder, while the task repository, function ids and test ids keep the whole repository as root.
+   */
+  package?: string;
+  /** The runner's entry (repo-relative) when it is not the root's, as found for `package`. */
+  runnerBin?: string;
   install: InstallRecord;
   testCommand: string;
   workDir: string;
   files: string[];
   /** When the repository was prepared: the dataset's `created_at`, stable across resumed runs. */
   preparedAt: string;
+}
+
+/** The adapter for a prepared repository: in a monorepo package, one that runs in the package's folder. */
+function adapterFor(runner: RunnerName, pkg: string | undefined, runnerBin: string | undefined): RunnerAdapter {
+  if (!pkg) return getAdapter(runner);
+  if (runner !== 'vitest') {
+    throw new SweFlowError(ErrorCodes.CONFIG_INVALID, `--package is supported for vitest repositories only (this one uses ${runner}); synthesize from the root instead`);
+  }
+  return createVitestAdapter({ packageDir: pkg, ...(runnerBin ? { vitestBin: runnerBin } : {}) });
+}
+
+/** A command line as a user types it from the repository root (`cd <package> && ...` for a package). */
+function commandLineFromRoot(spec: CommandSpec): string {
+  const line = commandLine(spec);
+  return spec.cwd && spec.cwd !== '.' ? `cd ${spec.cwd} && ${line}` : line;
 }
 
 function validate(config: SynthConfigInput | undefined): SynthConfig {
@@ -123,16 +157,27 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
 
   // 1. Prepare: copy or clone, detect, install.
   const workDir = path.join(out, '.work', 'repo');
-  const sourceKey = hashOf(path.resolve(input), config.ref ?? '', config.name ?? '', config.allowScripts, SWEFLOW_VERSION);
+  const sourceKey = hashOf(path.resolve(input), config.ref ?? '', config.name ?? '', config.package ?? '', config.allowScripts, SWEFLOW_VERSION);
   const repo = await stage<RepoJson>('prepare', sourceKey, async () => {
     await rm(workDir, { recursive: true, force: true });
     const source = await materializeSource(input, workDir, { ref: config.ref, logger });
     const files = await listRepoFiles(workDir);
     const facts: ProjectFacts = await detectProject(workDir);
+    // Before installing: a monorepo whose root has no tests fails fast with the packages to choose from.
+    const chosen = await chooseWorkspacePackage(workDir, { requested: config.package, workspaces: facts.workspaces, files, rootPackageJson: facts.packageJson });
+    const pkg = chosen?.dir;
     const install = await installDependencies(workDir, facts, { logger, allowScripts: config.allowScripts, timeoutMs: config.installTimeoutMs });
     const repoFacts = await collectRepoFacts(workDir);
-    const adapter = config.runner ? getAdapter(config.runner as RunnerName, undefined) : (await import('@swe-flow/tracer')).detectRunner(repoFacts);
-    const testCommand = commandLine(adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: { files: [], testIds: [] } }));
+    if (pkg) {
+      // Detection sees the package's own dependencies and scripts, over the root's (hoisted) ones.
+      const own = await readPackageJson(path.join(workDir, pkg));
+      const merge = (k: string) => ({ ...((repoFacts.packageJson[k] as object | undefined) ?? {}), ...((own[k] as object | undefined) ?? {}) });
+      repoFacts.packageJson = { ...own, dependencies: merge('dependencies'), devDependencies: merge('devDependencies') };
+    }
+    const detected = config.runner ? getAdapter(config.runner as RunnerName, undefined) : (await import('@swe-flow/tracer')).detectRunner(repoFacts);
+    const runnerBin = pkg && detected.name === 'vitest' ? findVitestBin(workDir, pkg) : undefined;
+    const adapter = adapterFor(detected.name, pkg, runnerBin);
+    const testCommand = commandLineFromRoot(adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: { files: [], testIds: [] } }));
     const repoJson: RepoJson = {
       schemaVersion: 1,
       source,
@@ -143,6 +188,8 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       nodeVersion: process.versions.node,
       projectNodeVersion: facts.nodeVersion,
       runner: adapter.name,
+      ...(pkg ? { package: pkg } : {}),
+      ...(runnerBin ? { runnerBin } : {}),
       install,
       testCommand,
       workDir,
@@ -153,12 +200,14 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     return repoJson;
   });
   progress('prepare', 1, 1);
+  const adapter = adapterFor(repo.runner, repo.package, repo.runnerBin);
+  if (repo.package) logger.info(`workspace package ${repo.package}: tests run in its folder, ids stay relative to the repository root`);
 
   // 2. Trace.
   const traceFile = path.join(out, 'trace.json');
   const traceKey = hashOf(sourceKey, repo.runner, config.traceTimeoutMs);
   await stage('trace', traceKey, async () => {
-    const info = await traceWithInfo({ root: workDir, runner: repo.runner, outFile: traceFile, timeoutMs: config.traceTimeoutMs, logger });
+    const info = await traceWithInfo({ root: workDir, runner: repo.runner, adapters: [adapter], outFile: traceFile, timeoutMs: config.traceTimeoutMs, logger });
     const passed = info.trace.tests.filter((t) => t.status === 'passed').length;
     if (info.trace.tests.length === 0 && info.trace.excluded.length === 0) {
       throw new SweFlowError(ErrorCodes.NO_TESTS, `${repo.runner} found no tests in ${repo.source.input}: check the test files and the runner's configuration`);
@@ -221,7 +270,6 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
   // 6. Verify every candidate; each settled one is kept on disk at once.
   const verifyDir = path.join(out, '.swe-flow', 'verify');
   await mkdir(verifyDir, { recursive: true });
-  const adapter = getAdapter(repo.runner);
   const verifyKeyOf = (c: Candidate) => hashOf(c, config.runtime, config.reruns, config.fullPassToPass, image?.tag ?? '');
   const settled = new Map<string, { key: string; task?: VerifiedTask; reject?: RejectRow }>();
   for (const c of emitted.candidates) {
@@ -242,13 +290,18 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       if (/\.(c|m)?(j|t)sx?$/.test(f) && !f.endsWith('.d.ts')) sources.set(f, await readFile(path.join(workDir, f), 'utf8').catch(() => ''));
     }
     const packageName = (JSON.parse(await readFile(path.join(workDir, 'package.json'), 'utf8')) as { name?: unknown }).name;
-    const importGraph = buildImportGraph(sources, new Set(repo.files), typeof packageName === 'string' ? [packageName] : []);
+    // In a monorepo, an import of any workspace package by name may reach changed files through a link.
+    const workspaceNames = (await listWorkspacePackages(workDir, repo.workspaces, repo.files)).map((p) => p.name).filter((n): n is string => !!n);
+    const selfNames = [...(typeof packageName === 'string' ? [packageName] : []), ...workspaceNames];
+    const importGraph = buildImportGraph(sources, new Set(repo.files), selfNames);
     logger.info(`verify: ${pending.length} candidates (${settled.size} already settled), ${config.workers} worker(s), ${config.runtime} runtime`);
     const result = await verifyCandidates(pending, {
       runtime, adapter, taskRepo: taskRepoDir, dependenciesDir: workDir,
       ...(image && config.runtime === 'docker' ? { image: image.tag } : {}),
       reruns: config.reruns, timeoutMs: config.testTimeoutMs, workers: config.workers,
       fullPassToPass: config.fullPassToPass, importGraph, logger,
+      // A warm runner session starts at the checkout's root; a package's tests run in its folder.
+      ...(repo.package ? { warm: false } : {}),
       // Each settled task is on disk at once: an interrupted run resumes without redoing it.
       onSettled: async (outcome, done) => {
         const c = 'candidate' in outcome ? outcome.candidate : pending.find((p) => p.instanceId === outcome.instance_id)!;
@@ -289,7 +342,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
   for (const [i, task] of verified.entries()) {
     const c = task.candidate;
     const statement = statements.statements[i]!;
-    const testCommand = commandLine(adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: { files: c.testFiles, testIds: task.failToPass } }));
+    const testCommand = commandLineFromRoot(adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: { files: c.testFiles, testIds: task.failToPass } }));
     const row = buildRow(task, { repo: repo.name, runner: repo.runner, image: image?.tag ?? '', version: SWEFLOW_VERSION, createdAt, problemStatement: statement, testCommand });
     rows.push(row);
     const dir = path.join(out, 'tasks', c.instanceId);

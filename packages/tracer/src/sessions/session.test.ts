@@ -3,7 +3,7 @@
  * the plain `vitest run` parsed by vitestAdapter, changed files are reloaded, a crashed session fails
  * loudly (so callers fall back to plain runs).
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,4 +112,66 @@ describe('warm vitest session', () => {
     await s2.close();
     await expect(s2.run({ files: ['test/geometry.test.ts'], testIds: [] }, [])).rejects.toMatchObject({ code: ErrorCodes.SESSION_FAILED });
   }, 120_000);
+});
+
+describe('warm jest session (fixtures/jest-ts, ts-jest)', () => {
+  const JEST_FIXTURE = fileURLToPath(new URL('../../../../fixtures/jest-ts/', import.meta.url));
+  let jrepo: string;
+  let jws: Workspace;
+  let jsession: TestSession;
+
+  const plainJest = async (selection: TestSelection): Promise<TestResult[]> => {
+    const resultFile = `.swe-flow/plain-${Date.now()}.json`;
+    await jws.writeFile('.swe-flow/.keep', '');
+    const { jestAdapter } = await import('../adapters/jest.js');
+    const res = await jws.exec(jestAdapter.plainCommand({ resultFile, selection }), { timeoutMs: 180_000 });
+    const text = await jws.readFile(resultFile);
+    if (!text) throw new Error(`no result file (exit ${res.exitCode}): ${res.stderr}`);
+    return jestAdapter.parseResults(text, jws.root);
+  };
+
+  beforeAll(async () => {
+    jrepo = await mkdtemp(path.join(os.tmpdir(), 'swf-jsession-'));
+    for (const f of ['package.json', 'tsconfig.json', 'jest.config.js', 'src', 'test']) await cp(path.join(JEST_FIXTURE, f), path.join(jrepo, f), { recursive: true });
+    await execa('git', ['init', '-q'], { cwd: jrepo });
+    await execa('git', ['add', '-A'], { cwd: jrepo });
+    await execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'fixture'], { cwd: jrepo });
+    jws = await createLocalRuntime().open({ taskRepo: jrepo, commit: 'HEAD', dependenciesDir: JEST_FIXTURE, label: 'jsession-test' });
+    jsession = (await openSession(jws, 'jest', { runTimeoutMs: 180_000 }))!;
+  }, 180_000);
+
+  afterAll(async () => {
+    await jsession?.close();
+    await jws?.dispose();
+    if (jrepo) await rm(jrepo, { recursive: true, force: true });
+  });
+
+  it('matches plain jest runs (ids, statuses, name filter) and sees edited sources without being told', async () => {
+    expect(hasSession('jest')).toBe(true);
+    const whole: TestSelection = { files: [], testIds: [] };
+    const plain = await plainJest(whole);
+    expect(plain.length).toBeGreaterThan(5);
+    expect(byId(await jsession.run(whole, []))).toEqual(byId(plain));
+
+    const first = plain[0]!;
+    const filtered: TestSelection = { files: [first.file], testIds: [first.id] };
+    const warmF = await jsession.run(filtered, []);
+    expect(byId(warmF)).toEqual(byId(await plainJest(filtered)));
+    expect(warmF.filter((r) => r.status === 'passed').map((r) => r.id)).toEqual([first.id]);
+
+    // Break every returning function of the sources: jest's content-keyed transform cache picks it up.
+    const srcDir = path.join(jws.root, 'src');
+    const sources = (await readdir(srcDir)).filter((f) => f.endsWith('.ts'));
+    const originals = new Map<string, string>();
+    for (const f of sources) {
+      const text = await readFile(path.join(srcDir, f), 'utf8');
+      originals.set(f, text);
+      await writeFile(path.join(srcDir, f), text.replace(/\breturn\b/g, 'throw new Error("stubbed"); return'));
+    }
+    const broken = await jsession.run(whole, []);
+    expect(byId(broken)).toEqual(byId(await plainJest(whole)));
+    expect(broken.filter((r) => r.status === 'passed').length).toBeLessThan(plain.filter((r) => r.status === 'passed').length);
+    for (const [f, text] of originals) await writeFile(path.join(srcDir, f), text);
+    expect(byId(await jsession.run(whole, []))).toEqual(byId(plain));
+  }, 600_000);
 });

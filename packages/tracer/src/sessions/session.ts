@@ -10,6 +10,7 @@ import path from 'node:path';
 import { ErrorCodes, formatTestId, SweFlowError, type SpawnedProcess, type TestResult, type TestSelection, type TestStatus, type Workspace } from '@swe-flow/core';
 import { RUNTIME_DIR } from '../recorder-path.js';
 import { testNamePattern } from '../adapters/vitest.js';
+import { exactAlternation } from '../adapters/runner-kit.js';
 
 export interface TestSession {
   readonly runner: string;
@@ -31,7 +32,17 @@ export interface OpenSessionOptions {
 }
 
 /** Runners that have a warm session. */
-export const SESSION_RUNNERS: readonly string[] = ['vitest'];
+export const SESSION_RUNNERS: readonly string[] = ['vitest', 'jest'];
+
+/** Script in RUNTIME_DIR that runs each runner's session. */
+const SCRIPTS: Record<string, string> = { vitest: 'vitest-session.mjs', jest: 'jest-session.cjs' };
+
+/** The name filter a plain run of this runner would use (titles joined by spaces, exact). */
+function namePattern(runner: string, testIds: readonly string[]): string | null {
+  if (testIds.length === 0) return null;
+  if (runner === 'jest') return exactAlternation(testIds.map((id) => id.split(' > ').slice(1).join(' ')));
+  return testNamePattern(testIds) ?? null;
+}
 
 export function hasSession(runner: string): boolean {
   return SESSION_RUNNERS.includes(runner);
@@ -56,7 +67,7 @@ interface Reply {
  */
 export async function openSession(workspace: Workspace, runner: string, options: OpenSessionOptions = {}): Promise<TestSession | undefined> {
   if (!hasSession(runner) || typeof workspace.spawn !== 'function') return undefined;
-  const script = `${runner}-session.mjs`;
+  const script = SCRIPTS[runner]!;
   await workspace.writeFile(`${SESSION_DIR}/${script}`, await readFile(path.join(RUNTIME_DIR, script), 'utf8'));
   const session = new LineSession(runner, options.runTimeoutMs ?? 5 * 60_000);
   await session.start(workspace, { command: 'node', args: [`${SESSION_DIR}/${script}`] }, options.startTimeoutMs ?? 120_000);
@@ -142,7 +153,7 @@ class LineSession implements TestSession {
     const id = this.nextId++;
     const files = [...new Set([...selection.files, ...selection.testIds.map((t) => t.split(' > ')[0]!)])].sort();
     const reply = this.expect(id, this.runTimeoutMs);
-    this.proc.write(`${JSON.stringify({ id, files, pattern: testNamePattern(selection.testIds) ?? null, changed: changedFiles })}\n`);
+    this.proc.write(`${JSON.stringify({ id, files, pattern: namePattern(this.runner, selection.testIds), changed: changedFiles })}\n`);
     const r = await reply;
     if (r.error !== undefined || !r.results) {
       throw new SweFlowError(ErrorCodes.SESSION_FAILED, `the ${this.runner} session failed a run: ${r.error ?? 'no results'}`);

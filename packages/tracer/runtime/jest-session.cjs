@@ -1,0 +1,75 @@
+// swe-flow warm jest session: one long-lived process that calls the repository's OWN jest (`runCLI`)
+// for each request, so Node, jest's modules and the transformer (ts-jest, babel-jest) load once.
+// Test files run in band in this process; each still gets a fresh module registry and environment
+// from jest, and jest's transform cache is keyed by file content, so changed files need no notice.
+//
+// Protocol as the vitest session: JSON request lines on stdin `{ id, files, pattern, changed }`; replies
+// on stdout as lines starting with MARK. Results come from runCLI's aggregated result object.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const readline = require('node:readline');
+
+const MARK = '@@swe-flow-session@@';
+const root = process.cwd();
+// Everything jest or the tests print goes to stderr: stdout carries only the protocol.
+const out = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk, ...rest) => process.stderr.write(chunk, ...rest);
+const send = (msg) => out(`\n${MARK}${JSON.stringify(msg)}\n`);
+
+let runCLI;
+try {
+  const jestDir = fs.realpathSync(path.join(root, 'node_modules', 'jest'));
+  ({ runCLI } = require(jestDir));
+  if (typeof runCLI !== 'function') throw new Error(`${jestDir} exports no runCLI`);
+  send({ ready: true });
+} catch (error) {
+  send({ ready: false, error: String(error && error.stack ? error.stack : error) });
+  process.exit(1);
+}
+
+const mapStatus = (s) => (s === 'passed' ? 'passed' : s === 'failed' ? 'failed' : 'skipped');
+const rel = (abs) => path.relative(root, abs).split(path.sep).join('/');
+
+async function handle(req) {
+  const argv = {
+    _: req.files,
+    $0: 'jest',
+    ci: true,
+    watchman: false,
+    runInBand: true,
+    silent: true,
+    testLocationInResults: true,
+    ...(req.files.length > 0 ? { runTestsByPath: true } : {}),
+    ...(req.pattern ? { testNamePattern: req.pattern } : {}),
+  };
+  const started = performance.now();
+  const { results } = await runCLI(argv, [root]);
+  const out = [];
+  const moduleErrors = [];
+  for (const suite of results.testResults) {
+    const file = rel(suite.testFilePath);
+    if (suite.testExecError) moduleErrors.push({ file, message: String(suite.testExecError.message || '').slice(0, 2000) });
+    for (const a of suite.testResults) {
+      const error = a.status === 'failed' ? (a.failureMessages || []).join('\n').slice(0, 4000) : '';
+      out.push({ file, titlePath: [...(a.ancestorTitles || []), a.title || ''], status: mapStatus(a.status), durationMs: a.duration || 0, ...(error ? { error } : {}) });
+    }
+  }
+  return { id: req.id, results: out, moduleErrors, unhandledErrors: 0, durationMs: Math.round(performance.now() - started) };
+}
+
+let queue = Promise.resolve();
+const rl = readline.createInterface({ input: process.stdin });
+rl.on('line', (line) => {
+  if (!line.trim()) return;
+  queue = queue.then(async () => {
+    let req;
+    try {
+      req = JSON.parse(line);
+      send(await handle(req));
+    } catch (error) {
+      send({ id: req ? req.id : null, error: String(error && error.stack ? error.stack : error) });
+    }
+  });
+});
+rl.on('close', () => { queue.finally(() => process.exit(0)); });

@@ -20,6 +20,8 @@ function testId(task) {
     if (t.filepath !== undefined) break;
     titles.unshift(t.name);
   }
+  // vitest 1's anonymous default suite (see dropAnonymousSuite in the adapter).
+  if (titles.length > 1 && titles[0] === '') titles.shift();
   return [rel(task.file.filepath), ...titles].join(SEP);
 }
 

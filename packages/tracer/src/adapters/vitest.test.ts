@@ -15,7 +15,7 @@ describe('vitest adapter in a workspace package', () => {
     const adapter = createVitestAdapter({ packageDir: 'packages/greet/' });
     const spec = adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: selection(['packages/greet/src/a.test.ts'], [['a', 'b']]) });
     expect(spec.cwd).toBe('packages/greet');
-    expect(spec.args).toEqual(['../../node_modules/vitest/vitest.mjs', 'run', '--reporter=json', '--outputFile=../../.swe-flow/results.json', '-t', '^(?:a b)$', 'src/a.test.ts']);
+    expect(spec.args).toEqual(['../../node_modules/vitest/vitest.mjs', 'run', '--reporter=json', '--outputFile=../../.swe-flow/results.json', '-t', '^ ?(?:a b)$', 'src/a.test.ts']);
   });
 
   it('uses the vitest entry it is given (a package-local install)', () => {
@@ -47,6 +47,26 @@ describe('vitest adapter in a workspace package', () => {
     expect(findVitestBin(root, 'packages/a')).toBe('packages/node_modules/vitest/vitest.mjs');
     await put('packages/a/node_modules/vitest/vitest.mjs');
     expect(findVitestBin(root, 'packages/a')).toBe('packages/a/node_modules/vitest/vitest.mjs');
+  });
+
+  it('gives vitest 1 results (anonymous file-level suite) the same ids as vitest 2 and 4', () => {
+    const text = JSON.stringify({
+      testResults: [
+        {
+          name: '/repo/test/a.test.ts',
+          assertionResults: [
+            { ancestorTitles: ['', 'outer'], title: 'inner', status: 'passed' },
+            { ancestorTitles: [''], title: 'top', status: 'failed', failureMessages: ['boom'] },
+          ],
+        },
+      ],
+    });
+    expect(parseVitestJson(text, '/repo').map((r) => r.id)).toEqual(['test/a.test.ts > outer > inner', 'test/a.test.ts > top']);
+    // The name filter still matches vitest 1's full names, which start with the anonymous suite's space.
+    const re = new RegExp(vitestAdapter.plainCommand({ resultFile: 'r.json', selection: { files: [], testIds: ['test/a.test.ts > outer > inner'] } }).args[4]!);
+    expect(re.test(' outer inner')).toBe(true);
+    expect(re.test('outer inner')).toBe(true);
+    expect(re.test('x outer inner')).toBe(false);
   });
 
   it('parses results into ids relative to the repository root, not the package', () => {

@@ -83,7 +83,9 @@ export function testNamePattern(testIds: readonly string[]): string | undefined 
   // Titles with NUL bytes cannot travel in argv; very long alternations overflow it. Running the
   // selected files whole is then exact too: the caller keeps only the requested tests' results.
   if (names.some((n) => n.includes('\0'))) return undefined;
-  const pattern = `^(?:${names.map(escapeRegex).join('|')})$`;
+  // ` ?`: vitest 1 puts every test under an anonymous file-level suite, so its full names start with a
+  // space; ids drop that empty title (see `dropAnonymousSuite`), the pattern lets the space through.
+  const pattern = `^ ?(?:${names.map(escapeRegex).join('|')})$`;
   return pattern.length > MAX_NAME_PATTERN_LENGTH ? undefined : pattern;
 }
 
@@ -108,6 +110,15 @@ function mapStatus(status: string): TestStatus {
   return 'skipped';
 }
 
+/**
+ * vitest 1 collects every test of a file under an anonymous default suite (name `''`), which its JSON
+ * reporter lists as the first ancestor title; vitest 2 and 4 do not. Dropping it gives every vitest
+ * major the same test ids (the recorder's setup file drops it the same way).
+ */
+export function dropAnonymousSuite(titlePath: string[]): string[] {
+  return titlePath.length > 1 && titlePath[0] === '' ? titlePath.slice(1) : titlePath;
+}
+
 export function parseVitestJson(text: string, root: string): TestResult[] {
   let data: VitestJson;
   try {
@@ -119,7 +130,7 @@ export function parseVitestJson(text: string, root: string): TestResult[] {
   for (const file of data.testResults ?? []) {
     const rel = path.relative(root, file.name).split(path.sep).join('/');
     for (const a of file.assertionResults ?? []) {
-      const titlePath = [...(a.ancestorTitles ?? []), a.title];
+      const titlePath = dropAnonymousSuite([...(a.ancestorTitles ?? []), a.title]);
       const error = (a.failureMessages ?? []).join('\n').slice(0, 4000);
       out.push({
         id: formatTestId(rel, titlePath),

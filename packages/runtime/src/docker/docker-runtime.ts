@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,6 +14,8 @@ import {
   type ExecResult,
   type OpenWorkspaceOptions,
   type Runtime,
+  type SpawnedProcess,
+  type SpawnHandlers,
   type Workspace,
 } from '@swe-flow/core';
 import { getDocker, isGoneError } from './client.js';
@@ -182,6 +185,66 @@ class DockerWorkspace implements Workspace {
   async exec(spec: CommandSpec, options: ExecOptions): Promise<ExecResult> {
     const cwd = spec.cwd === undefined || spec.cwd === '' || spec.cwd === '.' ? this.root : resolveInside(this.root, spec.cwd, path.posix);
     return this.run([spec.command, ...spec.args], { ...options, cwd, env: spec.env });
+  }
+
+  /**
+   * A long-lived process in the container (a warm runner session): stdin and stdout stay attached.
+   * It ends when its stdin is closed or it is killed (by pid, through a second exec), and with the
+   * container at the latest.
+   */
+  async spawn(spec: CommandSpec, handlers: SpawnHandlers): Promise<SpawnedProcess> {
+    if (this.disposed || this.killedAtTimeout) throw new SweFlowError(ErrorCodes.INTERNAL, 'spawn on a disposed workspace; open a new one');
+    const cwd = spec.cwd === undefined || spec.cwd === '' || spec.cwd === '.' ? this.root : resolveInside(this.root, spec.cwd, path.posix);
+    const exec = await this.container.exec({
+      // The shell reports its pid (then becomes the command), so kill() can reach it.
+      Cmd: ['sh', '-c', 'echo "@@swe-flow-pid $$" >&2; exec "$@"', 'sh', spec.command, ...spec.args],
+      AttachStdout: true,
+      AttachStderr: true,
+      AttachStdin: true,
+      User: this.user,
+      WorkingDir: cwd,
+      Env: Object.entries({ ...this.baseEnv, ...spec.env }).map(([k, v]) => `${k}=${v}`),
+      Tty: false,
+    });
+    const stream = (await exec.start({ hijack: true, stdin: true })) as NodeJS.ReadWriteStream & { destroy?: () => void };
+    let pid: string | undefined;
+    const textSink = (onText: (t: string) => void) => {
+      const decoder = new StringDecoder('utf8');
+      return new Writable({ write(chunk: Buffer, _enc, cb) { onText(decoder.write(chunk)); cb(); } });
+    };
+    let errHead = '';
+    this.docker.modem.demuxStream(stream, textSink((t) => handlers.onStdout(t)), textSink((t) => {
+      if (pid === undefined && errHead.length < 200) {
+        errHead += t;
+        const m = /@@swe-flow-pid (\d+)/.exec(errHead);
+        if (m) pid = m[1];
+      }
+      handlers.onStderr?.(t);
+    }));
+    const exited = new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+    }).then(async () => {
+      try {
+        const info = await exec.inspect();
+        return info.Running ? null : (info.ExitCode ?? null);
+      } catch {
+        return null;
+      }
+    });
+    return {
+      write: (text: string) => { stream.write(text); },
+      exited,
+      kill: async () => {
+        if (pid !== undefined && !this.disposed && !this.killedAtTimeout) {
+          await this.run(['kill', '-9', pid], { timeoutMs: 10_000 }).catch(() => {});
+        }
+        stream.end();
+        stream.destroy?.();
+        await exited;
+      },
+    };
   }
 
   private async run(

@@ -1,4 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { execLocal } from '../exec.js';
+import { makeRepo } from './runner-kit.testing.js';
 import { nodeTestAdapter, parseNodeTestResults, scriptTestArgs } from './node-test.js';
 import { describeAdapterOnFixture } from './runner-kit.suite.js';
 
@@ -33,5 +37,35 @@ describe('node:test result parsing', () => {
   it('reads file arguments from the test script', () => {
     expect(scriptTestArgs('node --test test/*.test.js')).toEqual(['test/*.test.js']);
     expect(scriptTestArgs('c8 node --experimental-vm-modules --test --test-concurrency=1 test/ && eslint .')).toEqual(['test/']);
+  });
+});
+
+describe('node:test selection of subtests', () => {
+  it('runs a t.test() subtest selected by its id (its parent test must run too)', async () => {
+    const repo = await makeRepo({
+      'package.json': JSON.stringify({ name: 'nt-sub', version: '1.0.0', type: 'module', scripts: { test: 'node --test' } }),
+      'test/a.test.js': [
+        "import { test } from 'node:test';",
+        "test('parent', async (t) => {",
+        "  await t.test('child a', () => {});",
+        "  await t.test('child b', () => { throw new Error('b fails'); });",
+        '});',
+        "test('other', () => {});",
+      ].join('\n'),
+    });
+    try {
+      const resultFile = '.sweflow/sel.jsonl';
+      const id = 'test/a.test.js > parent > child a';
+      const spec = nodeTestAdapter.plainCommand({ resultFile, selection: { files: [], testIds: [id] } });
+      const res = await execLocal(repo.root, spec, 60_000);
+      expect(res.timedOut).toBe(false);
+      const results = nodeTestAdapter.parseResults(await readFile(path.join(repo.root, resultFile), 'utf8'), repo.root);
+      const byId = new Map(results.map((r) => [r.id, r.status]));
+      expect(byId.get(id)).toBe('passed');
+      expect(byId.get('test/a.test.js > parent > child b')).toBe('failed');
+      expect(byId.has('test/a.test.js > other')).toBe(false);
+    } finally {
+      await repo.dispose();
+    }
   });
 });

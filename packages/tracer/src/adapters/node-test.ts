@@ -133,14 +133,16 @@ export function parseNodeTestResults(text: string, root: string): TestResult[] {
 /**
  * Node 20 matches `--test-name-pattern` against each test's own name (suites always run to reach
  * their tests, and a matching suite would run all of them), so the pattern lists the tests' own
- * names only. Same-named tests in other suites of the selected files run too; the caller keeps the
- * ids it asked for. Subtests made with `t.test()` cannot be selected this way (their parent test
- * does not match): they are reported missing.
+ * names. Same-named tests in other suites of the selected files run too; the caller keeps the ids
+ * it asked for. A subtest made with `t.test()` only runs when its parent test runs, and a parent
+ * that does not match is skipped with all its subtests: so the pattern also lists every ancestor
+ * title. A matching parent runs all its subtests (and a matching suite all its tests): a superset,
+ * which the caller narrows to its ids.
  */
 function selectionArgs(selection: PlainRunContext['selection']): string[] {
   const args: string[] = [];
   if (selection.testIds.length > 0) {
-    const titles = selection.testIds.map((id) => id.split(' > ').slice(1).pop() ?? '');
+    const titles = selection.testIds.flatMap((id) => id.split(' > ').slice(1));
     args.push(`--test-name-pattern=${exactAlternation(titles)}`);
   }
   return [...args, ...selectionFiles(selection)];

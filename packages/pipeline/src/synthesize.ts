@@ -106,6 +106,14 @@ function adapterFor(runner: RunnerName, pkg: string | undefined, runnerBin: stri
   return createVitestAdapter({ packageDir: pkg, ...(runnerBin ? { vitestBin: runnerBin } : {}) });
 }
 
+/**
+ * The name instance ids are made from: the repository's, plus the package folder in a monorepo, so the
+ * datasets of two packages of one repository can be merged without colliding ids (`repo` stays the repository).
+ */
+export function instanceRepoName(repo: Pick<RepoJson, 'name' | 'package'>): string {
+  return repo.package ? `${repo.name}.${repo.package.replace(/[^A-Za-z0-9._-]+/g, '-')}` : repo.name;
+}
+
 /** A command line as a user types it from the repository root (`cd <package> && ...` for a package). */
 function commandLineFromRoot(spec: CommandSpec): string {
   const line = commandLine(spec);
@@ -241,7 +249,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
   const emitted = await stage('emit', emitKey, async () => {
     await rm(taskRepoDir, { recursive: true, force: true });
     const result = await emitCandidates({
-      repoName: repo.name, sourceRoot: workDir, files: repo.files, trace, schedule, modes: config.modes,
+      repoName: instanceRepoName(repo), sourceRoot: workDir, files: repo.files, trace, schedule, modes: config.modes,
       taskRepoDir, stubStyle: config.stubStyle, minPatchTokens: config.minPatchTokens, logger,
     });
     await result.taskRepo.dispose();

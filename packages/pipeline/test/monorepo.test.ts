@@ -128,6 +128,9 @@ describe('synthesize() on an npm-workspaces monorepo', () => {
     expect(developed.some((id) => id.startsWith('packages/strings/src/index.ts:'))).toBe(true);
     expect(developed.some((id) => id.startsWith('packages/greet/src/greet.ts:'))).toBe(true);
     for (const row of result.rows) {
+      // The repository stays the repository; instance ids carry the package so packages can be merged.
+      expect(row.repo).toBe('tiny/mono');
+      expect(row.instance_id).toMatch(/^tiny__mono\.packages-greet-isolated-\d+$/);
       expect(row.FAIL_TO_PASS.every((id) => id.startsWith('packages/greet/src/greet.test.ts > '))).toBe(true);
       expect(row.test_command.startsWith('cd packages/greet && ')).toBe(true);
     }

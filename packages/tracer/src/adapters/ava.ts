@@ -112,10 +112,20 @@ export function parseAvaResults(text: string, root: string): TestResult[] {
   return out;
 }
 
+/**
+ * ava's `--match` pattern for one exact title. ava (through `matcher`) reads `*` as a wildcard with no
+ * escape, and a leading `!` as negation: alone, a negated pattern selects every other test, so a title
+ * starting with `!` gets a leading `*`. A `*` inside a title stays a wildcard; both only widen the
+ * match (case-insensitive, too), and the caller keeps the ids it asked for.
+ */
+export function avaMatchPattern(title: string): string {
+  return title.startsWith('!') ? `*${title}` : title;
+}
+
 /** ava's `--match` takes wildcard patterns (`*`) over the title alone; several flags are ORed. */
 function selectionArgs(selection: PlainRunContext['selection']): string[] {
   const args: string[] = [];
-  for (const id of new Set(selection.testIds)) args.push('--match', id.split(' > ').slice(1).join(' > '));
+  for (const id of new Set(selection.testIds)) args.push('--match', avaMatchPattern(id.split(' > ').slice(1).join(' > ')));
   return [...args, ...selectionFiles(selection)];
 }
 

@@ -75,3 +75,9 @@ export interface Runtime {
   readonly name: 'local' | 'docker';
   open(options: OpenWorkspaceOptions): Promise<Workspace>;
 }
+
+/**
+ * Environment every test run gets, traced or not, local or in a container: colour off and CI on, so
+ * output and the tests that read these variables behave the same in trace, verification and eval.
+ */
+export const TEST_RUN_ENV: Readonly<Record<string, string>> = { FORCE_COLOR: '0', NO_COLOR: '1', CI: '1' };

@@ -1,5 +1,6 @@
 /** Runs one command on this machine with a wall-clock limit that kills the whole process group. */
 import { execa } from 'execa';
+import { TEST_RUN_ENV } from '@swe-flow/core';
 import type { CommandSpec } from '@swe-flow/core';
 import path from 'node:path';
 
@@ -16,7 +17,7 @@ export async function execLocal(root: string, spec: CommandSpec, timeoutMs: numb
   const started = performance.now();
   const sub = execa(spec.command, spec.args, {
     cwd: spec.cwd ? path.resolve(root, spec.cwd) : root,
-    env: { ...extraEnv, ...spec.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: '1' },
+    env: { ...extraEnv, ...spec.env, ...TEST_RUN_ENV },
     extendEnv: true,
     reject: false,
     all: true,

@@ -1,3 +1,4 @@
+import { TEST_RUN_ENV } from '@swe-flow/core';
 import { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { randomBytes } from 'node:crypto';
@@ -92,7 +93,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Runtime
           Labels: { ...options.labels, ...sweFlowLabels('workspace', { [LABEL_COMMIT]: open.commit }) },
           // Not `NetworkDisabled`: that also leaves /etc/hosts empty, so `localhost` does not resolve
           // (vite/vitest start-up fails). NetworkMode none gives a loopback interface and nothing else.
-          Env: Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
+          Env: Object.entries({ ...TEST_RUN_ENV, ...options.env }).map(([k, v]) => `${k}=${v}`),
           HostConfig: {
             NetworkMode: 'none',
             Memory: limits.memoryBytes,
@@ -114,7 +115,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Runtime
           { cause },
         );
       }
-      const ws = new DockerWorkspace(docker, container, workdir, user, maxOutputBytes, options.env ?? {});
+      const ws = new DockerWorkspace(docker, container, workdir, user, maxOutputBytes, { ...TEST_RUN_ENV, ...options.env });
       try {
         try {
           await container.start();

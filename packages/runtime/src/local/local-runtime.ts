@@ -1,3 +1,4 @@
+import { TEST_RUN_ENV } from '@swe-flow/core';
 import { mkdtemp, mkdir, readdir, readFile, realpath, rm, symlink, writeFile, lstat, readlink, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -319,7 +320,7 @@ export function inheritedEnv(): Record<string, string> {
     if (v === undefined || RUNNER_MARKERS.test(k)) continue;
     out[k] = v;
   }
-  return out;
+  return { ...out, ...TEST_RUN_ENV };
 }
 
 const RUNNER_MARKERS = /^(VITEST|VITEST_.+|JEST_WORKER_ID|NODE_TEST_CONTEXT|TINYPOOL_.+|MOCHA_.+)$/;

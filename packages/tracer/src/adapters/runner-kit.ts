@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { execa } from 'execa';
-import { ErrorCodes, SweFlowError, parseTestId, type CommandSpec, type Edge } from '@swe-flow/core';
+import { ErrorCodes, SweFlowError, parseTestId, type CommandSpec, type Edge, TEST_RUN_ENV } from '@swe-flow/core';
 import type { RepoFacts, TestRecord, TracedRunOutput } from '../adapter.js';
 import { instrumentSource } from '../instrument/transform.js';
 import { listSourceFiles } from '../sources.js';
@@ -103,9 +103,9 @@ export async function runRunner(
   const started = performance.now();
   const sub = execa(command, args, {
     cwd: options.cwd,
-    // No colour or CI variables of our own: tests that read the environment must see what the
-    // untraced run sees.
-    env: options.env,
+    // The same colour and CI variables as every other test run (untraced, verification, eval): tests
+    // that read the environment must see what the untraced run sees.
+    env: { ...options.env, ...TEST_RUN_ENV },
     extendEnv: true,
     reject: false,
     all: true,
@@ -338,4 +338,34 @@ export async function prewarmInstrumentCache(
     written++;
   }
   return { files: files.length, written, ms: performance.now() - started };
+}
+
+/** Files that Node (or a loader such as tsx) may load as ES modules. */
+const ESM_CANDIDATE = /\.(mjs|mts|cts|ts|tsx|jsx)$/;
+
+/**
+ * Whether a traced run needs swe-flow's ES module hooks (`module.register`). They run in a loader
+ * thread that every `import()` (mocha loads spec files that way, too) waits on, which cost a
+ * CommonJS repository more than the instrumentation itself. Off only when nothing can load as ESM:
+ * no package.json (root or nested, outside node_modules) says `"type": "module"`, and there is no
+ * .mjs/.mts/.ts-like file outside node_modules; CommonJS is instrumented by the `_compile` patch.
+ */
+export async function needsEsmHooks(facts: RepoFacts): Promise<boolean> {
+  if (facts.packageJson.type === 'module') return true;
+  const own = facts.files.filter((f) => !isInNodeModules(f));
+  if (own.some((f) => ESM_CANDIDATE.test(f))) return true;
+  for (const f of own) {
+    if (f === 'package.json' || !f.endsWith('/package.json')) continue;
+    try {
+      if ((JSON.parse(await readFile(path.join(facts.root, f), 'utf8')) as { type?: unknown }).type === 'module') return true;
+    } catch {
+      return true; // unreadable: assume it could
+    }
+  }
+  return false;
+}
+
+/** Environment for runtime/node-test-preload.mjs: `SWEFLOW_ESM_HOOKS=0` skips the ES module hooks. */
+export async function esmHooksEnv(facts: RepoFacts): Promise<Record<string, string>> {
+  return (await needsEsmHooks(facts)) ? {} : { SWEFLOW_ESM_HOOKS: '0' };
 }

@@ -18,6 +18,8 @@ export function defineProjectConfig(name: string, overrides: UserConfig['test'] 
       testTimeout: 120_000,
       hookTimeout: 300_000,
       reporters: ['default', 'json'],
+      // Child processes the tests start (runners, node -e) print plain text whatever the terminal is.
+      env: { FORCE_COLOR: '0', NO_COLOR: '1' },
       outputFile: { json: `${root}reports/vitest-${name}.json` },
       ...overrides,
     },

@@ -11,8 +11,10 @@ function fileOf(test) {
   return (test.file && relOf(test.file)) || test.file || '';
 }
 
+// Computed once per test: beforeEach and afterEach both need it, for every test of the suite.
 function idOf(test) {
-  return [fileOf(test), ...test.titlePath()].join(' > ');
+  if (test.__sweflowId === undefined) test.__sweflowId = [fileOf(test), ...test.titlePath()].join(' > ');
+  return test.__sweflowId;
 }
 
 function wrap(test, id) {

@@ -14,7 +14,9 @@ const require = createRequire(import.meta.url);
 const rec = require('./recorder.cjs');
 const helper = require('./node-test-instrument.cjs');
 helper.patchCompile();
-register('./node-test-loader.mjs', import.meta.url);
+// The adapter turns the ES module hooks off when nothing in the repository can load as ESM: their
+// loader thread slows every import() down (runner-kit.ts needsEsmHooks).
+if (process.env.SWEFLOW_ESM_HOOKS !== '0') register('./node-test-loader.mjs', import.meta.url);
 
 if (process.env.NODE_TEST_CONTEXT && process.env.SWEFLOW_RUNNER === 'node-test' && process.argv[1]) {
   const nodeTest = require('node:test');

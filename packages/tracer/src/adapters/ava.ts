@@ -31,6 +31,7 @@ import {
   timeoutError,
   toRepoRelative,
   tracedOutput,
+  esmHooksEnv,
 } from './runner-kit.js';
 
 export const AVA_BIN = 'node_modules/ava/entrypoints/cli.mjs';
@@ -213,6 +214,7 @@ async function runAvaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
       SWEFLOW_CACHE_DIR: instrumentCacheDir(),
       SWEFLOW_TEST_FILES: JSON.stringify(testFiles),
       SWEFLOW_RUNNER: 'ava',
+      ...(await esmHooksEnv(ctx.facts)),
     },
   });
   if (proc.timedOut) throw timeoutError('ava', ctx.timeoutMs, proc.logTail);

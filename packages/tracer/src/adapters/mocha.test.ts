@@ -1,8 +1,40 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { mochaAdapter } from './mocha.js';
 import { describeAdapterOnFixture } from './runner-kit.suite.js';
+import { esmHooksEnv, needsEsmHooks } from './runner-kit.js';
 
 describeAdapterOnFixture(mochaAdapter, {
   fixture: 'mocha-cjs',
   testFiles: ['test/documents.test.js', 'test/formatter.test.js', 'test/tokenizer.test.js'],
   missing: { file: 'test/formatter.test.js', id: 'test/formatter.test.js > formatter > no such test' },
+});
+
+describe('ES module hooks in traced runs', () => {
+  const facts = (packageJson: Record<string, unknown>, files: string[]) => ({ root: '/nonexistent', packageJson, files });
+  it('are off for a CommonJS-only repository and on when anything can load as ESM', async () => {
+    expect(await needsEsmHooks(facts({ name: 'x' }, ['package.json', 'index.js', 'test/a.js', 'node_modules/m/x.mjs']))).toBe(false);
+    expect(await esmHooksEnv(facts({ name: 'x' }, ['package.json', 'index.js']))).toEqual({ SWEFLOW_ESM_HOOKS: '0' });
+    expect(await needsEsmHooks(facts({ name: 'x', type: 'module' }, ['package.json', 'index.js']))).toBe(true);
+    expect(await needsEsmHooks(facts({ name: 'x' }, ['package.json', 'lib/a.mjs']))).toBe(true);
+    expect(await needsEsmHooks(facts({ name: 'x' }, ['package.json', 'src/a.ts']))).toBe(true);
+    // A nested package.json that cannot be read might say "type": "module".
+    expect(await needsEsmHooks(facts({ name: 'x' }, ['package.json', 'sub/package.json', 'sub/a.js']))).toBe(true);
+  });
+
+  it('read nested package.json files for their "type"', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'sweflow-esm-hooks-'));
+    try {
+      await mkdir(path.join(root, 'bench'), { recursive: true });
+      await writeFile(path.join(root, 'bench', 'package.json'), JSON.stringify({ private: true }));
+      const files = ['package.json', 'bench/package.json', 'bench/a.js', 'index.js'];
+      expect(await needsEsmHooks({ root, packageJson: { name: 'x' }, files })).toBe(false);
+      await writeFile(path.join(root, 'bench', 'package.json'), JSON.stringify({ type: 'module' }));
+      expect(await needsEsmHooks({ root, packageJson: { name: 'x' }, files })).toBe(true);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });

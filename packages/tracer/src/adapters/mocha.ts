@@ -27,6 +27,7 @@ import {
   timeoutError,
   toRepoRelative,
   tracedOutput,
+  esmHooksEnv,
 } from './runner-kit.js';
 
 export const MOCHA_BIN = 'node_modules/mocha/bin/mocha.js';
@@ -162,6 +163,7 @@ async function runMochaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
       SWEFLOW_CACHE_DIR: instrumentCacheDir(),
       SWEFLOW_TEST_FILES: JSON.stringify(testFiles),
       SWEFLOW_RUNNER: 'mocha',
+      ...(await esmHooksEnv(ctx.facts)),
     },
   });
   if (proc.timedOut) throw timeoutError('mocha', ctx.timeoutMs, proc.logTail);

@@ -25,6 +25,7 @@ import {
   timeoutError,
   toRepoRelative,
   tracedOutput,
+  esmHooksEnv,
 } from './runner-kit.js';
 
 const NODE_TEST_SCRIPT = /\bnode\b[^|&;]*\s--test\b/;
@@ -221,6 +222,7 @@ async function runNodeTestTraced(ctx: TracedRunContext): Promise<TracedRunOutput
       SWEFLOW_INSTRUMENTER: instrumenter,
       SWEFLOW_CACHE_DIR: instrumentCacheDir(),
       SWEFLOW_RUNNER: 'node-test',
+      ...(await esmHooksEnv(ctx.facts)),
     },
   });
   if (proc.timedOut) throw timeoutError('node:test', ctx.timeoutMs, proc.logTail);

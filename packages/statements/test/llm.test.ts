@@ -164,7 +164,9 @@ describe('LLM writer over real HTTP', () => {
     const result = await writeStatements(inputs, { llm: llm({ rpm: 600, concurrency: 5, cacheDir: false }) });
     expect(result.stats.llm).toBe(5);
     const arrivals = server.requests.map((r) => r.receivedAt).sort((a, b) => a - b);
-    for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(90);
+    // Starts are spaced 100 ms apart by the client; on a loaded machine one arrival can lag and the
+    // next catch up, so single gaps get slack while the whole span must honour the limit.
+    for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(40);
     expect(arrivals[arrivals.length - 1]! - arrivals[0]!).toBeGreaterThanOrEqual(4 * 95);
   });
 

@@ -14,9 +14,11 @@ for (const file of files) {
   passed += report.numPassedTests ?? 0;
   failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0);
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  // A test file that failed to load reports no tests: count it as a failure.
+  // A test file that failed outside its tests (it did not load, or a beforeAll threw and its tests
+  // were skipped) has no failed test of its own: count the file as one failure.
   for (const suite of report.testResults ?? []) {
-    if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) failed += 1;
+    const tests = suite.assertionResults ?? [];
+    if (suite.status === 'failed' && !tests.some((t) => t.status === 'failed')) failed += 1;
   }
   console.log(`  ${file.replace(/^vitest-|\.json$/g, '')}: ${report.numPassedTests} ok / ${report.numFailedTests} not ok`);
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import {
   ErrorCodes,
   SweFlowError,
+  parseFunctionId,
   parseSynthConfig,
   silentLogger,
   type DatasetRow,
@@ -42,7 +43,8 @@ import {
   type VerifyStats,
 } from '@swe-flow/emitter';
 import { createDockerRuntime, createLocalRuntime, buildEnvironmentImage, type EnvironmentImage } from '@swe-flow/runtime';
-import { writeStatements, type StatementStats } from '@swe-flow/statements';
+import { functionFace, writeDocstrings, writeStatements, type StatementStats } from '@swe-flow/statements';
+import { locateFunctions } from '@swe-flow/skeleton';
 import { prepareOutDir } from './out-dir.js';
 import { scheduleFromTrace } from './schedule-stage.js';
 import { StageStore, hashOf } from './stages.js';
@@ -243,14 +245,39 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
   const schedule = JSON.parse(await readFile(path.join(out, 'schedule.json'), 'utf8')) as ScheduleJson;
   if (options.stopAfter === 'schedule') return { out, completed: 'schedule', rows: [], rejects: [] };
 
+  // LLM options for statements and docstrings (none: the offline writer).
+  const llmOptions = config.statements.writer === 'llm'
+    ? {
+        llm: {
+          ...(config.statements.baseUrl ? { baseUrl: config.statements.baseUrl } : {}),
+          ...(config.statements.model ? { model: config.statements.model } : {}),
+          ...(config.statements.requestsPerMinute ? { requestsPerMinute: config.statements.requestsPerMinute } : {}),
+          ...(config.statements.concurrency ? { concurrency: config.statements.concurrency } : {}),
+          cacheDir: path.join(out, '.swe-flow', 'llm-cache'),
+        },
+      }
+    : {};
+  /** Doc comments for functions to implement that have none (LLM or offline), keyed by function id. */
+  const docstringsFor = async (ids: readonly string[]): Promise<Record<string, string>> => {
+    const faces = [];
+    for (const [file, fileIds] of groupIdsByFile(ids)) {
+      const code = await readFile(path.join(workDir, file), 'utf8');
+      const wanted = new Set(fileIds);
+      for (const fn of locateFunctions(code, file)) if (wanted.has(fn.id)) faces.push(functionFace(code, fn));
+    }
+    return writeDocstrings(faces, { ...llmOptions, logger });
+  };
+
   // 4. Emit: the task repository and one candidate per step and mode.
   const taskRepoDir = path.join(out, 'task-repo.git');
-  const emitKey = hashOf(scheduleKey, config.modes, config.stubStyle, config.minPatchTokens);
+  const emitKey = hashOf(scheduleKey, config.modes, config.stubStyle, config.minPatchTokens, config.statements.docstrings, config.statements.writer);
   const emitted = await stage('emit', emitKey, async () => {
     await rm(taskRepoDir, { recursive: true, force: true });
+    const docComments = config.statements.docstrings ? await docstringsFor(schedule.steps.flatMap((s) => s.nodesToDevelop)) : undefined;
     const result = await emitCandidates({
       repoName: instanceRepoName(repo), sourceRoot: workDir, files: repo.files, trace, schedule, modes: config.modes,
       taskRepoDir, stubStyle: config.stubStyle, minPatchTokens: config.minPatchTokens, logger,
+      ...(docComments ? { docComments } : {}),
     });
     await result.taskRepo.dispose();
     return { candidates: result.candidates, rejects: result.rejects, originalCommit: result.originalCommit };
@@ -335,12 +362,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
   const t1 = Date.now();
   const originalSource = (file: string) => readFile(path.join(workDir, file), 'utf8');
   const inputs = await Promise.all(verified.map((task) => statementInputFor(repo.name, task, originalSource)));
-  const statements = await writeStatements(inputs, {
-    ...(config.statements.writer === 'llm'
-      ? { llm: { ...(config.statements.baseUrl ? { baseUrl: config.statements.baseUrl } : {}), ...(config.statements.model ? { model: config.statements.model } : {}), cacheDir: path.join(out, '.swe-flow', 'llm-cache') } }
-      : {}),
-    logger,
-  });
+  const statements = await writeStatements(inputs, { ...llmOptions, logger });
   timings.push({ stage: 'statements', ms: Date.now() - t1, skipped: false });
   const statementStats: StatementStats = statements.stats;
 
@@ -416,4 +438,13 @@ async function gitDiff(gitDir: string, from: string, to: string): Promise<string
 async function bundle(gitDir: string, file: string): Promise<void> {
   const { execa } = await import('execa');
   await execa('git', ['--git-dir', gitDir, 'bundle', 'create', file, '--all'], { reject: false });
+}
+
+function groupIdsByFile(ids: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const id of ids) {
+    const { file } = parseFunctionId(id);
+    out.set(file, [...(out.get(file) ?? []), id]);
+  }
+  return out;
 }

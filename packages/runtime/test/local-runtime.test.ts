@@ -156,4 +156,36 @@ describe('local runtime', () => {
       await ws.dispose();
     }
   });
+
+  it('spawn keeps a process alive for line requests; kill and dispose end it and its children', async () => {
+    const ws = await createLocalRuntime({ tmpDir }).open({ taskRepo: repo.taskRepo, commit: repo.first, label: 'spawn' });
+    try {
+      let out = '';
+      const echo = "process.stdin.setEncoding('utf8'); process.stdin.on('data', (d) => process.stdout.write(d.toUpperCase() + process.cwd() + '\\n'));";
+      const p = await ws.spawn!({ command: 'node', args: ['-e', echo] }, { onStdout: (c) => { out += c; } });
+      p.write('one\n');
+      for (let i = 0; i < 100 && !out.includes('\n'); i++) await new Promise((r) => setTimeout(r, 50));
+      p.write('two\n');
+      for (let i = 0; i < 100 && out.split('\n').length < 4; i++) await new Promise((r) => setTimeout(r, 50));
+      // One process served both requests, in the workspace root.
+      expect(out).toContain(`ONE\n${ws.root}`);
+      expect(out).toContain(`TWO\n${ws.root}`);
+      await p.kill();
+      expect(await p.exited).toBeNull();
+
+      // A spawned process (with a child of its own) dies with the workspace.
+      const sleeper = await ws.spawn!({ command: 'sh', args: ['-c', 'sleep 300 & echo $!; wait'] }, { onStdout: (c) => { out += `pid:${c}`; } });
+      for (let i = 0; i < 100 && !out.includes('pid:'); i++) await new Promise((r) => setTimeout(r, 50));
+      const child = Number(out.split('pid:')[1]!.trim());
+      expect(child).toBeGreaterThan(0);
+      await ws.dispose();
+      await sleeper.exited;
+      await new Promise((r) => setTimeout(r, 200));
+      // Gone, or a zombie waiting for init to reap it: not running either way.
+      const state = existsSync(`/proc/${child}/stat`) ? readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1]?.[0] : 'gone';
+      expect(['gone', 'Z', 'X']).toContain(state);
+    } finally {
+      await ws.dispose();
+    }
+  });
 });

@@ -21,6 +21,11 @@ try {
   const entry = realpathSync(path.join(root, 'node_modules', 'vitest', 'dist', 'node.js'));
   const { createVitest } = await import(pathToFileURL(entry).href);
   vitest = await createVitest('test', { watch: false, reporters: [{}], root, ...(process.env.SWEFLOW_VITEST_CONFIG ? { config: process.env.SWEFLOW_VITEST_CONFIG } : {}) });
+  // The programmatic API used here (specifications, reported tasks) arrived in vitest 3: older
+  // versions say so and the caller runs plainly.
+  const missing = ['globTestSpecifications', 'getModuleSpecifications', 'runTestSpecifications', 'invalidateFile', 'setGlobalTestNamePattern']
+    .filter((m) => typeof vitest[m] !== 'function');
+  if (missing.length > 0) throw new Error(`vitest ${vitest.version ?? '(old)'} lacks ${missing.join(', ')}; no warm session before vitest 3`);
   await vitest.globTestSpecifications();
   send({ ready: true, version: vitest.version });
 } catch (error) {

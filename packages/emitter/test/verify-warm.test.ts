@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RejectRow } from '@swe-flow/core';
+import type { RejectRow, Runtime } from '@swe-flow/core';
 import { createLocalRuntime } from '@swe-flow/runtime';
 import { buildRdg, buildSchedule } from '@swe-flow/scheduler';
 import { getAdapter, trace } from '@swe-flow/tracer';
@@ -21,6 +21,7 @@ const FILES = ['package.json', 'tsconfig.json', 'vitest.config.ts', 'src', 'test
 let dir: string;
 let candidates: Candidate[];
 let base: Omit<VerifyOptions, 'warm' | 'workers'>;
+let plainSignature: ReturnType<typeof signature> | undefined;
 
 function signature(r: VerifyResult) {
   return {
@@ -83,5 +84,30 @@ describe('verifyCandidates: warm sessions and reused workspaces', () => {
     // Two workers: one workspace and one session each.
     expect(warm2.stats.workspacesOpened).toBe(2);
     expect(warm2.stats.sessionRuns + warm2.stats.plainRuns).toBe(warm2.stats.testRuns);
+    plainSignature = signature(plain);
   }, 900_000);
+
+  it('falls back to plain runs, with the same verdicts, when the session process dies at start', async () => {
+    // The real local runtime, but every long-lived process it starts exits at once.
+    const real = createLocalRuntime();
+    const runtime: Runtime = {
+      name: 'local',
+      open: async (o) => {
+        const ws = await real.open(o);
+        const spawn = ws.spawn!.bind(ws);
+        ws.spawn = (_spec, handlers) => spawn({ command: 'node', args: ['-e', 'process.exit(3)'] }, handlers);
+        return ws;
+      },
+    };
+    const some = candidates.slice(0, 3);
+    const r = await verifyCandidates(some, { ...base, runtime, warm: true, workers: 1 });
+    expect(r.stats.sessionFailures).toBe(1);
+    expect(r.stats.sessionRuns).toBe(0);
+    expect(r.stats.plainRuns).toBe(r.stats.testRuns);
+    const ids = new Set(some.map((c) => c.instanceId));
+    expect(signature(r)).toEqual({
+      verified: plainSignature!.verified.filter((v) => ids.has(v.id)),
+      rejects: plainSignature!.rejects.filter((x) => ids.has(x.id)),
+    });
+  }, 600_000);
 });

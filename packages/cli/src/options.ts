@@ -40,6 +40,7 @@ export const synthOptions: OptionSpec[] = [
   { flags: '--order <order>', description: 'dependency | paper: step order', config: 'order' },
   { flags: '--stub-style <style>', description: 'throw | return-undefined', config: 'stubStyle' },
   { flags: '--full-p2p', description: 'Run every PASS_TO_PASS test, not only affected ones', config: 'fullPassToPass' },
+  { flags: '--plain-runs', description: 'One runner process per verification run (no warm vitest/jest session)', config: 'warmSessions', parse: (v) => !v },
   { flags: '--test-timeout <ms>', description: 'Limit for one test run', config: 'testTimeoutMs', parse: int },
   { flags: '--trace-timeout <ms>', description: 'Limit for the traced suite run', config: 'traceTimeoutMs', parse: int },
   { flags: '--allow-scripts <names>', description: "Dependencies allowed to run install scripts ('all' or a list)", config: 'allowScripts', parse: (v) => (v === 'all' ? 'all' : list(v)) },

@@ -27,6 +27,7 @@ export const SynthConfigSchema = z
     stubStyle: z.enum(['throw', 'return-undefined']).default('throw'),
     maxSteps: z.number().int().min(1).optional().describe('emit at most this many steps'),
     fullPassToPass: z.boolean().default(false).describe('run every PASS_TO_PASS test, not only those a step can affect'),
+    warmSessions: z.boolean().default(true).describe('keep the runner warm between verification runs (vitest, jest); false: one runner process per run'),
     allowScripts: z.union([z.literal('all'), z.array(z.string())]).default([]).describe('dependencies allowed to run install scripts'),
     statements: z
       .object({

@@ -35,6 +35,10 @@ export interface Summary {
     passToPassRun: number;
     passToPassProvenUnaffected: number;
     testRuns: number;
+    /** Runs answered by a warm runner session, runs made as plain processes, sessions that failed. */
+    sessionRuns: number;
+    plainRuns: number;
+    sessionFailures: number;
     flakyTests: string[];
     stubStyle: string;
   };
@@ -66,7 +70,7 @@ export function renderSummaryMarkdown(s: Summary): string {
     '',
     '## Verification',
     '',
-    `Test runs: ${s.verification.testRuns}. PASS_TO_PASS tests run: ${s.verification.passToPassRun}; proven unaffected (no import path to a changed file): ${s.verification.passToPassProvenUnaffected}. Flaky tests dropped: ${s.verification.flakyTests.length}. Stub style: ${s.verification.stubStyle}.`,
+    `Test runs: ${s.verification.testRuns} (${s.verification.sessionRuns} in warm runner sessions, ${s.verification.plainRuns} as plain runner processes${s.verification.sessionFailures ? `, ${s.verification.sessionFailures} session failures fell back to plain runs` : ''}). PASS_TO_PASS tests run: ${s.verification.passToPassRun}; proven unaffected (no import path to a changed file): ${s.verification.passToPassProvenUnaffected}. Flaky tests dropped: ${s.verification.flakyTests.length}. Stub style: ${s.verification.stubStyle}.`,
     '',
     '## Time per stage',
     '',

@@ -334,7 +334,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       runtime, adapter, taskRepo: taskRepoDir, dependenciesDir: workDir,
       ...(image && config.runtime === 'docker' ? { image: image.tag } : {}),
       reruns: config.reruns, timeoutMs: config.testTimeoutMs, workers: config.workers,
-      fullPassToPass: config.fullPassToPass, importGraph, logger,
+      fullPassToPass: config.fullPassToPass, importGraph, logger, warm: config.warmSessions,
       // A warm runner session starts at the checkout's root; a package's tests run in its folder.
       ...(repo.package ? { warm: false } : {}),
       // Each settled task is on disk at once: an interrupted run resumes without redoing it.
@@ -412,6 +412,9 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       passToPassRun: verified.reduce((n, t) => n + t.passToPassRun, 0),
       passToPassProvenUnaffected: verified.reduce((n, t) => n + t.passToPassProvenUnaffected, 0),
       testRuns: verifyStats?.testRuns ?? 0,
+      sessionRuns: verifyStats?.sessionRuns ?? 0,
+      plainRuns: verifyStats?.plainRuns ?? 0,
+      sessionFailures: verifyStats?.sessionFailures ?? 0,
       flakyTests: verifyStats?.flakyTests ?? [],
       stubStyle: config.stubStyle,
     },

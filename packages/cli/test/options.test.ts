@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { parseSynthConfig } from '@swe-flow/core';
+import { synthOptions, toConfig } from '../src/options.js';
+
+describe('CLI flags → synthesis config', () => {
+  it('maps flags onto validated config keys, nested ones included', () => {
+    const config = toConfig(synthOptions, { mode: 'both', workers: '2', plainRuns: true, docstrings: true, llmModel: 'm', allowScripts: 'esbuild,sharp', out: '/x' });
+    expect(config).toEqual({ modes: ['isolated', 'incremental'], workers: 2, warmSessions: false, allowScripts: ['esbuild', 'sharp'], statements: { docstrings: true, model: 'm' } });
+    const parsed = parseSynthConfig(config);
+    expect(parsed.ok && parsed.config.warmSessions).toBe(false);
+  });
+  it('leaves unset flags to the schema defaults', () => {
+    const parsed = parseSynthConfig(toConfig(synthOptions, {}));
+    expect(parsed.ok && [parsed.config.warmSessions, parsed.config.modes, parsed.config.runtime]).toEqual([true, ['isolated'], 'local']);
+  });
+});

@@ -4,10 +4,11 @@
  * reused workspace each); the verified and rejected sets and every FAIL_TO_PASS / PASS_TO_PASS list
  * must be identical.
  */
-import { cp, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { detectProject, installDependencies } from '@swe-flow/workspace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RejectRow, Runtime } from '@swe-flow/core';
 import { createLocalRuntime } from '@swe-flow/runtime';
@@ -16,7 +17,7 @@ import { getAdapter, trace } from '@swe-flow/tracer';
 import { emitCandidates, verifyCandidates, type Candidate, type VerifyResult, type VerifyOptions } from '../src/index.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../fixtures/vitest-ts/', import.meta.url));
-const FILES = ['package.json', 'tsconfig.json', 'vitest.config.ts', 'src', 'test'];
+const FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'vitest.config.ts', 'src', 'test'];
 
 let dir: string;
 let candidates: Candidate[];
@@ -34,7 +35,8 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'swf-verify-warm-'));
   const src = path.join(dir, 'repo');
   for (const f of FILES) await cp(path.join(FIXTURE, f), path.join(src, f), { recursive: true });
-  await symlink(path.join(FIXTURE, 'node_modules'), path.join(src, 'node_modules'));
+  // Fixtures carry no node_modules in a fresh clone: install them with the product's own installer.
+  await installDependencies(src, await detectProject(src));
   const traced = await trace({ root: src, runner: 'vitest', skipUntraced: true });
   const schedule = buildSchedule(buildRdg(traced), { frozen: traced.moduleLoadFunctions });
   // The first steps keep the test short; they already include files with several steps each.

@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, type TestResult, type TestSelection, type Workspace } from '@swe-flow/core';
 import { createLocalRuntime } from '@swe-flow/runtime';
 import { vitestAdapter } from '../adapters/vitest.js';
+// Fixtures carry no node_modules in a fresh clone: install once per lockfile hash.
+import { cachedInstall } from '../adapters/runner-kit.testing.js';
 import { hasSession, openSession, type TestSession } from './index.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../../fixtures/vitest-ts/', import.meta.url));
@@ -37,7 +39,7 @@ beforeAll(async () => {
   await execa('git', ['init', '-q'], { cwd: repo });
   await execa('git', ['add', '-A'], { cwd: repo });
   await execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'fixture'], { cwd: repo });
-  ws = await createLocalRuntime().open({ taskRepo: repo, commit: 'HEAD', dependenciesDir: FIXTURE, label: 'session-test' });
+  ws = await createLocalRuntime().open({ taskRepo: repo, commit: 'HEAD', dependenciesDir: path.dirname(await cachedInstall(FIXTURE)), label: 'session-test' });
   const s = await openSession(ws, 'vitest', { runTimeoutMs: 120_000 });
   if (!s) throw new Error('the local runtime should support a vitest session');
   session = s;
@@ -136,7 +138,7 @@ describe('warm jest session (fixtures/jest-ts, ts-jest)', () => {
     await execa('git', ['init', '-q'], { cwd: jrepo });
     await execa('git', ['add', '-A'], { cwd: jrepo });
     await execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'fixture'], { cwd: jrepo });
-    jws = await createLocalRuntime().open({ taskRepo: jrepo, commit: 'HEAD', dependenciesDir: JEST_FIXTURE, label: 'jsession-test' });
+    jws = await createLocalRuntime().open({ taskRepo: jrepo, commit: 'HEAD', dependenciesDir: path.dirname(await cachedInstall(JEST_FIXTURE)), label: 'jsession-test' });
     jsession = (await openSession(jws, 'jest', { runTimeoutMs: 180_000 }))!;
   }, 180_000);
 

@@ -63,7 +63,8 @@ describe('vitest adapter in a workspace package', () => {
     });
     expect(parseVitestJson(text, '/repo').map((r) => r.id)).toEqual(['test/a.test.ts > outer > inner', 'test/a.test.ts > top']);
     // The name filter still matches vitest 1's full names, which start with the anonymous suite's space.
-    const re = new RegExp(vitestAdapter.plainCommand({ resultFile: 'r.json', selection: { files: [], testIds: ['test/a.test.ts > outer > inner'] } }).args[4]!);
+    const { args } = vitestAdapter.plainCommand({ resultFile: 'r.json', selection: { files: [], testIds: ['test/a.test.ts > outer > inner'] } });
+    const re = new RegExp(args[args.indexOf('-t') + 1]!);
     expect(re.test(' outer inner')).toBe(true);
     expect(re.test('outer inner')).toBe(true);
     expect(re.test('x outer inner')).toBe(false);

@@ -73,6 +73,12 @@ export interface VerifyStats {
   /** Sessions that failed to start or crashed, and session runs re-run plainly out of doubt. */
   sessionFailures: number;
   sessionReruns: number;
+  /**
+   * PASS_TO_PASS tests that failed on base next to the failing FAIL_TO_PASS tests and were run again
+   * alone there; and how many of them then passed (state leaked by a failing test, not a broken stub).
+   */
+  passToPassRecheckedAlone: number;
+  passToPassPassingAlone: number;
 }
 
 export interface VerifyResult {
@@ -121,6 +127,8 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
   let plainRuns = 0;
   let sessionFailures = 0;
   let sessionReruns = 0;
+  let p2pRecheckedAlone = 0;
+  let p2pPassingAlone = 0;
 
   /**
    * One worker's workspace, opened once and moved between commits (`git checkout -f` + `git clean`,
@@ -307,7 +315,19 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
       if (failToPass.length === 0) {
         throw new Rejection('f2p-passing-on-base', `every FAIL_TO_PASS test already passes on base: ${movedToP2P.join('; ')}`, movedToP2P);
       }
-      const broken = p2pStable.filter((id) => base.last.get(id) !== 'passed');
+      let broken = p2pStable.filter((id) => base.last.get(id) !== 'passed');
+      if (broken.length > 0) {
+        // A FAIL_TO_PASS test (or another test the filter lets through) that throws on base skips its own
+        // clean-up, and the global state it leaves behind (process.env, process.argv, process.execArgv)
+        // sends later tests of the same process down paths they never take on the original: commander's
+        // options.env and command.parse tests. Such a PASS_TO_PASS test does not use the stubs itself;
+        // run the broken ones again on base without the failing tests, and keep only what still fails.
+        p2pRecheckedAlone += broken.length;
+        const alone = await runRepeated(lane, candidate.baseCommit, `${candidate.instanceId} base, PASS_TO_PASS alone`, { files: [...new Set(broken.map(fileOf))].sort(), testIds: broken }, 1);
+        const stillBroken = broken.filter((id) => alone.last.get(id) !== 'passed');
+        p2pPassingAlone += broken.length - stillBroken.length;
+        broken = stillBroken;
+      }
       if (broken.length > 0) {
         throw new Rejection('p2p-broken-on-base', `PASS_TO_PASS tests fail on base (the stubs break earlier steps): ${broken.join('; ')}`, broken);
       }
@@ -367,6 +387,8 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
       plainRuns,
       sessionFailures,
       sessionReruns,
+      passToPassRecheckedAlone: p2pRecheckedAlone,
+      passToPassPassingAlone: p2pPassingAlone,
     },
   };
 }

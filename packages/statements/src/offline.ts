@@ -61,7 +61,7 @@ function overview(input: StatementInput): string[] {
   const blocks = unique(input.tests.map(describeBlocks).filter((d): d is string => d !== undefined));
   const fnCount = input.functions.length;
   const lines = [
-    `Implement ${fnCount} function${fnCount === 1 ? '' : 's'} in ${modules.map((m) => code(m)).join(', ')} of the repository ${code(input.repo)} so that ${input.tests.length} currently failing test${input.tests.length === 1 ? '' : 's'} pass.`,
+    `Implement ${fnCount} function${fnCount === 1 ? '' : 's'} in ${modules.map((m) => code(m)).join(', ')} of the repository ${code(input.repo)} so that ${input.tests.length} currently failing test${input.tests.length === 1 ? ' passes' : 's pass'}.`,
   ];
   lines.push('');
   lines.push(`- Modules to change: ${modules.map((m) => code(m)).join(', ')}`);

@@ -1,7 +1,7 @@
 // swe-flow warm jest session: one long-lived process that calls the repository's OWN jest (`runCLI`)
 // for each request, so Node, jest's modules and the transformer (ts-jest, babel-jest) load once.
 // Test files run in band in this process; each still gets a fresh module registry and environment
-// from jest, and jest's transform cache is keyed by file content, so changed files need no notice.
+// from jest; the transform cache is off (see `cache: false` below) so changed files are compiled afresh.
 //
 // Protocol as the vitest session: JSON request lines on stdin `{ id, files, pattern, changed }`; replies
 // on stdout as lines starting with MARK. Results come from runCLI's aggregated result object.
@@ -40,6 +40,10 @@ async function handle(req) {
     runInBand: true,
     silent: true,
     testLocationInResults: true,
+    // No transform cache between runs: with ts-jest, a file changed by a checkout was seen to come back
+    // with its previous compiled output (gvergnaud/ts-pattern), i.e. a stub still passing as the original.
+    // The transformer itself stays loaded, so its TypeScript service is still warm.
+    cache: false,
     ...(req.files.length > 0 ? { runTestsByPath: true } : {}),
     ...(req.pattern ? { testNamePattern: req.pattern } : {}),
   };

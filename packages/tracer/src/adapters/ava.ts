@@ -8,7 +8,7 @@
  * mapped back to a file reliably. A small `data:` preload makes ava's TAP reporter always write
  * `["<repo-relative file>","<title>"]` as the test name; the output stays TAP.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -18,20 +18,16 @@ import {
   allScripts,
   declaredDeps,
   hasFile,
-  instrumentCacheDir,
   instrumenterModule,
   prewarmInstrumentCache,
   avaImportRewrite,
   matchGlobs,
-  mergeFragments,
-  runRunner,
   runtimeDir,
   selectionFiles,
   shellWrapped,
-  timeoutError,
   toRepoRelative,
-  tracedOutput,
-  esmHooksEnv,
+  collectTracedRun,
+  tracedEnv,
 } from './runner-kit.js';
 
 export const AVA_BIN = 'node_modules/ava/entrypoints/cli.mjs';
@@ -203,31 +199,10 @@ async function runAvaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
     ['--import', path.join(rt, 'node-test-preload.mjs'), '--import', avaTapNamesImport(), AVA_BIN, '--tap', '--serial', ...testFiles],
     true,
   );
-  const proc = await runRunner(spec.command, spec.args, {
-    cwd: root,
-    timeoutMs: ctx.timeoutMs,
-    env: {
-      ...(ctx.env ?? {}),
-      SWEFLOW_TRACE_DIR: ctx.traceDir,
-      SWEFLOW_ROOT: root,
-      SWEFLOW_INSTRUMENTER: instrumenter,
-      SWEFLOW_CACHE_DIR: instrumentCacheDir(),
-      SWEFLOW_TEST_FILES: JSON.stringify(testFiles),
-      SWEFLOW_RUNNER: 'ava',
-      ...(await esmHooksEnv(ctx.facts)),
-    },
+  return collectTracedRun({
+    runner: 'ava', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseAvaResults, testFiles,
+    env: await tracedEnv(ctx, root, instrumenter, 'ava', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),
   });
-  if (proc.timedOut) throw timeoutError('ava', ctx.timeoutMs, proc.logTail);
-  let text: string;
-  try {
-    text = await readFile(resultFile, 'utf8');
-  } catch (cause) {
-    throw new SweFlowError(ErrorCodes.TRACE_FAILED, `the traced ava run wrote no results (exit ${proc.exitCode})`, { cause, details: { logTail: proc.logTail } });
-  }
-  const results = parseAvaResults(text, root);
-  const merged = await mergeFragments(ctx.traceDir);
-  await rm(work, { recursive: true, force: true });
-  return tracedOutput(merged, { results, testFiles, wallMs: proc.wallMs, exitCode: proc.exitCode, logTail: proc.logTail });
 }
 
 export const avaAdapter: RunnerAdapter = {

@@ -4,7 +4,7 @@
  * transformer (instrument first, then the repository's own transformer) and adds a setup file with
  * per-test hooks, all through CLI flags: the user's config files are never edited.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -16,14 +16,11 @@ import {
   exactAlternation,
   hasFile,
   instrumenterModule,
-  mergeFragments,
-  runRunner,
   runtimeDir,
   selectionFiles,
   shellWrapped,
-  timeoutError,
   toRepoRelative,
-  tracedOutput,
+  collectTracedRun,
 } from './runner-kit.js';
 
 export const JEST_BIN = 'node_modules/jest/bin/jest.js';
@@ -174,23 +171,11 @@ async function runJestTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
     '--',
   ];
   ctx.logger.debug('jest traced run', { args });
-  const proc = await runRunner('node', args, {
-    cwd: root,
-    timeoutMs: ctx.timeoutMs,
+  return collectTracedRun({
+    runner: 'jest', command: 'node', args, root, ctx, resultFile, work, parse: parseJestResults,
     env: { ...env, SWEFLOW_TRACE_DIR: ctx.traceDir, SWEFLOW_ROOT: root, SWEFLOW_INSTRUMENTER: instrumenter, SWEFLOW_RUNNER: 'jest' },
+    testFiles: (text: string) => [...new Set(JSON.parse(text).testResults.map((s: { name: string }) => toRepoRelative(root, s.name)) as string[])].sort(),
   });
-  if (proc.timedOut) throw timeoutError('jest', ctx.timeoutMs, proc.logTail);
-  let text: string;
-  try {
-    text = await readFile(resultFile, 'utf8');
-  } catch (cause) {
-    throw new SweFlowError(ErrorCodes.TRACE_FAILED, `the traced jest run wrote no results (exit ${proc.exitCode})`, { cause, details: { logTail: proc.logTail } });
-  }
-  const results = parseJestResults(text, root);
-  const merged = await mergeFragments(ctx.traceDir, (raw) => raw);
-  const testFiles = [...new Set(JSON.parse(text).testResults.map((s: { name: string }) => toRepoRelative(root, s.name)) as string[])].sort();
-  await rm(work, { recursive: true, force: true });
-  return tracedOutput(merged, { results, testFiles, wallMs: proc.wallMs, exitCode: proc.exitCode, logTail: proc.logTail });
 }
 
 export const jestAdapter: RunnerAdapter = {

@@ -16,18 +16,14 @@ import {
   declaredDeps,
   exactAlternation,
   hasFile,
-  instrumentCacheDir,
   instrumenterModule,
   prewarmInstrumentCache,
-  mergeFragments,
-  runRunner,
   runtimeDir,
   selectionFiles,
   shellWrapped,
-  timeoutError,
   toRepoRelative,
-  tracedOutput,
-  esmHooksEnv,
+  collectTracedRun,
+  tracedEnv,
 } from './runner-kit.js';
 
 export const MOCHA_BIN = 'node_modules/mocha/bin/mocha.js';
@@ -152,31 +148,10 @@ async function runMochaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
     path.join(rt, 'mocha-hooks.cjs'),
     ...reporterArgs(resultFile),
   ];
-  const proc = await runRunner('node', args, {
-    cwd: root,
-    timeoutMs: ctx.timeoutMs,
-    env: {
-      ...(ctx.env ?? {}),
-      SWEFLOW_TRACE_DIR: ctx.traceDir,
-      SWEFLOW_ROOT: root,
-      SWEFLOW_INSTRUMENTER: instrumenter,
-      SWEFLOW_CACHE_DIR: instrumentCacheDir(),
-      SWEFLOW_TEST_FILES: JSON.stringify(testFiles),
-      SWEFLOW_RUNNER: 'mocha',
-      ...(await esmHooksEnv(ctx.facts)),
-    },
+  return collectTracedRun({
+    runner: 'mocha', command: 'node', args, root, ctx, resultFile, work, parse: parseMochaResults, testFiles,
+    env: await tracedEnv(ctx, root, instrumenter, 'mocha', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),
   });
-  if (proc.timedOut) throw timeoutError('mocha', ctx.timeoutMs, proc.logTail);
-  let text: string;
-  try {
-    text = await readFile(resultFile, 'utf8');
-  } catch (cause) {
-    throw new SweFlowError(ErrorCodes.TRACE_FAILED, `the traced mocha run wrote no results (exit ${proc.exitCode})`, { cause, details: { logTail: proc.logTail } });
-  }
-  const results = parseMochaResults(text, root);
-  const merged = await mergeFragments(ctx.traceDir);
-  await rm(work, { recursive: true, force: true });
-  return tracedOutput(merged, { results, testFiles, wallMs: proc.wallMs, exitCode: proc.exitCode, logTail: proc.logTail });
 }
 
 export const mochaAdapter: RunnerAdapter = {

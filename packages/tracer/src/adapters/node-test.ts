@@ -4,7 +4,7 @@
  * reporter does not say which file a test belongs to), and a traced run: `node --import <preload>
  * --test`, one process per test file, instrumented files cached on disk by content hash.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult } from '@swe-flow/core';
@@ -12,20 +12,16 @@ import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, Trace
 import {
   allScripts,
   exactAlternation,
-  instrumentCacheDir,
   instrumenterModule,
   prewarmInstrumentCache,
   matchGlobs,
-  mergeFragments,
-  runRunner,
   runtimeDir,
   selectionFiles,
   shellWrapped,
   testScript,
-  timeoutError,
   toRepoRelative,
-  tracedOutput,
-  esmHooksEnv,
+  collectTracedRun,
+  tracedEnv,
 } from './runner-kit.js';
 
 const NODE_TEST_SCRIPT = /\bnode\b[^|&;]*\s--test\b/;
@@ -212,30 +208,10 @@ async function runNodeTestTraced(ctx: TracedRunContext): Promise<TracedRunOutput
     `--test-reporter-destination=${resultFile}`,
     ...testFiles,
   ];
-  const proc = await runRunner('node', args, {
-    cwd: root,
-    timeoutMs: ctx.timeoutMs,
-    env: {
-      ...(ctx.env ?? {}),
-      SWEFLOW_TRACE_DIR: ctx.traceDir,
-      SWEFLOW_ROOT: root,
-      SWEFLOW_INSTRUMENTER: instrumenter,
-      SWEFLOW_CACHE_DIR: instrumentCacheDir(),
-      SWEFLOW_RUNNER: 'node-test',
-      ...(await esmHooksEnv(ctx.facts)),
-    },
+  return collectTracedRun({
+    runner: 'node:test', command: 'node', args, root, ctx, resultFile, work, parse: parseNodeTestResults, testFiles,
+    env: await tracedEnv(ctx, root, instrumenter, 'node-test'),
   });
-  if (proc.timedOut) throw timeoutError('node:test', ctx.timeoutMs, proc.logTail);
-  let text: string;
-  try {
-    text = await readFile(resultFile, 'utf8');
-  } catch (cause) {
-    throw new SweFlowError(ErrorCodes.TRACE_FAILED, `the traced node:test run wrote no results (exit ${proc.exitCode})`, { cause, details: { logTail: proc.logTail } });
-  }
-  const results = parseNodeTestResults(text, root);
-  const merged = await mergeFragments(ctx.traceDir);
-  await rm(work, { recursive: true, force: true });
-  return tracedOutput(merged, { results, testFiles, wallMs: proc.wallMs, exitCode: proc.exitCode, logTail: proc.logTail });
 }
 
 export const nodeTestAdapter: RunnerAdapter = {

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { execa } from 'execa';
-import { ErrorCodes, SweFlowError, parseTestId, type CommandSpec, type Edge, TEST_RUN_ENV } from '@swe-flow/core';
-import type { RepoFacts, TestRecord, TracedRunOutput } from '../adapter.js';
+import { ErrorCodes, SweFlowError, parseTestId, type CommandSpec, type Edge, type TestResult, TEST_RUN_ENV } from '@swe-flow/core';
+import type { RepoFacts, TestRecord, TracedRunContext, TracedRunOutput } from '../adapter.js';
 import { instrumentSource } from '../instrument/transform.js';
 import { listSourceFiles } from '../sources.js';
 
@@ -243,6 +243,57 @@ export function tracedOutput(
     wallMs: rest.wallMs,
     exitCode: rest.exitCode,
     logTail: rest.logTail,
+  };
+}
+
+export interface TracedRunSpec {
+  /** Name used in errors (`node:test`, `jest`, …). */
+  runner: string;
+  command: string;
+  args: string[];
+  root: string;
+  ctx: TracedRunContext;
+  env: Record<string, string>;
+  /** Absolute path of the result file the runner writes. */
+  resultFile: string;
+  /** Per-run work directory, removed afterwards. */
+  work: string;
+  parse: (text: string, root: string) => TestResult[];
+  /** The test files, or how to read them from the result file's text. */
+  testFiles: string[] | ((text: string) => string[]);
+}
+
+/**
+ * The common end of every traced run: run the runner (killed on timeout), read its machine-readable
+ * results, merge the recorder's fragments, remove the work directory.
+ */
+export async function collectTracedRun(spec: TracedRunSpec): Promise<TracedRunOutput> {
+  const proc = await runRunner(spec.command, spec.args, { cwd: spec.root, timeoutMs: spec.ctx.timeoutMs, env: spec.env });
+  if (proc.timedOut) throw timeoutError(spec.runner, spec.ctx.timeoutMs, proc.logTail);
+  let text: string;
+  try {
+    text = await readFile(spec.resultFile, 'utf8');
+  } catch (cause) {
+    throw new SweFlowError(ErrorCodes.TRACE_FAILED, `the traced ${spec.runner} run wrote no results (exit ${proc.exitCode})`, { cause, details: { logTail: proc.logTail } });
+  }
+  const results = spec.parse(text, spec.root);
+  const merged = await mergeFragments(spec.ctx.traceDir);
+  const testFiles = typeof spec.testFiles === 'function' ? spec.testFiles(text) : spec.testFiles;
+  await rm(spec.work, { recursive: true, force: true });
+  return tracedOutput(merged, { results, testFiles, wallMs: proc.wallMs, exitCode: proc.exitCode, logTail: proc.logTail });
+}
+
+/** The recorder's environment for a traced run of `runner` (mocha, node:test, ava). */
+export async function tracedEnv(ctx: TracedRunContext, root: string, instrumenter: string, runner: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  return {
+    ...(ctx.env ?? {}),
+    SWEFLOW_TRACE_DIR: ctx.traceDir,
+    SWEFLOW_ROOT: root,
+    SWEFLOW_INSTRUMENTER: instrumenter,
+    SWEFLOW_CACHE_DIR: instrumentCacheDir(),
+    ...extra,
+    SWEFLOW_RUNNER: runner,
+    ...(await esmHooksEnv(ctx.facts)),
   };
 }
 

@@ -4,3 +4,4 @@ export { buildImportGraph, affectedTestFiles, resolveRelative, type ImportGraph 
 export { runTests, statusMap, commandLine, type TestCommandAdapter } from './run-tests.js';
 export { verifyCandidates, mapPool, type VerifyOptions, type VerifiedTask, type VerifyResult, type VerifyStats } from './verify.js';
 export { buildRow, validateRow, writeDataset, writeFileAtomic, toJsonl, difficultyOf, datasetRowSchema, DATASET_ROW_SCHEMA_PATH, type RowContext } from './rows.js';
+export { testFunctionsFromTrace, changedFunctionsOf, type ChangedFunctions } from './stub-sets.js';

@@ -1,17 +1,24 @@
+import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { promisify } from 'node:util';
 import {
   silentLogger,
   type Logger,
   type TestRunOutcome,
   type RejectRow,
+  type TestResult,
   type Runtime,
   type TestSelection,
   type TestStatus,
   type Workspace,
 } from '@swe-flow/core';
-import { hasSession, openSession, type TestSession } from '@swe-flow/tracer';
+import { hasSession, hasTreeBatch, openSession, runTreeBatch, type TestSession } from '@swe-flow/tracer';
 import { affectedTestFiles, type ImportGraph } from './affected.js';
 import type { Candidate } from './emit.js';
 import { runTests, statusMap, type TestCommandAdapter } from './run-tests.js';
+import type { ChangedFunctions } from './stub-sets.js';
+
+const execFileAsync = promisify(execFile);
 
 export interface VerifyOptions {
   runtime: Runtime;
@@ -34,11 +41,34 @@ export interface VerifyOptions {
   fullPassToPass?: boolean;
   importGraph?: ImportGraph;
   /**
+   * Per test id, the functions its traced run called (`testFunctionsFromTrace`). Together with
+   * `changedFunctions`, a PASS_TO_PASS test whose traced run called none of the functions a base
+   * stubs is proven unaffected by the trace and not run (unless its file runs anyway).
+   */
+  testFunctions?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The functions a candidate's base or reference stubs (`changedFunctionsOf`). */
+  changedFunctions?: ChangedFunctions;
+  /**
    * Keep the runner warm: one long-lived runner session per worker workspace reruns the selected files
    * after a checkout, instead of a new runner process per run. Default on for runners that have a
    * session (vitest) on runtimes that can keep a process alive; anything doubtful is re-run plainly.
    */
   warm?: boolean;
+  /**
+   * Run many trees (bases and references) in one runner process, each tree a checkout of its own
+   * inside the workspace and a project of its own to the runner (vitest >= 3.2, local runtime).
+   * Default on where available; a batch that fails or leaves doubt is re-run tree by tree. Off for
+   * repositories whose packages link to each other (a tree would import the workspace's own copy).
+   */
+  batch?: boolean;
+  /** Trees per batch (default 64). */
+  batchSize?: number;
+  /**
+   * Earlier runs of the original in this same runtime, e.g. the trace stage's untraced and traced
+   * runs: every test in `passed` passed in all `runs` of them. They count toward `reruns`, so fewer
+   * runs of the original are made here (always at least one).
+   */
+  originalPriorRuns?: { runs: number; passed: ReadonlySet<string> };
   logger?: Logger;
   /** Called as soon as each candidate is settled (verified or rejected), e.g. to keep it on disk. */
   onSettled?: (outcome: VerifiedTask | RejectRow, done: number, total: number) => void | Promise<void>;
@@ -62,6 +92,14 @@ export interface VerifyStats {
   testRuns: number;
   passToPassRun: number;
   passToPassProvenUnaffected: number;
+  /** PASS_TO_PASS tests not run on base because their traced run called no stubbed function. */
+  passToPassProvenByTrace: number;
+  /** Distinct trees run (besides the original), and candidate runs answered by a run of the same tree made for another candidate. */
+  treeRuns: number;
+  sharedRuns: number;
+  /** Runner processes that ran several trees at once, and the trees they settled. */
+  batches: number;
+  batchedTrees: number;
   flakyTests: string[];
   /** Workspaces opened (one per worker, moved between commits). */
   workspacesOpened: number;
@@ -88,6 +126,16 @@ export interface VerifyResult {
 }
 
 const fileOf = (id: string) => id.split(' > ')[0]!;
+
+type VerifyOutcome = VerifiedTask | RejectRow;
+
+/** Git tree ids of commits in the task repository, in one git process. */
+async function treeIdsOf(taskRepo: string, commits: string[]): Promise<Map<string, string>> {
+  if (commits.length === 0) return new Map();
+  const { stdout } = await execFileAsync('git', ['--git-dir', taskRepo, 'rev-parse', ...commits.map((c) => `${c}^{tree}`)], { maxBuffer: 64 * 1024 * 1024 });
+  const ids = stdout.trim().split('\n');
+  return new Map(commits.map((c, i) => [c, ids[i]!]));
+}
 
 class Rejection extends Error {
   constructor(readonly reason: RejectRow['reason'], detail: string, readonly tests?: string[]) {
@@ -134,7 +182,7 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
    * One worker's workspace, opened once and moved between commits (`git checkout -f` + `git clean`,
    * keeping node_modules and the .swe-flow work dir), with its warm session when there is one.
    */
-  interface Lane { ws?: Workspace; head?: string; session?: TestSession; sessionBroken?: boolean; changed: string[] }
+  interface Lane { ws?: Workspace; head?: string; session?: TestSession; sessionBroken?: boolean; batchBroken?: boolean; changed: string[] }
   const lanes: Lane[] = [];
   const git = async (ws: Workspace, args: string[]) => {
     const r = await ws.exec({ command: 'git', args }, { timeoutMs: 120_000 });
@@ -234,51 +282,175 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
     return { passes, last };
   };
 
-  // The original tree is run `reruns` times once, for all candidates: it is every isolated task's
-  // reference, and the tests that do not pass every time there are flaky everywhere.
-  let baseline: Promise<Awaited<ReturnType<typeof runRepeated>>> | undefined;
-  const originalRuns = (lane: Lane) => {
-    if (!baseline) {
-      const first = candidates[0]!;
-      const allIds = [...new Set(candidates.flatMap((c) => [...c.failToPass, ...c.passToPass]))];
-      const allFiles = [...new Set(allIds.map(fileOf))].sort();
-      baseline = runRepeated(lane, first.originalCommit, 'original', { files: allFiles, testIds: allIds }, reruns);
-    }
-    return baseline;
+  // The original tree is run `reruns` times in all (counting `originalPriorRuns`), once for all
+  // candidates: it is every isolated task's reference, and the tests that do not pass every time there
+  // are flaky everywhere.
+  const priorRuns = Math.min(reruns - 1, options.originalPriorRuns?.runs ?? 0);
+  const ownOriginalRuns = reruns - priorRuns;
+  const withPrior = (r: { passes: Map<string, number>; last: Map<string, TestStatus | 'missing'> }) => {
+    if (priorRuns === 0) return r;
+    const passes = new Map(r.passes);
+    for (const id of options.originalPriorRuns!.passed) if (r.last.has(id)) passes.set(id, (passes.get(id) ?? 0) + priorRuns);
+    return { passes, last: r.last };
   };
+  const originalSelection = (): TestSelection => {
+    const allIds = [...new Set(candidates.flatMap((c) => [...c.failToPass, ...c.passToPass]))];
+    return { files: [...new Set(allIds.map(fileOf))].sort(), testIds: allIds };
+  };
+
+  // Which PASS_TO_PASS tests can a candidate's trees change? Tests in the files that run anyway (those
+  // of the FAIL_TO_PASS tests) always run. With the trace and the trees' stubbed functions known, a test
+  // runs when its traced run called a function the base changes; otherwise when its file imports a
+  // changed file. Runners that type-check as they load (ts-jest) can fail a whole file over a stub it
+  // only imports, so there the import rule applies as well.
+  let provenByTrace = 0;
+  let sharedRuns = 0;
+  const typeChecks = options.adapter.name === 'jest';
+  const passToPassToRun = (candidate: Candidate): string[] => {
+    const f2pFiles = new Set(candidate.failToPass.map(fileOf));
+    if (options.fullPassToPass) return [...candidate.passToPass];
+    const p2pFiles = [...new Set(candidate.passToPass.map(fileOf))];
+    const importAffected = () => options.importGraph
+      ? affectedTestFiles(options.importGraph, p2pFiles, new Set(candidate.changedFiles))
+      : new Set(p2pFiles);
+    const changed = options.testFunctions ? options.changedFunctions?.(candidate, 'base') : undefined;
+    if (!changed || !options.testFunctions) {
+      const affected = importAffected();
+      return candidate.passToPass.filter((id) => f2pFiles.has(fileOf(id)) || affected.has(fileOf(id)));
+    }
+    const imports = typeChecks ? importAffected() : new Set<string>();
+    const touches = (id: string) => {
+      const fns = options.testFunctions!.get(id);
+      if (!fns) return true; // not in the trace: nothing proves it unaffected
+      for (const fn of fns) if (changed.has(fn)) return true;
+      return false;
+    };
+    const run = candidate.passToPass.filter((id) => f2pFiles.has(fileOf(id)) || imports.has(fileOf(id)) || touches(id));
+    return run;
+  };
+
+  /** Trees (by git tree id) whose runs several candidates share: incremental step k's reference is step k+1's base. */
+  const trees = await treeIdsOf(options.taskRepo, [...new Set(candidates.flatMap((c) => [c.baseCommit, c.referenceCommit, c.originalCommit]))]);
+  interface Job {
+    key: string;
+    commit: string;
+    label: string;
+    ids: Set<string>;
+    files: Set<string>;
+    result?: Promise<JobResult>;
+    resolve?: (r: JobResult) => void;
+  }
+  interface JobResult { last: Map<string, TestStatus | 'missing'>; passes: Map<string, number>; error?: Rejection }
+  const jobs = new Map<string, Job>();
+  const queue: Job[] = [];
+  const wakers: (() => void)[] = [];
+  const wake = () => { for (const w of wakers.splice(0)) w(); };
+  const newJob = (key: string, commit: string, label: string): Job => {
+    const job: Job = { key, commit, label, ids: new Set(), files: new Set() };
+    job.result = new Promise<JobResult>((resolve) => { job.resolve = resolve; });
+    return job;
+  };
+  /** The shared run of a tree, created (and queued) on first use; selections of later users are merged in. */
+  const jobFor = (commit: string, label: string, selection: TestSelection): Job => {
+    const key = trees.get(commit) ?? commit;
+    let job = jobs.get(key);
+    if (!job) {
+      job = newJob(key, commit, label);
+      jobs.set(key, job);
+      queue.push(job);
+    } else sharedRuns++;
+    for (const id of selection.testIds) job.ids.add(id);
+    for (const f of selection.files) job.files.add(f);
+    return job;
+  };
+  const runJob = async (lane: Lane, job: Job) => {
+    logger.debug(`run of ${job.label}: ${job.files.size} test files, ${job.ids.size} tests`);
+    try {
+      const r = await runRepeated(lane, job.commit, job.label, { files: [...job.files].sort(), testIds: [...job.ids] }, 1);
+      job.resolve!({ last: r.last, passes: r.passes });
+    } catch (error) {
+      const rejection = error instanceof Rejection ? error : new Rejection('infrastructure-error', `verification could not run: ${(error as Error).message}`);
+      job.resolve!({ last: new Map(), passes: new Map(), error: rejection });
+    }
+  };
+  /** A run made for one candidate only, queued for the next free worker. */
+  const runAlone = (commit: string, label: string, selection: TestSelection) => {
+    const job = newJob(`alone:${label}`, commit, label);
+    for (const id of selection.testIds) job.ids.add(id);
+    for (const f of selection.files) job.files.add(f);
+    queue.push(job);
+    wake();
+    return job.result!;
+  };
+  /**
+   * Runs several queued trees in one runner process: each is written out under `.swe-flow/trees/` of
+   * the lane's workspace (`git archive` of its commit, node_modules linked to the workspace's). A tree
+   * the batch leaves in doubt (an unhandled error, a requested test not reported) runs again alone.
+   */
+  const batching = (options.batch ?? true) && options.runtime.name === 'local' && hasTreeBatch(options.adapter.name);
+  const batchSize = Math.max(2, options.batchSize ?? 64);
+  let batches = 0;
+  let batchedTrees = 0;
+  const runBatch = async (lane: Lane, batch: Job[]) => {
+    const ws = lane.ws ?? (await moveTo(lane, candidates[0]!.originalCommit, 'batch'));
+    const dirs = batch.map((_, i) => `.swe-flow/trees/t${i}`);
+    const script = ['set -e', 'rm -rf .swe-flow/trees', ...batch.flatMap((job, i) => [
+      `mkdir -p ${dirs[i]}`,
+      `git archive --format=tar ${job.commit} | tar -x -C ${dirs[i]}`,
+      `ln -s ../../../node_modules ${dirs[i]}/node_modules`,
+    ])].join('\n');
+    let results: Map<string, TestResult[]> | undefined;
+    const batchStarted = Date.now();
+    try {
+      const made = await ws.exec({ command: 'sh', args: ['-c', script] }, { timeoutMs: 300_000 });
+      if (made.exitCode !== 0) throw new Error(`could not write the trees: ${made.stderr.trim().slice(-2000)}`);
+      results = await runTreeBatch(ws, options.adapter.name, batch.map((job, i) => ({ dir: dirs[i]!, selection: { files: [...job.files].sort(), testIds: [...job.ids] } })), {
+        timeoutMs: timeoutMs * Math.max(1, Math.ceil(batch.length / 8)),
+        maxWorkers: Math.max(1, availableParallelism()),
+      });
+      batches++;
+      logger.debug(`batch of ${batch.length} trees, ${batch.reduce((n, j) => n + j.files.size, 0)} test files: ${Date.now() - batchStarted} ms`);
+    } catch (error) {
+      lane.batchBroken = true;
+      logger.warn(`${options.adapter.name} tree batch unavailable; trees run one by one from now on in this worker: ${(error as Error).message.split('\n')[0]}`);
+    } finally {
+      await ws.exec({ command: 'rm', args: ['-rf', '.swe-flow/trees'] }, { timeoutMs: 120_000 }).catch(() => undefined);
+    }
+    for (const [i, job] of batch.entries()) {
+      const treeResults = results?.get(dirs[i]!);
+      const status = new Map(treeResults?.map((r) => [r.id, r.status]) ?? []);
+      if (!treeResults || [...job.ids].some((id) => !status.has(id))) {
+        if (results) logger.debug(`tree ${job.label} left in doubt by the batch; running it alone`);
+        await runJob(lane, job);
+        continue;
+      }
+      batchedTrees++;
+      testRuns++;
+      const last = new Map<string, TestStatus | 'missing'>();
+      const passes = new Map<string, number>();
+      for (const id of job.ids) {
+        const st = status.get(id)!;
+        last.set(id, st);
+        if (st === 'passed') passes.set(id, 1);
+      }
+      job.resolve!({ last, passes });
+    }
+  };
+  const unwrap = (r: JobResult) => { if (r.error) throw r.error; return r; };
 
   const flaky = new Set<string>();
   let done = 0;
-  const settle = async (candidate: Candidate, lane: Lane): Promise<VerifiedTask | RejectRow> => {
-    const outcome = await settleOne(candidate, lane);
-    done++;
-    await options.onSettled?.(outcome, done, candidates.length);
-    logger.debug(`verified ${candidate.instanceId} (${done}/${candidates.length})`);
-    return outcome;
-  };
-  const settleOne = async (candidate: Candidate, lane: Lane): Promise<VerifiedTask | RejectRow> => {
+  let outstanding = candidates.length;
+  const originalTree = trees.get(candidates[0]?.originalCommit ?? '');
+  const settleOne = async (candidate: Candidate, p2pToRun: string[], refJob: Job | undefined, baseJob: Job, original: Promise<Awaited<ReturnType<typeof runRepeated>>>): Promise<VerifiedTask | RejectRow> => {
     const started = Date.now();
     try {
-      // Which PASS_TO_PASS tests can this step affect?
-      const f2pFiles = new Set(candidate.failToPass.map(fileOf));
-      const p2pFiles = [...new Set(candidate.passToPass.map(fileOf))];
-      const affected = options.fullPassToPass || !options.importGraph
-        ? new Set(p2pFiles)
-        : affectedTestFiles(options.importGraph, p2pFiles, new Set(candidate.changedFiles));
-      const p2pToRun = candidate.passToPass.filter((id) => f2pFiles.has(fileOf(id)) || affected.has(fileOf(id)));
-      const selection: TestSelection = {
-        files: [...new Set([...f2pFiles, ...p2pToRun.map(fileOf)])].sort(),
-        testIds: [...candidate.failToPass, ...p2pToRun],
-      };
-
-      // Reference: the original's N runs for isolated tasks; one run of an incremental reference, with
-      // flakiness taken from the original's runs.
-      const original = await originalRuns(lane);
-      const isFlakyOnOriginal = (id: string) => { const n = original.passes.get(id) ?? 0; return n > 0 && n < reruns; };
-      const reference = candidate.mode === 'isolated'
-        ? original
-        : await runRepeated(lane, candidate.referenceCommit, `${candidate.instanceId} reference`, selection, 1);
-      const runs = candidate.mode === 'isolated' ? reruns : 1;
+      // Reference: the original's N runs for isolated tasks (and for an incremental reference that is
+      // the original tree); one run of other incremental references, with flakiness from the original's runs.
+      const originalResult = await original;
+      const isFlakyOnOriginal = (id: string) => { const n = originalResult.passes.get(id) ?? 0; return n > 0 && n < reruns; };
+      const reference = refJob ? unwrap(await refJob.result!) : originalResult;
+      const runs = refJob ? 1 : reruns;
       const dropped: VerifiedTask['droppedFailToPass'] = [];
       const f2pStable: string[] = [];
       const neverPassing: string[] = [];
@@ -304,8 +476,8 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
         throw new Rejection('p2p-failing-on-reference', `PASS_TO_PASS tests fail on the reference: ${p2pFailing.join('; ')}`, p2pFailing);
       }
 
-      // Base: one run.
-      const base = await runRepeated(lane, candidate.baseCommit, `${candidate.instanceId} base`, { files: selection.files, testIds: [...f2pStable, ...p2pStable] }, 1);
+      // Base: one run (shared with whoever else needs this tree).
+      const base = unwrap(await baseJob.result!);
       const failToPass: string[] = [];
       const movedToP2P: string[] = [];
       for (const id of f2pStable) {
@@ -323,7 +495,7 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
         // options.env and command.parse tests. Such a PASS_TO_PASS test does not use the stubs itself;
         // run the broken ones again on base without the failing tests, and keep only what still fails.
         p2pRecheckedAlone += broken.length;
-        const alone = await runRepeated(lane, candidate.baseCommit, `${candidate.instanceId} base, PASS_TO_PASS alone`, { files: [...new Set(broken.map(fileOf))].sort(), testIds: broken }, 1);
+        const alone = unwrap(await runAlone(candidate.baseCommit, `${candidate.instanceId} base, PASS_TO_PASS alone`, { files: [...new Set(broken.map(fileOf))].sort(), testIds: broken }));
         const stillBroken = broken.filter((id) => alone.last.get(id) !== 'passed');
         p2pPassingAlone += broken.length - stillBroken.length;
         broken = stillBroken;
@@ -349,19 +521,62 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
     }
   };
 
-  // One lane (workspace + session) per worker; each worker takes the next candidate in order.
-  const settled = new Array<VerifiedTask | RejectRow>(candidates.length);
-  let next = 0;
-  const workerCount = Math.max(1, Math.min(options.workers ?? 1, candidates.length));
+  // Plan: every candidate's reference (incremental) and base runs, merged per tree, queued in candidate order.
+  const settled = new Array<VerifyOutcome>(candidates.length);
+  const firstLane: Lane = { changed: [] };
+  lanes.push(firstLane);
+  // One run of the original left to make: it is one more tree of the first batch. More: repeated
+  // runs in the first worker before anything else.
+  const originalInBatch = batching && ownOriginalRuns === 1;
+  const original = candidates.length === 0
+    ? undefined
+    : originalInBatch
+      ? jobFor(candidates[0]!.originalCommit, 'original', originalSelection()).result!.then((r) => withPrior(unwrap(r)))
+      : runRepeated(firstLane, candidates[0]!.originalCommit, 'original', originalSelection(), ownOriginalRuns).then(withPrior);
+  const settling = candidates.map((candidate, i) => {
+    const p2pToRun = passToPassToRun(candidate);
+    const affectedByTrace = options.changedFunctions?.(candidate, 'base') && options.testFunctions;
+    if (affectedByTrace) provenByTrace += candidate.passToPass.length - p2pToRun.length;
+    const f2pFiles = new Set(candidate.failToPass.map(fileOf));
+    const selection: TestSelection = {
+      files: [...new Set([...f2pFiles, ...p2pToRun.map(fileOf)])].sort(),
+      testIds: [...candidate.failToPass, ...p2pToRun],
+    };
+    const refOnOriginal = candidate.mode === 'isolated' || (originalTree !== undefined && trees.get(candidate.referenceCommit) === originalTree);
+    const refJob = refOnOriginal ? undefined : jobFor(candidate.referenceCommit, `${candidate.instanceId} reference`, selection);
+    const baseJob = jobFor(candidate.baseCommit, `${candidate.instanceId} base`, selection);
+    return (async () => {
+      const outcome = await settleOne(candidate, p2pToRun, refJob, baseJob, original!);
+      settled[i] = outcome;
+      done++;
+      await options.onSettled?.(outcome, done, candidates.length);
+      logger.debug(`verified ${candidate.instanceId} (${done}/${candidates.length})`);
+      outstanding--;
+      if (outstanding === 0) wake();
+    })();
+  });
+
+  // One lane (workspace + session) per worker; each takes the next queued run.
+  const workerCount = Math.max(1, Math.min(options.workers ?? 1, Math.max(1, queue.length)));
   try {
-    await Promise.all(Array.from({ length: workerCount }, async () => {
-      const lane: Lane = { changed: [] };
-      lanes.push(lane);
-      while (next < candidates.length) {
-        const i = next++;
-        settled[i] = await settle(candidates[i]!, lane);
-      }
-    }));
+    if (!originalInBatch) await original?.catch(() => {});
+    await Promise.all([
+      ...settling,
+      ...Array.from({ length: candidates.length > 0 ? workerCount : 0 }, async (_, w) => {
+        const lane: Lane = w === 0 ? firstLane : { changed: [] };
+        if (w > 0) lanes.push(lane);
+        for (;;) {
+          if (batching && !lane.batchBroken && queue.length > 1) {
+            await runBatch(lane, queue.splice(0, batchSize));
+            continue;
+          }
+          const job = queue.shift();
+          if (job) { await runJob(lane, job); continue; }
+          if (outstanding === 0) break;
+          await new Promise<void>((resolve) => wakers.push(resolve));
+        }
+      }),
+    ]);
   } finally {
     for (const lane of lanes) {
       await lane.session?.close().catch(() => {});
@@ -380,6 +595,11 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
       testRuns,
       passToPassRun: verified.reduce((n, v) => n + v.passToPassRun, 0),
       passToPassProvenUnaffected: verified.reduce((n, v) => n + v.passToPassProvenUnaffected, 0),
+      passToPassProvenByTrace: provenByTrace,
+      treeRuns: jobs.size,
+      batches,
+      batchedTrees,
+      sharedRuns,
       flakyTests: [...flaky].sort(),
       workspacesOpened,
       checkouts,

@@ -8,7 +8,13 @@ import type { VerifiedTask } from '@swe-flow/emitter';
  * FAIL_TO_PASS tests' sources, read from the ORIGINAL files (the reference bodies go only to the
  * leak check).
  */
-export async function statementInputFor(repo: string, task: VerifiedTask, read: (file: string) => Promise<string>): Promise<StatementInput> {
+export async function statementInputFor(
+  repo: string,
+  task: VerifiedTask,
+  read: (file: string) => Promise<string>,
+  /** Functions located per file, shared between the tasks of one run (each file is parsed once). */
+  located: Map<string, FunctionInfo[]> = new Map(),
+): Promise<StatementInput> {
   const c = task.candidate;
   const tests = task.failToPass.map((id) => ({ id, ...parseTestId(id) }));
   const files = new Set([...c.nodesToDevelop.map((id) => parseFunctionId(id).file), ...tests.map((t) => t.file)]);
@@ -17,7 +23,12 @@ export async function statementInputFor(repo: string, task: VerifiedTask, read: 
   const wanted = new Set(c.nodesToDevelop);
   const functions: FunctionInfo[] = [];
   for (const file of new Set(c.nodesToDevelop.map((id) => parseFunctionId(id).file))) {
-    for (const fn of locateFunctions(sources[file] ?? '', file)) if (wanted.has(fn.id)) functions.push(fn);
+    let fns = located.get(file);
+    if (!fns) {
+      fns = locateFunctions(sources[file] ?? '', file);
+      located.set(file, fns);
+    }
+    for (const fn of fns) if (wanted.has(fn.id)) functions.push(fn);
   }
   return buildStatementInput({ repo, step: c.step, instanceId: c.instanceId, functions, tests, passToPass: task.passToPass, sources });
 }

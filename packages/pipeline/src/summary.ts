@@ -34,7 +34,15 @@ export interface Summary {
   verification: {
     passToPassRun: number;
     passToPassProvenUnaffected: number;
+    /** Of those, not run on base because their traced run called no stubbed function. */
+    passToPassProvenByTrace?: number;
     testRuns: number;
+    /** Distinct base/reference trees run, and candidate runs answered by another candidate's run of the same tree. */
+    treeRuns?: number;
+    sharedRuns?: number;
+    /** Runner processes that ran many trees at once, and the tree runs they answered. */
+    batches?: number;
+    batchedTrees?: number;
     /** Runs answered by a warm runner session, runs made as plain processes, sessions that failed. */
     sessionRuns: number;
     plainRuns: number;
@@ -70,7 +78,7 @@ export function renderSummaryMarkdown(s: Summary): string {
     '',
     '## Verification',
     '',
-    `Test runs: ${s.verification.testRuns} (${s.verification.sessionRuns} in warm runner sessions, ${s.verification.plainRuns} as plain runner processes${s.verification.sessionFailures ? `, ${s.verification.sessionFailures} session failures fell back to plain runs` : ''}). PASS_TO_PASS tests run: ${s.verification.passToPassRun}; proven unaffected (no import path to a changed file): ${s.verification.passToPassProvenUnaffected}. Flaky tests dropped: ${s.verification.flakyTests.length}. Stub style: ${s.verification.stubStyle}.`,
+    `Test runs: ${s.verification.testRuns} (${s.verification.batchedTrees ?? 0} in ${s.verification.batches ?? 0} tree batches, ${s.verification.sessionRuns} in warm runner sessions, ${s.verification.plainRuns} as plain runner processes${s.verification.sessionFailures ? `, ${s.verification.sessionFailures} session failures fell back to plain runs` : ''}). Trees run besides the original: ${s.verification.treeRuns ?? 0} (${s.verification.sharedRuns ?? 0} candidate runs shared a tree with another candidate). PASS_TO_PASS tests run: ${s.verification.passToPassRun}; proven unaffected and not run: ${s.verification.passToPassProvenUnaffected} (by the trace, over all candidates: ${s.verification.passToPassProvenByTrace ?? 0} whose traced run called no stubbed function). Flaky tests dropped: ${s.verification.flakyTests.length}. Stub style: ${s.verification.stubStyle}.`,
     '',
     '## Time per stage',
     '',

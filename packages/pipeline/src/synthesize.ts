@@ -8,6 +8,7 @@ import {
   silentLogger,
   type DatasetRow,
   type CommandSpec,
+  type FunctionInfo,
   type Logger,
   type RejectRow,
   type RunnerName,
@@ -36,6 +37,8 @@ import {
   commandLine,
   emitCandidates,
   verifyCandidates,
+  testFunctionsFromTrace,
+  changedFunctionsOf,
   writeDataset,
   writeFileAtomic,
   type Candidate,
@@ -305,7 +308,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
   // 6. Verify every candidate; each settled one is kept on disk at once.
   const verifyDir = path.join(out, '.swe-flow', 'verify');
   await mkdir(verifyDir, { recursive: true });
-  const verifyKeyOf = (c: Candidate) => hashOf(c, config.runtime, config.reruns, config.fullPassToPass, image?.tag ?? '');
+  const verifyKeyOf = (c: Candidate) => hashOf(c, config.runtime, config.reruns, config.fullPassToPass, config.traceProvenPassToPass, image?.tag ?? '');
   const settled = new Map<string, { key: string; task?: VerifiedTask; reject?: RejectRow }>();
   for (const c of emitted.candidates) {
     const text = await readFile(path.join(verifyDir, `${c.instanceId}.json`), 'utf8').catch(() => null);
@@ -335,8 +338,15 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       ...(image && config.runtime === 'docker' ? { image: image.tag } : {}),
       reruns: config.reruns, timeoutMs: config.testTimeoutMs, workers: config.workers,
       fullPassToPass: config.fullPassToPass, importGraph, logger, warm: config.warmSessions,
+      // PASS_TO_PASS tests whose traced run called no stubbed function need not run on base.
+      ...(config.traceProvenPassToPass ? { testFunctions: testFunctionsFromTrace(trace), changedFunctions: changedFunctionsOf(schedule, trace.moduleLoadFunctions) } : {}),
       // A warm runner session starts at the checkout's root; a package's tests run in its folder.
       ...(repo.package ? { warm: false } : {}),
+      // The trace stage ran the original twice on this machine (untraced, then traced); its passing
+      // tests count as two passing runs of the original toward --reruns.
+      ...(config.runtime === 'local' ? { originalPriorRuns: { runs: 2, passed: new Set(trace.tests.filter((t) => t.status === 'passed').map((t) => t.id)) } } : {}),
+      // A tree inside the workspace would import linked workspace packages from the workspace's own copy.
+      batch: config.batchTrees && !repo.package && repo.workspaces.length === 0,
       // Each settled task is on disk at once: an interrupted run resumes without redoing it.
       onSettled: async (outcome, done) => {
         const c = 'candidate' in outcome ? outcome.candidate : pending.find((p) => p.instanceId === outcome.instance_id)!;
@@ -361,7 +371,8 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
   // 7. Problem statements.
   const t1 = Date.now();
   const originalSource = (file: string) => readFile(path.join(workDir, file), 'utf8');
-  const inputs = await Promise.all(verified.map((task) => statementInputFor(repo.name, task, originalSource)));
+  const located = new Map<string, FunctionInfo[]>();
+  const inputs = await Promise.all(verified.map((task) => statementInputFor(repo.name, task, originalSource, located)));
   const statements = await writeStatements(inputs, { ...llmOptions, logger });
   timings.push({ stage: 'statements', ms: Date.now() - t1, skipped: false });
   const statementStats: StatementStats = statements.stats;
@@ -411,7 +422,12 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     verification: {
       passToPassRun: verified.reduce((n, t) => n + t.passToPassRun, 0),
       passToPassProvenUnaffected: verified.reduce((n, t) => n + t.passToPassProvenUnaffected, 0),
+      passToPassProvenByTrace: verifyStats?.passToPassProvenByTrace ?? 0,
       testRuns: verifyStats?.testRuns ?? 0,
+      treeRuns: verifyStats?.treeRuns ?? 0,
+      sharedRuns: verifyStats?.sharedRuns ?? 0,
+      batches: verifyStats?.batches ?? 0,
+      batchedTrees: verifyStats?.batchedTrees ?? 0,
       sessionRuns: verifyStats?.sessionRuns ?? 0,
       plainRuns: verifyStats?.plainRuns ?? 0,
       sessionFailures: verifyStats?.sessionFailures ?? 0,

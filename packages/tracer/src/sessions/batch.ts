@@ -1,0 +1,86 @@
+/**
+ * Tree batches: one runner process runs the selected tests of several checkouts ("trees") of the
+ * repository that sit inside one workspace, e.g. the bases of many tasks. The runner, its config and
+ * its worker pool start once for all of them; each tree is the runner's own project, with the
+ * repository's config, so every tree's tests run exactly as they would in a checkout of their own.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ErrorCodes, formatTestId, SweFlowError, type TestResult, type TestSelection, type TestStatus, type Workspace } from '@swe-flow/core';
+import { RUNTIME_DIR } from '../recorder-path.js';
+import { testNamePattern } from '../adapters/vitest.js';
+
+/** Runners whose trees can be batched into one process. */
+export const TREE_BATCH_RUNNERS: readonly string[] = ['vitest'];
+
+export function hasTreeBatch(runner: string): boolean {
+  return TREE_BATCH_RUNNERS.includes(runner);
+}
+
+export interface BatchTree {
+  /** Directory of the tree, relative to the workspace root. */
+  dir: string;
+  selection: TestSelection;
+}
+
+export interface TreeBatchOptions {
+  timeoutMs: number;
+  /** Worker processes the runner may use for the batch. */
+  maxWorkers?: number;
+}
+
+interface BatchReply {
+  error?: string;
+  unhandledErrors?: number;
+  trees?: { dir: string; unhandledErrors?: number; results: { file: string; titlePath: string[]; status: TestStatus; durationMs: number; error?: string }[] }[];
+}
+
+let batchCounter = 0;
+
+/**
+ * Runs every tree's selection in one runner process and returns each tree's results (ids relative to
+ * the tree). A tree whose tests left unhandled errors behind is left out of the map: the caller runs it
+ * on its own. Throws SESSION_FAILED when the runner cannot batch (too old, a config with projects of
+ * its own) or reports unhandled errors; RUN_TIMEOUT when the batch runs out of time.
+ */
+export async function runTreeBatch(workspace: Workspace, runner: string, trees: readonly BatchTree[], options: TreeBatchOptions): Promise<Map<string, TestResult[]>> {
+  if (!hasTreeBatch(runner)) throw new SweFlowError(ErrorCodes.SESSION_FAILED, `${runner} has no tree batches`);
+  const n = ++batchCounter;
+  const script = '.swe-flow/vitest-batch.mjs';
+  const requestFile = `.swe-flow/batch-${process.pid}-${n}.json`;
+  const resultFile = `.swe-flow/batch-${process.pid}-${n}-result.json`;
+  await workspace.writeFile(script, await readFile(path.join(RUNTIME_DIR, 'vitest-batch.mjs'), 'utf8'));
+  const allIds = trees.flatMap((t) => t.selection.testIds);
+  const request = {
+    trees: trees.map((t) => ({ dir: t.dir, files: [...new Set([...t.selection.files, ...t.selection.testIds.map((id) => id.split(' > ')[0]!)])].sort() })),
+    // One name filter for the whole batch (vitest's is global): a tree may run a few more tests than
+    // it asked for, and only the asked-for ones are read.
+    pattern: testNamePattern(allIds) ?? null,
+    ...(options.maxWorkers ? { maxWorkers: options.maxWorkers } : {}),
+  };
+  await workspace.writeFile(requestFile, JSON.stringify(request));
+  const exec = await workspace.exec({ command: 'node', args: [script, requestFile, resultFile] }, { timeoutMs: options.timeoutMs });
+  if (exec.timedOut) throw new SweFlowError(ErrorCodes.RUN_TIMEOUT, `a batch of ${trees.length} trees did not finish within ${options.timeoutMs} ms`);
+  const text = await workspace.readFile(resultFile);
+  if (!text) {
+    throw new SweFlowError(ErrorCodes.SESSION_FAILED, `the ${runner} tree batch wrote no result (exit ${exec.exitCode}): ${`${exec.stdout}\n${exec.stderr}`.split('\n').slice(-20).join('\n')}`);
+  }
+  const reply = JSON.parse(text) as BatchReply;
+  if (reply.error !== undefined || !reply.trees) throw new SweFlowError(ErrorCodes.SESSION_FAILED, `the ${runner} tree batch failed: ${reply.error ?? 'no results'}`);
+  if ((reply.unhandledErrors ?? 0) > 0) {
+    throw new SweFlowError(ErrorCodes.SESSION_FAILED, `the ${runner} tree batch reported ${reply.unhandledErrors} unhandled error(s) not tied to a test file; run the trees one by one to be sure`);
+  }
+  const out = new Map<string, TestResult[]>();
+  for (const t of reply.trees) {
+    if ((t.unhandledErrors ?? 0) > 0) continue;
+    out.set(t.dir, t.results.map((r) => ({
+      id: formatTestId(r.file, r.titlePath),
+      file: r.file,
+      titlePath: r.titlePath,
+      status: r.status,
+      durationMs: r.durationMs,
+      ...(r.error ? { error: r.error } : {}),
+    })));
+  }
+  return out;
+}

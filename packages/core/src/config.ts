@@ -28,7 +28,7 @@ export const SynthConfigSchema = z
     maxSteps: z.number().int().min(1).optional().describe('emit at most this many steps'),
     fullPassToPass: z.boolean().default(false).describe('run every PASS_TO_PASS test, not only those a step can affect'),
     traceProvenPassToPass: z.boolean().default(true).describe('skip on base the PASS_TO_PASS tests whose traced run called no stubbed function (false: decide from the import graph only)'),
-    batchTrees: z.boolean().default(true).describe('run the trees of many tasks in one runner process, each a project of its own (vitest >= 3.2, local runtime); false: one run per tree'),
+    batchTrees: z.boolean().default(true).describe('run the trees of many tasks in one runner run (vitest, node:test, ava, mocha; local runtime); false: one run per tree'),
     warmSessions: z.boolean().default(true).describe('keep the runner warm between verification runs (vitest, jest); false: one runner process per run'),
     allowScripts: z.union([z.literal('all'), z.array(z.string())]).default([]).describe('dependencies allowed to run install scripts'),
     statements: z

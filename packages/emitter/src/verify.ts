@@ -55,12 +55,19 @@ export interface VerifyOptions {
    */
   warm?: boolean;
   /**
-   * Run many trees (bases and references) in one runner process, each tree a checkout of its own
-   * inside the workspace and a project of its own to the runner (vitest >= 3.2, local runtime).
+   * Run many trees (bases and references) in one runner run, each tree a checkout of its own inside
+   * the workspace (local runtime): vitest >= 3.2 makes each a project of its own; node:test, ava and
+   * mocha get every tree's files in one plain run.
    * Default on where available; a batch that fails or leaves doubt is re-run tree by tree. Off for
    * repositories whose packages link to each other (a tree would import the workspace's own copy).
    */
   batch?: boolean;
+  /**
+   * Text of the stubs' own error (`Not implemented` for the `throw` style). Needed to batch runners that
+   * run every file in one process (mocha): there a failing test is taken from the batch only when its
+   * error carries this text; any other failure sends its tree to a run of its own.
+   */
+  stubMarker?: string;
   /** Trees per batch (default 64). */
   batchSize?: number;
   /**
@@ -128,6 +135,12 @@ export interface VerifyResult {
 const fileOf = (id: string) => id.split(' > ')[0]!;
 
 type VerifyOutcome = VerifiedTask | RejectRow;
+
+/**
+ * Runners whose plain run takes many trees' files at once: node:test and ava still run every file in a
+ * process or worker of its own; mocha runs them all in one process.
+ */
+const PLAIN_BATCH: Record<string, 'isolated-files' | 'shared-process'> = { 'node-test': 'isolated-files', ava: 'isolated-files', mocha: 'shared-process' };
 
 /** Git tree ids of commits in the task repository, in one git process. */
 async function treeIdsOf(taskRepo: string, commits: string[]): Promise<Map<string, string>> {
@@ -387,10 +400,54 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
    * the lane's workspace (`git archive` of its commit, node_modules linked to the workspace's). A tree
    * the batch leaves in doubt (an unhandled error, a requested test not reported) runs again alone.
    */
-  const batching = (options.batch ?? true) && options.runtime.name === 'local' && hasTreeBatch(options.adapter.name);
+  const batchKind = PLAIN_BATCH[options.adapter.name] ?? (hasTreeBatch(options.adapter.name) ? 'projects' : undefined);
+  const batching = (options.batch ?? true) && options.runtime.name === 'local' && batchKind !== undefined &&
+    // One process for all trees: only where a failure can be told to come from a stub.
+    (batchKind !== 'shared-process' || !!options.stubMarker);
   const batchSize = Math.max(2, options.batchSize ?? 64);
   let batches = 0;
   let batchedTrees = 0;
+  /** One runner run over every tree's files (prefixed with the tree's directory); results split back per tree. */
+  const runPlainBatch = async (ws: Workspace, trees: { dir: string; selection: TestSelection }[], adapter: TestCommandAdapter = options.adapter) => {
+    const prefixed = (dir: string, id: string) => `${dir}/${id}`;
+    const selection: TestSelection = {
+      files: trees.flatMap((t) => t.selection.files.map((f) => prefixed(t.dir, f))),
+      testIds: trees.flatMap((t) => t.selection.testIds.map((id) => prefixed(t.dir, id))),
+    };
+    const outcome = await runTests(ws, adapter, selection, timeoutMs * Math.max(1, Math.ceil(trees.length / 8)));
+    if (outcome.timedOut) throw new Error(`a batch of ${trees.length} trees did not finish within its time`);
+    const out = new Map<string, TestResult[]>(trees.map((t) => [t.dir, []]));
+    for (const r of outcome.results) {
+      const tree = trees.find((t) => r.id.startsWith(`${t.dir}/`));
+      if (!tree) continue;
+      const strip = (x: string) => x.slice(tree.dir.length + 1);
+      out.get(tree.dir)!.push({ ...r, id: strip(r.id), file: strip(r.file) });
+    }
+    return out;
+  };
+  /** vitest >= 3.2 takes inline projects (the batch script); older ones a workspace file. */
+  const vitestHasInlineProjects = async (ws: Workspace) => {
+    const text = await ws.readFile('node_modules/vitest/package.json');
+    const m = /^(\d+)\.(\d+)/.exec((JSON.parse(text ?? '{}') as { version?: string }).version ?? '');
+    return !!m && (Number(m[1]) > 3 || (Number(m[1]) === 3 && Number(m[2]) >= 2));
+  };
+  const vitestWorkspaceAdapter = async (ws: Workspace, dirs: string[]): Promise<TestCommandAdapter> => {
+    let config: string | undefined;
+    for (const name of ['vitest.config', 'vite.config'].flatMap((n) => ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'].map((e) => n + e))) {
+      if ((await ws.readFile(name)) !== undefined) { config = name; break; }
+    }
+    const file = '.swe-flow/batch-workspace.mjs';
+    const projects = dirs.map((dir, i) => ({ ...(config ? { extends: `${ws.root}/${dir}/${config}` } : {}), test: { name: `swe-flow-tree-${i}`, root: `${ws.root}/${dir}` } }));
+    await ws.writeFile(file, `export default ${JSON.stringify(projects, null, 1)};\n`);
+    return {
+      ...options.adapter,
+      plainCommand: (ctx) => {
+        const spec = options.adapter.plainCommand(ctx);
+        const at = spec.args.indexOf('run') + 1;
+        return { ...spec, args: [...spec.args.slice(0, at), '--workspace', file, ...spec.args.slice(at)] };
+      },
+    };
+  };
   const runBatch = async (lane: Lane, batch: Job[]) => {
     const ws = lane.ws ?? (await moveTo(lane, candidates[0]!.originalCommit, 'batch'));
     const dirs = batch.map((_, i) => `.swe-flow/trees/t${i}`);
@@ -404,10 +461,14 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
     try {
       const made = await ws.exec({ command: 'sh', args: ['-c', script] }, { timeoutMs: 300_000 });
       if (made.exitCode !== 0) throw new Error(`could not write the trees: ${made.stderr.trim().slice(-2000)}`);
-      results = await runTreeBatch(ws, options.adapter.name, batch.map((job, i) => ({ dir: dirs[i]!, selection: { files: [...job.files].sort(), testIds: [...job.ids] } })), {
-        timeoutMs: timeoutMs * Math.max(1, Math.ceil(batch.length / 8)),
-        maxWorkers: Math.max(1, availableParallelism()),
-      });
+      const trees = batch.map((job, i) => ({ dir: dirs[i]!, selection: { files: [...job.files].sort(), testIds: [...job.ids] } }));
+      if (batchKind !== 'projects') results = await runPlainBatch(ws, trees);
+      else if (await vitestHasInlineProjects(ws)) {
+        results = await runTreeBatch(ws, options.adapter.name, trees, { timeoutMs: timeoutMs * Math.max(1, Math.ceil(batch.length / 8)), maxWorkers: Math.max(1, availableParallelism()) });
+      } else {
+        // vitest 1.x-3.1: the same projects through a workspace file and the plain command line.
+        results = await runPlainBatch(ws, trees, await vitestWorkspaceAdapter(ws, trees.map((t) => t.dir)));
+      }
       batches++;
       logger.debug(`batch of ${batch.length} trees, ${batch.reduce((n, j) => n + j.files.size, 0)} test files: ${Date.now() - batchStarted} ms`);
     } catch (error) {
@@ -418,8 +479,12 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
     }
     for (const [i, job] of batch.entries()) {
       const treeResults = results?.get(dirs[i]!);
-      const status = new Map(treeResults?.map((r) => [r.id, r.status]) ?? []);
-      if (!treeResults || [...job.ids].some((id) => !status.has(id))) {
+      const byId = new Map(treeResults?.map((r) => [r.id, r]) ?? []);
+      const doubt = !treeResults || [...job.ids].some((id) => !byId.has(id)) ||
+        // In one shared process a failure may come from state another tree left behind: only failures
+        // that carry the stub's own error are taken from the batch.
+        (batchKind === 'shared-process' && [...job.ids].some((id) => byId.get(id)!.status === 'failed' && !(byId.get(id)!.error ?? '').includes(options.stubMarker!)));
+      if (doubt) {
         if (results) logger.debug(`tree ${job.label} left in doubt by the batch; running it alone`);
         await runJob(lane, job);
         continue;
@@ -429,7 +494,7 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
       const last = new Map<string, TestStatus | 'missing'>();
       const passes = new Map<string, number>();
       for (const id of job.ids) {
-        const st = status.get(id)!;
+        const st = byId.get(id)!.status;
         last.set(id, st);
         if (st === 'passed') passes.set(id, 1);
       }

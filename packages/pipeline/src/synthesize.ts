@@ -345,6 +345,8 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       // The trace stage ran the original twice on this machine (untraced, then traced); its passing
       // tests count as two passing runs of the original toward --reruns.
       ...(config.runtime === 'local' ? { originalPriorRuns: { runs: 2, passed: new Set(trace.tests.filter((t) => t.status === 'passed').map((t) => t.id)) } } : {}),
+      // The throwing stubs' message: how a failure in a shared-process batch (mocha) is told to come from a stub.
+      ...(config.stubStyle === 'throw' ? { stubMarker: 'Not implemented: ' } : {}),
       // A tree inside the workspace would import linked workspace packages from the workspace's own copy.
       batch: config.batchTrees && !repo.package && repo.workspaces.length === 0,
       // Each settled task is on disk at once: an interrupted run resumes without redoing it.

@@ -198,20 +198,28 @@ export async function emitCandidates(options: EmitOptions): Promise<EmitResult> 
   }
   const testFileOf = (testId: string) => testId.split(' > ')[0]!;
 
-  const makeCandidate = async (mode: TaskMode, step: ScheduleStep, base: string, reference: string, passToPass: string[]) => {
-    const instanceId = instanceIdFor(options.repoName, mode, step.step);
-    const reject = (reason: RejectRow['reason'], detail: string) =>
-      rejects.push({ instance_id: instanceId, step: step.step, mode, reason, detail, tests: step.testIds });
+  // Candidates and rejects in the order the steps are emitted. Patches are computed afterwards for
+  // every candidate at once (one `git diff-tree` process), then the patch checks run in that order.
+  type Pending = { mode: TaskMode; step: ScheduleStep; base: string; reference: string; passToPass: string[] };
+  const emitted: Array<{ reject: RejectRow } | { pending: Pending }> = [];
+  const rejectRow = (mode: TaskMode, step: ScheduleStep, reason: RejectRow['reason'], detail: string): RejectRow =>
+    ({ instance_id: instanceIdFor(options.repoName, mode, step.step), step: step.step, mode, reason, detail, tests: step.testIds });
+
+  const makeCandidate = (mode: TaskMode, step: ScheduleStep, base: string, reference: string, passToPass: string[]) => {
     const loadTime = step.nodesToDevelop.filter((id) => moduleLoad.has(id));
-    if (loadTime.length > 0) return reject('module-load-stub', `runs at module load, cannot be stubbed: ${loadTime.join(', ')}`);
-    if (step.nodesToDevelop.length === 0) return reject('no-new-functions', 'the step develops no function');
-    const patch = await taskRepo.diff(base, reference);
+    if (loadTime.length > 0) emitted.push({ reject: rejectRow(mode, step, 'module-load-stub', `runs at module load, cannot be stubbed: ${loadTime.join(', ')}`) });
+    else if (step.nodesToDevelop.length === 0) emitted.push({ reject: rejectRow(mode, step, 'no-new-functions', 'the step develops no function') });
+    else emitted.push({ pending: { mode, step, base, reference, passToPass } });
+  };
+
+  const finishCandidate = ({ mode, step, base, reference, passToPass }: Pending, patch: string) => {
+    const reject = (reason: RejectRow['reason'], detail: string) => rejects.push(rejectRow(mode, step, reason, detail));
     const patchTokens = countPatchTokens(patch);
     if (patch.trim() === '') return reject('no-new-functions', 'base and reference are identical');
     if (patchTokens < minTokens) return reject('patch-too-small', `the patch adds ${patchTokens} tokens (< ${minTokens})`);
     const changedFiles = [...patch.matchAll(/^diff --git a\/(.+?) b\//gm)].map((m) => m[1]!);
     candidates.push({
-      instanceId,
+      instanceId: instanceIdFor(options.repoName, mode, step.step),
       mode,
       step: step.step,
       baseCommit: base,
@@ -234,13 +242,13 @@ export async function emitCandidates(options: EmitOptions): Promise<EmitResult> 
     for (const step of steps) {
       const { changes, missing } = await stubbedFiles(step.nodesToDevelop);
       if (missing.length > 0) {
-        rejects.push({ instance_id: instanceIdFor(options.repoName, 'isolated', step.step), step: step.step, mode: 'isolated', reason: 'stub-failed', detail: `functions not found in the source: ${missing.join(', ')}` });
+        emitted.push({ reject: rejectRow('isolated', step, 'stub-failed', `functions not found in the source: ${missing.join(', ')}`) });
       } else {
         const base = await taskRepo.commitChanges(originalCommit, changes, `isolated step ${step.step}: base`, [originalCommit]);
         const reference = await taskRepo.commitSameTree(originalCommit, `isolated step ${step.step}: reference`, base);
         await taskRepo.setRef(`refs/heads/isolated/step-${step.step}`, reference);
         await taskRepo.setRef(`refs/tags/isolated-${step.step}-base`, base);
-        await makeCandidate('isolated', step, base, reference, [...earlierTests]);
+        makeCandidate('isolated', step, base, reference, [...earlierTests]);
       }
       earlierTests.push(...step.testIds);
     }
@@ -260,7 +268,7 @@ export async function emitCandidates(options: EmitOptions): Promise<EmitResult> 
         const step = steps[k - 1]!;
         await taskRepo.setRef(`refs/tags/incremental-${step.step}-base`, previous);
         await taskRepo.setRef(`refs/tags/incremental-${step.step}-reference`, commit);
-        await makeCandidate('incremental', step, previous, commit, [...earlierTests]);
+        makeCandidate('incremental', step, previous, commit, [...earlierTests]);
         earlierTests.push(...step.testIds);
       }
       previous = commit;
@@ -268,6 +276,16 @@ export async function emitCandidates(options: EmitOptions): Promise<EmitResult> 
     }
     if (parent) await taskRepo.setRef('refs/heads/incremental', parent);
   }
+
+  const pending = emitted.flatMap((e) => ('pending' in e ? [e.pending] : []));
+  const patches = await taskRepo.diffs(pending.map((p) => [p.base, p.reference] as const));
+  let next = 0;
+  for (const e of emitted) {
+    if ('reject' in e) rejects.push(e.reject);
+    else finishCandidate(e.pending, patches[next++]!);
+  }
+  // Every object on disk before anyone else reads the repository.
+  await taskRepo.flush();
   logger.info(`emitted ${candidates.length} candidate tasks, ${rejects.length} rejected before verification`);
   return { taskRepo, originalCommit, candidates, rejects };
 }

@@ -1,17 +1,17 @@
-import {
+import { createRequire } from 'node:module';
+import type * as TsMorph from 'ts-morph';
+import type {
+  ArrowFunction,
+  CompilerOptions,
+  ConstructorDeclaration,
+  FunctionDeclaration,
+  FunctionExpression,
+  GetAccessorDeclaration,
+  MethodDeclaration,
   Node,
   Project,
-  SyntaxKind,
-  ts,
-  type ArrowFunction,
-  type CompilerOptions,
-  type ConstructorDeclaration,
-  type FunctionDeclaration,
-  type FunctionExpression,
-  type GetAccessorDeclaration,
-  type MethodDeclaration,
-  type SetAccessorDeclaration,
-  type SourceFile,
+  SetAccessorDeclaration,
+  SourceFile,
 } from 'ts-morph';
 import { parseFunctionId } from '@swe-flow/core';
 import { locateFunctions } from './locate.js';
@@ -65,17 +65,27 @@ export interface PinOptions {
 
 const TS_FILE = /\.(c|m)?tsx?$/;
 
-const DEFAULT_OPTIONS: CompilerOptions = {
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.Bundler,
-  strict: true,
-  allowJs: true,
-  skipLibCheck: true,
-  noEmit: true,
-  jsx: ts.JsxEmit.Preserve,
-  experimentalDecorators: false,
-};
+let loaded: typeof TsMorph | undefined;
+
+/** ts-morph, and TypeScript under it, load on first use: a JavaScript-only run never pays for them. */
+function morph(): typeof TsMorph {
+  return (loaded ??= createRequire(import.meta.url)('ts-morph') as typeof TsMorph);
+}
+
+function defaultOptions(): CompilerOptions {
+  const { ts } = morph();
+  return {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    strict: true,
+    allowJs: true,
+    skipLibCheck: true,
+    noEmit: true,
+    jsx: ts.JsxEmit.Preserve,
+    experimentalDecorators: false,
+  };
+}
 
 type FunctionLike =
   | FunctionDeclaration
@@ -87,6 +97,7 @@ type FunctionLike =
   | ConstructorDeclaration;
 
 function isFunctionLike(node: Node): node is FunctionLike {
+  const { Node } = morph();
   return (
     Node.isFunctionDeclaration(node) ||
     Node.isFunctionExpression(node) ||
@@ -101,7 +112,7 @@ function isFunctionLike(node: Node): node is FunctionLike {
 /** Start of the body as Babel reports it: parentheses around an expression body are not part of it. */
 function bodyStartOf(fn: FunctionLike): number | undefined {
   let body: Node | undefined = fn.getBody();
-  while (body && Node.isParenthesizedExpression(body)) body = body.getExpression();
+  while (body && morph().Node.isParenthesizedExpression(body)) body = body.getExpression();
   return body?.getStart();
 }
 
@@ -116,16 +127,15 @@ function indexFunctions(sf: SourceFile): Map<string, FunctionLike> {
   return out;
 }
 
-const TYPE_FORMAT = ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseAliasDefinedOutsideCurrentScope;
-
 function planPin(
   fn: FunctionLike,
   maxLength: number,
 ): { insertions: Insertion[]; text?: string } | { skip: PinSkipReason; text?: string } {
+  const { Node, SyntaxKind, ts } = morph();
   if (Node.isConstructorDeclaration(fn) || Node.isSetAccessorDeclaration(fn)) return { skip: 'no-return-type' };
   if (fn.getReturnTypeNode()) return { skip: 'explicit-return-type' };
   const type = fn.getReturnType();
-  const text = type.getText(fn, TYPE_FORMAT);
+  const text = type.getText(fn, ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseAliasDefinedOutsideCurrentScope);
   if (type.isAny()) return { skip: 'any', text };
   if (text.includes('import(')) return { skip: 'import-type', text };
   if (text.length > maxLength) return { skip: 'too-long', text };
@@ -172,9 +182,9 @@ export function computeReturnTypePins(
   }
   const project =
     options.project ??
-    new Project({
+    new (morph().Project)({
       useInMemoryFileSystem: true,
-      compilerOptions: { ...DEFAULT_OPTIONS, ...options.compilerOptions },
+      compilerOptions: { ...defaultOptions(), ...options.compilerOptions },
     });
   const sourceFiles = new Map<string, SourceFile>();
   for (const f of files) {

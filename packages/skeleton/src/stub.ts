@@ -140,7 +140,14 @@ function planRemoval(code: string, { info, path }: Located, style: StubStyle, ty
   return { id: info.id, start, end: close, text };
 }
 
+/** Functions of a parse, per file name (ids embed it); a reused parse is traversed once. */
+const locatedCache = new WeakMap<t.File, Map<string, Located[]>>();
+
 function locateWithPaths(ast: t.File, file: string): Located[] {
+  let byFile = locatedCache.get(ast);
+  if (!byFile) locatedCache.set(ast, (byFile = new Map()));
+  const cached = byFile.get(file);
+  if (cached) return cached;
   const out: Located[] = [];
   traverse(ast, {
     [FUNCTION_VISITOR_KEY](path: FunctionPath) {
@@ -148,6 +155,7 @@ function locateWithPaths(ast: t.File, file: string): Located[] {
     },
   } as TraverseOptions);
   out.sort((a, b) => a.info.start - b.info.start);
+  byFile.set(file, out);
   return out;
 }
 
@@ -204,17 +212,28 @@ function typeAndJsxReferences(ast: t.File): Map<string, number[]> {
   return refs;
 }
 
-function findUnused(ast: t.File, removed: readonly Removal[]): { unusedImports: UnusedImport[]; unusedLocals: string[] } {
-  const unusedImports: UnusedImport[] = [];
-  const unusedLocals: string[] = [];
-  if (removed.length === 0) return { unusedImports, unusedLocals };
+/** A module-level binding and where it is used (value, type and JSX references). */
+interface ModuleBinding {
+  name: string;
+  uses: number[];
+  /** Set for imports. */
+  import?: UnusedImport;
+  exported: boolean;
+}
+
+/** Module-level bindings of a parse, in scope order; they do not depend on what is stubbed. */
+const bindingsCache = new WeakMap<t.File, ModuleBinding[]>();
+
+function moduleBindings(ast: t.File): ModuleBinding[] {
+  const cached = bindingsCache.get(ast);
+  if (cached) return cached;
+  const out: ModuleBinding[] = [];
   const typeRefs = typeAndJsxReferences(ast);
   traverse(ast, {
     Program(program) {
       for (const [name, binding] of Object.entries(program.scope.bindings)) {
         const uses = binding.referencePaths.map((r) => r.node.start).filter((s): s is number => s != null);
         uses.push(...(typeRefs.get(name) ?? []));
-        if (uses.length === 0 || !uses.every((s) => inside(removed, s))) continue;
         const path = binding.path;
         if (binding.kind === 'module') {
           const decl = path.parentPath?.node;
@@ -229,18 +248,31 @@ function findUnused(ast: t.File, removed: readonly Removal[]): { unusedImports: 
                   ? spec.imported.name
                   : spec.imported.value
                 : name;
-          unusedImports.push({ local: name, imported, source });
+          out.push({ name, uses, import: { local: name, imported, source }, exported: false });
           continue;
         }
         const exported =
           path.parentPath?.isExportNamedDeclaration() ||
           path.parentPath?.isExportDefaultDeclaration() ||
           path.parentPath?.parentPath?.isExportNamedDeclaration();
-        if (!exported) unusedLocals.push(name);
+        out.push({ name, uses, exported: !!exported });
       }
       program.stop();
     },
   } as TraverseOptions);
+  bindingsCache.set(ast, out);
+  return out;
+}
+
+function findUnused(ast: t.File, removed: readonly Removal[]): { unusedImports: UnusedImport[]; unusedLocals: string[] } {
+  const unusedImports: UnusedImport[] = [];
+  const unusedLocals: string[] = [];
+  if (removed.length === 0) return { unusedImports, unusedLocals };
+  for (const b of moduleBindings(ast)) {
+    if (b.uses.length === 0 || !b.uses.every((s) => inside(removed, s))) continue;
+    if (b.import) unusedImports.push({ ...b.import });
+    else if (!b.exported) unusedLocals.push(b.name);
+  }
   return { unusedImports, unusedLocals };
 }
 

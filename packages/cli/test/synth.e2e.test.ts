@@ -99,7 +99,9 @@ describe('swe-flow synth on the node:test fixture', () => {
 
   it('a run killed during verification resumes without redoing settled tasks and ends with the same dataset', async () => {
     const outKill = path.join(await tmp('kill'), 'out');
-    const child = execa('node', [BIN, 'synth', fixture, '--out', outKill, '--mode', 'both', '--skip-image'], { reject: false, env: { CI: 'true' } });
+    // Tree by tree, tasks settle one at a time (a batch settles its trees together), so the kill lands
+    // between settled tasks; the resumed run uses the default batches and must give the same dataset.
+    const child = execa('node', [BIN, 'synth', fixture, '--out', outKill, '--mode', 'both', '--skip-image', '--tree-by-tree'], { reject: false, env: { CI: 'true' } });
     const verifyDir = path.join(outKill, '.swe-flow', 'verify');
     const deadline = Date.now() + 300_000;
     let settledBefore = 0;

@@ -458,6 +458,7 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
     ])].join('\n');
     let results: Map<string, TestResult[]> | undefined;
     const batchStarted = Date.now();
+    logger.info(`running ${batch.length} trees (${batch.reduce((n, j) => n + j.files.size, 0)} test files) in one ${options.adapter.name} run`);
     try {
       const made = await ws.exec({ command: 'sh', args: ['-c', script] }, { timeoutMs: 300_000 });
       if (made.exitCode !== 0) throw new Error(`could not write the trees: ${made.stderr.trim().slice(-2000)}`);
@@ -470,7 +471,7 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
         results = await runPlainBatch(ws, trees, await vitestWorkspaceAdapter(ws, trees.map((t) => t.dir)));
       }
       batches++;
-      logger.debug(`batch of ${batch.length} trees, ${batch.reduce((n, j) => n + j.files.size, 0)} test files: ${Date.now() - batchStarted} ms`);
+      logger.debug(`batch of ${batch.length} trees done in ${Date.now() - batchStarted} ms`);
     } catch (error) {
       lane.batchBroken = true;
       logger.warn(`${options.adapter.name} tree batch unavailable; trees run one by one from now on in this worker: ${(error as Error).message.split('\n')[0]}`);

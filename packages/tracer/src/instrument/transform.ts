@@ -5,6 +5,7 @@
  * transformer compiles afterwards). See README.md, "How instrumented code looks".
  */
 import { transformFromAstSync } from '@babel/core';
+import * as generatorNs from '@babel/generator';
 import type { NodePath, TraverseOptions } from '@babel/traverse';
 import * as t from '@babel/types';
 import type { FunctionInfo } from '@swe-flow/core';
@@ -46,6 +47,12 @@ const PREV = '__sfp';
 const VALUE = '__sfv';
 const BUCKET = '__sfb';
 const MODULE_VALUE = '__sfMv';
+
+type GenerateFn = (ast: t.Node, opts: Record<string, unknown>, code: string) => { code: string; map: SourceMapObject | null };
+// @babel/generator is CommonJS: under ESM its function arrives as `generate` (or `default`).
+const generatorAny = generatorNs as unknown as { generate?: GenerateFn; default: GenerateFn | { default: GenerateFn } };
+const generate: GenerateFn =
+  generatorAny.generate ?? (typeof generatorAny.default === 'function' ? generatorAny.default : generatorAny.default.default);
 
 /** Used when the code runs without the recorder: the same hot API, doing nothing. */
 const NOOP_RECORDER =
@@ -209,6 +216,8 @@ export function instrumentSource(code: string, absFile: string, options: Instrum
     return fn ? byNode.get(fn.node) : undefined;
   };
   traverse(ast, {
+    // Nothing below reads scopes (only parents), and building them was most of the walk's cost.
+    noScope: true,
     enter(path: NodePath) {
       // Map every original node to the absolute file (the parser tagged them with the relative path).
       if (path.node.loc) path.node.loc.filename = undefined as unknown as string;
@@ -277,13 +286,50 @@ export function instrumentSource(code: string, absFile: string, options: Instrum
   program.body.unshift(...prelude);
   program.body.push(t.expressionStatement(call('me', [t.identifier(MODULE_PREV)])));
 
+  const out = print(ast, code, absFile, options.inputSourceMap ?? undefined);
+  return out ? { ...out, functions, file } : null;
+}
+
+/**
+ * The generator options @babel/core derives for `transformFromAstSync` with the options below
+ * (transformation/normalize-opts.js), so printing directly gives byte-identical code and map.
+ */
+function generatorOptions(absFile: string): Record<string, unknown> {
+  return {
+    filename: absFile,
+    auxiliaryCommentBefore: undefined,
+    auxiliaryCommentAfter: undefined,
+    retainLines: false,
+    comments: true,
+    shouldPrintComment: undefined,
+    compact: false,
+    minified: undefined,
+    sourceMaps: true,
+    sourceRoot: undefined,
+    sourceFileName: absFile,
+    jsescOption: { minimal: true },
+    inputSourceMap: undefined,
+  };
+}
+
+/**
+ * Prints the rewritten AST with a source map. Without an input source map, @babel/core only adds a
+ * whole-program scope crawl and a no-op block-hoist traversal before calling the generator: the
+ * generator is called directly. With one (given, or a `sourceMappingURL` comment that @babel/core
+ * would read and strip), @babel/core does the work (map composition, comment extraction).
+ */
+function print(ast: t.File, code: string, absFile: string, inputSourceMap: object | undefined): { code: string; map: SourceMapObject | null } | null {
+  if (inputSourceMap === undefined && !code.includes('sourceMappingURL')) {
+    const out = generate(ast, generatorOptions(absFile), code);
+    return out.code ? { code: out.code, map: out.map ?? null } : null;
+  }
   const out = transformFromAstSync(ast, code, {
     configFile: false,
     babelrc: false,
     filename: absFile,
     sourceFileName: absFile,
     sourceMaps: true,
-    inputSourceMap: (options.inputSourceMap ?? undefined) as never,
+    inputSourceMap: inputSourceMap as never,
     code: true,
     ast: false,
     cloneInputAst: false,
@@ -292,7 +338,7 @@ export function instrumentSource(code: string, absFile: string, options: Instrum
     generatorOpts: { jsescOption: { minimal: true } },
   } as never);
   if (!out?.code) return null;
-  return { code: out.code, map: (out.map as SourceMapObject | null) ?? null, functions, file };
+  return { code: out.code, map: (out.map as SourceMapObject | null) ?? null };
 }
 
 /** Generated statements carry no locations, so they map to nothing. */

@@ -6,7 +6,7 @@
  * relative to the workspace root and use the repository's own installed runner
  * (`node node_modules/<runner>/...`), never anything from swe-flow's own node_modules.
  */
-import type { CommandSpec, Logger, RunnerName, TestResult, TestSelection, Edge } from '@swe-flow/core';
+import type { CommandSpec, Logger, RunnerName, TestResult, TestSelection, Edge, FunctionInfo } from '@swe-flow/core';
 
 /** What detection and adapters know about a repository checkout. */
 export interface RepoFacts {
@@ -49,6 +49,14 @@ export interface TracedRunOutput {
   moduleLoadFunctions: string[];
   /** Every instrumented file with its functions (the manifest). */
   instrumentedFiles: string[];
+  /**
+   * The functions of instrumented files, when the adapter instrumented them itself ahead of the run
+   * (repo-relative file -> the instrumenter's manifest, equal to `locateFunctions` on the file);
+   * trace() locates the functions of the files missing here.
+   */
+  functions?: Record<string, FunctionInfo[]>;
+  /** Characters of recorder fragments the adapter read, when it read them. */
+  fragmentBytes?: number;
   testFiles: string[];
   wallMs: number;
   exitCode: number | null;

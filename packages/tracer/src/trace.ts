@@ -145,7 +145,7 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
   let fragmentBytes = 0;
   try {
     traced = await adapter.runTraced({ facts, traceDir: dir, timeoutMs, logger, env });
-    fragmentBytes = (await readFragments(dir)).bytes;
+    fragmentBytes = traced.fragmentBytes ?? (await readFragments(dir)).bytes;
   } finally {
     if (ownTraceDir) await rm(dir, { recursive: true, force: true });
   }
@@ -207,6 +207,12 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
 
   const functions: Record<string, FunctionManifestEntry[]> = {};
   for (const file of [...traced.instrumentedFiles].sort()) {
+    // The instrumenter located them on the same code already: no second parse.
+    const known = traced.functions?.[file];
+    if (known) {
+      functions[file] = known.map(manifestEntry);
+      continue;
+    }
     try {
       const code = await readFile(path.join(root, file), 'utf8');
       functions[file] = locateFunctions(code, file).map(manifestEntry);

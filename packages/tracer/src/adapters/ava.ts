@@ -190,7 +190,7 @@ async function runAvaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'sweflow-ava-'));
   const resultFile = path.join(work, 'results.tap');
   await mkdir(ctx.traceDir, { recursive: true });
-  const warm = await prewarmInstrumentCache(ctx.facts, instrumenter, { rewrite: (rel, code) => (testFiles.includes(rel) ? avaImportRewrite(code) : code) });
+  const { functions, ...warm } = await prewarmInstrumentCache(ctx.facts, instrumenter, { rewrite: (rel, code) => (testFiles.includes(rel) ? avaImportRewrite(code) : code) });
   ctx.logger.debug('instrumentation cache warmed', warm);
   // Workers (threads) inherit the main process's execArgv, so the preload reaches them too.
   const spec = shellWrapped(
@@ -200,7 +200,7 @@ async function runAvaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
     true,
   );
   return collectTracedRun({
-    runner: 'ava', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseAvaResults, testFiles,
+    runner: 'ava', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseAvaResults, testFiles, functions,
     env: await tracedEnv(ctx, root, instrumenter, 'ava', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),
   });
 }

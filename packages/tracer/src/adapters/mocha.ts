@@ -129,12 +129,21 @@ async function runMochaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const root = ctx.facts.root;
   const rt = runtimeDir();
   const instrumenter = await instrumenterModule();
-  const testFiles = await listMochaTestFiles(ctx.facts);
+  // mocha's dry run (a process of its own) lists the test files while the sources are instrumented here.
+  const listing = listMochaTestFiles(ctx.facts);
+  listing.catch(() => undefined); // awaited below; not unhandled if instrumenting throws first
+  let prewarm;
+  try {
+    prewarm = await prewarmInstrumentCache(ctx.facts, instrumenter);
+  } finally {
+    await listing.catch(() => undefined);
+  }
+  const { functions, ...warm } = prewarm;
+  ctx.logger.debug('instrumentation cache warmed', warm);
+  const testFiles = await listing;
   const work = await mkdtemp(path.join(os.tmpdir(), 'sweflow-mocha-'));
   const resultFile = path.join(work, 'results.json');
   await mkdir(ctx.traceDir, { recursive: true });
-  const warm = await prewarmInstrumentCache(ctx.facts, instrumenter);
-  ctx.logger.debug('instrumentation cache warmed', warm);
   const args = [
     '--import',
     path.join(rt, 'node-test-preload.mjs'),
@@ -149,7 +158,7 @@ async function runMochaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
     ...reporterArgs(resultFile),
   ];
   return collectTracedRun({
-    runner: 'mocha', command: 'node', args, root, ctx, resultFile, work, parse: parseMochaResults, testFiles,
+    runner: 'mocha', command: 'node', args, root, ctx, resultFile, work, parse: parseMochaResults, testFiles, functions,
     env: await tracedEnv(ctx, root, instrumenter, 'mocha', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),
   });
 }

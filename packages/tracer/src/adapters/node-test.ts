@@ -198,7 +198,7 @@ async function runNodeTestTraced(ctx: TracedRunContext): Promise<TracedRunOutput
   const work = await mkdtemp(path.join(os.tmpdir(), 'sweflow-node-test-'));
   const resultFile = path.join(work, 'results.jsonl');
   await mkdir(ctx.traceDir, { recursive: true });
-  const warm = await prewarmInstrumentCache(ctx.facts, instrumenter);
+  const { functions, ...warm } = await prewarmInstrumentCache(ctx.facts, instrumenter);
   ctx.logger.debug('instrumentation cache warmed', warm);
   const args = [
     '--import',
@@ -209,7 +209,7 @@ async function runNodeTestTraced(ctx: TracedRunContext): Promise<TracedRunOutput
     ...testFiles,
   ];
   return collectTracedRun({
-    runner: 'node:test', command: 'node', args, root, ctx, resultFile, work, parse: parseNodeTestResults, testFiles,
+    runner: 'node:test', command: 'node', args, root, ctx, resultFile, work, parse: parseNodeTestResults, testFiles, functions,
     env: await tracedEnv(ctx, root, instrumenter, 'node-test'),
   });
 }

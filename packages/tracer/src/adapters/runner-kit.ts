@@ -4,13 +4,13 @@
  * runner process for a traced run.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { execa } from 'execa';
-import { ErrorCodes, SweFlowError, parseTestId, type CommandSpec, type Edge, type TestResult, TEST_RUN_ENV } from '@swe-flow/core';
+import { ErrorCodes, SweFlowError, parseTestId, type CommandSpec, type Edge, type FunctionInfo, type TestResult, TEST_RUN_ENV } from '@swe-flow/core';
 import type { RepoFacts, TestRecord, TracedRunContext, TracedRunOutput } from '../adapter.js';
 import { instrumentSource } from '../instrument/transform.js';
 import { listSourceFiles } from '../sources.js';
@@ -157,6 +157,8 @@ export interface MergedFragments {
   moduleLoadFunctions: string[];
   instrumentedFiles: string[];
   unattributed: Edge[];
+  /** Characters of fragment JSON read. */
+  bytes: number;
 }
 
 function addEdges(into: Map<string, number>, edges: readonly Edge[]): void {
@@ -192,10 +194,13 @@ export async function mergeFragments(traceDir: string, mapTestId: (raw: string) 
   const unattributed = new Map<string, number>();
   const moduleLoad = new Set<string>();
   const registered = new Set<string>();
+  let bytes = 0;
   for (const name of names) {
     let frag: Fragment;
     try {
-      frag = JSON.parse(await readFile(path.join(traceDir, name), 'utf8')) as Fragment;
+      const text = await readFile(path.join(traceDir, name), 'utf8');
+      bytes += text.length;
+      frag = JSON.parse(text) as Fragment;
     } catch (cause) {
       throw new SweFlowError(ErrorCodes.TRACE_FAILED, `trace fragment ${name} is not valid JSON; the traced process probably died while writing it`, { cause });
     }
@@ -221,6 +226,7 @@ export async function mergeFragments(traceDir: string, mapTestId: (raw: string) 
     moduleLoadFunctions: [...moduleLoad].sort(),
     instrumentedFiles: [...registered].sort(),
     unattributed: toEdgeList(unattributed),
+    bytes,
   };
 }
 
@@ -231,9 +237,11 @@ export async function clearDir(dir: string): Promise<void> {
 /** Assembles the adapter's output from the merged fragments and the runner's results. */
 export function tracedOutput(
   merged: MergedFragments,
-  rest: Pick<TracedRunOutput, 'results' | 'testFiles' | 'wallMs' | 'exitCode' | 'logTail'>,
+  rest: Pick<TracedRunOutput, 'results' | 'testFiles' | 'wallMs' | 'exitCode' | 'logTail' | 'functions'>,
 ): TracedRunOutput {
   return {
+    ...(rest.functions ? { functions: rest.functions } : {}),
+    fragmentBytes: merged.bytes,
     results: rest.results,
     records: merged.records,
     setup: merged.setup,
@@ -261,6 +269,8 @@ export interface TracedRunSpec {
   parse: (text: string, root: string) => TestResult[];
   /** The test files, or how to read them from the result file's text. */
   testFiles: string[] | ((text: string) => string[]);
+  /** Function manifests of the files instrumented ahead of the run (`prewarmInstrumentCache`). */
+  functions?: Record<string, FunctionInfo[]>;
 }
 
 /**
@@ -280,7 +290,10 @@ export async function collectTracedRun(spec: TracedRunSpec): Promise<TracedRunOu
   const merged = await mergeFragments(spec.ctx.traceDir);
   const testFiles = typeof spec.testFiles === 'function' ? spec.testFiles(text) : spec.testFiles;
   await rm(spec.work, { recursive: true, force: true });
-  return tracedOutput(merged, { results, testFiles, wallMs: proc.wallMs, exitCode: proc.exitCode, logTail: proc.logTail });
+  return tracedOutput(merged, {
+    results, testFiles, wallMs: proc.wallMs, exitCode: proc.exitCode, logTail: proc.logTail,
+    ...(spec.functions ? { functions: spec.functions } : {}),
+  });
 }
 
 /** The recorder's environment for a traced run of `runner` (mocha, node:test, ava). */
@@ -347,48 +360,75 @@ export function avaImportRewrite(code: string): string {
     .replace(/\brequire\((['"])ava\1\)/, (m) => `globalThis.__SWEFLOW_AVA_WRAP__(${m})`);
 }
 
+export interface PrewarmResult {
+  files: number;
+  written: number;
+  ms: number;
+  /**
+   * Function manifest per repo-relative file (the instrumenter's, as `locateFunctions` gives for the
+   * file on disk), for every file instrumented here or found in the cache with one; not for files
+   * whose code the runner rewrites (ava test files).
+   */
+  functions: Record<string, FunctionInfo[]>;
+}
+
 /**
  * Instruments every source file once, here, into the cache the runner processes read: with one
  * process (or worker) per test file, each would otherwise load Babel and instrument the shared
- * sources again. Keys and entries match runtime/node-test-instrument.cjs exactly.
+ * sources again. Keys and entries match runtime/node-test-instrument.cjs exactly; entries written
+ * here also keep the file's function manifest, so trace() need not parse the file again.
  */
 export async function prewarmInstrumentCache(
   facts: RepoFacts,
   instrumenterPath: string,
   options: { rewrite?: (relFile: string, code: string) => string } = {},
-): Promise<{ files: number; written: number; ms: number }> {
+): Promise<PrewarmResult> {
   const started = performance.now();
   const cacheDir = instrumentCacheDir();
   const tracerKey = createHash('sha1').update(await readFile(instrumenterPath)).digest('hex');
   const root = path.resolve(facts.root);
   const files = await listSourceFiles(facts);
+  const functions: Record<string, FunctionInfo[]> = {};
   let written = 0;
   for (const rel of files) {
     const abs = path.join(root, rel);
-    let code: string;
+    let original: string;
     try {
-      code = await readFile(abs, 'utf8');
+      original = await readFile(abs, 'utf8');
     } catch {
       continue;
     }
-    if (options.rewrite) code = options.rewrite(rel, code);
+    const code = options.rewrite ? options.rewrite(rel, original) : original;
+    // The manifest describes the file as it is on disk; a rewritten file's is left to trace().
+    const keepManifest = code === original;
     const key = createHash('sha1').update(tracerKey).update('\0').update(abs).update('\0').update(code).digest('hex');
     const target = path.join(cacheDir, key.slice(0, 2), `${key}.json`);
-    if (await stat(target).then(() => true, () => false)) continue;
-    let out: string | null = null;
+    const cached = await readFile(target, 'utf8').then(
+      (text) => JSON.parse(text) as { code: string | null; file?: string; functions?: FunctionInfo[] },
+      () => undefined,
+    );
+    if (cached) {
+      if (keepManifest && cached.file && cached.functions) functions[cached.file] = cached.functions;
+      continue;
+    }
+    let entry: { code: string | null; file?: string; functions?: FunctionInfo[] } = { code: null };
     try {
       const r = instrumentSource(code, abs, { root });
-      if (r) out = r.code + (r.map ? `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(r.map)).toString('base64')}` : '');
+      if (r) {
+        const out = r.code + (r.map ? `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(r.map)).toString('base64')}` : '');
+        entry = { code: out, file: r.file, functions: r.functions };
+        if (keepManifest) functions[r.file] = r.functions;
+      }
     } catch {
       continue; // the runner process tries again and warns
     }
     await mkdir(path.dirname(target), { recursive: true });
     const tmp = `${target}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify({ code: out }));
+    await writeFile(tmp, JSON.stringify(entry));
     await rename(tmp, target);
     written++;
   }
-  return { files: files.length, written, ms: performance.now() - started };
+  return { files: files.length, written, ms: performance.now() - started, functions };
 }
 
 /** Files that Node (or a loader such as tsx) may load as ES modules. */

@@ -322,6 +322,8 @@ export function createVitestAdapter(options: VitestAdapterOptions = {}): RunnerA
         setup: [...merged.setup].map(([file, edges]) => ({ file, edges: toEdgeList(edges) })),
         moduleLoadFunctions: [...merged.moduleLoadFunctions].sort(),
         instrumentedFiles: prepared.files,
+        functions: prepared.functions,
+        fragmentBytes: merged.bytes,
         testFiles,
         wallMs: res.durationMs,
         exitCode: res.exitCode,

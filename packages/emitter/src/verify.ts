@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
   silentLogger,
@@ -19,6 +21,10 @@ import { runTests, statusMap, type TestCommandAdapter } from './run-tests.js';
 import type { ChangedFunctions } from './stub-sets.js';
 
 const execFileAsync = promisify(execFile);
+
+let linkTrees: Promise<string> | undefined;
+/** The script that gives batch trees node_modules of their own (runtime/link-trees.cjs). */
+const linkTreesScript = () => (linkTrees ??= readFile(fileURLToPath(new URL('../runtime/link-trees.cjs', import.meta.url)), 'utf8'));
 
 export interface VerifyOptions {
   runtime: Runtime;
@@ -57,7 +63,8 @@ export interface VerifyOptions {
   /**
    * Run many trees (bases and references) in one runner run, each tree a checkout of its own inside
    * the workspace (local runtime): vitest >= 3.2 makes each a project of its own; node:test, ava and
-   * mocha get every tree's files in one plain run.
+   * mocha get every tree's files in one plain run. Each tree gets node_modules folders of its own in
+   * which links to the repository's own packages point into the tree.
    * Default on where available; a batch that fails or leaves doubt is re-run tree by tree. Off for
    * repositories whose packages link to each other (a tree would import the workspace's own copy).
    */
@@ -68,6 +75,8 @@ export interface VerifyOptions {
    * error carries this text; any other failure sends its tree to a run of its own.
    */
   stubMarker?: string;
+  /** The monorepo package whose tests run (`--package`), relative to the repository root. */
+  packageDir?: string;
   /** Trees per batch (default 64). */
   batchSize?: number;
   /**
@@ -400,6 +409,7 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
    * the lane's workspace (`git archive` of its commit, node_modules linked to the workspace's). A tree
    * the batch leaves in doubt (an unhandled error, a requested test not reported) runs again alone.
    */
+  const pkg = options.packageDir?.replace(/^\.\/|\/$/g, '') || undefined;
   const batchKind = PLAIN_BATCH[options.adapter.name] ?? (hasTreeBatch(options.adapter.name) ? 'projects' : undefined);
   const batching = (options.batch ?? true) && options.runtime.name === 'local' && batchKind !== undefined &&
     // One process for all trees: only where a failure can be told to come from a stub.
@@ -426,36 +436,59 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
     return out;
   };
   /** vitest >= 3.2 takes inline projects (the batch script); older ones a workspace file. */
-  const vitestHasInlineProjects = async (ws: Workspace) => {
+  const vitestVersion = async (ws: Workspace): Promise<[number, number]> => {
     const text = await ws.readFile('node_modules/vitest/package.json');
     const m = /^(\d+)\.(\d+)/.exec((JSON.parse(text ?? '{}') as { version?: string }).version ?? '');
-    return !!m && (Number(m[1]) > 3 || (Number(m[1]) === 3 && Number(m[2]) >= 2));
+    return m ? [Number(m[1]), Number(m[2])] : [0, 0];
   };
-  const vitestWorkspaceAdapter = async (ws: Workspace, dirs: string[]): Promise<TestCommandAdapter> => {
+  const vitestHasInlineProjects = async (ws: Workspace) => {
+    const [major, minor] = await vitestVersion(ws);
+    return major > 3 || (major === 3 && minor >= 2);
+  };
+  /**
+   * The plain vitest command with a workspace of one project per tree: `--workspace <file>` from vitest 2;
+   * vitest 1 only reads `vitest.workspace.mjs` next to where it runs, so the file goes there for the
+   * batch (never over a workspace file of the repository's own) and `cleanup` removes it.
+   */
+  const vitestWorkspaceAdapter = async (ws: Workspace, dirs: string[]): Promise<{ adapter: TestCommandAdapter; cleanup: () => Promise<void> }> => {
+    const sub = pkg ? `/${pkg}` : '';
     let config: string | undefined;
     for (const name of ['vitest.config', 'vite.config'].flatMap((n) => ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'].map((e) => n + e))) {
-      if ((await ws.readFile(name)) !== undefined) { config = name; break; }
+      if ((await ws.readFile(pkg ? `${pkg}/${name}` : name)) !== undefined) { config = name; break; }
     }
-    const file = '.swe-flow/batch-workspace.mjs';
-    const projects = dirs.map((dir, i) => ({ ...(config ? { extends: `${ws.root}/${dir}/${config}` } : {}), test: { name: `swe-flow-tree-${i}`, root: `${ws.root}/${dir}` } }));
-    await ws.writeFile(file, `export default ${JSON.stringify(projects, null, 1)};\n`);
-    return {
-      ...options.adapter,
-      plainCommand: (ctx) => {
-        const spec = options.adapter.plainCommand(ctx);
-        const at = spec.args.indexOf('run') + 1;
-        return { ...spec, args: [...spec.args.slice(0, at), '--workspace', file, ...spec.args.slice(at)] };
-      },
-    };
+    const projects = dirs.map((dir, i) => ({ ...(config ? { extends: `${ws.root}/${dir}${sub}/${config}` } : {}), test: { name: `swe-flow-tree-${i}`, root: `${ws.root}/${dir}${sub}` } }));
+    const text = `export default ${JSON.stringify(projects, null, 1)};\n`;
+    const [major] = await vitestVersion(ws);
+    if (major >= 2) {
+      const file = `${ws.root}/.swe-flow/batch-workspace.mjs`;
+      await ws.writeFile('.swe-flow/batch-workspace.mjs', text);
+      return {
+        adapter: {
+          ...options.adapter,
+          plainCommand: (ctx) => {
+            const spec = options.adapter.plainCommand(ctx);
+            const at = spec.args.indexOf('run') + 1;
+            return { ...spec, args: [...spec.args.slice(0, at), '--workspace', file, ...spec.args.slice(at)] };
+          },
+        },
+        cleanup: async () => {},
+      };
+    }
+    const here = pkg ? `${pkg}/` : '';
+    for (const ext of ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs', 'json']) {
+      if ((await ws.readFile(`${here}vitest.workspace.${ext}`)) !== undefined) throw new Error(`the repository has its own vitest.workspace.${ext}`);
+    }
+    await ws.writeFile(`${here}vitest.workspace.mjs`, text);
+    return { adapter: options.adapter, cleanup: async () => { await ws.exec({ command: 'rm', args: ['-f', `${here}vitest.workspace.mjs`] }, { timeoutMs: 60_000 }); } };
   };
   const runBatch = async (lane: Lane, batch: Job[]) => {
     const ws = lane.ws ?? (await moveTo(lane, candidates[0]!.originalCommit, 'batch'));
     const dirs = batch.map((_, i) => `.swe-flow/trees/t${i}`);
+    await ws.writeFile('.swe-flow/link-trees.cjs', await linkTreesScript());
     const script = ['set -e', 'rm -rf .swe-flow/trees', ...batch.flatMap((job, i) => [
       `mkdir -p ${dirs[i]}`,
       `git archive --format=tar ${job.commit} | tar -x -C ${dirs[i]}`,
-      `ln -s ../../../node_modules ${dirs[i]}/node_modules`,
-    ])].join('\n');
+    ]), `node .swe-flow/link-trees.cjs ${dirs.join(' ')}`].join('\n');
     let results: Map<string, TestResult[]> | undefined;
     const batchStarted = Date.now();
     logger.info(`running ${batch.length} trees (${batch.reduce((n, j) => n + j.files.size, 0)} test files) in one ${options.adapter.name} run`);
@@ -465,10 +498,19 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
       const trees = batch.map((job, i) => ({ dir: dirs[i]!, selection: { files: [...job.files].sort(), testIds: [...job.ids] } }));
       if (batchKind !== 'projects') results = await runPlainBatch(ws, trees);
       else if (await vitestHasInlineProjects(ws)) {
-        results = await runTreeBatch(ws, options.adapter.name, trees, { timeoutMs: timeoutMs * Math.max(1, Math.ceil(batch.length / 8)), maxWorkers: Math.max(1, availableParallelism()) });
+        results = await runTreeBatch(ws, options.adapter.name, trees, {
+          timeoutMs: timeoutMs * Math.max(1, Math.ceil(batch.length / 8)),
+          maxWorkers: Math.max(1, availableParallelism()),
+          ...(pkg ? { projectDir: pkg } : {}),
+        });
       } else {
         // vitest 1.x-3.1: the same projects through a workspace file and the plain command line.
-        results = await runPlainBatch(ws, trees, await vitestWorkspaceAdapter(ws, trees.map((t) => t.dir)));
+        const viaWorkspace = await vitestWorkspaceAdapter(ws, trees.map((t) => t.dir));
+        try {
+          results = await runPlainBatch(ws, trees, viaWorkspace.adapter);
+        } finally {
+          await viaWorkspace.cleanup();
+        }
       }
       batches++;
       logger.debug(`batch of ${batch.length} trees done in ${Date.now() - batchStarted} ms`);

@@ -347,8 +347,8 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       ...(config.runtime === 'local' ? { originalPriorRuns: { runs: 2, passed: new Set(trace.tests.filter((t) => t.status === 'passed').map((t) => t.id)) } } : {}),
       // The throwing stubs' message: how a failure in a shared-process batch (mocha) is told to come from a stub.
       ...(config.stubStyle === 'throw' ? { stubMarker: 'Not implemented: ' } : {}),
-      // A tree inside the workspace would import linked workspace packages from the workspace's own copy.
-      batch: config.batchTrees && !repo.package && repo.workspaces.length === 0,
+      batch: config.batchTrees,
+      ...(repo.package ? { packageDir: repo.package } : {}),
       // Each settled task is on disk at once: an interrupted run resumes without redoing it.
       onSettled: async (outcome, done) => {
         const c = 'candidate' in outcome ? outcome.candidate : pending.find((p) => p.instanceId === outcome.instance_id)!;

@@ -27,6 +27,11 @@ export interface TreeBatchOptions {
   timeoutMs: number;
   /** Worker processes the runner may use for the batch. */
   maxWorkers?: number;
+  /**
+   * The monorepo package (relative to a tree's root) whose tests run: each tree's project is that
+   * folder of the tree. Selections and results keep ids relative to the repository root.
+   */
+  projectDir?: string;
 }
 
 interface BatchReply {
@@ -51,8 +56,13 @@ export async function runTreeBatch(workspace: Workspace, runner: string, trees: 
   const resultFile = `.swe-flow/batch-${process.pid}-${n}-result.json`;
   await workspace.writeFile(script, await readFile(path.join(RUNTIME_DIR, 'vitest-batch.mjs'), 'utf8'));
   const allIds = trees.flatMap((t) => t.selection.testIds);
+  const sub = options.projectDir ? `${options.projectDir}/` : '';
+  const inProject = (f: string) => (sub && f.startsWith(sub) ? f.slice(sub.length) : f);
   const request = {
-    trees: trees.map((t) => ({ dir: t.dir, files: [...new Set([...t.selection.files, ...t.selection.testIds.map((id) => id.split(' > ')[0]!)])].sort() })),
+    trees: trees.map((t) => ({
+      dir: sub ? `${t.dir}/${options.projectDir}` : t.dir,
+      files: [...new Set([...t.selection.files, ...t.selection.testIds.map((id) => id.split(' > ')[0]!)])].map(inProject).sort(),
+    })),
     // One name filter for the whole batch (vitest's is global): a tree may run a few more tests than
     // it asked for, and only the asked-for ones are read.
     pattern: testNamePattern(allIds) ?? null,
@@ -71,11 +81,11 @@ export async function runTreeBatch(workspace: Workspace, runner: string, trees: 
     throw new SweFlowError(ErrorCodes.SESSION_FAILED, `the ${runner} tree batch reported ${reply.unhandledErrors} unhandled error(s) not tied to a test file; run the trees one by one to be sure`);
   }
   const out = new Map<string, TestResult[]>();
-  for (const t of reply.trees) {
+  for (const [i, t] of reply.trees.entries()) {
     if ((t.unhandledErrors ?? 0) > 0) continue;
-    out.set(t.dir, t.results.map((r) => ({
-      id: formatTestId(r.file, r.titlePath),
-      file: r.file,
+    out.set(trees[i]!.dir, t.results.map((r) => ({
+      id: formatTestId(sub + r.file, r.titlePath),
+      file: sub + r.file,
       titlePath: r.titlePath,
       status: r.status,
       durationMs: r.durationMs,

@@ -1,7 +1,7 @@
 import * as t from '@babel/types';
 import type { FunctionInfo } from '@swe-flow/core';
 import { parseSource, traverse } from '@swe-flow/skeleton';
-import type { NodePath } from '@babel/traverse';
+import type { NodePath, TraverseOptions } from '@babel/traverse';
 import type { StatementFunction, StatementHelper, StatementInput, StatementTest } from './types.js';
 
 /**
@@ -39,43 +39,58 @@ export function referenceBody(code: string, info: FunctionInfo): string {
 function declarationOf(ast: t.File, code: string, start: number): { jsdoc?: string; declarationStart: number } {
   let found: string | undefined;
   let declarationStart = start;
-  let done = false;
-  traverse(ast, {
-    enter(path: NodePath) {
-      if (done || path.node.start !== start || !path.isFunction()) return;
-      done = true;
-      let cur: NodePath | null = path;
-      while (cur) {
-        declarationStart = cur.node.start ?? declarationStart;
-        const comments = cur.node.leadingComments ?? [];
-        const doc = [...comments].reverse().find((c) => c.type === 'CommentBlock' && c.value.startsWith('*'));
-        if (doc && doc.start != null && doc.end != null) {
-          found = code.slice(doc.start, doc.end);
-          break;
-        }
-        const parent: NodePath | null = cur.parentPath;
-        if (
-          !parent ||
-          !(
-            parent.isVariableDeclarator() ||
-            (parent.isVariableDeclaration() && parent.node.declarations.length === 1) ||
-            parent.isExportNamedDeclaration() ||
-            parent.isExportDefaultDeclaration() ||
-            parent.isClassProperty() ||
-            parent.isClassPrivateProperty() ||
-            parent.isObjectProperty() ||
-            (parent.isAssignmentExpression() && cur.key === 'right') ||
-            parent.isExpressionStatement()
-          )
-        ) {
-          break;
-        }
-        cur = parent;
-      }
-      path.stop();
-    },
-  });
+  let cur: NodePath | null = functionPathsOf(ast).get(start) ?? null;
+  while (cur) {
+    declarationStart = cur.node.start ?? declarationStart;
+    const comments = cur.node.leadingComments ?? [];
+    const doc = [...comments].reverse().find((c) => c.type === 'CommentBlock' && c.value.startsWith('*'));
+    if (doc && doc.start != null && doc.end != null) {
+      found = code.slice(doc.start, doc.end);
+      break;
+    }
+    const parent: NodePath | null = cur.parentPath;
+    if (
+      !parent ||
+      !(
+        parent.isVariableDeclarator() ||
+        (parent.isVariableDeclaration() && parent.node.declarations.length === 1) ||
+        parent.isExportNamedDeclaration() ||
+        parent.isExportDefaultDeclaration() ||
+        parent.isClassProperty() ||
+        parent.isClassPrivateProperty() ||
+        parent.isObjectProperty() ||
+        (parent.isAssignmentExpression() && cur.key === 'right') ||
+        parent.isExpressionStatement()
+      )
+    ) {
+      break;
+    }
+    cur = parent;
+  }
   return found === undefined ? { declarationStart } : { jsdoc: found, declarationStart };
+}
+
+/** Per parsed file: the first function (in walk order) that starts at each offset. */
+const functionPathCache = new WeakMap<t.File, Map<number, NodePath>>();
+
+/**
+ * One walk per file instead of one per function (a file's functions are looked up many times in a
+ * run). No scopes: only parents are read.
+ */
+function functionPathsOf(ast: t.File): Map<number, NodePath> {
+  let byStart = functionPathCache.get(ast);
+  if (byStart) return byStart;
+  const found = new Map<number, NodePath>();
+  traverse(ast, {
+    noScope: true,
+    enter(path: NodePath) {
+      const start = path.node.start;
+      if (start != null && !found.has(start) && path.isFunction()) found.set(start, path);
+    },
+  } as TraverseOptions);
+  byStart = found;
+  functionPathCache.set(ast, byStart);
+  return byStart;
 }
 
 const CONTAINERS = new Set(['describe', 'suite', 'context', 'describeIf', 'fdescribe', 'xdescribe']);
@@ -119,11 +134,18 @@ interface FoundTest {
   node: t.CallExpression;
 }
 
+/** Per parsed file: its tests (read-only once collected; a file's tests are looked up many times in a run). */
+const testsCache = new WeakMap<t.File, FoundTest[]>();
+
 function collectTests(ast: t.File): FoundTest[] {
+  const cached = testsCache.get(ast);
+  if (cached) return cached;
   const found: FoundTest[] = [];
   const stack: string[] = [];
   const titled = new WeakSet<t.Node>();
   traverse(ast, {
+    // No scopes: only nodes are read.
+    noScope: true,
     CallExpression: {
       enter(path: NodePath<t.CallExpression>) {
         const word = calleeWord(path.node.callee);
@@ -139,7 +161,8 @@ function collectTests(ast: t.File): FoundTest[] {
         if (titled.has(path.node)) stack.pop();
       },
     },
-  });
+  } as TraverseOptions);
+  testsCache.set(ast, found);
   return found;
 }
 
@@ -185,20 +208,33 @@ export interface BuildStatementInputArgs {
   passToPass?: readonly string[];
   /** Original file contents by repo-relative path (sources and test files). */
   sources: Readonly<Record<string, string>>;
+  /**
+   * Parses a file's source (`parseSource`; `undefined` when it does not parse). Pass one shared by the
+   * steps of a run so that each file is parsed, and its tests and functions walked, once per run.
+   */
+  parse?: (file: string, code: string) => t.File | undefined;
+}
+
+/** `parseSource`, or `undefined` when the file does not parse. */
+function tryParse(file: string, code: string): t.File | undefined {
+  try {
+    return parseSource(code, file);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Builds the statement input of one step from located functions, test ids and the original sources. */
 export function buildStatementInput(args: BuildStatementInputArgs): StatementInput {
   const asts = new Map<string, t.File>();
+  const parse = args.parse ?? tryParse;
   const astOf = (file: string): t.File | undefined => {
     if (!asts.has(file)) {
       const code = args.sources[file];
       if (code === undefined) return undefined;
-      try {
-        asts.set(file, parseSource(code, file));
-      } catch {
-        return undefined;
-      }
+      const ast = parse(file, code);
+      if (!ast) return undefined;
+      asts.set(file, ast);
     }
     return asts.get(file);
   };

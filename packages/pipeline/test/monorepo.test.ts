@@ -127,6 +127,10 @@ describe('synthesize() on an npm-workspaces monorepo', () => {
     // Functions of the sibling package, reached through node_modules/@tiny/strings, are developed too.
     expect(developed.some((id) => id.startsWith('packages/strings/src/index.ts:'))).toBe(true);
     expect(developed.some((id) => id.startsWith('packages/greet/src/greet.ts:'))).toBe(true);
+    // The trees were verified in batches: each batch tree's node_modules/@tiny/strings must lead to the
+    // tree's own (stubbed) copy, or the sibling package's tasks would be rejected f2p-passing-on-base.
+    expect(result.summary?.verification.batches).toBeGreaterThanOrEqual(1);
+    expect(result.summary?.verification.batchedTrees).toBeGreaterThanOrEqual(result.rows.length);
     for (const row of result.rows) {
       // The repository stays the repository; instance ids carry the package so packages can be merged.
       expect(row.repo).toBe('tiny/mono');

@@ -3,8 +3,9 @@
 // vitest, Vite and the worker pool start once for all of them. Each project extends the tree's own
 // vitest config (or vite config), so pools, isolation, setup files and aliases are the repository's.
 //
-// Usage: node vitest-batch.mjs <request.json> <result.json>, run at the workspace root (whose
-// node_modules holds the repository's vitest). request: { trees: [{ dir, files: [rel], }],
+// Usage: node vitest-batch.mjs <request.json> <result.json>, run where the tests run (the workspace
+// root, or a monorepo package's folder; the repository's vitest is found from there upwards).
+// request: { workspaceRoot, trees: [{ dir (relative to workspaceRoot), files: [relative to dir] }],
 // pattern: string|null, maxWorkers?: number }. result: { trees: [{ dir, results: [...], moduleErrors }],
 // unhandledErrors } or { error }. Results come from vitest's reported-tasks API, never from text.
 import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
@@ -12,8 +13,18 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const [requestFile, resultFile] = process.argv.slice(2);
-const root = process.cwd();
 const request = JSON.parse(readFileSync(requestFile, 'utf8'));
+// Tree folders are relative to the workspace root; the process runs where the tests run (the root, or a
+// monorepo package's folder), and the repository's vitest is found from there upwards.
+const workspaceRoot = request.workspaceRoot ?? process.cwd();
+const root = process.cwd();
+function vitestEntry() {
+  for (let dir = root; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', 'vitest', 'dist', 'node.js');
+    if (existsSync(candidate)) return realpathSync(candidate);
+    if (dir === workspaceRoot || dir === path.dirname(dir)) throw new Error(`no vitest installed in ${root} or above`);
+  }
+}
 const write = (msg) => writeFileSync(resultFile, JSON.stringify(msg));
 
 const CONFIG_NAMES = ['vitest.config', 'vite.config'].flatMap((n) => ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'].map((e) => n + e));
@@ -26,10 +37,9 @@ function titlePathOf(test) {
 
 let vitest;
 try {
-  const entry = realpathSync(path.join(root, 'node_modules', 'vitest', 'dist', 'node.js'));
-  const mod = await import(pathToFileURL(entry).href);
+  const mod = await import(pathToFileURL(vitestEntry()).href);
   const trees = request.trees.map((t, i) => {
-    const dir = path.resolve(root, t.dir);
+    const dir = path.resolve(workspaceRoot, t.dir);
     const config = CONFIG_NAMES.map((n) => path.join(dir, n)).find((f) => existsSync(f));
     return { ...t, abs: dir, name: `swe-flow-tree-${i}`, config };
   });

@@ -67,9 +67,15 @@ export async function runTreeBatch(workspace: Workspace, runner: string, trees: 
     // it asked for, and only the asked-for ones are read.
     pattern: testNamePattern(allIds) ?? null,
     ...(options.maxWorkers ? { maxWorkers: options.maxWorkers } : {}),
+    workspaceRoot: workspace.root,
   };
   await workspace.writeFile(requestFile, JSON.stringify(request));
-  const exec = await workspace.exec({ command: 'node', args: [script, requestFile, resultFile] }, { timeoutMs: options.timeoutMs });
+  // In a package, the runner runs in the package's folder (as its plain runs do); paths stay absolute.
+  const abs = (rel: string) => `${workspace.root}/${rel}`;
+  const exec = await workspace.exec(
+    { command: 'node', args: [abs(script), abs(requestFile), abs(resultFile)], ...(options.projectDir ? { cwd: options.projectDir } : {}) },
+    { timeoutMs: options.timeoutMs },
+  );
   if (exec.timedOut) throw new SweFlowError(ErrorCodes.RUN_TIMEOUT, `a batch of ${trees.length} trees did not finish within ${options.timeoutMs} ms`);
   const text = await workspace.readFile(resultFile);
   if (!text) {

@@ -5,17 +5,16 @@
  * of a real trace → schedule → emit must get the same verdicts and FAIL_TO_PASS / PASS_TO_PASS lists as
  * tree-by-tree verification, with the trees answered by batches.
  */
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { detectProject, installDependencies } from '@swe-flow/workspace';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RejectRow, RunnerName } from '@swe-flow/core';
 import { createLocalRuntime } from '@swe-flow/runtime';
-import { buildRdg, buildSchedule } from '@swe-flow/scheduler';
-import { getAdapter, trace } from '@swe-flow/tracer';
-import { changedFunctionsOf, emitCandidates, testFunctionsFromTrace, verifyCandidates, type VerifyResult } from '../src/index.js';
+import { getAdapter } from '@swe-flow/tracer';
+import { changedFunctionsOf, testFunctionsFromTrace, verifyCandidates, type VerifyResult } from '../src/index.js';
+import { fixtureCandidates } from './fixture-candidates.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
 const dirs: string[] = [];
@@ -38,30 +37,14 @@ describe.each([
   it('give the verdicts of tree-by-tree runs, in batches', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), `swf-verify-batch-${fixture}-`));
     dirs.push(dir);
-    const src = path.join(dir, 'repo');
-    const files = (await readdir(path.join(FIXTURES, fixture))).filter((f) => f !== 'node_modules' && !f.startsWith('expected'));
-    for (const f of files) await cp(path.join(FIXTURES, fixture, f), path.join(src, f), { recursive: true });
-    await installDependencies(src, await detectProject(src));
-    const traced = await trace({ root: src, runner, skipUntraced: true });
-    const schedule = buildSchedule(buildRdg(traced), { frozen: traced.moduleLoadFunctions });
-    schedule.steps = schedule.steps.slice(0, 6);
-    const repoFiles = (await readdir(src, { recursive: true, withFileTypes: true }))
-      .filter((e) => e.isFile() && !path.join(e.parentPath, e.name).includes(`${path.sep}node_modules${path.sep}`))
-      .map((e) => path.relative(src, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-      .filter((f) => !f.startsWith('.'))
-      .sort();
-    const emitted = await emitCandidates({
-      repoName: `local/${fixture}`, sourceRoot: src, files: repoFiles, trace: traced, schedule,
-      modes: ['isolated', 'incremental'], taskRepoDir: path.join(dir, 'task-repo.git'),
-    });
-    await emitted.taskRepo.dispose();
+    const { src, traced, schedule, candidates, taskRepo } = await fixtureCandidates(path.join(FIXTURES, fixture), dir, runner, 6);
     const base = {
-      runtime: createLocalRuntime(), adapter: getAdapter(runner), taskRepo: path.join(dir, 'task-repo.git'), dependenciesDir: src, reruns: 2,
+      runtime: createLocalRuntime(), adapter: getAdapter(runner), taskRepo, dependenciesDir: src, reruns: 2,
       testFunctions: testFunctionsFromTrace(traced), changedFunctions: changedFunctionsOf(schedule, traced.moduleLoadFunctions),
       stubMarker: 'Not implemented: ', workers: 1,
     };
-    const oneByOne = await verifyCandidates(emitted.candidates, { ...base, batch: false });
-    const batched = await verifyCandidates(emitted.candidates, { ...base, batch: true });
+    const oneByOne = await verifyCandidates(candidates, { ...base, batch: false });
+    const batched = await verifyCandidates(candidates, { ...base, batch: true });
 
     expect(oneByOne.verified.length).toBeGreaterThanOrEqual(4);
     expect(signature(batched)).toEqual(signature(oneByOne));

@@ -4,17 +4,16 @@
  * reused workspace each); the verified and rejected sets and every FAIL_TO_PASS / PASS_TO_PASS list
  * must be identical.
  */
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { detectProject, installDependencies } from '@swe-flow/workspace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RejectRow, Runtime } from '@swe-flow/core';
 import { createLocalRuntime } from '@swe-flow/runtime';
-import { buildRdg, buildSchedule } from '@swe-flow/scheduler';
-import { getAdapter, trace } from '@swe-flow/tracer';
-import { changedFunctionsOf, emitCandidates, testFunctionsFromTrace, verifyCandidates, type Candidate, type VerifyResult, type VerifyOptions } from '../src/index.js';
+import { getAdapter } from '@swe-flow/tracer';
+import { changedFunctionsOf, testFunctionsFromTrace, verifyCandidates, type Candidate, type VerifyResult, type VerifyOptions } from '../src/index.js';
+import { fixtureCandidates } from './fixture-candidates.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../fixtures/vitest-ts/', import.meta.url));
 const FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'vitest.config.ts', 'src', 'test'];
@@ -34,32 +33,16 @@ function signature(r: VerifyResult) {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'swf-verify-warm-'));
-  const src = path.join(dir, 'repo');
-  for (const f of FILES) await cp(path.join(FIXTURE, f), path.join(src, f), { recursive: true });
-  // Fixtures carry no node_modules in a fresh clone: install them with the product's own installer.
-  await installDependencies(src, await detectProject(src));
-  const traced = await trace({ root: src, runner: 'vitest', skipUntraced: true });
-  const schedule = buildSchedule(buildRdg(traced), { frozen: traced.moduleLoadFunctions });
   // The first steps keep the test short; they already include files with several steps each.
-  schedule.steps = schedule.steps.slice(0, 8);
-  const files = (await readdir(src, { recursive: true, withFileTypes: true }))
-    .filter((e) => e.isFile() && !path.join(e.parentPath, e.name).includes(`${path.sep}node_modules${path.sep}`))
-    .map((e) => path.relative(src, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-    .filter((f) => !f.startsWith('.'))
-    .sort();
-  const emitted = await emitCandidates({
-    repoName: 'local/vitest-ts', sourceRoot: src, files, trace: traced, schedule,
-    modes: ['isolated', 'incremental'], taskRepoDir: path.join(dir, 'task-repo.git'),
-  });
-  await emitted.taskRepo.dispose();
-  candidates = emitted.candidates;
+  const { src, traced, schedule, candidates: emitted, taskRepo } = await fixtureCandidates(FIXTURE, dir, 'vitest', 8, FILES);
+  candidates = emitted;
   traceRule = {
     testFunctions: testFunctionsFromTrace(traced),
     changedFunctions: changedFunctionsOf(schedule, traced.moduleLoadFunctions),
     // The traced run counts as one of the original's two runs: the other is one more tree in a batch.
     originalPriorRuns: { runs: 1, passed: new Set(traced.tests.filter((t) => t.status === 'passed').map((t) => t.id)) },
   };
-  base = { runtime: createLocalRuntime(), adapter: getAdapter('vitest'), taskRepo: path.join(dir, 'task-repo.git'), dependenciesDir: src, reruns: 2 };
+  base = { runtime: createLocalRuntime(), adapter: getAdapter('vitest'), taskRepo, dependenciesDir: src, reruns: 2 };
 }, 300_000);
 
 afterAll(async () => {

@@ -161,20 +161,33 @@ export interface MergedFragments {
   bytes: number;
 }
 
-function addEdges(into: Map<string, number>, edges: readonly Edge[]): void {
+/** Call counts by caller, then callee (no per-edge key strings to build and split again). */
+type EdgeCounts = Map<string, Map<string, number>>;
+
+function addEdges(into: EdgeCounts, edges: readonly Edge[]): void {
+  let lastCaller: unknown;
+  let row: Map<string, number> | undefined;
   for (const [caller, callee, n] of edges) {
-    const key = `${caller}\u0000${callee}`;
-    into.set(key, (into.get(key) ?? 0) + n);
+    // Consecutive edges mostly share their caller (the recorder writes them grouped).
+    if (row === undefined || caller !== lastCaller) {
+      lastCaller = caller;
+      const key = `${caller}`;
+      row = into.get(key);
+      if (!row) into.set(key, (row = new Map()));
+    }
+    const key = `${callee}`;
+    row.set(key, (row.get(key) ?? 0) + n);
   }
 }
 
-function toEdgeList(map: Map<string, number>): Edge[] {
+/** Edges sorted by caller, then callee (code-unit order, as `<` compares strings). */
+function toEdgeList(counts: EdgeCounts): Edge[] {
   const out: Edge[] = [];
-  for (const [key, n] of map) {
-    const i = key.indexOf('\u0000');
-    out.push([key.slice(0, i), key.slice(i + 1), n]);
+  for (const caller of [...counts.keys()].sort()) {
+    const row = counts.get(caller)!;
+    for (const callee of [...row.keys()].sort()) out.push([caller, callee, row.get(callee)!]);
   }
-  return out.sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) : a[0] < b[0] ? -1 : 1));
+  return out;
 }
 
 /**
@@ -189,9 +202,9 @@ export async function mergeFragments(traceDir: string, mapTestId: (raw: string) 
   } catch {
     names = [];
   }
-  const tests = new Map<string, Map<string, number>>();
-  const setups = new Map<string, Map<string, number>>();
-  const unattributed = new Map<string, number>();
+  const tests = new Map<string, EdgeCounts>();
+  const setups = new Map<string, EdgeCounts>();
+  const unattributed: EdgeCounts = new Map();
   const moduleLoad = new Set<string>();
   const registered = new Set<string>();
   let bytes = 0;

@@ -6,10 +6,11 @@
  */
 import { transformFromAstSync } from '@babel/core';
 import * as generatorNs from '@babel/generator';
-import type { NodePath, TraverseOptions } from '@babel/traverse';
+import * as traverseNs from '@babel/traverse';
+import type { NodePath } from '@babel/traverse';
 import * as t from '@babel/types';
 import type { FunctionInfo } from '@swe-flow/core';
-import { describeFunction, FUNCTION_VISITOR_KEY, hasBody, parseSource, traverse, type FunctionPath } from '@swe-flow/skeleton';
+import { describeFunction, hasBody, parseSource, type FunctionPath } from '@swe-flow/skeleton';
 import { relativeSourcePath, shouldInstrument, type InstrumentFilter } from './filter.js';
 
 export interface InstrumentOptions {
@@ -53,6 +54,10 @@ type GenerateFn = (ast: t.Node, opts: Record<string, unknown>, code: string) => 
 const generatorAny = generatorNs as unknown as { generate?: GenerateFn; default: GenerateFn | { default: GenerateFn } };
 const generate: GenerateFn =
   generatorAny.generate ?? (typeof generatorAny.default === 'function' ? generatorAny.default : generatorAny.default.default);
+
+// @babel/traverse is CommonJS: under ESM `NodePath` arrives as a named export (or on `default`).
+const traverseAny = traverseNs as unknown as { NodePath?: typeof NodePath; default: { NodePath: typeof NodePath } };
+const NodePathClass: typeof NodePath = traverseAny.NodePath ?? traverseAny.default.NodePath;
 
 /** Used when the code runs without the recorder: the same hot API, doing nothing. */
 const NOOP_RECORDER =
@@ -201,6 +206,32 @@ function instrumentFunction(work: FunctionWork): void {
   body.body = [enter, ...head, t.tryStatement(t.blockStatement(rest), null, t.blockStatement([restore]))];
 }
 
+/** Where a node sits, as @babel/traverse would make its path: parent node, container, list key, key. */
+interface WalkFrame {
+  node: t.Node;
+  parentNode: t.Node;
+  parent: WalkFrame | undefined;
+  container: unknown;
+  /** `undefined` for the program, `null` for other single children (as @babel/traverse sets it). */
+  listKey: string | null | undefined;
+  key: string | number;
+  path?: NodePath;
+}
+
+/** The node's NodePath, made (with its ancestors') exactly as @babel/traverse makes it during a walk. */
+function pathOf(frame: WalkFrame): NodePath {
+  if (frame.path) return frame.path;
+  const parentPath = frame.parent ? pathOf(frame.parent) : undefined;
+  frame.path = NodePathClass.get({
+    parentPath,
+    parent: frame.parentNode,
+    container: frame.container,
+    listKey: frame.listKey,
+    key: frame.key,
+  } as never) as unknown as NodePath;
+  return frame.path;
+}
+
 /** Locates every function (ids from the shared locator) and instruments those with bodies. */
 export function instrumentSource(code: string, absFile: string, options: InstrumentOptions): InstrumentResult | null {
   const file = relativeSourcePath(options.root, absFile);
@@ -211,20 +242,27 @@ export function instrumentSource(code: string, absFile: string, options: Instrum
   const works: FunctionWork[] = [];
   const topLevelAwaits: t.AwaitExpression[] = [];
   const byNode = new Map<t.Node, FunctionWork>();
-  const owner = (path: NodePath): FunctionWork | undefined => {
-    const fn = path.getFunctionParent();
-    return fn ? byNode.get(fn.node) : undefined;
+  // Every node is visited as @babel/traverse would (pre-order, the same nodes, the same order), but
+  // a NodePath is made only for functions, `for await` loops and their ancestors: paths for every
+  // node were most of the cost of this pass.
+  const enclosing: t.Node[] = []; // the functions around the current node, innermost last
+  const owner = (): FunctionWork | undefined => {
+    const fn = enclosing[enclosing.length - 1];
+    return fn ? byNode.get(fn) : undefined;
   };
-  traverse(ast, {
-    // Nothing below reads scopes (only parents), and building them was most of the walk's cost.
-    noScope: true,
-    enter(path: NodePath) {
-      // Map every original node to the absolute file (the parser tagged them with the relative path).
-      if (path.node.loc) path.node.loc.filename = undefined as unknown as string;
-    },
-    [FUNCTION_VISITOR_KEY]: {
-      enter(path: FunctionPath) {
-        if (!hasBody(path)) return;
+  const visit = (frame: WalkFrame): void => {
+    const node = frame.node;
+    // Map every original node to the absolute file (the parser tagged them with the relative path).
+    if (node.loc) node.loc.filename = undefined as unknown as string;
+    switch (node.type) {
+      case 'FunctionDeclaration':
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression':
+      case 'ObjectMethod':
+      case 'ClassMethod':
+      case 'ClassPrivateMethod': {
+        const path = pathOf(frame) as FunctionPath;
+        if (!hasBody(path)) break;
         const work: FunctionWork = {
           path,
           info: describeFunction(path, file),
@@ -235,26 +273,50 @@ export function instrumentSource(code: string, absFile: string, options: Instrum
           forAwaits: [],
         };
         works.push(work);
-        byNode.set(path.node, work);
-      },
-    },
-    AwaitExpression(path: NodePath<t.AwaitExpression>) {
-      if (!path.getFunctionParent()) topLevelAwaits.push(path.node);
-      else owner(path)?.suspends.push(path.node);
-    },
-    YieldExpression(path: NodePath<t.YieldExpression>) {
-      owner(path)?.suspends.push(path.node);
-    },
-    CatchClause(path: NodePath<t.CatchClause>) {
-      owner(path)?.catches.push(path.node);
-    },
-    TryStatement(path: NodePath<t.TryStatement>) {
-      if (path.node.finalizer) owner(path)?.finalizers.push(path.node.finalizer);
-    },
-    ForOfStatement(path: NodePath<t.ForOfStatement>) {
-      if (path.node.await) owner(path)?.forAwaits.push(path);
-    },
-  } as TraverseOptions);
+        byNode.set(node, work);
+        break;
+      }
+      case 'AwaitExpression':
+        if (enclosing.length === 0) topLevelAwaits.push(node);
+        else owner()?.suspends.push(node);
+        break;
+      case 'YieldExpression':
+        owner()?.suspends.push(node);
+        break;
+      case 'CatchClause':
+        owner()?.catches.push(node);
+        break;
+      case 'TryStatement':
+        if (node.finalizer) owner()?.finalizers.push(node.finalizer);
+        break;
+      case 'ForOfStatement':
+        if (node.await) owner()?.forAwaits.push(pathOf(frame) as NodePath<t.ForOfStatement>);
+        break;
+      default:
+        break;
+    }
+    const isFunction = t.isFunction(node);
+    if (isFunction) enclosing.push(node);
+    const keys = t.VISITOR_KEYS[node.type];
+    if (keys) {
+      const fields = node as unknown as Record<string, unknown>;
+      for (const key of keys) {
+        const prop = fields[key];
+        if (!prop) continue;
+        if (Array.isArray(prop)) {
+          for (let i = 0; i < prop.length; i++) {
+            const child = prop[i] as t.Node | null;
+            if (child) visit({ node: child, parentNode: node, parent: frame, container: prop, listKey: key, key: i });
+          }
+        } else {
+          visit({ node: prop as t.Node, parentNode: node, parent: frame, container: node, listKey: null, key });
+        }
+      }
+    }
+    if (isFunction) enclosing.pop();
+  };
+  // @babel/traverse on a File starts at its program (the File node itself is not visited).
+  visit({ node: ast.program, parentNode: ast, parent: undefined, container: ast, listKey: undefined, key: 'program' });
 
   works.sort((a, b) => a.info.start - b.info.start);
   works.forEach((w, i) => (w.index = i + 1));

@@ -4,17 +4,24 @@ import { ErrorCodes, SweFlowError, TRACE_SCHEMA_VERSION, type ScheduleJson, type
 import { buildRdg, buildSchedule, compareOrders, toDot, toMermaid } from '@swe-flow/scheduler';
 import { writeFileAtomic } from '@swe-flow/emitter';
 
-/** `swe-flow schedule`: reads trace.json, writes rdg.json/.dot/.mmd and schedule.json into `out`. */
-export async function scheduleFromTrace(traceFile: string, out: string, options: ScheduleOptions = {}, maxSteps?: number): Promise<ScheduleJson> {
+async function readTrace(traceFile: string): Promise<TraceJson> {
   const text = await readFile(traceFile, 'utf8').catch((cause: unknown) => {
     throw new SweFlowError(ErrorCodes.PATH_MISSING, `cannot read ${traceFile}: run \`swe-flow trace\` first or give the right --trace path`, { cause });
   });
-  let trace: TraceJson;
   try {
-    trace = JSON.parse(text) as TraceJson;
+    return JSON.parse(text) as TraceJson;
   } catch (cause) {
     throw new SweFlowError(ErrorCodes.INPUT_INVALID, `${traceFile} is not JSON`, { cause });
   }
+}
+
+/**
+ * `swe-flow schedule`: reads trace.json (a path, or its already parsed content), writes
+ * rdg.json/.dot/.mmd, schedule.json and order-comparison.json into `out`.
+ */
+export async function scheduleFromTrace(traceInput: string | TraceJson, out: string, options: ScheduleOptions = {}, maxSteps?: number): Promise<ScheduleJson> {
+  const traceFile = typeof traceInput === 'string' ? traceInput : 'trace.json';
+  const trace = typeof traceInput === 'string' ? await readTrace(traceInput) : traceInput;
   if (trace.schemaVersion !== TRACE_SCHEMA_VERSION || !Array.isArray(trace.tests)) {
     throw new SweFlowError(ErrorCodes.INPUT_INVALID, `${traceFile} is not a swe-flow trace (schemaVersion ${String(trace.schemaVersion)}; expected ${TRACE_SCHEMA_VERSION})`);
   }

@@ -242,7 +242,8 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
   };
   const scheduleKey = hashOf(traceKey, scheduleOptions, config.maxSteps ?? 0);
   await stage('schedule', scheduleKey, async () => {
-    const schedule = await scheduleFromTrace(traceFile, out, scheduleOptions, config.maxSteps);
+    // The trace parsed above (trace.json is not read and parsed a second time).
+    const schedule = await scheduleFromTrace(trace, out, scheduleOptions, config.maxSteps);
     return { steps: schedule.steps.length, skipped: schedule.skipped.length };
   });
   const schedule = JSON.parse(await readFile(path.join(out, 'schedule.json'), 'utf8')) as ScheduleJson;

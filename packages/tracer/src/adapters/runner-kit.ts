@@ -416,10 +416,10 @@ export async function prewarmInstrumentCache(
     const keepManifest = code === original;
     const key = createHash('sha1').update(tracerKey).update('\0').update(abs).update('\0').update(code).digest('hex');
     const target = path.join(cacheDir, key.slice(0, 2), `${key}.json`);
-    const cached = await readFile(target, 'utf8').then(
-      (text) => JSON.parse(text) as { code: string | null; file?: string; functions?: FunctionInfo[] },
-      () => undefined,
-    );
+    // A missing or unreadable entry is a miss (written again below).
+    const cached = await readFile(target, 'utf8')
+      .then((text) => JSON.parse(text) as { code: string | null; file?: string; functions?: FunctionInfo[] })
+      .catch(() => undefined);
     if (cached) {
       if (keepManifest && cached.file && cached.functions) functions[cached.file] = cached.functions;
       continue;

@@ -666,6 +666,7 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
 
   // One lane (workspace + session) per worker; each takes the next queued run.
   const workerCount = Math.max(1, Math.min(options.workers ?? 1, Math.max(1, queue.length)));
+  let lanesInBatch = 0;
   try {
     if (!originalInBatch) await original?.catch(() => {});
     await Promise.all([
@@ -675,7 +676,14 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
         if (w > 0) lanes.push(lane);
         for (;;) {
           if (batching && !lane.batchBroken && queue.length > 1) {
-            await runBatch(lane, queue.splice(0, batchSize));
+            // Workers share the queue: an idle worker takes its even part of what is left, up to batchSize trees.
+            const share = Math.ceil(queue.length / Math.max(1, workerCount - lanesInBatch));
+            lanesInBatch++;
+            try {
+              await runBatch(lane, queue.splice(0, Math.max(2, Math.min(batchSize, share))));
+            } finally {
+              lanesInBatch--;
+            }
             continue;
           }
           const job = queue.shift();

@@ -58,6 +58,8 @@ describe('verifyCandidates: warm sessions and reused workspaces', () => {
     // The defaults: many trees in one vitest process, PASS_TO_PASS chosen by the trace, the trace's
     // run of the original counted.
     const batched = await verifyCandidates(candidates, { ...base, ...traceRule, workers: 1 });
+    // Two workers split the queued trees between two batches.
+    const batched2 = await verifyCandidates(candidates, { ...base, ...traceRule, workers: 2 });
 
     // The check is meaningful: tasks verify, with FAIL_TO_PASS tests that fail on a stubbed base
     // (a session that served stale modules would see them pass there and reject the tasks).
@@ -66,6 +68,9 @@ describe('verifyCandidates: warm sessions and reused workspaces', () => {
     expect(signature(warm)).toEqual(signature(plain));
     expect(signature(warm2)).toEqual(signature(plain));
     expect(signature(batched)).toEqual(signature(plain));
+    expect(signature(batched2)).toEqual(signature(plain));
+    expect(batched2.stats.batches).toBeGreaterThanOrEqual(2);
+    expect(batched2.stats.batchedTrees).toBe(batched2.stats.testRuns);
 
     // Plain: one workspace moved between commits, every run a runner process.
     expect(plain.stats.workspacesOpened).toBe(1);

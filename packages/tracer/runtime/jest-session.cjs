@@ -8,9 +8,8 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const readline = require('node:readline');
+const { MARK, errorText, serve } = require('./session-kit.cjs');
 
-const MARK = '@@swe-flow-session@@';
 const root = process.cwd();
 // Everything jest or the tests print goes to stderr: stdout carries only the protocol.
 const out = process.stdout.write.bind(process.stdout);
@@ -24,7 +23,7 @@ try {
   if (typeof runCLI !== 'function') throw new Error(`${jestDir} exports no runCLI`);
   send({ ready: true });
 } catch (error) {
-  send({ ready: false, error: String(error && error.stack ? error.stack : error) });
+  send({ ready: false, error: errorText(error) });
   process.exit(1);
 }
 
@@ -62,18 +61,4 @@ async function handle(req) {
   return { id: req.id, results: out, moduleErrors, unhandledErrors: 0, durationMs: Math.round(performance.now() - started) };
 }
 
-let queue = Promise.resolve();
-const rl = readline.createInterface({ input: process.stdin });
-rl.on('line', (line) => {
-  if (!line.trim()) return;
-  queue = queue.then(async () => {
-    let req;
-    try {
-      req = JSON.parse(line);
-      send(await handle(req));
-    } catch (error) {
-      send({ id: req ? req.id : null, error: String(error && error.stack ? error.stack : error) });
-    }
-  });
-});
-rl.on('close', () => { queue.finally(() => process.exit(0)); });
+serve(handle, send, () => {});

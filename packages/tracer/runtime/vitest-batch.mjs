@@ -11,6 +11,9 @@
 import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import kit from './session-kit.cjs';
+
+const { errorText, vitestModuleResults } = kit;
 
 const [requestFile, resultFile] = process.argv.slice(2);
 const request = JSON.parse(readFileSync(requestFile, 'utf8'));
@@ -28,12 +31,6 @@ function vitestEntry() {
 const write = (msg) => writeFileSync(resultFile, JSON.stringify(msg));
 
 const CONFIG_NAMES = ['vitest.config', 'vite.config'].flatMap((n) => ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'].map((e) => n + e));
-const mapState = (s) => (s === 'passed' ? 'passed' : s === 'failed' ? 'failed' : 'skipped');
-function titlePathOf(test) {
-  const titles = [test.name];
-  for (let p = test.parent; p && p.type === 'suite'; p = p.parent) titles.unshift(p.name);
-  return titles;
-}
 
 let vitest;
 try {
@@ -81,15 +78,9 @@ try {
     const tree = byName.get(m.project.name);
     if (!tree) continue;
     const entry = out.get(tree.name);
-    const file = path.relative(tree.abs, m.moduleId).split(path.sep).join('/');
-    const errors = m.errors();
-    if (errors.length > 0) entry.moduleErrors.push({ file, message: String(errors[0]?.message ?? '').slice(0, 2000) });
-    for (const test of m.children.allTests()) {
-      const r = test.result();
-      const diag = test.diagnostic();
-      const error = (r.errors ?? []).map((e) => e.stack || e.message).join('\n').slice(0, 4000);
-      entry.results.push({ file, titlePath: titlePathOf(test), status: mapState(r.state), durationMs: Math.round(diag?.duration ?? 0), ...(error ? { error } : {}) });
-    }
+    const { results, moduleError } = vitestModuleResults(m, path.relative(tree.abs, m.moduleId).split(path.sep).join('/'));
+    if (moduleError) entry.moduleErrors.push(moduleError);
+    entry.results.push(...results);
   }
   // Unhandled errors that vitest ties to a test file make only that file's tree doubtful.
   let unattributed = 0;
@@ -101,7 +92,7 @@ try {
   }
   write({ trees: [...out.values()], unhandledErrors: unattributed, version: vitest.version });
 } catch (error) {
-  write({ error: String(error && error.stack ? error.stack : error) });
+  write({ error: errorText(error) });
 } finally {
   await vitest?.close().catch(() => {});
   process.exit(0);

@@ -8,10 +8,10 @@
 // (TestModule / TestCase), never from text.
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import kit from './session-kit.cjs';
 
-const MARK = '@@swe-flow-session@@';
+const { MARK, errorText, serve, vitestModuleResults } = kit;
 const root = process.cwd();
 const send = (msg) => process.stdout.write(`\n${MARK}${JSON.stringify(msg)}\n`);
 
@@ -29,17 +29,10 @@ try {
   await vitest.globTestSpecifications();
   send({ ready: true, version: vitest.version });
 } catch (error) {
-  send({ ready: false, error: String(error && error.stack ? error.stack : error) });
+  send({ ready: false, error: errorText(error) });
   process.exit(1);
 }
 
-const mapState = (s) => (s === 'passed' ? 'passed' : s === 'failed' ? 'failed' : 'skipped');
-
-function titlePathOf(test) {
-  const titles = [test.name];
-  for (let p = test.parent; p && p.type === 'suite'; p = p.parent) titles.unshift(p.name);
-  return titles;
-}
 
 async function handle(req) {
   for (const rel of req.changed ?? []) vitest.invalidateFile(path.join(root, rel));
@@ -64,33 +57,12 @@ async function handle(req) {
   for (const mod of run.testModules) {
     if (!wanted.has(mod.moduleId)) continue;
     const file = path.relative(root, mod.moduleId).split(path.sep).join('/');
-    const errors = mod.errors();
-    if (errors.length > 0) moduleErrors.push({ file, message: String(errors[0]?.message ?? '').slice(0, 2000) });
-    for (const test of mod.children.allTests()) {
-      const r = test.result();
-      const diag = test.diagnostic();
-      const error = (r.errors ?? []).map((e) => e.stack || e.message).join('\n').slice(0, 4000);
-      results.push({ file, titlePath: titlePathOf(test), status: mapState(r.state), durationMs: Math.round(diag?.duration ?? 0), ...(error ? { error } : {}) });
-    }
+    const { results: tests, moduleError } = vitestModuleResults(mod, file);
+    if (moduleError) moduleErrors.push(moduleError);
+    results.push(...tests);
   }
   return { id: req.id, results, moduleErrors, unhandledErrors: run.unhandledErrors.length, durationMs: Math.round(performance.now() - started) };
 }
 
 // Requests are handled one at a time, in order.
-let queue = Promise.resolve();
-const rl = readline.createInterface({ input: process.stdin });
-rl.on('line', (line) => {
-  if (!line.trim()) return;
-  queue = queue.then(async () => {
-    let req;
-    try {
-      req = JSON.parse(line);
-      send(await handle(req));
-    } catch (error) {
-      send({ id: req?.id ?? null, error: String(error && error.stack ? error.stack : error) });
-    }
-  });
-});
-rl.on('close', () => {
-  queue.then(() => vitest.close()).finally(() => process.exit(0));
-});
+serve(handle, send, () => vitest.close());

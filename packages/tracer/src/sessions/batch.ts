@@ -4,11 +4,9 @@
  * its worker pool start once for all of them; each tree is the runner's own project, with the
  * repository's config, so every tree's tests run exactly as they would in a checkout of their own.
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { ErrorCodes, formatTestId, SweFlowError, type TestResult, type TestSelection, type TestStatus, type Workspace } from '@swe-flow/core';
-import { RUNTIME_DIR } from '../recorder-path.js';
 import { testNamePattern } from '../adapters/vitest.js';
+import { copyRuntimeScripts } from './session.js';
 
 /** Runners whose trees can be batched into one process. */
 export const TREE_BATCH_RUNNERS: readonly string[] = ['vitest'];
@@ -54,7 +52,7 @@ export async function runTreeBatch(workspace: Workspace, runner: string, trees: 
   const script = '.swe-flow/vitest-batch.mjs';
   const requestFile = `.swe-flow/batch-${process.pid}-${n}.json`;
   const resultFile = `.swe-flow/batch-${process.pid}-${n}-result.json`;
-  await workspace.writeFile(script, await readFile(path.join(RUNTIME_DIR, 'vitest-batch.mjs'), 'utf8'));
+  await copyRuntimeScripts(workspace, ['vitest-batch.mjs']);
   const allIds = trees.flatMap((t) => t.selection.testIds);
   const sub = options.projectDir ? `${options.projectDir}/` : '';
   const inProject = (f: string) => (sub && f.startsWith(sub) ? f.slice(sub.length) : f);

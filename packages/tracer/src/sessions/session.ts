@@ -50,6 +50,13 @@ export function hasSession(runner: string): boolean {
 
 /** Directory inside the workspace for the session's script (kept out of `git clean`). */
 const SESSION_DIR = '.swe-flow';
+
+/** Copies runner scripts from RUNTIME_DIR into the workspace's `.swe-flow/`, with the kit they all require. */
+export async function copyRuntimeScripts(workspace: Workspace, scripts: readonly string[]): Promise<void> {
+  for (const script of [...scripts, 'session-kit.cjs']) {
+    await workspace.writeFile(`${SESSION_DIR}/${script}`, await readFile(path.join(RUNTIME_DIR, script), 'utf8'));
+  }
+}
 const MARK = '@@swe-flow-session@@';
 
 interface Reply {
@@ -68,7 +75,7 @@ interface Reply {
 export async function openSession(workspace: Workspace, runner: string, options: OpenSessionOptions = {}): Promise<TestSession | undefined> {
   if (!hasSession(runner) || typeof workspace.spawn !== 'function') return undefined;
   const script = SCRIPTS[runner]!;
-  await workspace.writeFile(`${SESSION_DIR}/${script}`, await readFile(path.join(RUNTIME_DIR, script), 'utf8'));
+  await copyRuntimeScripts(workspace, [script]);
   const session = new LineSession(runner, options.runTimeoutMs ?? 5 * 60_000);
   await session.start(workspace, { command: 'node', args: [`${SESSION_DIR}/${script}`] }, options.startTimeoutMs ?? 120_000);
   return session;

@@ -183,33 +183,24 @@ class LocalWorkspace implements Workspace {
     private readonly unregister: () => void,
   ) {}
 
-  async exec(spec: CommandSpec, options: ExecOptions): Promise<ExecResult> {
-    if (this.disposed) throw new SweFlowError(ErrorCodes.INTERNAL, 'exec on a disposed workspace; open a new one');
-    const cwd = spec.cwd === undefined ? this.root : resolveInsideOrRoot(this.root, spec.cwd);
-    const stdout = new BoundedBuffer(this.maxOutputBytes);
-    const stderr = new BoundedBuffer(this.maxOutputBytes);
-    const started = performance.now();
-    // detached: the command leads its own process group, so a timeout can kill the whole tree
-    // (test runners fork workers; killing only the parent would leave them running).
+  /**
+   * Starts a command in the checkout. detached: it leads its own process group, so `killGroup` takes
+   * the whole tree (test runners fork workers; killing only the parent would leave them running).
+   */
+  private start(what: 'exec' | 'spawn', spec: CommandSpec, stdin: 'ignore' | 'pipe') {
+    if (this.disposed) throw new SweFlowError(ErrorCodes.INTERNAL, `${what} on a disposed workspace; open a new one`);
     const child = execa(spec.command, spec.args, {
-      cwd,
+      cwd: spec.cwd === undefined ? this.root : resolveInsideOrRoot(this.root, spec.cwd),
       env: { ...inheritedEnv(), ...this.baseEnv, ...spec.env },
       extendEnv: false,
       detached: true,
       buffer: false,
       reject: false,
-      stdin: options.input === undefined ? 'ignore' : 'pipe',
+      stdin,
       stdout: 'pipe',
       stderr: 'pipe',
       cleanup: true,
     });
-    child.stdout?.on('data', (c: Buffer) => stdout.push(c));
-    child.stderr?.on('data', (c: Buffer) => stderr.push(c));
-    if (options.input !== undefined) {
-      child.stdin?.on('error', () => {});
-      child.stdin?.end(options.input);
-    }
-    let timedOut = false;
     const killGroup = (): void => {
       if (child.pid === undefined) return;
       try {
@@ -218,6 +209,21 @@ class LocalWorkspace implements Workspace {
         // already gone
       }
     };
+    return { child, killGroup };
+  }
+
+  async exec(spec: CommandSpec, options: ExecOptions): Promise<ExecResult> {
+    const { child, killGroup } = this.start('exec', spec, options.input === undefined ? 'ignore' : 'pipe');
+    const stdout = new BoundedBuffer(this.maxOutputBytes);
+    const stderr = new BoundedBuffer(this.maxOutputBytes);
+    const started = performance.now();
+    child.stdout?.on('data', (c: Buffer) => stdout.push(c));
+    child.stderr?.on('data', (c: Buffer) => stderr.push(c));
+    if (options.input !== undefined) {
+      child.stdin?.on('error', () => {});
+      child.stdin?.end(options.input);
+    }
+    let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup();
@@ -242,34 +248,13 @@ class LocalWorkspace implements Workspace {
   }
 
   async spawn(spec: CommandSpec, handlers: SpawnHandlers): Promise<SpawnedProcess> {
-    if (this.disposed) throw new SweFlowError(ErrorCodes.INTERNAL, 'spawn on a disposed workspace; open a new one');
-    const cwd = spec.cwd === undefined ? this.root : resolveInsideOrRoot(this.root, spec.cwd);
     // Own process group, as in exec: kill() takes the runner's workers with it.
-    const child = execa(spec.command, spec.args, {
-      cwd,
-      env: { ...inheritedEnv(), ...this.baseEnv, ...spec.env },
-      extendEnv: false,
-      detached: true,
-      buffer: false,
-      reject: false,
-      stdin: 'pipe',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      cleanup: true,
-    });
+    const { child, killGroup } = this.start('spawn', spec, 'pipe');
     child.stdout?.setEncoding('utf8');
     child.stderr?.setEncoding('utf8');
     child.stdout?.on('data', (c: string) => handlers.onStdout(c));
     child.stderr?.on('data', (c: string) => handlers.onStderr?.(c));
     child.stdin?.on('error', () => {});
-    const killGroup = (): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    };
     const unregister = registerCleanup(async () => killGroup());
     this.spawned.add(killGroup);
     const exited = child.then((r) => (r.exitCode ?? null), () => null).finally(() => {

@@ -47,7 +47,7 @@ import {
 } from '@swe-flow/emitter';
 import { createDockerRuntime, createLocalRuntime, buildEnvironmentImage, type EnvironmentImage } from '@swe-flow/runtime';
 import { functionFace, writeDocstrings, writeStatements, type StatementStats } from '@swe-flow/statements';
-import { locateFunctions } from '@swe-flow/skeleton';
+import { locateFunctions, STUB_ERROR_PREFIX } from '@swe-flow/skeleton';
 import { prepareOutDir } from './out-dir.js';
 import { scheduleFromTrace } from './schedule-stage.js';
 import { StageStore, hashOf } from './stages.js';
@@ -347,7 +347,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       // tests count as two passing runs of the original toward --reruns.
       ...(config.runtime === 'local' ? { originalPriorRuns: { runs: 2, passed: new Set(trace.tests.filter((t) => t.status === 'passed').map((t) => t.id)) } } : {}),
       // The throwing stubs' message: how a failure in a shared-process batch (mocha) is told to come from a stub.
-      ...(config.stubStyle === 'throw' ? { stubMarker: 'Not implemented: ' } : {}),
+      ...(config.stubStyle === 'throw' ? { stubMarker: STUB_ERROR_PREFIX } : {}),
       batch: config.batchTrees,
       ...(repo.package ? { packageDir: repo.package } : {}),
       // Each settled task is on disk at once: an interrupted run resumes without redoing it.

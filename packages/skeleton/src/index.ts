@@ -9,7 +9,7 @@ export {
   type FunctionPath,
 } from './locate.js';
 export { applyInsertions, type Insertion } from './insertions.js';
-export { stubFunctions, type StubOptions, type StubResult, type StubStyle, type UnusedImport } from './stub.js';
+export { stubFunctions, STUB_ERROR_PREFIX, type StubOptions, type StubResult, type StubStyle, type UnusedImport } from './stub.js';
 export {
   computeReturnTypePins,
   pinReturnTypes,

@@ -6,6 +6,9 @@ import { FUNCTION_VISITOR_KEY, describeFunction, hasBody, traverse, type Functio
 import { parseSource } from './parse.js';
 import { addInsertions, type Insertion } from './insertions.js';
 
+/** How the `throw` style's error message starts (`Not implemented: <name>`): lets a runner's failure be told to come from a stub. */
+export const STUB_ERROR_PREFIX = 'Not implemented: ';
+
 /**
  * `throw` (default): the body throws `Error("Not implemented: <name>")`.
  * `return-undefined`: the body returns `undefined` (constructors and setters get an empty body).
@@ -79,7 +82,7 @@ function startsLine(code: string, offset: number): boolean {
 }
 
 function stubStatement(info: FunctionInfo, style: StubStyle, typescript: boolean): string {
-  if (style === 'throw') return `throw new Error(${JSON.stringify(`Not implemented: ${info.name}`)});`;
+  if (style === 'throw') return `throw new Error(${JSON.stringify(`${STUB_ERROR_PREFIX}${info.name}`)});`;
   if (info.kind === 'constructor' || info.kind === 'setter') return '';
   return typescript ? 'return undefined as any;' : 'return undefined;';
 }

@@ -54,7 +54,8 @@ export function findVitestBin(root: string, packageDir = ''): string {
     dir = posix.dirname(dir) === '.' ? '' : posix.dirname(dir);
   }
 }
-const CONFIG_NAMES = ['vitest.config', 'vite.config'].flatMap((n) => ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs'].map((e) => `${n}.${e}`));
+/** Config files vitest reads, in its own order of preference. */
+export const VITEST_CONFIG_NAMES = ['vitest.config', 'vite.config'].flatMap((n) => ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs'].map((e) => `${n}.${e}`));
 /** Work directory the adapter adds to the checkout (never instrumented, never a source). */
 export const SWEFLOW_DIR = '.sweflow';
 
@@ -66,7 +67,7 @@ function deps(pj: Record<string, unknown>): Record<string, unknown> {
 }
 
 export function findVitestConfig(files: readonly string[]): string | undefined {
-  return CONFIG_NAMES.find((n) => files.includes(n));
+  return VITEST_CONFIG_NAMES.find((n) => files.includes(n));
 }
 
 function escapeRegex(s: string): string {

@@ -14,7 +14,7 @@ import {
   type TestStatus,
   type Workspace,
 } from '@swe-flow/core';
-import { hasSession, hasTreeBatch, openSession, runTreeBatch, type TestSession } from '@swe-flow/tracer';
+import { hasSession, hasTreeBatch, openSession, runTreeBatch, VITEST_CONFIG_NAMES, type TestSession } from '@swe-flow/tracer';
 import { affectedTestFiles, type ImportGraph } from './affected.js';
 import type { Candidate } from './emit.js';
 import { runTests, statusMap, type TestCommandAdapter } from './run-tests.js';
@@ -144,6 +144,10 @@ export interface VerifyResult {
 const fileOf = (id: string) => id.split(' > ')[0]!;
 
 type VerifyOutcome = VerifiedTask | RejectRow;
+
+/** Where a worker's workspace holds the trees of a batch (`t0`, `t1`, ...), kept out of `git clean`. */
+const TREES_DIR = '.swe-flow/trees';
+const TREE_DIR_DEPTH = TREES_DIR.split('/').length + 1;
 
 /**
  * Runners whose plain run takes many trees' files at once: node:test and ava still run every file in a
@@ -348,13 +352,13 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
       return false;
     };
     const run = candidate.passToPass.filter((id) => f2pFiles.has(fileOf(id)) || imports.has(fileOf(id)) || touches(id));
+    provenByTrace += candidate.passToPass.length - run.length;
     return run;
   };
 
   /** Trees (by git tree id) whose runs several candidates share: incremental step k's reference is step k+1's base. */
   const trees = await treeIdsOf(options.taskRepo, [...new Set(candidates.flatMap((c) => [c.baseCommit, c.referenceCommit, c.originalCommit]))]);
   interface Job {
-    key: string;
     commit: string;
     label: string;
     ids: Set<string>;
@@ -367,22 +371,25 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
   const queue: Job[] = [];
   const wakers: (() => void)[] = [];
   const wake = () => { for (const w of wakers.splice(0)) w(); };
-  const newJob = (key: string, commit: string, label: string): Job => {
-    const job: Job = { key, commit, label, ids: new Set(), files: new Set() };
+  const newJob = (commit: string, label: string): Job => {
+    const job: Job = { commit, label, ids: new Set(), files: new Set() };
     job.result = new Promise<JobResult>((resolve) => { job.resolve = resolve; });
     return job;
+  };
+  const addSelection = (job: Job, selection: TestSelection) => {
+    for (const id of selection.testIds) job.ids.add(id);
+    for (const f of selection.files) job.files.add(f);
   };
   /** The shared run of a tree, created (and queued) on first use; selections of later users are merged in. */
   const jobFor = (commit: string, label: string, selection: TestSelection): Job => {
     const key = trees.get(commit) ?? commit;
     let job = jobs.get(key);
     if (!job) {
-      job = newJob(key, commit, label);
+      job = newJob(commit, label);
       jobs.set(key, job);
       queue.push(job);
     } else sharedRuns++;
-    for (const id of selection.testIds) job.ids.add(id);
-    for (const f of selection.files) job.files.add(f);
+    addSelection(job, selection);
     return job;
   };
   const runJob = async (lane: Lane, job: Job) => {
@@ -397,9 +404,8 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
   };
   /** A run made for one candidate only, queued for the next free worker. */
   const runAlone = (commit: string, label: string, selection: TestSelection) => {
-    const job = newJob(`alone:${label}`, commit, label);
-    for (const id of selection.testIds) job.ids.add(id);
-    for (const f of selection.files) job.files.add(f);
+    const job = newJob(commit, label);
+    addSelection(job, selection);
     queue.push(job);
     wake();
     return job.result!;
@@ -428,10 +434,9 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
     if (outcome.timedOut) throw new Error(`a batch of ${trees.length} trees did not finish within its time`);
     const out = new Map<string, TestResult[]>(trees.map((t) => [t.dir, []]));
     for (const r of outcome.results) {
-      const tree = trees.find((t) => r.id.startsWith(`${t.dir}/`));
-      if (!tree) continue;
-      const strip = (x: string) => x.slice(tree.dir.length + 1);
-      out.get(tree.dir)!.push({ ...r, id: strip(r.id), file: strip(r.file) });
+      const dir = r.file.split('/', TREE_DIR_DEPTH).join('/');
+      const strip = (x: string) => x.slice(dir.length + 1);
+      out.get(dir)?.push({ ...r, id: strip(r.id), file: strip(r.file) });
     }
     return out;
   };
@@ -453,7 +458,7 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
   const vitestWorkspaceAdapter = async (ws: Workspace, dirs: string[]): Promise<{ adapter: TestCommandAdapter; cleanup: () => Promise<void> }> => {
     const sub = pkg ? `/${pkg}` : '';
     let config: string | undefined;
-    for (const name of ['vitest.config', 'vite.config'].flatMap((n) => ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'].map((e) => n + e))) {
+    for (const name of VITEST_CONFIG_NAMES) {
       if ((await ws.readFile(pkg ? `${pkg}/${name}` : name)) !== undefined) { config = name; break; }
     }
     const projects = dirs.map((dir, i) => ({ ...(config ? { extends: `${ws.root}/${dir}${sub}/${config}` } : {}), test: { name: `swe-flow-tree-${i}`, root: `${ws.root}/${dir}${sub}` } }));
@@ -483,9 +488,9 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
   };
   const runBatch = async (lane: Lane, batch: Job[]) => {
     const ws = lane.ws ?? (await moveTo(lane, candidates[0]!.originalCommit, 'batch'));
-    const dirs = batch.map((_, i) => `.swe-flow/trees/t${i}`);
+    const dirs = batch.map((_, i) => `${TREES_DIR}/t${i}`);
     await ws.writeFile('.swe-flow/link-trees.cjs', await linkTreesScript());
-    const script = ['set -e', 'rm -rf .swe-flow/trees', ...batch.flatMap((job, i) => [
+    const script = ['set -e', `rm -rf ${TREES_DIR}`, ...batch.flatMap((job, i) => [
       `mkdir -p ${dirs[i]}`,
       `git archive --format=tar ${job.commit} | tar -x -C ${dirs[i]}`,
     ]), `node .swe-flow/link-trees.cjs ${dirs.join(' ')}`].join('\n');
@@ -518,7 +523,7 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
       lane.batchBroken = true;
       logger.warn(`${options.adapter.name} tree batch unavailable; trees run one by one from now on in this worker: ${(error as Error).message.split('\n')[0]}`);
     } finally {
-      await ws.exec({ command: 'rm', args: ['-rf', '.swe-flow/trees'] }, { timeoutMs: 120_000 }).catch(() => undefined);
+      await ws.exec({ command: 'rm', args: ['-rf', TREES_DIR] }, { timeoutMs: 120_000 }).catch(() => undefined);
     }
     for (const [i, job] of batch.entries()) {
       const treeResults = results?.get(dirs[i]!);
@@ -611,7 +616,8 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
       if (broken.length > 0) {
         throw new Rejection('p2p-broken-on-base', `PASS_TO_PASS tests fail on base (the stubs break earlier steps): ${broken.join('; ')}`, broken);
       }
-      const unaffected = candidate.passToPass.filter((id) => !p2pToRun.includes(id) && !flaky.has(id));
+      const run = new Set(p2pToRun);
+      const unaffected = candidate.passToPass.filter((id) => !run.has(id) && !flaky.has(id));
       return {
         candidate,
         failToPass,
@@ -643,8 +649,6 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
       : runRepeated(firstLane, candidates[0]!.originalCommit, 'original', originalSelection(), ownOriginalRuns).then(withPrior);
   const settling = candidates.map((candidate, i) => {
     const p2pToRun = passToPassToRun(candidate);
-    const affectedByTrace = options.changedFunctions?.(candidate, 'base') && options.testFunctions;
-    if (affectedByTrace) provenByTrace += candidate.passToPass.length - p2pToRun.length;
     const f2pFiles = new Set(candidate.failToPass.map(fileOf));
     const selection: TestSelection = {
       files: [...new Set([...f2pFiles, ...p2pToRun.map(fileOf)])].sort(),

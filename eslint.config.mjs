@@ -11,7 +11,7 @@ const layers = {
 };
 
 export default [
-  { ignores: ['**/dist/**', '**/node_modules/**', 'fixtures/**', 'reports/**', '**/*.cjs', '**/*.mjs', '**/runtime/**', '**/bench/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'fixtures/**', 'reports/**', '**/*.cjs', '**/*.mjs', 'packages/*/runtime/**', 'packages/*/test/fixtures/**', '**/bench/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['packages/*/src/**/*.ts', 'packages/*/test/**/*.ts'],

@@ -14,7 +14,7 @@ import {
   type TestStatus,
   type Workspace,
 } from '@swe-flow/core';
-import { hasSession, hasTreeBatch, openSession, runTreeBatch, VITEST_CONFIG_NAMES, type TestSession } from '@swe-flow/tracer';
+import { hasSession, hasTreeBatch, openSession, runTreeBatch, vitestHasInlineProjects, vitestWorkspaceBatch, type TestSession } from '@swe-flow/tracer';
 import { affectedTestFiles, type ImportGraph } from './affected.js';
 import type { Candidate } from './emit.js';
 import { runTests, statusMap, type TestCommandAdapter } from './run-tests.js';
@@ -440,52 +440,6 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
     }
     return out;
   };
-  /** vitest >= 3.2 takes inline projects (the batch script); older ones a workspace file. */
-  const vitestVersion = async (ws: Workspace): Promise<[number, number]> => {
-    const text = await ws.readFile('node_modules/vitest/package.json');
-    const m = /^(\d+)\.(\d+)/.exec((JSON.parse(text ?? '{}') as { version?: string }).version ?? '');
-    return m ? [Number(m[1]), Number(m[2])] : [0, 0];
-  };
-  const vitestHasInlineProjects = async (ws: Workspace) => {
-    const [major, minor] = await vitestVersion(ws);
-    return major > 3 || (major === 3 && minor >= 2);
-  };
-  /**
-   * The plain vitest command with a workspace of one project per tree: `--workspace <file>` from vitest 2;
-   * vitest 1 only reads `vitest.workspace.mjs` next to where it runs, so the file goes there for the
-   * batch (never over a workspace file of the repository's own) and `cleanup` removes it.
-   */
-  const vitestWorkspaceAdapter = async (ws: Workspace, dirs: string[]): Promise<{ adapter: TestCommandAdapter; cleanup: () => Promise<void> }> => {
-    const sub = pkg ? `/${pkg}` : '';
-    let config: string | undefined;
-    for (const name of VITEST_CONFIG_NAMES) {
-      if ((await ws.readFile(pkg ? `${pkg}/${name}` : name)) !== undefined) { config = name; break; }
-    }
-    const projects = dirs.map((dir, i) => ({ ...(config ? { extends: `${ws.root}/${dir}${sub}/${config}` } : {}), test: { name: `swe-flow-tree-${i}`, root: `${ws.root}/${dir}${sub}` } }));
-    const text = `export default ${JSON.stringify(projects, null, 1)};\n`;
-    const [major] = await vitestVersion(ws);
-    if (major >= 2) {
-      const file = `${ws.root}/.swe-flow/batch-workspace.mjs`;
-      await ws.writeFile('.swe-flow/batch-workspace.mjs', text);
-      return {
-        adapter: {
-          ...options.adapter,
-          plainCommand: (ctx) => {
-            const spec = options.adapter.plainCommand(ctx);
-            const at = spec.args.indexOf('run') + 1;
-            return { ...spec, args: [...spec.args.slice(0, at), '--workspace', file, ...spec.args.slice(at)] };
-          },
-        },
-        cleanup: async () => {},
-      };
-    }
-    const here = pkg ? `${pkg}/` : '';
-    for (const ext of ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs', 'json']) {
-      if ((await ws.readFile(`${here}vitest.workspace.${ext}`)) !== undefined) throw new Error(`the repository has its own vitest.workspace.${ext}`);
-    }
-    await ws.writeFile(`${here}vitest.workspace.mjs`, text);
-    return { adapter: options.adapter, cleanup: async () => { await ws.exec({ command: 'rm', args: ['-f', `${here}vitest.workspace.mjs`] }, { timeoutMs: 60_000 }); } };
-  };
   const runBatch = async (lane: Lane, batch: Job[]) => {
     const ws = lane.ws ?? (await moveTo(lane, candidates[0]!.originalCommit, 'batch'));
     const dirs = batch.map((_, i) => `${TREES_DIR}/t${i}`);
@@ -510,7 +464,7 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
         });
       } else {
         // vitest 1.x-3.1: the same projects through a workspace file and the plain command line.
-        const viaWorkspace = await vitestWorkspaceAdapter(ws, trees.map((t) => t.dir));
+        const viaWorkspace = await vitestWorkspaceBatch(ws, options.adapter, trees.map((t) => t.dir), pkg);
         try {
           results = await runPlainBatch(ws, trees, viaWorkspace.adapter);
         } finally {

@@ -4,8 +4,9 @@
  * its worker pool start once for all of them; each tree is the runner's own project, with the
  * repository's config, so every tree's tests run exactly as they would in a checkout of their own.
  */
-import { ErrorCodes, formatTestId, SweFlowError, type TestResult, type TestSelection, type TestStatus, type Workspace } from '@swe-flow/core';
-import { testNamePattern } from '../adapters/vitest.js';
+import { ErrorCodes, formatTestId, SweFlowError, type CommandSpec, type TestResult, type TestSelection, type TestStatus, type Workspace } from '@swe-flow/core';
+import { testNamePattern, VITEST_CONFIG_NAMES } from '../adapters/vitest.js';
+import type { PlainRunContext } from '../adapter.js';
 import { copyRuntimeScripts } from './session.js';
 
 /** Runners whose trees can be batched into one process. */
@@ -97,4 +98,64 @@ export async function runTreeBatch(workspace: Workspace, runner: string, trees: 
     })));
   }
   return out;
+}
+
+async function vitestVersion(workspace: Workspace): Promise<[number, number]> {
+  const text = await workspace.readFile('node_modules/vitest/package.json');
+  const m = /^(\d+)\.(\d+)/.exec((JSON.parse(text ?? '{}') as { version?: string }).version ?? '');
+  return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+}
+
+/** vitest >= 3.2 takes inline projects (`runTreeBatch`); older ones need `vitestWorkspaceBatch`. */
+export async function vitestHasInlineProjects(workspace: Workspace): Promise<boolean> {
+  const [major, minor] = await vitestVersion(workspace);
+  return major > 3 || (major === 3 && minor >= 2);
+}
+
+/**
+ * vitest 1.x–3.1: the plain vitest command made to run a workspace of one project per tree (each
+ * extending the tree's own config; with `projectDir`, that package's folder of the tree). vitest 2
+ * and 3.0–3.1 take `--workspace <file>`; vitest 1 only reads a `vitest.workspace.mjs` next to where it
+ * runs, so that file is written there for the batch (never over a workspace file of the repository's
+ * own: that throws) and `cleanup` removes it. Run the returned adapter's plain command over the trees'
+ * prefixed files.
+ */
+export async function vitestWorkspaceBatch<A extends { plainCommand(ctx: PlainRunContext): CommandSpec }>(
+  workspace: Workspace,
+  adapter: A,
+  dirs: readonly string[],
+  projectDir?: string,
+): Promise<{ adapter: A; cleanup: () => Promise<void> }> {
+  const sub = projectDir ? `/${projectDir}` : '';
+  let config: string | undefined;
+  for (const name of VITEST_CONFIG_NAMES) {
+    if ((await workspace.readFile(projectDir ? `${projectDir}/${name}` : name)) !== undefined) { config = name; break; }
+  }
+  const projects = dirs.map((dir, i) => ({
+    ...(config ? { extends: `${workspace.root}/${dir}${sub}/${config}` } : {}),
+    test: { name: `swe-flow-tree-${i}`, root: `${workspace.root}/${dir}${sub}` },
+  }));
+  const text = `export default ${JSON.stringify(projects, null, 1)};\n`;
+  const [major] = await vitestVersion(workspace);
+  if (major >= 2) {
+    const file = `${workspace.root}/.swe-flow/batch-workspace.mjs`;
+    await workspace.writeFile('.swe-flow/batch-workspace.mjs', text);
+    return {
+      adapter: {
+        ...adapter,
+        plainCommand: (ctx: PlainRunContext) => {
+          const spec = adapter.plainCommand(ctx);
+          const at = spec.args.indexOf('run') + 1;
+          return { ...spec, args: [...spec.args.slice(0, at), '--workspace', file, ...spec.args.slice(at)] };
+        },
+      },
+      cleanup: async () => {},
+    };
+  }
+  const here = projectDir ? `${projectDir}/` : '';
+  for (const ext of ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs', 'json']) {
+    if ((await workspace.readFile(`${here}vitest.workspace.${ext}`)) !== undefined) throw new Error(`the repository has its own vitest.workspace.${ext}`);
+  }
+  await workspace.writeFile(`${here}vitest.workspace.mjs`, text);
+  return { adapter, cleanup: async () => { await workspace.exec({ command: 'rm', args: ['-f', `${here}vitest.workspace.mjs`] }, { timeoutMs: 60_000 }); } };
 }

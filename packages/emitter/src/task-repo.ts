@@ -170,8 +170,13 @@ export class TaskRepo {
   ) {}
 
   static async create(dir: string, options: TaskRepoOptions = {}): Promise<TaskRepo> {
+    await simpleGit().raw(['init', '--quiet', '--bare', path.resolve(dir)]);
+    return TaskRepo.open(dir, options);
+  }
+
+  /** A task repository that `create` made earlier (e.g. by the emit stage of a resumed run). */
+  static async open(dir: string, options: TaskRepoOptions = {}): Promise<TaskRepo> {
     const gitDir = path.resolve(dir); // git runs with -C elsewhere: a relative GIT_DIR would move
-    await simpleGit().raw(['init', '--quiet', '--bare', gitDir]);
     const git = simpleGit({ baseDir: gitDir }).env({ ...hostEnv(), ...FIXED_ENV, GIT_DIR: gitDir });
     const scratch = await mkdtemp(path.join(os.tmpdir(), 'swf-taskrepo-'));
     // Objects are hashed with SHA-1 here: a repository initialized with another format uses git.

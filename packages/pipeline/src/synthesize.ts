@@ -36,6 +36,7 @@ import {
   buildRow,
   commandLine,
   emitCandidates,
+  TaskRepo,
   verifyCandidates,
   testFunctionsFromTrace,
   changedFunctionsOf,
@@ -383,6 +384,9 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
   // 8. Write the dataset, per-task folders, the bundle and the summary.
   const createdAt = repo.preparedAt;
   const rows: DatasetRow[] = [];
+  // Every base patch (original -> base) from one git process.
+  const taskRepo = await TaskRepo.open(taskRepoDir);
+  const basePatches = await taskRepo.diffs(verified.map((t) => [emitted.originalCommit, t.candidate.baseCommit] as const));
   for (const [i, task] of verified.entries()) {
     const c = task.candidate;
     const statement = statements.statements[i]!;
@@ -391,15 +395,15 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     rows.push(row);
     const dir = path.join(out, 'tasks', c.instanceId);
     await mkdir(dir, { recursive: true });
-    const basePatch = await gitDiff(taskRepoDir, emitted.originalCommit, c.baseCommit);
-    await writeFile(path.join(dir, 'base.patch'), basePatch);
+    await writeFile(path.join(dir, 'base.patch'), basePatches[i]!);
     await writeFile(path.join(dir, 'reference.patch'), c.patch);
     await writeFile(path.join(dir, 'problem.md'), statement);
     const { patch: _p, problem_statement: _s, ...meta } = row;
     await writeFileAtomic(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, dropped_fail_to_pass: task.droppedFailToPass }, null, 2));
   }
   await writeDataset(out, rows, rejects);
-  await bundle(taskRepoDir, path.join(out, 'task-repo.bundle'));
+  await taskRepo.bundle(path.join(out, 'task-repo.bundle')).catch((error: unknown) => logger.warn(`could not write task-repo.bundle: ${(error as Error).message}`));
+  await taskRepo.dispose();
 
   const summary: Summary = {
     schemaVersion: 1,
@@ -450,16 +454,6 @@ function countBy(values: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const v of values) out[v] = (out[v] ?? 0) + 1;
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-async function gitDiff(gitDir: string, from: string, to: string): Promise<string> {
-  const { execa } = await import('execa');
-  return (await execa('git', ['--git-dir', gitDir, 'diff', '--no-color', '--binary', from, to], { stripFinalNewline: false })).stdout;
-}
-
-async function bundle(gitDir: string, file: string): Promise<void> {
-  const { execa } = await import('execa');
-  await execa('git', ['--git-dir', gitDir, 'bundle', 'create', file, '--all'], { reject: false });
 }
 
 function groupIdsByFile(ids: readonly string[]): Map<string, string[]> {

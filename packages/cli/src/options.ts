@@ -42,6 +42,7 @@ export const synthOptions: OptionSpec[] = [
   { flags: '--full-p2p', description: 'Run every PASS_TO_PASS test, not only affected ones', config: 'fullPassToPass' },
   { flags: '--import-p2p', description: 'Choose the PASS_TO_PASS tests to run from the import graph only (default: also skip those whose traced run called no stubbed function)', config: 'traceProvenPassToPass', parse: (v) => !v },
   { flags: '--tree-by-tree', description: 'Run each base/reference tree in a runner run of its own instead of many trees in one runner run', config: 'batchTrees', parse: (v) => !v },
+  { flags: '--process-batches', description: "vitest tree batches in the repository's own pool (a worker per test file), not sharing workers between trees", config: 'sharedBatches', parse: (v) => !v },
   { flags: '--plain-runs', description: 'One runner process per verification run (no warm vitest/jest session)', config: 'warmSessions', parse: (v) => !v },
   { flags: '--test-timeout <ms>', description: 'Limit for one test run', config: 'testTimeoutMs', parse: int },
   { flags: '--trace-timeout <ms>', description: 'Limit for the traced suite run', config: 'traceTimeoutMs', parse: int },

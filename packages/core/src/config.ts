@@ -29,6 +29,7 @@ export const SynthConfigSchema = z
     fullPassToPass: z.boolean().default(false).describe('run every PASS_TO_PASS test, not only those a step can affect'),
     traceProvenPassToPass: z.boolean().default(true).describe('skip on base the PASS_TO_PASS tests whose traced run called no stubbed function (false: decide from the import graph only)'),
     batchTrees: z.boolean().default(true).describe('run the trees of many tasks in one runner run (vitest, node:test, ava, mocha; local runtime); false: one run per tree'),
+    sharedBatches: z.boolean().default(true).describe('vitest >= 2 tree batches of a repository without a vitest config share worker processes between trees (one project, no per-file isolation, a tree per test file); a failure without the stub error reruns its tree alone. false: the repository pool'),
     warmSessions: z.boolean().default(true).describe('keep the runner warm between verification runs (vitest, jest); false: one runner process per run'),
     allowScripts: z.union([z.literal('all'), z.array(z.string())]).default([]).describe('dependencies allowed to run install scripts'),
     statements: z

@@ -14,7 +14,7 @@ import {
   type TestStatus,
   type Workspace,
 } from '@swe-flow/core';
-import { hasSession, hasTreeBatch, openSession, runTreeBatch, vitestHasInlineProjects, vitestWorkspaceBatch, type TestSession } from '@swe-flow/tracer';
+import { hasSession, hasTreeBatch, openSession, runTreeBatch, vitestHasInlineProjects, vitestShareMode, vitestSharedBatch, vitestWorkspaceBatch, type TestSession } from '@swe-flow/tracer';
 import { affectedTestFiles, type ImportGraph } from './affected.js';
 import type { Candidate } from './emit.js';
 import { runTests, statusMap, type TestCommandAdapter } from './run-tests.js';
@@ -75,6 +75,14 @@ export interface VerifyOptions {
    * error carries this text; any other failure sends its tree to a run of its own.
    */
   stubMarker?: string;
+  /**
+   * vitest >= 2 batches of a repository without a vitest config share worker processes between trees
+   * instead of starting one per test file (`vitestShareMode`: one project without per-file isolation,
+   * each test file in a tree of its own). Such a batch is a first pass: a failure is taken from it only
+   * when it carries `stubMarker`, and the tree runs again alone otherwise. Default on where `stubMarker`
+   * is given; false: the repository's pool.
+   */
+  sharedBatches?: boolean;
   /** The monorepo package whose tests run (`--package`), relative to the repository root. */
   packageDir?: string;
   /** Trees per batch (default 64). */
@@ -116,6 +124,9 @@ export interface VerifyStats {
   /** Runner processes that ran several trees at once, and the trees they settled. */
   batches: number;
   batchedTrees: number;
+  /** Batches that shared workers between trees (`sharedBatches`), and trees a batch left in doubt that ran again alone. */
+  sharedBatches: number;
+  batchDoubtTrees: number;
   flakyTests: string[];
   /** Workspaces opened (one per worker, moved between commits). */
   workspacesOpened: number;
@@ -148,6 +159,12 @@ type VerifyOutcome = VerifiedTask | RejectRow;
 /** Where a worker's workspace holds the trees of a batch (`t0`, `t1`, ...), kept out of `git clean`. */
 const TREES_DIR = '.swe-flow/trees';
 const TREE_DIR_DEPTH = TREES_DIR.split('/').length + 1;
+/**
+ * With workers shared between files, a batch gives each test file a tree of its own when that adds at
+ * most as many trees as the batch has (or this many, for small batches); otherwise it keeps the
+ * repository's pool.
+ */
+const SHARED_EXTRA_TREES = 8;
 
 /**
  * Runners whose plain run takes many trees' files at once: node:test and ava still run every file in a
@@ -423,6 +440,8 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
   const batchSize = Math.max(2, options.batchSize ?? 64);
   let batches = 0;
   let batchedTrees = 0;
+  let sharedBatches = 0;
+  let batchDoubtTrees = 0;
   /** One runner run over every tree's files (prefixed with the tree's directory); results split back per tree. */
   const runPlainBatch = async (ws: Workspace, trees: { dir: string; selection: TestSelection }[], adapter: TestCommandAdapter = options.adapter) => {
     const prefixed = (dir: string, id: string) => `${dir}/${id}`;
@@ -442,36 +461,66 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
   };
   const runBatch = async (lane: Lane, batch: Job[]) => {
     const ws = lane.ws ?? (await moveTo(lane, candidates[0]!.originalCommit, 'batch'));
-    const dirs = batch.map((_, i) => `${TREES_DIR}/t${i}`);
-    await ws.writeFile('.swe-flow/link-trees.cjs', await linkTreesScript());
-    const script = ['set -e', `rm -rf ${TREES_DIR}`, ...batch.flatMap((job, i) => [
-      `mkdir -p ${dirs[i]}`,
-      `git archive --format=tar ${job.commit} | tar -x -C ${dirs[i]}`,
-    ]), `node .swe-flow/link-trees.cjs ${dirs.join(' ')}`].join('\n');
-    let results: Map<string, TestResult[]> | undefined;
     const batchStarted = Date.now();
-    logger.info(`running ${batch.length} trees (${batch.reduce((n, j) => n + j.files.size, 0)} test files) in one ${options.adapter.name} run`);
+    // A batch that shares workers between trees is a first pass: only failures that carry the stub's
+    // error are taken from it.
+    let share = batchKind === 'projects' && options.sharedBatches !== false && options.stubMarker ? await vitestShareMode(ws, pkg) : undefined;
+    // The trees to write: one per job, or with workers shared between files, one per job and test file,
+    // so that no two files share the modules of one tree.
+    const fileOfId = (id: string) => id.split(' > ')[0]!;
+    let units = batch.map((job, i) => ({ job: i, files: [...job.files].sort(), ids: [...job.ids] }));
+    if (share === 'shared') {
+      const split = batch.flatMap((job, i) => [...new Set([...job.files, ...[...job.ids].map(fileOfId)])].sort()
+        .map((f) => ({ job: i, files: [f], ids: [...job.ids].filter((id) => fileOfId(id) === f) })));
+      // Many more copies to write would cost more than sharing saves.
+      if (split.length <= batch.length + Math.max(SHARED_EXTRA_TREES, batch.length)) units = split;
+      else share = undefined;
+    }
+    const dirs = units.map((_, k) => `${TREES_DIR}/t${k}`);
+    await ws.writeFile('.swe-flow/link-trees.cjs', await linkTreesScript());
+    const script = ['set -e', `rm -rf ${TREES_DIR}`, ...units.flatMap((unit, k) => [
+      `mkdir -p ${dirs[k]}`,
+      `git archive --format=tar ${batch[unit.job]!.commit} | tar -x -C ${dirs[k]}`,
+    ]), `node .swe-flow/link-trees.cjs ${dirs.join(' ')}`].join('\n');
+    let results: Map<number, TestResult[]> | undefined;
+    const how = share ? ' (workers shared between files)' : '';
+    logger.info(`running ${batch.length} trees (${units.reduce((n, u) => n + u.files.length, 0)} test files) in one ${options.adapter.name} run${how}`);
     try {
       const made = await ws.exec({ command: 'sh', args: ['-c', script] }, { timeoutMs: 300_000 });
       if (made.exitCode !== 0) throw new Error(`could not write the trees: ${made.stderr.trim().slice(-2000)}`);
-      const trees = batch.map((job, i) => ({ dir: dirs[i]!, selection: { files: [...job.files].sort(), testIds: [...job.ids] } }));
-      if (batchKind !== 'projects') results = await runPlainBatch(ws, trees);
+      logger.debug(`wrote ${units.length} trees in ${Date.now() - batchStarted} ms`);
+      const trees = units.map((unit, k) => ({ dir: dirs[k]!, selection: { files: unit.files, testIds: unit.ids } }));
+      const maxWorkers = Math.max(1, availableParallelism());
+      let byDir: Map<string, TestResult[]>;
+      if (batchKind !== 'projects') byDir = await runPlainBatch(ws, trees);
+      else if (share) byDir = await runPlainBatch(ws, trees, vitestSharedBatch(options.adapter, { maxWorkers }));
       else if (await vitestHasInlineProjects(ws)) {
-        results = await runTreeBatch(ws, options.adapter.name, trees, {
-          timeoutMs: timeoutMs * Math.max(1, Math.ceil(batch.length / 8)),
-          maxWorkers: Math.max(1, availableParallelism()),
+        byDir = await runTreeBatch(ws, options.adapter.name, trees, {
+          timeoutMs: timeoutMs * Math.max(1, Math.ceil(trees.length / 8)),
+          maxWorkers,
           ...(pkg ? { projectDir: pkg } : {}),
         });
       } else {
         // vitest 1.x-3.1: the same projects through a workspace file and the plain command line.
-        const viaWorkspace = await vitestWorkspaceBatch(ws, options.adapter, trees.map((t) => t.dir), pkg);
+        const viaWorkspace = await vitestWorkspaceBatch(ws, options.adapter, trees.map((t) => t.dir), pkg, { maxWorkers });
         try {
-          results = await runPlainBatch(ws, trees, viaWorkspace.adapter);
+          byDir = await runPlainBatch(ws, trees, viaWorkspace.adapter);
         } finally {
           await viaWorkspace.cleanup();
         }
       }
+      // Back to jobs: a job whose trees are not all in the map (unhandled errors) is left in doubt.
+      const merged = new Map<number, TestResult[]>();
+      const incomplete = new Set<number>();
+      for (const [k, unit] of units.entries()) {
+        const got = byDir.get(dirs[k]!);
+        if (!got) incomplete.add(unit.job);
+        else merged.set(unit.job, [...(merged.get(unit.job) ?? []), ...got]);
+      }
+      for (const j of incomplete) merged.delete(j);
+      results = merged;
       batches++;
+      if (share) sharedBatches++;
       logger.debug(`batch of ${batch.length} trees done in ${Date.now() - batchStarted} ms`);
     } catch (error) {
       lane.batchBroken = true;
@@ -479,15 +528,20 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
     } finally {
       await ws.exec({ command: 'rm', args: ['-rf', TREES_DIR] }, { timeoutMs: 120_000 }).catch(() => undefined);
     }
+    const markerOnly = batchKind === 'shared-process' || share !== undefined;
     for (const [i, job] of batch.entries()) {
-      const treeResults = results?.get(dirs[i]!);
+      const treeResults = results?.get(i);
       const byId = new Map(treeResults?.map((r) => [r.id, r]) ?? []);
-      const doubt = !treeResults || [...job.ids].some((id) => !byId.has(id)) ||
-        // In one shared process a failure may come from state another tree left behind: only failures
-        // that carry the stub's own error are taken from the batch.
-        (batchKind === 'shared-process' && [...job.ids].some((id) => byId.get(id)!.status === 'failed' && !(byId.get(id)!.error ?? '').includes(options.stubMarker!)));
-      if (doubt) {
-        if (results) logger.debug(`tree ${job.label} left in doubt by the batch; running it alone`);
+      // In a shared process a failure may come from state another tree left behind: only failures that
+      // carry the stub's own error are taken from the batch.
+      const unreported = [...job.ids].filter((id) => !byId.has(id));
+      const unmarked = !markerOnly ? [] : [...job.ids].filter((id) => byId.get(id)?.status === 'failed' && !(byId.get(id)!.error ?? '').includes(options.stubMarker!));
+      if (!treeResults || unreported.length > 0 || unmarked.length > 0) {
+        if (results) {
+          batchDoubtTrees++;
+          const why = !treeResults ? 'an unhandled error in its files' : unreported.length > 0 ? `${unreported.length} requested tests not reported, e.g. ${unreported[0]}` : `${unmarked.length} failures without the stub's error, e.g. ${unmarked[0]}: ${(byId.get(unmarked[0]!)!.error ?? '').split('\n')[0]!.slice(0, 200)}`;
+          logger.debug(`tree ${job.label} left in doubt by the batch (${why}); running it alone`);
+        }
         await runJob(lane, job);
         continue;
       }
@@ -614,9 +668,9 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
     return (async () => {
       const outcome = await settleOne(candidate, p2pToRun, refJob, baseJob, original!);
       settled[i] = outcome;
-      done++;
-      await options.onSettled?.(outcome, done, candidates.length);
-      logger.debug(`verified ${candidate.instanceId} (${done}/${candidates.length})`);
+      const nth = ++done;
+      logger.debug(`verified ${candidate.instanceId} (${nth}/${candidates.length})`);
+      await options.onSettled?.(outcome, nth, candidates.length);
       outstanding--;
       if (outstanding === 0) wake();
     })();
@@ -673,6 +727,8 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
       treeRuns: jobs.size,
       batches,
       batchedTrees,
+      sharedBatches,
+      batchDoubtTrees,
       sharedRuns,
       flakyTests: [...flaky].sort(),
       workspacesOpened,

@@ -1,8 +1,12 @@
 /**
  * Tree batches on vitest before 3.2 (no inline projects): vitest 2 takes a generated workspace file on
- * its command line, vitest 1 reads a `vitest.workspace.mjs` written next to where it runs for the batch.
+ * its command line, vitest 1 reads a `vitest.workspace.mjs` written next to where it runs for the batch
+ * (vitest 4, with inline projects, for comparison).
  * A tiny repository is installed with each version from the registry; its candidates must get the same
  * verdicts batched as tree by tree, with every tree (the original included) answered by a batch.
+ * With the stub's error known and no vitest config, vitest 2 batches share workers between trees (one
+ * project without per-file isolation, a tree per test file); with a config they keep the repository's
+ * pool. A test that swallows the stub's error fails on its base without it: its tree must run again alone.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -45,7 +49,21 @@ const SOURCES: Record<string, string> = {
     '});',
     '',
   ].join('\n'),
+  // Fails on capitalize's base with an assertion error, not the stub's.
+  'test/safe.test.js': [
+    "import { expect, it } from 'vitest';",
+    "import { capitalize } from '../src/text.js';",
+    '',
+    "it('capitalizes or gives nothing', () => {",
+    "  let out;",
+    "  try { out = capitalize('wORLD'); } catch { out = ''; }",
+    "  expect(out).toBe('World');",
+    '});',
+    '',
+  ].join('\n'),
 };
+
+const CONFIG = "export default { test: { include: ['test/**/*.test.js'] } };\n";
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -59,27 +77,53 @@ function signature(r: VerifyResult) {
   };
 }
 
-describe.each(['2.1.9', '1.6.1'])('tree batches with vitest %s', (version) => {
-  it('give the verdicts of tree-by-tree runs through a workspace file', async () => {
+describe.each([
+  ['2.1.9', false],
+  ['2.1.9', true],
+  ['1.6.1', false],
+  // vitest >= 3.2 batches through inline projects; sharing runs the plain command, as on vitest 2.
+  ['4.1.12', false],
+] as const)('tree batches with vitest %s (config file: %s)', (version, withConfig) => {
+  it('give the verdicts of tree-by-tree runs, also when sharing workers', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), `swf-batch-vitest${version.split('.')[0]}-`));
     dirs.push(dir);
     const fixture = path.join(dir, 'fixture');
-    const files = { ...SOURCES, 'package.json': JSON.stringify({ name: 'tiny-text', version: '1.0.0', private: true, type: 'module', scripts: { test: 'vitest run' }, devDependencies: { vitest: version } }, null, 2) };
+    const files = { ...SOURCES, ...(withConfig ? { 'vitest.config.js': CONFIG } : {}), 'package.json': JSON.stringify({ name: 'tiny-text', version: '1.0.0', private: true, type: 'module', scripts: { test: 'vitest run' }, devDependencies: { vitest: version } }, null, 2) };
     for (const [file, text] of Object.entries(files)) {
       await mkdir(path.dirname(path.join(fixture, file)), { recursive: true });
       await writeFile(path.join(fixture, file), text);
     }
-    const { src, traced, schedule, candidates, taskRepo } = await fixtureCandidates(fixture, dir, 'vitest', 10, ['package.json', 'src', 'test']);
+    const { src, traced, schedule, candidates, taskRepo } = await fixtureCandidates(fixture, dir, 'vitest', 10, ['package.json', 'src', 'test', ...(withConfig ? ['vitest.config.js'] : [])]);
     const base = {
       runtime: createLocalRuntime(), adapter: getAdapter('vitest'), taskRepo, dependenciesDir: src, reruns: 2, workers: 1,
       testFunctions: testFunctionsFromTrace(traced), changedFunctions: changedFunctionsOf(schedule, traced.moduleLoadFunctions),
     };
     const oneByOne = await verifyCandidates(candidates, { ...base, batch: false });
     const batched = await verifyCandidates(candidates, { ...base, batch: true });
+    const shared = await verifyCandidates(candidates, { ...base, batch: true, stubMarker: 'Not implemented: ' });
 
     expect(oneByOne.verified.length).toBeGreaterThanOrEqual(3);
+    // The swallowed stub error makes capitalize's task verify with both test files failing on base.
+    const capitalize = oneByOne.verified.find((v) => v.failToPass.includes('test/safe.test.js > capitalizes or gives nothing'));
+    expect(capitalize?.failToPass).toContain('test/text.test.js > text > capitalizes a word');
     expect(signature(batched)).toEqual(signature(oneByOne));
     expect(batched.stats.batches).toBeGreaterThanOrEqual(1);
     expect(batched.stats.batchedTrees).toBe(batched.stats.treeRuns);
+    expect(batched.stats.sharedBatches).toBe(0);
+
+    expect(signature(shared)).toEqual(signature(oneByOne));
+    if (version.startsWith('1.') || withConfig) {
+      expect(shared.stats.sharedBatches).toBe(0);
+      expect(shared.stats.batchDoubtTrees).toBe(0);
+    } else {
+      expect(shared.stats.sharedBatches).toBe(shared.stats.batches);
+      expect(shared.stats.batches).toBeGreaterThanOrEqual(1);
+      // The bases on which the swallowing test fails (capitalize's, isolated and incremental) failed
+      // without the stub's error in the batch: they ran again alone; the rest were answered by the batch.
+      const swallowing = new Set(oneByOne.verified.filter((v) => v.failToPass.includes('test/safe.test.js > capitalizes or gives nothing')).map((v) => v.candidate.baseCommit));
+      expect(swallowing.size).toBeGreaterThanOrEqual(1);
+      expect(shared.stats.batchDoubtTrees).toBe(swallowing.size);
+      expect(shared.stats.batchedTrees).toBe(batched.stats.batchedTrees - swallowing.size);
+    }
   }, 600_000);
 });

@@ -43,6 +43,9 @@ export interface Summary {
     /** Runner processes that ran many trees at once, and the tree runs they answered. */
     batches?: number;
     batchedTrees?: number;
+    /** Batches that shared workers between trees (vitest without per-file isolation), and trees a batch left in doubt that ran again alone. */
+    sharedBatches?: number;
+    batchDoubtTrees?: number;
     /** Runs answered by a warm runner session, runs made as plain processes, sessions that failed. */
     sessionRuns: number;
     plainRuns: number;
@@ -78,7 +81,7 @@ export function renderSummaryMarkdown(s: Summary): string {
     '',
     '## Verification',
     '',
-    `Test runs: ${s.verification.testRuns} (${s.verification.batchedTrees ?? 0} in ${s.verification.batches ?? 0} tree batches, ${s.verification.sessionRuns} in warm runner sessions, ${s.verification.plainRuns} as plain runner processes${s.verification.sessionFailures ? `, ${s.verification.sessionFailures} session failures fell back to plain runs` : ''}). Distinct trees run: ${s.verification.treeRuns ?? 0} (${s.verification.sharedRuns ?? 0} candidate runs shared a tree with another candidate). PASS_TO_PASS tests run: ${s.verification.passToPassRun}; proven unaffected and not run: ${s.verification.passToPassProvenUnaffected} (by the trace, over all candidates: ${s.verification.passToPassProvenByTrace ?? 0} whose traced run called no stubbed function). Flaky tests dropped: ${s.verification.flakyTests.length}. Stub style: ${s.verification.stubStyle}.`,
+    `Test runs: ${s.verification.testRuns} (${s.verification.batchedTrees ?? 0} in ${s.verification.batches ?? 0} tree batches${s.verification.sharedBatches ? `, ${s.verification.sharedBatches} of them sharing workers between trees` : ''}${s.verification.batchDoubtTrees ? `, ${s.verification.batchDoubtTrees} trees left in doubt ran again alone` : ''}, ${s.verification.sessionRuns} in warm runner sessions, ${s.verification.plainRuns} as plain runner processes${s.verification.sessionFailures ? `, ${s.verification.sessionFailures} session failures fell back to plain runs` : ''}). Distinct trees run: ${s.verification.treeRuns ?? 0} (${s.verification.sharedRuns ?? 0} candidate runs shared a tree with another candidate). PASS_TO_PASS tests run: ${s.verification.passToPassRun}; proven unaffected and not run: ${s.verification.passToPassProvenUnaffected} (by the trace, over all candidates: ${s.verification.passToPassProvenByTrace ?? 0} whose traced run called no stubbed function). Flaky tests dropped: ${s.verification.flakyTests.length}. Stub style: ${s.verification.stubStyle}.`,
     '',
     '## Time per stage',
     '',

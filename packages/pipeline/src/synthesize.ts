@@ -322,6 +322,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
   }
   const pending = emitted.candidates.filter((c) => !settled.has(c.instanceId));
   const resumedCount = settled.size;
+  let onDisk = 0;
   const t0 = Date.now();
   let verifyStats: VerifyStats | undefined;
   if (pending.length > 0) {
@@ -350,14 +351,16 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       // The throwing stubs' message: how a failure in a shared-process batch (mocha) is told to come from a stub.
       ...(config.stubStyle === 'throw' ? { stubMarker: STUB_ERROR_PREFIX } : {}),
       batch: config.batchTrees,
+      sharedBatches: config.sharedBatches,
       ...(repo.package ? { packageDir: repo.package } : {}),
       // Each settled task is on disk at once: an interrupted run resumes without redoing it.
-      onSettled: async (outcome, done) => {
+      onSettled: async (outcome) => {
         const c = 'candidate' in outcome ? outcome.candidate : pending.find((p) => p.instanceId === outcome.instance_id)!;
         const record = { key: verifyKeyOf(c), ...('candidate' in outcome ? { task: outcome } : { reject: outcome }) };
         settled.set(c.instanceId, record);
         await writeFileAtomic(path.join(verifyDir, `${c.instanceId}.json`), JSON.stringify(record));
-        progress('verify', done + resumedCount, emitted.candidates.length);
+        // Counted once on disk: writes finish in any order, the count only goes up.
+        progress('verify', ++onDisk + resumedCount, emitted.candidates.length);
       },
     });
     verifyStats = result.stats;
@@ -435,6 +438,8 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       sharedRuns: verifyStats?.sharedRuns ?? 0,
       batches: verifyStats?.batches ?? 0,
       batchedTrees: verifyStats?.batchedTrees ?? 0,
+      sharedBatches: verifyStats?.sharedBatches ?? 0,
+      batchDoubtTrees: verifyStats?.batchDoubtTrees ?? 0,
       sessionRuns: verifyStats?.sessionRuns ?? 0,
       plainRuns: verifyStats?.plainRuns ?? 0,
       sessionFailures: verifyStats?.sessionFailures ?? 0,

@@ -106,6 +106,55 @@ async function vitestVersion(workspace: Workspace): Promise<[number, number]> {
   return m ? [Number(m[1]), Number(m[2])] : [0, 0];
 }
 
+/**
+ * How a vitest tree batch may share worker processes between trees instead of starting one per test
+ * file, the cost that dominates small test files: `shared` runs one project over every tree's files
+ * with `--no-isolate`, so workers run many files one after another. Each tree's own modules live at the
+ * tree's own paths and every test file gets a tree of its own, so a file still gets modules of its tree
+ * that no other file touched; dependencies under node_modules and globals are shared, as in one mocha
+ * process. Such a batch is only a first pass: the caller takes a failure from it only when it carries
+ * the stub's own error, and runs the tree again in the repository's own pool otherwise.
+ * Only for vitest >= 2 where the repository has no vitest config or workspace file (root-relative
+ * settings would resolve against the workspace, not the tree) and not for a monorepo package. (VM contexts, `vmForks`, were
+ * tried instead: vitest 2.1 left test files out of its report at random with many projects.)
+ */
+export type VitestShareMode = 'shared';
+
+/** The sharing a vitest tree batch may use in this workspace (`VitestShareMode`), if any. */
+export async function vitestShareMode(workspace: Workspace, projectDir?: string): Promise<VitestShareMode | undefined> {
+  if (projectDir) return undefined;
+  const [major] = await vitestVersion(workspace);
+  if (major < 2) return undefined;
+  for (const name of [...VITEST_CONFIG_NAMES, ...WORKSPACE_FILE_EXTENSIONS.map((e) => `vitest.workspace.${e}`)]) {
+    if ((await workspace.readFile(name)) !== undefined) return undefined;
+  }
+  return 'shared';
+}
+
+/**
+ * The plain vitest command made to run every tree's files as one project with workers shared between
+ * files (`shared` mode): run it over the trees' prefixed files.
+ */
+export function vitestSharedBatch<A extends { plainCommand(ctx: PlainRunContext): CommandSpec }>(adapter: A, options: { maxWorkers?: number } = {}): A {
+  return withRunFlags(adapter, ['--no-isolate', ...(options.maxWorkers ? [`--maxWorkers=${options.maxWorkers}`] : [])]);
+}
+
+/** The adapter with `flags` put right after `run` in its plain command. */
+function withRunFlags<A extends { plainCommand(ctx: PlainRunContext): CommandSpec }>(adapter: A, flags: readonly string[]): A {
+  if (flags.length === 0) return adapter;
+  return {
+    ...adapter,
+    plainCommand: (ctx: PlainRunContext) => {
+      const spec = adapter.plainCommand(ctx);
+      const at = spec.args.indexOf('run') + 1;
+      return { ...spec, args: [...spec.args.slice(0, at), ...flags, ...spec.args.slice(at)] };
+    },
+  };
+}
+
+/** Extensions of the `vitest.workspace.*` files vitest 1.x-3.x reads from where it runs. */
+const WORKSPACE_FILE_EXTENSIONS = ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs', 'json'];
+
 /** vitest >= 3.2 takes inline projects (`runTreeBatch`); older ones need `vitestWorkspaceBatch`. */
 export async function vitestHasInlineProjects(workspace: Workspace): Promise<boolean> {
   const [major, minor] = await vitestVersion(workspace);
@@ -125,6 +174,7 @@ export async function vitestWorkspaceBatch<A extends { plainCommand(ctx: PlainRu
   adapter: A,
   dirs: readonly string[],
   projectDir?: string,
+  options: { maxWorkers?: number } = {},
 ): Promise<{ adapter: A; cleanup: () => Promise<void> }> {
   const sub = projectDir ? `/${projectDir}` : '';
   let config: string | undefined;
@@ -137,25 +187,18 @@ export async function vitestWorkspaceBatch<A extends { plainCommand(ctx: PlainRu
   }));
   const text = `export default ${JSON.stringify(projects, null, 1)};\n`;
   const [major] = await vitestVersion(workspace);
+  // The workspace's projects share one worker pool; without a size vitest takes (cores - 1).
+  const flags = options.maxWorkers ? [`--maxWorkers=${options.maxWorkers}`] : [];
   if (major >= 2) {
     const file = `${workspace.root}/.swe-flow/batch-workspace.mjs`;
     await workspace.writeFile('.swe-flow/batch-workspace.mjs', text);
-    return {
-      adapter: {
-        ...adapter,
-        plainCommand: (ctx: PlainRunContext) => {
-          const spec = adapter.plainCommand(ctx);
-          const at = spec.args.indexOf('run') + 1;
-          return { ...spec, args: [...spec.args.slice(0, at), '--workspace', file, ...spec.args.slice(at)] };
-        },
-      },
-      cleanup: async () => {},
-    };
+    flags.push('--workspace', file);
+    return { adapter: withRunFlags(adapter, flags), cleanup: async () => {} };
   }
   const here = projectDir ? `${projectDir}/` : '';
-  for (const ext of ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs', 'json']) {
+  for (const ext of WORKSPACE_FILE_EXTENSIONS) {
     if ((await workspace.readFile(`${here}vitest.workspace.${ext}`)) !== undefined) throw new Error(`the repository has its own vitest.workspace.${ext}`);
   }
   await workspace.writeFile(`${here}vitest.workspace.mjs`, text);
-  return { adapter, cleanup: async () => { await workspace.exec({ command: 'rm', args: ['-f', `${here}vitest.workspace.mjs`] }, { timeoutMs: 60_000 }); } };
+  return { adapter: withRunFlags(adapter, flags), cleanup: async () => { await workspace.exec({ command: 'rm', args: ['-f', `${here}vitest.workspace.mjs`] }, { timeoutMs: 60_000 }); } };
 }

@@ -187,8 +187,9 @@ export async function vitestWorkspaceBatch<A extends { plainCommand(ctx: PlainRu
   }));
   const text = `export default ${JSON.stringify(projects, null, 1)};\n`;
   const [major] = await vitestVersion(workspace);
-  // The workspace's projects share one worker pool; without a size vitest takes (cores - 1).
-  const flags = options.maxWorkers ? [`--maxWorkers=${options.maxWorkers}`] : [];
+  // The workspace's projects share one worker pool; without a size vitest takes (cores - 1). vitest
+  // 1.0 has no --maxWorkers (1.6 has): vitest 1 keeps its default.
+  const flags = options.maxWorkers && major >= 2 ? [`--maxWorkers=${options.maxWorkers}`] : [];
   if (major >= 2) {
     const file = `${workspace.root}/.swe-flow/batch-workspace.mjs`;
     await workspace.writeFile('.swe-flow/batch-workspace.mjs', text);

@@ -7,7 +7,7 @@
 import { ErrorCodes, formatTestId, SweFlowError, type CommandSpec, type TestResult, type TestSelection, type TestStatus, type Workspace } from '@swe-flow/core';
 import { testNamePattern, VITEST_CONFIG_NAMES } from '../adapters/vitest.js';
 import type { PlainRunContext } from '../adapter.js';
-import { copyRuntimeScripts } from './session.js';
+import { copyRuntimeScripts, installedVitestVersion } from './session.js';
 
 /** Runners whose trees can be batched into one process. */
 export const TREE_BATCH_RUNNERS: readonly string[] = ['vitest'];
@@ -100,11 +100,6 @@ export async function runTreeBatch(workspace: Workspace, runner: string, trees: 
   return out;
 }
 
-async function vitestVersion(workspace: Workspace): Promise<[number, number]> {
-  const text = await workspace.readFile('node_modules/vitest/package.json');
-  const m = /^(\d+)\.(\d+)/.exec((JSON.parse(text ?? '{}') as { version?: string }).version ?? '');
-  return m ? [Number(m[1]), Number(m[2])] : [0, 0];
-}
 
 /**
  * How a vitest tree batch may share worker processes between trees instead of starting one per test
@@ -123,7 +118,7 @@ export type VitestShareMode = 'shared';
 /** The sharing a vitest tree batch may use in this workspace (`VitestShareMode`), if any. */
 export async function vitestShareMode(workspace: Workspace, projectDir?: string): Promise<VitestShareMode | undefined> {
   if (projectDir) return undefined;
-  const [major] = await vitestVersion(workspace);
+  const [major] = await installedVitestVersion(workspace);
   if (major < 2) return undefined;
   for (const name of [...VITEST_CONFIG_NAMES, ...WORKSPACE_FILE_EXTENSIONS.map((e) => `vitest.workspace.${e}`)]) {
     if ((await workspace.readFile(name)) !== undefined) return undefined;
@@ -157,7 +152,7 @@ const WORKSPACE_FILE_EXTENSIONS = ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs', 'json
 
 /** vitest >= 3.2 takes inline projects (`runTreeBatch`); older ones need `vitestWorkspaceBatch`. */
 export async function vitestHasInlineProjects(workspace: Workspace): Promise<boolean> {
-  const [major, minor] = await vitestVersion(workspace);
+  const [major, minor] = await installedVitestVersion(workspace);
   return major > 3 || (major === 3 && minor >= 2);
 }
 
@@ -186,7 +181,7 @@ export async function vitestWorkspaceBatch<A extends { plainCommand(ctx: PlainRu
     test: { name: `swe-flow-tree-${i}`, root: `${workspace.root}/${dir}${sub}` },
   }));
   const text = `export default ${JSON.stringify(projects, null, 1)};\n`;
-  const [major] = await vitestVersion(workspace);
+  const [major] = await installedVitestVersion(workspace);
   // The workspace's projects share one worker pool; without a size vitest takes (cores - 1). vitest
   // 1.0 has no --maxWorkers (1.6 has): vitest 1 keeps its default.
   const flags = options.maxWorkers && major >= 2 ? [`--maxWorkers=${options.maxWorkers}`] : [];

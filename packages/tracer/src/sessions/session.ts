@@ -72,8 +72,17 @@ interface Reply {
  * Opens a warm session of `runner` in the workspace, or returns undefined when the runner has none
  * or the workspace cannot start long-lived processes. Throws SESSION_FAILED when it cannot start.
  */
+/** [major, minor] of the vitest installed in the workspace ([0, 0] when none is). */
+export async function installedVitestVersion(workspace: Workspace): Promise<[number, number]> {
+  const text = await workspace.readFile('node_modules/vitest/package.json');
+  const m = /^(\d+)\.(\d+)/.exec((JSON.parse(text ?? '{}') as { version?: string }).version ?? '');
+  return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+}
+
 export async function openSession(workspace: Workspace, runner: string, options: OpenSessionOptions = {}): Promise<TestSession | undefined> {
   if (!hasSession(runner) || typeof workspace.spawn !== 'function') return undefined;
+  // The vitest session needs the test-specification API of vitest 3: before it, plain runs.
+  if (runner === 'vitest' && (await installedVitestVersion(workspace))[0] < 3) return undefined;
   const script = SCRIPTS[runner]!;
   await copyRuntimeScripts(workspace, [script]);
   const session = new LineSession(runner, options.runTimeoutMs ?? 5 * 60_000);

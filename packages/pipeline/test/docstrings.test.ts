@@ -19,5 +19,11 @@ it('docstrings go into base and reference alike: rows verify and patches hold on
   for (const row of (await readFile(path.join(out, 'dataset.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as DatasetRow)) {
     expect(row.environment_setup_commit).toBe((await execa('git', ['--git-dir', git, 'rev-parse', 'documented'])).stdout);
     expect(row.patch).not.toMatch(/^[+-]\s*\/\*\*/m);
+    // Each task's base.patch takes the original (here: documented) tree to the base, as git diff gives it.
+    const basePatch = await readFile(path.join(out, 'tasks', row.instance_id, 'base.patch'), 'utf8');
+    expect(basePatch).toContain('Not implemented');
+    expect(basePatch).toBe((await execa('git', ['--git-dir', git, 'diff', '--no-color', '--binary', row.environment_setup_commit, row.base_commit], { stripFinalNewline: false })).stdout);
   }
+  // The bundle carries the task repository.
+  expect((await execa('git', ['bundle', 'list-heads', path.join(out, 'task-repo.bundle')])).stdout).toContain('refs/heads/documented');
 });

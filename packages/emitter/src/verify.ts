@@ -14,7 +14,7 @@ import {
   type TestStatus,
   type Workspace,
 } from '@swe-flow/core';
-import { hasSession, hasTreeBatch, openSession, runTreeBatch, vitestHasInlineProjects, vitestShareMode, vitestSharedBatch, vitestWorkspaceBatch, type TestSession } from '@swe-flow/tracer';
+import { hasSession, hasTreeBatch, openSession, runTreeBatch, vitestHasInlineProjects, vitestSharedBatch, vitestSharesWorkers, vitestWorkspaceBatch, type TestSession } from '@swe-flow/tracer';
 import { affectedTestFiles, type ImportGraph } from './affected.js';
 import type { Candidate } from './emit.js';
 import { runTests, statusMap, type TestCommandAdapter } from './run-tests.js';
@@ -77,7 +77,7 @@ export interface VerifyOptions {
   stubMarker?: string;
   /**
    * vitest >= 2 batches of a repository without a vitest config share worker processes between trees
-   * instead of starting one per test file (`vitestShareMode`: one project without per-file isolation,
+   * instead of starting one per test file (`vitestSharesWorkers`: one project without per-file isolation,
    * each test file in a tree of its own). Such a batch is a first pass: a failure is taken from it only
    * when it carries `stubMarker`, and the tree runs again alone otherwise. Default on where `stubMarker`
    * is given; false: the repository's pool.
@@ -464,17 +464,16 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
     const batchStarted = Date.now();
     // A batch that shares workers between trees is a first pass: only failures that carry the stub's
     // error are taken from it.
-    let share = batchKind === 'projects' && options.sharedBatches !== false && options.stubMarker ? await vitestShareMode(ws, pkg) : undefined;
+    let share = batchKind === 'projects' && options.sharedBatches !== false && !!options.stubMarker && (await vitestSharesWorkers(ws, pkg));
     // The trees to write: one per job, or with workers shared between files, one per job and test file,
     // so that no two files share the modules of one tree.
-    const fileOfId = (id: string) => id.split(' > ')[0]!;
     let units = batch.map((job, i) => ({ job: i, files: [...job.files].sort(), ids: [...job.ids] }));
-    if (share === 'shared') {
-      const split = batch.flatMap((job, i) => [...new Set([...job.files, ...[...job.ids].map(fileOfId)])].sort()
-        .map((f) => ({ job: i, files: [f], ids: [...job.ids].filter((id) => fileOfId(id) === f) })));
+    if (share) {
+      const split = batch.flatMap((job, i) => [...new Set([...job.files, ...[...job.ids].map(fileOf)])].sort()
+        .map((f) => ({ job: i, files: [f], ids: [...job.ids].filter((id) => fileOf(id) === f) })));
       // Many more copies to write would cost more than sharing saves.
       if (split.length <= batch.length + Math.max(SHARED_EXTRA_TREES, batch.length)) units = split;
-      else share = undefined;
+      else share = false;
     }
     const dirs = units.map((_, k) => `${TREES_DIR}/t${k}`);
     await ws.writeFile('.swe-flow/link-trees.cjs', await linkTreesScript());
@@ -528,7 +527,7 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
     } finally {
       await ws.exec({ command: 'rm', args: ['-rf', TREES_DIR] }, { timeoutMs: 120_000 }).catch(() => undefined);
     }
-    const markerOnly = batchKind === 'shared-process' || share !== undefined;
+    const markerOnly = batchKind === 'shared-process' || share;
     for (const [i, job] of batch.entries()) {
       const treeResults = results?.get(i);
       const byId = new Map(treeResults?.map((r) => [r.id, r]) ?? []);
@@ -539,7 +538,10 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
       if (!treeResults || unreported.length > 0 || unmarked.length > 0) {
         if (results) {
           batchDoubtTrees++;
-          const why = !treeResults ? 'an unhandled error in its files' : unreported.length > 0 ? `${unreported.length} requested tests not reported, e.g. ${unreported[0]}` : `${unmarked.length} failures without the stub's error, e.g. ${unmarked[0]}: ${(byId.get(unmarked[0]!)!.error ?? '').split('\n')[0]!.slice(0, 200)}`;
+          const firstLine = (id: string) => (byId.get(id)!.error ?? '').split('\n')[0]!.slice(0, 200);
+          const why = !treeResults ? 'an unhandled error in its files'
+            : unreported.length > 0 ? `${unreported.length} requested tests not reported, e.g. ${unreported[0]}`
+              : `${unmarked.length} failures without the stub's error, e.g. ${unmarked[0]}: ${firstLine(unmarked[0]!)}`;
           logger.debug(`tree ${job.label} left in doubt by the batch (${why}); running it alone`);
         }
         await runJob(lane, job);

@@ -387,9 +387,15 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
   // 8. Write the dataset, per-task folders, the bundle and the summary.
   const createdAt = repo.preparedAt;
   const rows: DatasetRow[] = [];
-  // Every base patch (original -> base) from one git process.
+  // Every base patch (original -> base) from one git process, and the bundle of the task repository.
   const taskRepo = await TaskRepo.open(taskRepoDir);
-  const basePatches = await taskRepo.diffs(verified.map((t) => [emitted.originalCommit, t.candidate.baseCommit] as const));
+  let basePatches: string[];
+  try {
+    basePatches = await taskRepo.diffs(verified.map((t) => [emitted.originalCommit, t.candidate.baseCommit] as const));
+    await taskRepo.bundle(path.join(out, 'task-repo.bundle')).catch((error: unknown) => logger.warn(`could not write task-repo.bundle: ${(error as Error).message}`));
+  } finally {
+    await taskRepo.dispose();
+  }
   for (const [i, task] of verified.entries()) {
     const c = task.candidate;
     const statement = statements.statements[i]!;
@@ -405,8 +411,6 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     await writeFileAtomic(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, dropped_fail_to_pass: task.droppedFailToPass }, null, 2));
   }
   await writeDataset(out, rows, rejects);
-  await taskRepo.bundle(path.join(out, 'task-repo.bundle')).catch((error: unknown) => logger.warn(`could not write task-repo.bundle: ${(error as Error).message}`));
-  await taskRepo.dispose();
 
   const summary: Summary = {
     schemaVersion: 1,

@@ -9,4 +9,4 @@ export { listSourceFiles, prepareInstrumentation, sha1, type PreparedInstrumenta
 export { readFragments, mergeFragments, toEdgeList, type RecorderFragment, type MergedFragments } from './fragments.js';
 export { execLocal, type LocalExecResult } from './exec.js';
 export { openSession, hasSession, SESSION_RUNNERS, type TestSession, type OpenSessionOptions } from './sessions/index.js';
-export { runTreeBatch, hasTreeBatch, vitestHasInlineProjects, vitestShareMode, vitestSharedBatch, vitestWorkspaceBatch, TREE_BATCH_RUNNERS, type BatchTree, type TreeBatchOptions, type VitestShareMode } from './sessions/index.js';
+export { runTreeBatch, hasTreeBatch, vitestHasInlineProjects, vitestSharesWorkers, vitestSharedBatch, vitestWorkspaceBatch, TREE_BATCH_RUNNERS, type BatchTree, type TreeBatchOptions } from './sessions/index.js';

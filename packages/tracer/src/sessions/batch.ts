@@ -102,33 +102,31 @@ export async function runTreeBatch(workspace: Workspace, runner: string, trees: 
 
 
 /**
- * How a vitest tree batch may share worker processes between trees instead of starting one per test
- * file, the cost that dominates small test files: `shared` runs one project over every tree's files
- * with `--no-isolate`, so workers run many files one after another. Each tree's own modules live at the
- * tree's own paths and every test file gets a tree of its own, so a file still gets modules of its tree
- * that no other file touched; dependencies under node_modules and globals are shared, as in one mocha
- * process. Such a batch is only a first pass: the caller takes a failure from it only when it carries
- * the stub's own error, and runs the tree again in the repository's own pool otherwise.
- * Only for vitest >= 2 where the repository has no vitest config or workspace file (root-relative
- * settings would resolve against the workspace, not the tree) and not for a monorepo package. (VM contexts, `vmForks`, were
- * tried instead: vitest 2.1 left test files out of its report at random with many projects.)
+ * Whether a vitest tree batch may share worker processes between trees instead of starting one per test
+ * file, the cost that dominates small test files: one project over every tree's files with
+ * `--no-isolate` (`vitestSharedBatch`), so workers run many files one after another. Each tree's own
+ * modules live at the tree's own paths and the caller gives every test file a tree of its own, so a file
+ * still gets modules of its tree that no other file touched; dependencies under node_modules and globals
+ * are shared, as in one mocha process. Such a batch is only a first pass: the caller takes a failure from
+ * it only when it carries the stub's own error, and runs the tree again in the repository's own pool
+ * otherwise. Only for vitest >= 2 where the repository has no vitest config or workspace file
+ * (root-relative settings would resolve against the workspace, not the tree) and not for a monorepo
+ * package. (VM contexts, `vmForks`, were tried instead: vitest 2.1 left test files out of its report at
+ * random with many projects.)
  */
-export type VitestShareMode = 'shared';
-
-/** The sharing a vitest tree batch may use in this workspace (`VitestShareMode`), if any. */
-export async function vitestShareMode(workspace: Workspace, projectDir?: string): Promise<VitestShareMode | undefined> {
-  if (projectDir) return undefined;
+export async function vitestSharesWorkers(workspace: Workspace, projectDir?: string): Promise<boolean> {
+  if (projectDir) return false;
   const [major] = await installedVitestVersion(workspace);
-  if (major < 2) return undefined;
+  if (major < 2) return false;
   for (const name of [...VITEST_CONFIG_NAMES, ...WORKSPACE_FILE_EXTENSIONS.map((e) => `vitest.workspace.${e}`)]) {
-    if ((await workspace.readFile(name)) !== undefined) return undefined;
+    if ((await workspace.readFile(name)) !== undefined) return false;
   }
-  return 'shared';
+  return true;
 }
 
 /**
  * The plain vitest command made to run every tree's files as one project with workers shared between
- * files (`shared` mode): run it over the trees' prefixed files.
+ * files (`vitestSharesWorkers`): run it over the trees' prefixed files.
  */
 export function vitestSharedBatch<A extends { plainCommand(ctx: PlainRunContext): CommandSpec }>(adapter: A, options: { maxWorkers?: number } = {}): A {
   return withRunFlags(adapter, ['--no-isolate', ...(options.maxWorkers ? [`--maxWorkers=${options.maxWorkers}`] : [])]);
@@ -182,19 +180,18 @@ export async function vitestWorkspaceBatch<A extends { plainCommand(ctx: PlainRu
   }));
   const text = `export default ${JSON.stringify(projects, null, 1)};\n`;
   const [major] = await installedVitestVersion(workspace);
-  // The workspace's projects share one worker pool; without a size vitest takes (cores - 1). vitest
-  // 1.0 has no --maxWorkers (1.6 has): vitest 1 keeps its default.
-  const flags = options.maxWorkers && major >= 2 ? [`--maxWorkers=${options.maxWorkers}`] : [];
   if (major >= 2) {
     const file = `${workspace.root}/.swe-flow/batch-workspace.mjs`;
     await workspace.writeFile('.swe-flow/batch-workspace.mjs', text);
-    flags.push('--workspace', file);
-    return { adapter: withRunFlags(adapter, flags), cleanup: async () => {} };
+    // The workspace's projects share one worker pool; without a size vitest takes (cores - 1).
+    const workers = options.maxWorkers ? [`--maxWorkers=${options.maxWorkers}`] : [];
+    return { adapter: withRunFlags(adapter, [...workers, '--workspace', file]), cleanup: async () => {} };
   }
   const here = projectDir ? `${projectDir}/` : '';
   for (const ext of WORKSPACE_FILE_EXTENSIONS) {
     if ((await workspace.readFile(`${here}vitest.workspace.${ext}`)) !== undefined) throw new Error(`the repository has its own vitest.workspace.${ext}`);
   }
   await workspace.writeFile(`${here}vitest.workspace.mjs`, text);
-  return { adapter: withRunFlags(adapter, flags), cleanup: async () => { await workspace.exec({ command: 'rm', args: ['-f', `${here}vitest.workspace.mjs`] }, { timeoutMs: 60_000 }); } };
+  // vitest 1.0 has no --maxWorkers (1.6 has): vitest 1 keeps its default workers.
+  return { adapter, cleanup: async () => { await workspace.exec({ command: 'rm', args: ['-f', `${here}vitest.workspace.mjs`] }, { timeoutMs: 60_000 }); } };
 }

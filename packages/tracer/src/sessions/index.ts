@@ -1,2 +1,2 @@
 export { openSession, hasSession, SESSION_RUNNERS, type TestSession, type OpenSessionOptions } from './session.js';
-export { runTreeBatch, hasTreeBatch, vitestHasInlineProjects, vitestShareMode, vitestSharedBatch, vitestWorkspaceBatch, TREE_BATCH_RUNNERS, type BatchTree, type TreeBatchOptions, type VitestShareMode } from './batch.js';
+export { runTreeBatch, hasTreeBatch, vitestHasInlineProjects, vitestSharesWorkers, vitestSharedBatch, vitestWorkspaceBatch, TREE_BATCH_RUNNERS, type BatchTree, type TreeBatchOptions } from './batch.js';

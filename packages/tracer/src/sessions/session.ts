@@ -68,10 +68,6 @@ interface Reply {
   unhandledErrors?: number;
 }
 
-/**
- * Opens a warm session of `runner` in the workspace, or returns undefined when the runner has none
- * or the workspace cannot start long-lived processes. Throws SESSION_FAILED when it cannot start.
- */
 /** [major, minor] of the vitest installed in the workspace ([0, 0] when none is). */
 export async function installedVitestVersion(workspace: Workspace): Promise<[number, number]> {
   const text = await workspace.readFile('node_modules/vitest/package.json');
@@ -79,6 +75,10 @@ export async function installedVitestVersion(workspace: Workspace): Promise<[num
   return m ? [Number(m[1]), Number(m[2])] : [0, 0];
 }
 
+/**
+ * Opens a warm session of `runner` in the workspace, or returns undefined when the runner has none
+ * the workspace's vitest is older than 3, or the workspace cannot start long-lived processes. Throws SESSION_FAILED when it cannot start.
+ */
 export async function openSession(workspace: Workspace, runner: string, options: OpenSessionOptions = {}): Promise<TestSession | undefined> {
   if (!hasSession(runner) || typeof workspace.spawn !== 'function') return undefined;
   // The vitest session needs the test-specification API of vitest 3: before it, plain runs.

@@ -150,7 +150,7 @@
   }
 
   // ---------- graph ----------
-  function renderGraph(main, overview) {
+  function renderGraph(main) {
     return Promise.all([load('graph', 'graph.js'), load('schedule', 'schedule.js').catch(function () { return []; })]).then(function (res) {
       var graph = res[0];
       var steps = res[1];

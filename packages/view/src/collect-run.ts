@@ -54,7 +54,11 @@ export function buildGraph(rdg: RdgFile, steps: readonly StepModel[]): GraphMode
   const testsOf = new Map<string, number[]>();
   rdg.tests.forEach((t) => {
     const ti = tests.push(t.testId) - 1;
-    for (const id of t.coreNodes) testsOf.set(id, [...(testsOf.get(id) ?? []), ti]);
+    for (const id of t.coreNodes) {
+      const list = testsOf.get(id);
+      if (list) list.push(ti);
+      else testsOf.set(id, [ti]);
+    }
   });
   const coreEdges = rdg.merged.edges.filter(([a, b]) => index.has(a) && index.has(b));
   const positions = layoutGraph(core.map((id) => ({ id, group: fileOf(id) })), coreEdges.map(([a, b]) => [a, b] as const));

@@ -74,10 +74,16 @@ export function layoutGraph(nodes: readonly LayoutNode[], edges: readonly (reado
   const byLayer = new Map<number, LayoutNode[]>();
   for (const n of nodes) {
     const l = layers.get(n.id)!;
-    byLayer.set(l, [...(byLayer.get(l) ?? []), n]);
+    const list = byLayer.get(l);
+    if (list) list.push(n);
+    else byLayer.set(l, [n]);
   }
   const callers = new Map<string, string[]>();
-  for (const [from, to] of edges) callers.set(to, [...(callers.get(to) ?? []), from]);
+  for (const [from, to] of edges) {
+    const list = callers.get(to);
+    if (list) list.push(from);
+    else callers.set(to, [from]);
+  }
 
   const positions = new Map<string, Position>();
   let row = 0;

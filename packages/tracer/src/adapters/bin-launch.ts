@@ -1,0 +1,40 @@
+/**
+ * Starting a runner from its own package.json `bin`, resolved where the command runs (the repository,
+ * a task checkout, a container), never from a fixed path inside the runner's package: `node -e
+ * <launcher> <package> <bin name> ...runner args`. The launcher finds the package the way Node would
+ * from the working directory, reads its `bin`, sets `process.argv` as the bin expects and loads it
+ * (require, or import for an ES module bin). A runner that is not installed exits 127 with a message
+ * that says so.
+ */
+const LAUNCHER = `
+const path = require('node:path');
+const fs = require('node:fs');
+const { createRequire } = require('node:module');
+const { pathToFileURL } = require('node:url');
+const [, pkg, name, ...rest] = process.argv;
+const dirs = createRequire(path.join(process.cwd(), 'sweflow-launch.js')).resolve.paths(pkg) || [];
+const dir = dirs.map((d) => path.join(d, pkg)).find((d) => fs.existsSync(path.join(d, 'package.json')));
+if (!dir) {
+  console.error('swe-flow: the test runner package "' + pkg + '" is not installed here (' + process.cwd() + '); install the repository\\'s dependencies');
+  process.exit(127);
+}
+const pj = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+const bin = typeof pj.bin === 'string' ? pj.bin : pj.bin && (pj.bin[name] || Object.values(pj.bin)[0]);
+if (!bin) {
+  console.error('swe-flow: ' + pkg + '@' + pj.version + ' declares no "bin" in its package.json');
+  process.exit(127);
+}
+const file = path.resolve(dir, bin);
+process.argv = [process.argv[0], file, ...rest];
+try {
+  require(file);
+} catch (error) {
+  if (!error || (error.code !== 'ERR_REQUIRE_ESM' && error.code !== 'ERR_REQUIRE_ASYNC_MODULE')) throw error;
+  import(pathToFileURL(file).href).catch((e) => { console.error(e); process.exit(1); });
+}
+`;
+
+/** Node arguments that run `pkg`'s `bin` (the entry named `binName`, or its only one) with `args`. */
+export function binLaunchArgs(pkg: string, binName: string, args: readonly string[]): string[] {
+  return ['-e', LAUNCHER, pkg, binName, ...args];
+}

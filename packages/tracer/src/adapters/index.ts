@@ -10,8 +10,9 @@ import { mochaAdapter } from './mocha.js';
 import { nodeTestAdapter } from './node-test.js';
 import { avaAdapter } from './ava.js';
 import { tapeAdapter } from './tape.js';
+import { jasmineAdapter } from './jasmine.js';
 
-export const adapters: RunnerAdapter[] = [vitestAdapter, jestAdapter, mochaAdapter, nodeTestAdapter, avaAdapter, tapeAdapter];
+export const adapters: RunnerAdapter[] = [vitestAdapter, jestAdapter, mochaAdapter, nodeTestAdapter, avaAdapter, tapeAdapter, jasmineAdapter];
 
 export function getAdapter(name: RunnerName, registry: readonly RunnerAdapter[] = adapters): RunnerAdapter {
   const found = registry.find((a) => a.name === name);

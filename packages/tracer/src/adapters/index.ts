@@ -11,8 +11,9 @@ import { nodeTestAdapter } from './node-test.js';
 import { avaAdapter } from './ava.js';
 import { tapeAdapter } from './tape.js';
 import { jasmineAdapter } from './jasmine.js';
+import { uvuAdapter } from './uvu.js';
 
-export const adapters: RunnerAdapter[] = [vitestAdapter, jestAdapter, mochaAdapter, nodeTestAdapter, avaAdapter, tapeAdapter, jasmineAdapter];
+export const adapters: RunnerAdapter[] = [vitestAdapter, jestAdapter, mochaAdapter, nodeTestAdapter, avaAdapter, tapeAdapter, jasmineAdapter, uvuAdapter];
 
 export function getAdapter(name: RunnerName, registry: readonly RunnerAdapter[] = adapters): RunnerAdapter {
   const found = registry.find((a) => a.name === name);

@@ -6,6 +6,8 @@
  * (require, or import for an ES module bin). A runner that is not installed exits 127 with a message
  * that says so.
  */
+import path from 'node:path';
+
 const LAUNCHER = `
 const path = require('node:path');
 const fs = require('node:fs');
@@ -37,4 +39,20 @@ try {
 /** Node arguments that run `pkg`'s `bin` (the entry named `binName`, or its only one) with `args`. */
 export function binLaunchArgs(pkg: string, binName: string, args: readonly string[]): string[] {
   return ['-e', LAUNCHER, pkg, binName, ...args];
+}
+
+/** Prints the absolute path of `pkg`'s `bin` entry (argv: package, bin name), resolved from the working directory. */
+const BIN_PATH = LAUNCHER.slice(0, LAUNCHER.indexOf('process.argv = ')).replace('const [, pkg, name, ...rest] = process.argv;', 'const [, pkg, name] = process.argv;') + 'process.stdout.write(file);\n';
+
+/**
+ * A command that runs `pkg`'s `bin` as Node's main script, for runners that look at how their process
+ * was started (node-tap treats a process started with `node -e` as a test of its own); with
+ * `resultFile`, the runner's stdout goes there.
+ */
+export function binScriptCommand(pkg: string, binName: string, args: readonly string[], resultFile?: string): { command: string; args: string[] } {
+  const dir = resultFile ? path.posix.dirname(resultFile.split(path.sep).join('/')) : '.';
+  const script = resultFile
+    ? 'mkdir -p -- "$1" && out=$2 && bin=$(node -e "$3" "$4" "$5") && shift 5 && exec node "$bin" "$@" > "$out"'
+    : 'bin=$(node -e "$3" "$4" "$5") && shift 5 && exec node "$bin" "$@"';
+  return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, resultFile ?? '', BIN_PATH, pkg, binName, ...args] };
 }

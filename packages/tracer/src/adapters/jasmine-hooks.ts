@@ -7,9 +7,13 @@
  * share names (jasmine >= 6 forbids that by default), as tree batches need. When the recorder is loaded
  * (traced runs) it brackets each spec with beginTest/endTest from `specStarted`/`specDone`.
  */
+import { RUNNER_SCRIPT_SOURCE } from './runner-script.js';
+
 export interface JasmineHooksConfig {
   /** Result file (JSON lines), relative to the working directory or absolute. */
   resultFile: string;
+  /** No files were given: pass jasmine the arguments of the repository's script that runs it. */
+  fromScript: boolean;
 }
 
 const JASMINE_HOOKS_SOURCE = `
@@ -18,6 +22,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 const CONFIG = __CONFIG__;
 const cwd = process.cwd();
+__SCRIPT__
+if (CONFIG.fromScript) {
+  // jasmine's bin reads process.argv after this module ran: the script's arguments go at its end.
+  let script = '';
+  try { script = runnerScript(JSON.parse(fs.readFileSync(path.join(cwd, 'package.json'), 'utf8')), /(?:^|[\\s/;&|(])jasmine(?:\\s|$)/); } catch { script = ''; }
+  const m = /(?:^|[\\s/;&|(])jasmine(?:\\s+([^|&;]*))?(?:$|[|&;])/.exec(script);
+  const args = m ? (m[1] || '').trim().split(/\\s+/).filter(Boolean).map((a) => a.replace(/^(--[\\w-]+=)?['"](.*)['"]$/, '$1$2')) : [];
+  process.argv.push(...args.filter((a) => !/^--(reporter|filter)=/.test(a)));
+}
 const req = createRequire(path.join(cwd, 'sweflow-jasmine.js'));
 let Jasmine;
 try { Jasmine = req('jasmine'); } catch { Jasmine = undefined; }
@@ -68,6 +81,6 @@ if (Jasmine && Jasmine.prototype && typeof Jasmine.prototype.execute === 'functi
 
 /** The hooks as a `data:` module URL for `node --import`. */
 export function jasmineHooksImport(config: JasmineHooksConfig): string {
-  const source = JASMINE_HOOKS_SOURCE.replace('__CONFIG__', () => JSON.stringify(config));
+  const source = JASMINE_HOOKS_SOURCE.replace('__CONFIG__', () => JSON.stringify(config)).replace('__SCRIPT__', () => RUNNER_SCRIPT_SOURCE);
   return `data:text/javascript;base64,${Buffer.from(source).toString('base64')}`;
 }

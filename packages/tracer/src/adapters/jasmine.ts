@@ -13,6 +13,7 @@ import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResu
 import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
 import { binLaunchArgs } from './bin-launch.js';
 import { jasmineHooksImport } from './jasmine-hooks.js';
+import { runnerScript } from './runner-script.js';
 import {
   allScripts,
   collectTracedRun,
@@ -24,7 +25,6 @@ import {
   runtimeDir,
   selectionFiles,
   shellWrapped,
-  testScript,
   toRepoRelative,
   tracedEnv,
 } from './runner-kit.js';
@@ -36,7 +36,7 @@ export function detectJasmine(facts: RepoFacts): number {
   // karma-jasmine and jasmine-core alone mean a browser runner, not this one.
   let score = deps.has('jasmine') ? 0.6 : 0.3;
   if (facts.files.some((f) => /^spec\/support\/jasmine\.(json|js|mjs)$/.test(f))) score += 0.3;
-  if (/(^|[\s/])jasmine(\s|$)/.test(testScript(facts.packageJson))) score += 0.1;
+  if (CALLS_JASMINE.test(runnerScript(facts.packageJson, CALLS_JASMINE))) score += 0.1;
   return Math.min(score, 1);
 }
 
@@ -67,10 +67,24 @@ export function parseJasmineResults(text: string, root: string): TestResult[] {
   return out;
 }
 
-/** `--config=…` of the test script, when it names one. */
-function scriptConfigArg(script: string): string[] {
-  const m = /(?:^|[\s/])jasmine\s[^|&;]*?(--config=\S+)/.exec(script);
-  return m ? [m[1]!.replace(/^(--config=)['"]?(.*?)['"]?$/, '$1$2')] : [];
+/** A script that calls jasmine (`jasmine`, `c8 jasmine spec/*spec.js`, `node_modules/.bin/jasmine …`). */
+export const CALLS_JASMINE = /(?:^|[\s/;&|(])jasmine(?:\s|$)/;
+
+/** The arguments after `jasmine` in a script (quotes stripped; up to a pipe or `&&`). */
+export function jasmineScriptArgs(script: string): string[] {
+  const m = /(?:^|[\s/;&|(])jasmine(?:\s+([^|&;]*))?(?:$|[|&;])/.exec(script);
+  if (!m) return [];
+  return (m[1] ?? '').trim().split(/\s+/).filter(Boolean).map((a) => a.replace(/^(--[\w-]+=)?['"](.*)['"]$/, '$1$2'));
+}
+
+/** What of the script's jasmine arguments every run keeps: its config, helpers and requires (not its files or filter). */
+function scriptOptions(pkg: Record<string, unknown>): string[] {
+  return jasmineScriptArgs(runnerScript(pkg, CALLS_JASMINE)).filter((a) => /^--(config|helper|require)=/.test(a));
+}
+
+/** The spec files or globs the script names, if any. */
+function scriptFiles(pkg: Record<string, unknown>): string[] {
+  return jasmineScriptArgs(runnerScript(pkg, CALLS_JASMINE)).filter((a) => !a.startsWith('-'));
 }
 
 /** jasmine matches `--filter` against each spec's full name: its suites' and its own descriptions joined by spaces. */
@@ -80,22 +94,23 @@ function selectionArgs(selection: PlainRunContext['selection']): string[] {
   return [...args, ...selectionFiles(selection)];
 }
 
-function jasmineCommand(resultFile: string, args: string[], preloads: string[] = []): CommandSpec {
+function jasmineCommand(resultFile: string, args: string[], preloads: string[] = [], fromScript = false): CommandSpec {
   return shellWrapped(resultFile, 'node', [
     ...preloads.flatMap((p) => ['--import', p]),
     '--import',
-    jasmineHooksImport({ resultFile }),
+    jasmineHooksImport({ resultFile, fromScript }),
     ...binLaunchArgs('jasmine', 'jasmine', args),
   ]);
 }
 
+/** Without files, the run takes the script's jasmine arguments (read where it runs), as `npm test` does. */
 export function jasminePlainCommand(ctx: PlainRunContext): CommandSpec {
-  return jasmineCommand(ctx.resultFile, selectionArgs(ctx.selection));
+  return jasmineCommand(ctx.resultFile, selectionArgs(ctx.selection), [], selectionFiles(ctx.selection).length === 0);
 }
 
 /** jasmine's config: the `--config` of the test script, JASMINE_CONFIG_PATH's default, or spec/support/jasmine.{json,mjs,js}. */
 async function readJasmineConfig(facts: RepoFacts): Promise<Record<string, unknown>> {
-  const named = scriptConfigArg(testScript(facts.packageJson))[0]?.slice('--config='.length);
+  const named = scriptOptions(facts.packageJson).find((a) => a.startsWith('--config='))?.slice('--config='.length);
   const candidates = named ? [named.replace(/^\.\//, '')] : ['spec/support/jasmine.json', 'spec/support/jasmine.mjs', 'spec/support/jasmine.js'];
   const file = candidates.find((f) => facts.files.includes(f));
   if (!file) return {};
@@ -115,6 +130,8 @@ async function readJasmineConfig(facts: RepoFacts): Promise<Record<string, unkno
 }
 
 export async function listJasmineTestFiles(facts: RepoFacts): Promise<string[]> {
+  const named = scriptFiles(facts.packageJson);
+  if (named.length > 0) return matchGlobs(facts.files, named);
   const config = await readJasmineConfig(facts);
   const dir = typeof config.spec_dir === 'string' ? config.spec_dir.replace(/^\.\/|\/$/g, '') : 'spec';
   const patterns = Array.isArray(config.spec_files) ? (config.spec_files as string[]) : ['**/*[sS]pec.?(m)js'];
@@ -134,8 +151,7 @@ async function runJasmineTraced(ctx: TracedRunContext): Promise<TracedRunOutput>
   await mkdir(ctx.traceDir, { recursive: true });
   const { functions, ...warm } = await prewarmInstrumentCache(ctx.facts, instrumenter);
   ctx.logger.debug('instrumentation cache warmed', warm);
-  // No file arguments: jasmine loads its helpers and spec files from its config, as `npm test` does.
-  const spec = jasmineCommand(resultFile, scriptConfigArg(testScript(ctx.facts.packageJson)), [path.join(runtimeDir(), 'node-test-preload.mjs')]);
+  const spec = jasmineCommand(resultFile, [...scriptOptions(ctx.facts.packageJson), ...testFiles], [path.join(runtimeDir(), 'node-test-preload.mjs')]);
   return collectTracedRun({
     runner: 'jasmine', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseJasmineResults, testFiles, functions,
     env: await tracedEnv(ctx, root, instrumenter, 'jasmine', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),

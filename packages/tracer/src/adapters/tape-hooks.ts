@@ -13,6 +13,8 @@
  * - when the recorder is loaded (traced runs), the test runs between beginTest and endTest inside
  *   the recorder's async context.
  */
+import { RUNNER_SCRIPT_SOURCE } from './runner-script.js';
+
 export interface TapeHooksConfig {
   /** Result file (JSON lines), relative to the working directory or absolute. */
   resultFile: string;
@@ -55,7 +57,7 @@ __SCRIPT_ARGS__
 if (CONFIG.fromScript) {
   // The launcher reads process.argv after this module ran: the script's arguments go at its end.
   let script = '';
-  try { script = JSON.parse(fs.readFileSync(path.join(cwd, 'package.json'), 'utf8')).scripts.test || ''; } catch { script = ''; }
+  try { script = runnerScript(JSON.parse(fs.readFileSync(path.join(cwd, 'package.json'), 'utf8')), /(?:^|[\\s/;&|(])tape\\s/); } catch { script = ''; }
   const { files, requires } = tapeScriptArgs(script);
   process.argv.push(...requires.flatMap((r) => ['-r', r]), ...files);
 }
@@ -146,6 +148,6 @@ if (tapeMain) {
 
 /** The hooks as a `data:` module URL for `node --import`. */
 export function tapeHooksImport(config: TapeHooksConfig): string {
-  const source = TAPE_HOOKS_SOURCE.replace('__CONFIG__', () => JSON.stringify(config)).replace('__SCRIPT_ARGS__', () => TAPE_SCRIPT_ARGS_SOURCE);
+  const source = TAPE_HOOKS_SOURCE.replace('__CONFIG__', () => JSON.stringify(config)).replace('__SCRIPT_ARGS__', () => TAPE_SCRIPT_ARGS_SOURCE + RUNNER_SCRIPT_SOURCE);
   return `data:text/javascript;base64,${Buffer.from(source).toString('base64')}`;
 }

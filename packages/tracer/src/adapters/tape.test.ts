@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { tapeAdapter, tapeScriptArgs } from './tape.js';
+import { CALLS_TAPE, tapeAdapter, tapeScriptArgs } from './tape.js';
+import { runnerScript } from './runner-script.js';
 import { describeAdapterOnFixture } from './runner-kit.suite.js';
 
 describeAdapterOnFixture(tapeAdapter, {
@@ -13,5 +14,10 @@ describe('tape test script arguments', () => {
     expect(tapeScriptArgs("tape -r esm 'test/**/*.js' test/extra.js | tap-spec")).toEqual({ files: ['test/**/*.js', 'test/extra.js'], requires: ['esm'] });
     expect(tapeScriptArgs('npm run lint && node_modules/.bin/tape --require=@babel/register test/index.js')).toEqual({ files: ['test/index.js'], requires: ['@babel/register'] });
     expect(tapeScriptArgs('mocha test')).toEqual({ files: [], requires: [] });
+  });
+
+  it('finds tape in another script when the test script only calls npm run', () => {
+    const pkg = { scripts: { test: 'npm run tests-only', 'tests-only': "nyc tape 'test/**/*.js'", lint: 'eslint .' } };
+    expect(tapeScriptArgs(runnerScript(pkg, CALLS_TAPE)).files).toEqual(['test/**/*.js']);
   });
 });

@@ -12,6 +12,7 @@ import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResu
 import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
 import { binLaunchArgs } from './bin-launch.js';
 import { tapeHooksImport } from './tape-hooks.js';
+import { runnerScript } from './runner-script.js';
 import {
   allScripts,
   collectTracedRun,
@@ -22,17 +23,19 @@ import {
   runtimeDir,
   selectionFiles,
   shellWrapped,
-  testScript,
   toRepoRelative,
   tracedEnv,
 } from './runner-kit.js';
+
+/** A script that calls tape (`tape …`, `nyc tape …`, `node_modules/.bin/tape …`). */
+export const CALLS_TAPE = /(?:^|[\s/;&|(])tape\s/;
 
 export function detectTape(facts: RepoFacts): number {
   const deps = declaredDeps(facts.packageJson);
   const scripts = allScripts(facts.packageJson);
   if (!deps.has('tape') && !/\btape\b/.test(scripts)) return 0;
   let score = deps.has('tape') ? 0.6 : 0.3;
-  if (/(^|[\s/])tape\s/.test(testScript(facts.packageJson))) score += 0.3;
+  if (CALLS_TAPE.test(runnerScript(facts.packageJson, CALLS_TAPE))) score += 0.3;
   return Math.min(score, 1);
 }
 
@@ -57,7 +60,7 @@ export function tapeScriptArgs(script: string): { files: string[]; requires: str
 }
 
 export async function listTapeTestFiles(facts: RepoFacts): Promise<string[]> {
-  const { files } = tapeScriptArgs(testScript(facts.packageJson));
+  const { files } = tapeScriptArgs(runnerScript(facts.packageJson, CALLS_TAPE));
   const out = new Set<string>();
   for (const arg of files) {
     const clean = arg.replace(/^\.\//, '');
@@ -114,7 +117,7 @@ async function runTapeTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   await mkdir(ctx.traceDir, { recursive: true });
   const { functions, ...warm } = await prewarmInstrumentCache(ctx.facts, instrumenter);
   ctx.logger.debug('instrumentation cache warmed', warm);
-  const { requires } = tapeScriptArgs(testScript(ctx.facts.packageJson));
+  const { requires } = tapeScriptArgs(runnerScript(ctx.facts.packageJson, CALLS_TAPE));
   const spec = tapeCommand(resultFile, null, [...requires.flatMap((r) => ['-r', r]), ...testFiles], [path.join(runtimeDir(), 'node-test-preload.mjs')]);
   return collectTracedRun({
     runner: 'tape', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseTapeResults, testFiles, functions,

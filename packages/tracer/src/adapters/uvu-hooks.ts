@@ -9,6 +9,8 @@
  * handler runs between beginTest and endTest inside the recorder's async context. An `after.each`
  * hook that fails a test after its handler passed is not seen.
  */
+import { RUNNER_SCRIPT_SOURCE } from './runner-script.js';
+
 export interface UvuHooksConfig {
   /** Result file (JSON lines), relative to the working directory or absolute. */
   resultFile: string;
@@ -55,7 +57,7 @@ try { uvuMain = req.resolve('uvu'); } catch { uvuMain = undefined; }
 if (uvuMain) {
   if (CONFIG.fromScript) {
     let script = '';
-    try { script = JSON.parse(fs.readFileSync(path.join(cwd, 'package.json'), 'utf8')).scripts.test || ''; } catch { script = ''; }
+    try { script = runnerScript(JSON.parse(fs.readFileSync(path.join(cwd, 'package.json'), 'utf8')), /(?:^|[\\s/;&|(])uvu(?:\\s|$)/); } catch { script = ''; }
     process.argv.push(...uvuScriptArgs(script));
   }
   const uvuDir = path.dirname(path.dirname(uvuMain)) + path.sep;
@@ -125,7 +127,7 @@ if (uvuMain) {
 /** The hooks as a `data:` module URL for `node --import`. */
 export function uvuHooksImport(config: UvuHooksConfig): string {
   const source = UVU_HOOKS_SOURCE.replace('__CONFIG__', () => JSON.stringify(config))
-    .replace('__SCRIPT_ARGS__', () => UVU_SCRIPT_ARGS_SOURCE)
+    .replace('__SCRIPT_ARGS__', () => UVU_SCRIPT_ARGS_SOURCE + RUNNER_SCRIPT_SOURCE)
     .replace('__RESOLVE_HOOKS__', () => JSON.stringify(Buffer.from(RESOLVE_HOOKS).toString('base64')));
   return `data:text/javascript;base64,${Buffer.from(source).toString('base64')}`;
 }

@@ -13,6 +13,7 @@ import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResu
 import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
 import { binLaunchArgs } from './bin-launch.js';
 import { uvuHooksImport } from './uvu-hooks.js';
+import { runnerScript } from './runner-script.js';
 import {
   allScripts,
   collectTracedRun,
@@ -24,17 +25,19 @@ import {
   runtimeDir,
   selectionFiles,
   shellWrapped,
-  testScript,
   toRepoRelative,
   tracedEnv,
 } from './runner-kit.js';
+
+/** A script that calls uvu. */
+export const CALLS_UVU = /(?:^|[\s/;&|(])uvu(?:\s|$)/;
 
 export function detectUvu(facts: RepoFacts): number {
   const deps = declaredDeps(facts.packageJson);
   const scripts = allScripts(facts.packageJson);
   if (!deps.has('uvu') && !/\buvu\b/.test(scripts)) return 0;
   let score = deps.has('uvu') ? 0.6 : 0.3;
-  if (/(^|[\s/])uvu(\s|$)/.test(testScript(facts.packageJson))) score += 0.3;
+  if (CALLS_UVU.test(runnerScript(facts.packageJson, CALLS_UVU))) score += 0.3;
   return Math.min(score, 1);
 }
 
@@ -66,7 +69,7 @@ const DEFAULT_PATTERN_WITH_DIR = /(((?:[^/]*(?:\/|$))*)[\\/])?\w+\.([mc]js|[jt]s
 const DEFAULT_PATTERN = /((\/|^)(tests?|__tests?__)\/.*|\.(tests?|spec)|^\/?tests?)\.([mc]js|[jt]sx?)$/i;
 
 export async function listUvuTestFiles(facts: RepoFacts): Promise<string[]> {
-  const args = uvuScriptArgs(testScript(facts.packageJson));
+  const args = uvuScriptArgs(runnerScript(facts.packageJson, CALLS_UVU));
   const dir = (args.dir ?? '.').replace(/^\.\/?/, '').replace(/\/$/, '');
   const pattern = args.pattern ? new RegExp(args.pattern, 'i') : args.dir ? DEFAULT_PATTERN_WITH_DIR : DEFAULT_PATTERN;
   const ignores = ['^.git', 'node_modules', ...args.ignores].map((x) => new RegExp(x, 'i'));
@@ -135,7 +138,7 @@ async function runUvuTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   await mkdir(ctx.traceDir, { recursive: true });
   const { functions, ...warm } = await prewarmInstrumentCache(ctx.facts, instrumenter);
   ctx.logger.debug('instrumentation cache warmed', warm);
-  const { requires } = uvuScriptArgs(testScript(ctx.facts.packageJson));
+  const { requires } = uvuScriptArgs(runnerScript(ctx.facts.packageJson, CALLS_UVU));
   const args = [...fileArgs(testFiles), ...requires.flatMap((r) => ['-r', r])];
   const spec = uvuCommand(resultFile, null, args, false, [path.join(runtimeDir(), 'node-test-preload.mjs')]);
   return collectTracedRun({

@@ -140,9 +140,10 @@ if (tapeMain) {
     },
   });
   const tape = req(tapeMain);
+  // Nothing here may create tape's harness (tape.onFinish would): the bin first calls tape.wait() when
+  // it imports test files, and a harness made before that starts with no tests. The recorder flushes
+  // on exit.
   req.cache[tapeMain].exports = wrapApi(tape);
-  const rec = globalThis.__SWEFLOW__;
-  if (rec) tape.onFinish(() => rec.flush());
 }
 `;
 

@@ -45,14 +45,17 @@ export function binLaunchArgs(pkg: string, binName: string, args: readonly strin
 const BIN_PATH = LAUNCHER.slice(0, LAUNCHER.indexOf('process.argv = ')).replace('const [, pkg, name, ...rest] = process.argv;', 'const [, pkg, name] = process.argv;') + 'process.stdout.write(file);\n';
 
 /**
- * A command that runs `pkg`'s `bin` as Node's main script, for runners that look at how their process
- * was started (node-tap treats a process started with `node -e` as a test of its own); with
- * `resultFile`, the runner's stdout goes there.
+ * A command that runs `pkg`'s `bin` as Node's main script, `node <nodeArgs> <bin> <args>`, for runners
+ * that look at how their process was started (node-tap treats a `node -e` process as a test of its
+ * own; uvu 0.3 decides whether its CLI runs it from `process.argv` as it loads); with `resultFile`, the
+ * runner's stdout goes there. The bin's path is spliced in after the node arguments by position.
  */
-export function binScriptCommand(pkg: string, binName: string, args: readonly string[], resultFile?: string): { command: string; args: string[] } {
+export function binScriptCommand(pkg: string, binName: string, args: readonly string[], options: { resultFile?: string; redirectStdout?: boolean; nodeArgs?: readonly string[] } = {}): { command: string; args: string[] } {
+  const resultFile = options.resultFile ?? '';
   const dir = resultFile ? path.posix.dirname(resultFile.split(path.sep).join('/')) : '.';
-  const script = resultFile
-    ? 'mkdir -p -- "$1" && out=$2 && bin=$(node -e "$3" "$4" "$5") && shift 5 && exec node "$bin" "$@" > "$out"'
-    : 'bin=$(node -e "$3" "$4" "$5") && shift 5 && exec node "$bin" "$@"';
-  return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, resultFile ?? '', BIN_PATH, pkg, binName, ...args] };
+  const nodeArgs = options.nodeArgs ?? [];
+  const splice = 'i=0; for a do if [ "$i" -eq "$k" ]; then set -- "$@" "$bin"; fi; set -- "$@" "$a"; shift; i=$((i+1)); done; if [ "$i" -eq "$k" ]; then set -- "$@" "$bin"; fi';
+  const run = options.redirectStdout && resultFile ? 'exec node "$@" > "$out"' : 'exec node "$@"';
+  const script = `mkdir -p -- "$1" && out=$2 && bin=$(node -e "$3" "$4" "$5") && k=$6 && shift 6 && { ${splice}; } && ${run}`;
+  return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, resultFile, BIN_PATH, pkg, binName, String(nodeArgs.length), ...nodeArgs, ...args] };
 }

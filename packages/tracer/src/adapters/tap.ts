@@ -122,7 +122,7 @@ function selectionArgs(selection: PlainRunContext['selection']): string[] {
 }
 
 export function tapPlainCommand(ctx: PlainRunContext): CommandSpec {
-  return binScriptCommand('tap', 'tap', [...RUN_OPTIONS, ...selectionArgs(ctx.selection)], ctx.resultFile);
+  return binScriptCommand('tap', 'tap', [...RUN_OPTIONS, ...selectionArgs(ctx.selection)], { resultFile: ctx.resultFile, redirectStdout: true });
 }
 
 /** The files tap itself would run (`tap list`: its config, its defaults). */
@@ -146,7 +146,7 @@ async function runTapTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const { functions, ...warm } = await prewarmInstrumentCache(ctx.facts, instrumenter);
   ctx.logger.debug('instrumentation cache warmed', warm);
   const nodeArgs = [`--node-arg=--import=${path.join(runtimeDir(), 'node-test-preload.mjs')}`, `--node-arg=--import=${tapHooksImport()}`];
-  const spec = binScriptCommand('tap', 'tap', [...RUN_OPTIONS, ...nodeArgs, ...testFiles], resultFile);
+  const spec = binScriptCommand('tap', 'tap', [...RUN_OPTIONS, ...nodeArgs, ...testFiles], { resultFile, redirectStdout: true });
   return collectTracedRun({
     runner: 'tap', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseTapResults, testFiles, functions,
     env: await tracedEnv(ctx, root, instrumenter, 'tap', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),

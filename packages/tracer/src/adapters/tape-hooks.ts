@@ -8,8 +8,9 @@
  * - its outcome is read from tape's own result objects (`t.on('result')`, the objects tape's
  *   `createStream({ objectMode: true })` carries), and one JSON line per finished test is appended to
  *   the result file, so the tests that finished are kept even when the process dies later;
- * - a callback that throws synchronously fails that test (`t.error`) instead of crashing the whole
- *   process, as tape itself would: a stub's throw must cost one test, not the rest of the run;
+ * - a callback (of a test or a subtest) that throws synchronously fails that test (`t.error`) instead
+ *   of crashing the whole process, as tape itself would: a stub's throw must cost one test, not the
+ *   rest of the run; a test that started and had not ended when the process exits is written failed;
  * - when the recorder is loaded (traced runs), the test runs between beginTest and endTest inside
  *   the recorder's async context.
  */
@@ -88,22 +89,47 @@ if (tapeMain) {
   const errText = (r) => [r.name, r.operator && 'operator: ' + r.operator, 'expected: ' + safe(r.expected), 'actual: ' + safe(r.actual), r.error && (r.error.stack || r.error.message)]
     .filter(Boolean).join('\\n').slice(0, 4000);
   const safe = (v) => { try { return typeof v === 'string' ? v : JSON.stringify(v); } catch { return String(v); } };
+  /** Top-level tests that started and have not written their line yet (written as failed if the process ends first). */
+  const open = new Map();
+  const writeLine = (key, row) => {
+    if (!open.has(key)) return;
+    open.delete(key);
+    fs.appendFileSync(out, JSON.stringify(row) + '\\n');
+  };
+  process.on('exit', (code) => {
+    for (const [key, row] of [...open]) writeLine(key, { ...row, status: 'failed', error: 'the tape process ended (exit code ' + code + ') before this test ended' });
+  });
+  /** A callback that throws fails its test instead of ending the process (tape would not catch it). */
+  const guard = (cb) => function sweflowTapeGuard(t) {
+    try {
+      return cb.call(this, t);
+    } catch (error) {
+      t.error(error);
+      if (!t.calledEnd) t.end();
+      return undefined;
+    }
+  };
   const track = (t, file, title) => {
     let failure;
     let asserts = 0;
+    const key = {};
     const watch = (test) => {
       test.on('result', (r) => {
         if (!r || typeof r !== 'object') return;
         asserts++;
         if (!r.ok && !r.todo && failure === undefined) failure = errText(r);
       });
-      test.on('test', watch);
+      test.on('test', (sub) => {
+        if (typeof sub._cb === 'function') sub._cb = guard(sub._cb);
+        watch(sub);
+      });
     };
     watch(t);
+    t.once('prerun', () => open.set(key, { file, titlePath: [title] }));
     t.once('end', () => {
       const skipped = asserts === 0 && (t._skip || !t._cb);
       const status = skipped ? 'skipped' : failure === undefined ? 'passed' : 'failed';
-      fs.appendFileSync(out, JSON.stringify({ file, titlePath: [title], status, ...(failure ? { error: failure } : {}) }) + '\\n');
+      writeLine(key, { file, titlePath: [title], status, ...(failure ? { error: failure } : {}) });
     });
   };
   const wrapCb = (cb, id) => function sweflowTapeTest(t) {
@@ -112,14 +138,8 @@ if (tapeMain) {
       rec.beginTest(id);
       t.once('end', () => rec.endTest(id));
     }
-    const run = () => cb.call(this, t);
-    try {
-      return rec ? rec.runInTest(id, run) : run();
-    } catch (error) {
-      t.error(error);
-      t.end();
-      return undefined;
-    }
+    const run = () => guard(cb).call(this, t);
+    return rec ? rec.runInTest(id, run) : run();
   };
   const register = (target, self, args) => {
     const file = callerFile();

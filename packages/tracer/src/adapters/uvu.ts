@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult, type TestStatus } from '@swe-flow/core';
 import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
-import { binLaunchArgs } from './bin-launch.js';
+import { binScriptCommand } from './bin-launch.js';
 import { uvuHooksImport } from './uvu-hooks.js';
 import { runnerScript } from './runner-script.js';
 import {
@@ -24,7 +24,6 @@ import {
   prewarmInstrumentCache,
   runtimeDir,
   selectionFiles,
-  shellWrapped,
   toRepoRelative,
   tracedEnv,
 } from './runner-kit.js';
@@ -119,7 +118,8 @@ function fileArgs(files: readonly string[]): string[] {
 
 function uvuCommand(resultFile: string, select: string[] | null, args: string[], fromScript: boolean, preloads: string[] = []): CommandSpec {
   const hooks = uvuHooksImport({ resultFile, select, fromScript });
-  return shellWrapped(resultFile, 'node', [...preloads.flatMap((p) => ['--import', p]), '--import', hooks, ...binLaunchArgs('uvu', 'uvu', args)]);
+  // As the main script: uvu 0.3 decides from process.argv, as it loads, whether its CLI runs it.
+  return binScriptCommand('uvu', 'uvu', args, { resultFile, nodeArgs: [...preloads.flatMap((p) => ['--import', p]), '--import', hooks] });
 }
 
 export function uvuPlainCommand(ctx: PlainRunContext): CommandSpec {

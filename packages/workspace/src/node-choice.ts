@@ -25,10 +25,11 @@ export interface NodeChoice {
 }
 
 /**
- * The oldest Node the tracer's preload scripts run on (`--import` with `module.register`). A repository
- * pinned below it is run on a newer Node, and the record says so.
+ * The oldest Node the tracer runs on (`--import` with `module.register`: 20.6). Node 18 binaries run here,
+ * but under Node 18.20 the traced node:test run reports no tests. A repository pinned below it is run on a
+ * newer Node, and the record says so; `--node` still forces any version.
  */
-export const TRACER_MIN_NODE = '18.19.0';
+export const TRACER_MIN_NODE = '20.6.0';
 
 const PINS: NodeConstraintSource[] = ['.nvmrc', '.node-version', 'volta'];
 const HARD: NodeConstraintSource[] = ['engines', 'packageManager', 'install-error'];

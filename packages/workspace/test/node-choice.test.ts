@@ -21,7 +21,8 @@ describe('chooseNodeVersion', () => {
   it('follows a pin: .nvmrc 22 -> the newest 22 release; lts/iron -> 20 (the host)', () => {
     expect(choose([{ from: '.nvmrc', range: '22' }])).toMatchObject({ version: '22.23.5', host: false, source: '.nvmrc' });
     expect(choose([{ from: '.nvmrc', range: 'lts/iron' }])).toMatchObject({ version: HOST, source: 'host' });
-    expect(choose([{ from: 'volta', range: '18.20.8' }])).toMatchObject({ version: '18.20.8', source: 'volta' });
+    expect(choose([{ from: 'volta', range: '22.12.0' }])).toMatchObject({ version: '22.12.0', source: 'volta' });
+    expect(choose([{ from: '.node-version', range: '18' }]).reason).toMatch(/pins 18, below Node 20\.6\.0 .*not followed/);
   });
 
   it('does not follow a pin below what the tracer runs on, and records why', () => {

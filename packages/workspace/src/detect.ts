@@ -111,7 +111,8 @@ async function detectYarnBerry(root: string, version: string | undefined, lockfi
   const rc = await readFile(path.join(root, '.yarnrc.yml'), 'utf8').catch(() => undefined);
   const lock = lockfile ? await readFile(path.join(root, lockfile), 'utf8').catch(() => '') : '';
   const major = Number((version ?? '').split('.')[0]);
-  const berry = (version !== undefined && major >= 2) || /^__metadata:/m.test(lock) || (version === undefined && rc !== undefined);
+  // A yarn.lock says which yarn wrote it; without one, a pinned version or a .yarnrc.yml (berry's config file) does.
+  const berry = (version !== undefined && major >= 2) || (lockfile ? /^__metadata:/m.test(lock) : version === undefined && rc !== undefined);
   if (!berry) return undefined;
   const linker = process.env.YARN_NODE_LINKER ?? /^nodeLinker:\s*['"]?([\w-]+)/m.exec(rc ?? '')?.[1] ?? 'pnp';
   return { linker };

@@ -7,6 +7,7 @@ export type InstallFailure =
   | { kind: 'engine'; ranges: string[] }
   | { kind: 'unavailable-package'; packages: string[]; git: boolean }
   | { kind: 'lifecycle-script' }
+  | { kind: 'package-manager-too-old' }
   | { kind: 'unknown' };
 
 const HELP_START = /^npm (?:error|ERR!) (?:Usage:|Clean install a project|Install a package|aliases:|Options:|\[-|Run "npm help|$)/;
@@ -50,6 +51,8 @@ function notFoundPackages(output: string): string[] {
 /** Reads what went wrong from a failed install's output. */
 export function classifyInstallFailure(output: string): InstallFailure {
   if (/\bERESOLVE\b/.test(output)) return { kind: 'peer-conflict' };
+  // pnpm 10 settings in pnpm-workspace.yaml (no `packages:`), read by pnpm 9 as a broken workspace file.
+  if (/packages field missing or empty/.test(output)) return { kind: 'package-manager-too-old' };
   const engineRanges = [
     ...[...output.matchAll(/The engine "node" is incompatible with this module\. Expected version "([^"]+)"/g)].map((m) => m[1]!),
     ...[...output.matchAll(/notsup Required: \{[^}]*"node":"([^"]+)"/g)].map((m) => m[1]!),

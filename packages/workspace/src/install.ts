@@ -14,6 +14,8 @@ import { listWorkspacePackages } from './packages.js';
 
 /** Versions used when the repository does not pin its package manager. */
 export const DEFAULT_PM_VERSIONS: Record<PackageManager, string> = { npm: '11', pnpm: '9', yarn: '1.22.22' };
+/** The pnpm tried when the default is too old for a repository that pins none. */
+export const NEWER_PNPM = '10';
 /** Yarn berry when the repository is berry but pins no version. */
 export const DEFAULT_YARN_BERRY_VERSION = '4';
 
@@ -123,6 +125,8 @@ interface InstallPlan {
   ignoreScripts: boolean;
   ignoreEngines: boolean;
   node: NodeRuntime;
+  /** A newer package manager than the default, when the repository pins none and the default is too old for its files. */
+  pmVersion?: string;
 }
 
 function installArgs(pm: PackageManager, facts: ProjectFacts, allowScripts: string[] | 'all', plan: InstallPlan): string[] {
@@ -191,7 +195,7 @@ export async function installDependencies(root: string, facts: ProjectFacts, opt
   const started = Date.now();
   let label = 'plain';
   for (;;) {
-    const pm = await resolvePackageManager(facts.packageManager, facts.packageManagerVersion, toolsDir, logger, { node: plan.node, berry: !!facts.yarnBerry });
+    const pm = await resolvePackageManager(facts.packageManager, plan.pmVersion ?? facts.packageManagerVersion, toolsDir, logger, { node: plan.node, berry: !!facts.yarnBerry });
     const args = installArgs(facts.packageManager, facts, allowScripts, plan);
     logger.info(`installing dependencies (${label}, Node ${plan.node.version}): ${facts.packageManager} ${args.join(' ')}`);
     const t0 = Date.now();
@@ -254,6 +258,10 @@ async function nextFallback(root: string, facts: ProjectFacts, plan: InstallPlan
       if (plan.ignoreScripts) return undefined;
       plan.ignoreScripts = true;
       return 'install scripts off (a lifecycle script failed)';
+    case 'package-manager-too-old':
+      if (facts.packageManager !== 'pnpm' || facts.packageManagerVersion !== undefined || plan.pmVersion !== undefined) return undefined;
+      plan.pmVersion = NEWER_PNPM;
+      return `pnpm ${NEWER_PNPM} (the repository's files need a newer pnpm than ${DEFAULT_PM_VERSIONS.pnpm} and pin none)`;
     case 'unknown':
       return undefined;
   }

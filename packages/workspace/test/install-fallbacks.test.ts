@@ -92,6 +92,14 @@ describe('install fallbacks, each after the plain install failed, each recorded'
     expect(await exists(path.join(dir, 'node_modules/undici/package.json'))).toBe(true);
   });
 
+  it('pnpm 10 settings in pnpm-workspace.yaml with no pinned pnpm -> pnpm 9 fails, pnpm 10 installs', async () => {
+    const dir = await copyOf('pnpm10-workspace-settings');
+    const record = await install(dir);
+    expect(record.attempts.map((a) => [a.ok, a.failure])).toEqual([[false, 'package-manager-too-old'], [true, undefined]]);
+    expect(record.attempts[0]!.errorLines!.join('\n')).toContain('packages field missing or empty');
+    expect(record.packageManagerVersion).toMatch(/^10\./);
+  });
+
   it('bun.lock without bun -> npm from package.json, the ignored lockfile recorded', async () => {
     const dir = await copyOf('bun-lockfile');
     const facts = await detectProject(dir);

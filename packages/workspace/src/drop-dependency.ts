@@ -64,3 +64,24 @@ export async function dropDependencies(root: string, manifests: string[], names:
   }
   return [...removed];
 }
+
+/** Points every dependency on `name` written as dist-tag `tag` at `latest` instead. Returns whether any changed. */
+export async function retagDependency(root: string, manifests: string[], name: string, tag: string): Promise<boolean> {
+  let any = false;
+  for (const m of manifests) {
+    const file = path.join(root, m);
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    const pkg = JSON.parse(text) as Record<string, Record<string, unknown> | undefined>;
+    let changed = false;
+    for (const field of DEP_FIELDS) {
+      if (pkg[field]?.[name] === tag) {
+        pkg[field][name] = 'latest';
+        changed = true;
+      }
+    }
+    if (changed) await writeFile(file, `${JSON.stringify(pkg, null, 2)}\n`);
+    any ||= changed;
+  }
+  return any;
+}

@@ -1,3 +1,4 @@
+import semver from 'semver';
 import type { PackageManager } from './detect.js';
 
 /** What an install's output says went wrong, as far as a fallback can act on it. */
@@ -8,6 +9,8 @@ export type InstallFailure =
   | { kind: 'unavailable-package'; packages: string[]; git: boolean }
   | { kind: 'lifecycle-script' }
   | { kind: 'package-manager-too-old' }
+  /** A dist-tag the registry does not carry (`typescript@next` on a mirror with `latest` only). */
+  | { kind: 'missing-dist-tag'; package: string; tag: string }
   | { kind: 'unknown' };
 
 const HELP_START = /^npm (?:error|ERR!) (?:Usage:|Clean install a project|Install a package|aliases:|Options:|\[-|Run "npm help|$)/;
@@ -59,6 +62,8 @@ export function classifyInstallFailure(output: string): InstallFailure {
     ...[...output.matchAll(/Expected version: ([^\n]+)\n\s*Got: v?\d/g)].map((m) => m[1]!.trim()),
   ];
   if (engineRanges.length > 0 || /\bEBADENGINE\b|ERR_PNPM_UNSUPPORTED_ENGINE/.test(output)) return { kind: 'engine', ranges: [...new Set(engineRanges)] };
+  const target = /No matching version found for ((?:@[^/\s]+\/)?[^@\s]+)@([A-Za-z][\w-]*(?:\.[\w-]+)*)\.?\s/.exec(output);
+  if (target && semver.validRange(target[2]!) === null) return { kind: 'missing-dist-tag', package: target[1]!, tag: target[2]! };
   const missing = notFoundPackages(output);
   if (missing.length > 0 || /\bE404\b|ERR_PNPM_FETCH_404/.test(output)) return { kind: 'unavailable-package', packages: missing, git: false };
   if (/git dep preparation failed|An unknown git error occurred|git ls-remote|ERR_PNPM_GIT_|Couldn't find the binary git|Command failed: git /.test(output)) {

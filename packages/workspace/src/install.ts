@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, type Logger, silentLogger } from '@swe-flow/core';
 import semver from 'semver';
 import type { PackageManager, ProjectFacts } from './detect.js';
-import { dropDependencies, filesNaming, gitDependencies } from './drop-dependency.js';
+import { dropDependencies, filesNaming, gitDependencies, retagDependency } from './drop-dependency.js';
 import { listRepoFiles } from './files.js';
 import { classifyInstallFailure, errorLines, type InstallFailure } from './install-failure.js';
 import { hostNode, nodeEnv, type NodeRuntime } from './node-provision.js';
@@ -258,6 +258,11 @@ async function nextFallback(root: string, facts: ProjectFacts, plan: InstallPlan
       if (plan.ignoreScripts) return undefined;
       plan.ignoreScripts = true;
       return 'install scripts off (a lifecycle script failed)';
+    case 'missing-dist-tag': {
+      if (!(await retagDependency(root, await manifestsOf(root, facts), failure.package, failure.tag))) return undefined;
+      plan.frozen = false;
+      return `${failure.package}@latest (the registry has no "${failure.tag}" tag)`;
+    }
     case 'package-manager-too-old':
       if (facts.packageManager !== 'pnpm' || facts.packageManagerVersion !== undefined || plan.pmVersion !== undefined) return undefined;
       plan.pmVersion = NEWER_PNPM;

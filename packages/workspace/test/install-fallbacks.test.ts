@@ -100,6 +100,15 @@ describe('install fallbacks, each after the plain install failed, each recorded'
     expect(record.packageManagerVersion).toMatch(/^10\./);
   });
 
+  it('a dist-tag the registry lacks (ETARGET) -> the package\'s latest, recorded', async () => {
+    const dir = await copyOf('missing-dist-tag');
+    const record = await install(dir);
+    expect(record.attempts.map((a) => [a.ok, a.failure])).toEqual([[false, 'missing-dist-tag'], [true, undefined]]);
+    expect(record.fallbacks[0]).toContain('is-number@latest');
+    expect(record.attempts[0]!.errorLines!.join('\n')).toContain('No matching version found for is-number@swe-flow-no-such-tag');
+    expect(await exists(path.join(dir, 'node_modules/is-number/package.json'))).toBe(true);
+  });
+
   it('bun.lock without bun -> npm from package.json, the ignored lockfile recorded', async () => {
     const dir = await copyOf('bun-lockfile');
     const facts = await detectProject(dir);

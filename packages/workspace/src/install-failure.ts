@@ -43,10 +43,12 @@ export function errorLines(output: string, pm: PackageManager, max = 40): string
 /** A dependency name from an npm 404 or a yarn/pnpm "not found" line. */
 function notFoundPackages(output: string): string[] {
   const names = new Set<string>();
+  // A tarball the registry lists but does not serve: `GET https://registry.npmjs.org/<name>/-/<name>-1.0.0.tgz: Not Found`.
+  for (const m of output.matchAll(/(?:404 Not Found - GET|ERR_PNPM_FETCH_404\s+GET) https?:\/\/\S+?\/((?:@[^/\s]+(?:\/|%2[fF]))?[^/\s%]+)\/-\//g)) names.add(decodeURIComponent(m[1]!));
   for (const m of output.matchAll(/'((?:@[^/\s']+\/)?[^@\s']+)@[^']*' (?:is not in this registry|could not be found)/g)) names.add(m[1]!);
-  for (const m of output.matchAll(/404 Not Found - GET https?:\/\/\S+?\/((?:@[^/\s]+(?:\/|%2[fF]))?[^/\s]+)(?:\s|$)/g)) names.add(decodeURIComponent(m[1]!));
+  for (const m of output.matchAll(/404 Not Found - GET https?:\/\/[^/\s]+\/((?:@[^/\s]+(?:\/|%2[fF]))?[^/\s]+)(?:\s|$)/g)) names.add(decodeURIComponent(m[1]!));
   for (const m of output.matchAll(/https?:\/\/registry\.[^/\s"]+\/((?:@[^/\s"]+(?:\/|%2[fF]))?[^/\s":]+): Not found/g)) names.add(decodeURIComponent(m[1]!));
-  for (const m of output.matchAll(/ERR_PNPM_FETCH_404[^\n]*?\/((?:@[^/\s]+(?:\/|%2[fF]))?[^/\s:]+): Not Found/g)) names.add(decodeURIComponent(m[1]!));
+  for (const m of output.matchAll(/ERR_PNPM_FETCH_404[^\n]*?\/((?:@[^/\s]+(?:\/|%2[fF]))?[^/\s:]+)(?<!\.tgz): Not Found/g)) names.add(decodeURIComponent(m[1]!));
   for (const m of output.matchAll(/YN0035:[^\n]*?((?:@[^/\s]+\/)?[^@\s]+)@npm:[^\n]*(?:not found|404)/gi)) names.add(m[1]!);
   return [...names];
 }

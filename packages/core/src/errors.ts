@@ -12,6 +12,8 @@ export const ErrorCodes = {
   NO_TESTS: 'SWEFLOW_NO_TESTS',
   ALL_TESTS_FAIL: 'SWEFLOW_ALL_TESTS_FAIL',
   INSTALL_FAILED: 'SWEFLOW_INSTALL_FAILED',
+  /** Yarn Plug'n'Play: no node_modules to trace through; the message names the linker setting. */
+  YARN_PNP: 'SWEFLOW_YARN_PNP',
   TRACE_TIMEOUT: 'SWEFLOW_TRACE_TIMEOUT',
   TRACE_FAILED: 'SWEFLOW_TRACE_FAILED',
   TEST_FILTER_EMPTY: 'SWEFLOW_TEST_FILTER_EMPTY',
@@ -52,6 +54,7 @@ const usageCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCodes.QUEUE_UNAVAILABLE,
   ErrorCodes.QUEUE_MISCONFIGURED,
   ErrorCodes.INSTALL_FAILED,
+  ErrorCodes.YARN_PNP,
   ErrorCodes.INPUT_INVALID,
 ]);
 

@@ -18,6 +18,10 @@ export async function run(_args: string[], flags: Flags): Promise<number> {
   const workers = positiveInt(flags.workers, '--workers');
   const timeoutMs = positiveInt(flags.timeout, '--timeout');
   const instances = flags.instances === undefined ? undefined : String(flags.instances).split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof flags.out === 'string') {
+    const { checkReportDir } = await import('@swe-flow/pipeline');
+    await checkReportDir(path.resolve(flags.out), path.resolve(flags.dataset));
+  }
   const logger = createCliLogger(flags);
   const { evaluate } = await import('@swe-flow/eval');
   const report = await evaluate({

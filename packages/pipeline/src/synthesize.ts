@@ -47,7 +47,7 @@ import {
   type VerifiedTask,
   type VerifyStats,
 } from '@swe-flow/emitter';
-import { createDockerRuntime, createLocalRuntime, buildEnvironmentImage, type EnvironmentImage } from '@swe-flow/runtime';
+import { assertNotShuttingDown, createDockerRuntime, createLocalRuntime, buildEnvironmentImage, type EnvironmentImage } from '@swe-flow/runtime';
 import { functionFace, writeDocstrings, writeStatements, type StatementStats } from '@swe-flow/statements';
 import { locateFunctions, STUB_ERROR_PREFIX } from '@swe-flow/skeleton';
 import { prepareOutDir } from './out-dir.js';
@@ -371,6 +371,8 @@ async function synthesizeIn(input: string, options: SynthOptions): Promise<Synth
       ...(repo.package ? { packageDir: repo.package } : {}),
       // Each settled task is on disk at once: an interrupted run resumes without redoing it.
       onSettled: async (outcome) => {
+        // An outcome of runs a signal killed says nothing about the task: not kept, --resume verifies it.
+        assertNotShuttingDown();
         const c = 'candidate' in outcome ? outcome.candidate : pending.find((p) => p.instanceId === outcome.instance_id)!;
         const record = { key: verifyKeyOf(c), ...('candidate' in outcome ? { task: outcome } : { reject: outcome }) };
         settled.set(c.instanceId, record);

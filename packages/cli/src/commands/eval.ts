@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ErrorCodes, SweFlowError } from '@swe-flow/core';
 import type { Flags } from '../main.js';
 import { createCliLogger } from '../render.js';
+import { installShutdown } from '../shutdown.js';
 
 const positiveInt = (v: unknown, name: string): number | undefined => {
   if (v === undefined) return undefined;
@@ -24,6 +25,7 @@ export async function run(_args: string[], flags: Flags): Promise<number> {
   }
   const logger = createCliLogger(flags);
   const { evaluate } = await import('@swe-flow/eval');
+  const uninstall = installShutdown(logger, undefined, 'rerun the same command: grades already stored are reused');
   const report = await evaluate({
     dataset: path.resolve(flags.dataset),
     predictions: flags.predictions === 'gold' || flags.predictions === 'empty' ? flags.predictions : path.resolve(flags.predictions),
@@ -35,7 +37,7 @@ export async function run(_args: string[], flags: Flags): Promise<number> {
     ...(flags.runId !== undefined ? { runId: String(flags.runId) } : {}),
     ...(typeof flags.out === 'string' ? { out: path.resolve(flags.out) } : {}),
     ...(typeof flags.image === 'string' ? { image: flags.image } : {}),
-  });
+  }).finally(uninstall);
   logger.finish();
   const pct = (report.resolved_rate * 100).toFixed(1);
   if (flags.json) {

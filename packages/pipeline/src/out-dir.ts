@@ -137,3 +137,12 @@ export async function checkReportDir(out: string, dataset: string): Promise<void
   }
   await probeWritable(out, '--out');
 }
+
+/**
+ * Vite bundles a TypeScript config to `<nearest node_modules>/.vite-temp/<config>.timestamp-*.mjs` and
+ * deletes it once loaded; a run killed in between leaves it in the installed copy that every checkout
+ * links. The shutdown path removes the folder (vite makes it again when it needs it).
+ */
+export async function removeViteTemp(out: string): Promise<void> {
+  await rm(path.join(path.resolve(out), '.work', 'repo', 'node_modules', '.vite-temp'), { recursive: true, force: true });
+}

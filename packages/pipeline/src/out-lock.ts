@@ -14,6 +14,9 @@ interface LockRecord {
   command: string;
 }
 
+/** Lock files this process holds. */
+const heldHere = new Set<string>();
+
 export interface OutLock {
   readonly file: string;
   /** Removes the lock file if it is still this process's (idempotent). */
@@ -62,6 +65,8 @@ function lockedError(out: string, holder: LockRecord): SweFlowError {
  */
 export async function acquireOutLock(out: string, command = process.argv.slice(1).join(' ')): Promise<OutLock> {
   const file = path.join(out, LOCK_FILE);
+  // Two runs of one process (a script, a release build's pool) on one folder: the same PID, still refused.
+  if (heldHere.has(file)) throw lockedError(out, { pid: process.pid, host: os.hostname(), startedAt: 'earlier', command: 'another run in this process' });
   const mine: LockRecord = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command };
   const text = JSON.stringify(mine);
   try {
@@ -77,6 +82,7 @@ export async function acquireOutLock(out: string, command = process.argv.slice(1
     const now = parseLock(await readFile(file, 'utf8').catch(() => null));
     if (now?.pid !== process.pid && holdsLock(now)) throw lockedError(out, now);
   }
+  heldHere.add(file);
   return ownLock(file);
 }
 
@@ -97,6 +103,7 @@ function ownLock(file: string): OutLock {
     async release() {
       if (released) return;
       released = true;
+      heldHere.delete(file);
       process.off('exit', onExit);
       if (isMine(await readFile(file, 'utf8').catch(() => null))) await unlink(file).catch(() => {});
     },

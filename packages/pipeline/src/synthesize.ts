@@ -47,10 +47,10 @@ import {
   type VerifiedTask,
   type VerifyStats,
 } from '@swe-flow/emitter';
-import { assertNotShuttingDown, createDockerRuntime, createLocalRuntime, buildEnvironmentImage, type EnvironmentImage } from '@swe-flow/runtime';
+import { assertNotShuttingDown, registerCleanup, createDockerRuntime, createLocalRuntime, buildEnvironmentImage, type EnvironmentImage } from '@swe-flow/runtime';
 import { functionFace, writeDocstrings, writeStatements, type StatementStats } from '@swe-flow/statements';
 import { locateFunctions, STUB_ERROR_PREFIX } from '@swe-flow/skeleton';
-import { prepareOutDir } from './out-dir.js';
+import { prepareOutDir, removeViteTemp } from './out-dir.js';
 import { probeWritable } from './writable-probe.js';
 import { inUserRepository } from './source-paths.js';
 import { scheduleFromTrace } from './schedule-stage.js';
@@ -148,9 +148,11 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
   validate(options.config);
   await probeWritable(os.tmpdir(), 'the temp folder');
   const lock = await prepareOutDir(options.out, { ...options, source: input });
+  const unguard = registerCleanup(() => removeViteTemp(options.out));
   try {
     return await synthesizeIn(input, options);
   } finally {
+    unguard();
     await lock.release();
   }
 }

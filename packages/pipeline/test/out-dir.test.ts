@@ -102,3 +102,13 @@ describe('probeWritable', () => {
     expect(await readdir(path.join(dir, 'fresh'))).toEqual([]);
   });
 });
+
+describe('the --out lock within one process', () => {
+  it('refuses a second run of the same process on a folder it holds, and allows it after release', async () => {
+    const out = await tmp('same-process');
+    const first = await acquireOutLock(out);
+    expect(await codeOf(acquireOutLock(out))).toMatch(/^SWEFLOW_OUT_DIR_LOCKED: .*another run in this process/);
+    await first.release();
+    await (await acquireOutLock(out)).release();
+  });
+});

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { RUNNER_NAMES } from './trace.js';
 
+/** A git ref as a user gives it: never an option (`-…`), no whitespace, control characters or `..`. */
+export const GIT_REF = /^(?!-)(?!.*\.\.)[^\s\x00-\x1f\x7f:?*[\\]+$/;
+/** `owner/repo`: one slash, each side a plain name that is not `.` or `..` (it becomes a folder name). */
+export const REPO_NAME = /^(?!\.\.?\/)[A-Za-z0-9_.-]+\/(?!\.\.?$)[A-Za-z0-9_.-]+$/;
+
 /**
  * Options of a synthesis run. One schema serves flags, `swe-flow.config.json` and
  * `swe-flow.config.ts`; `configJsonSchema()` is the generated JSON Schema users can point editors at.
@@ -8,8 +13,8 @@ import { RUNNER_NAMES } from './trace.js';
 export const SynthConfigSchema = z
   .object({
     $schema: z.string().optional(),
-    ref: z.string().optional().describe('git ref to check out (URL or local repository root)'),
-    name: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/name').optional().describe('repository name used in instance ids (default: from the remote URL or the folder)'),
+    ref: z.string().regex(GIT_REF, "a branch, tag or commit (it must not start with '-' nor hold spaces or '..')").optional().describe('git ref to check out (URL or local repository root)'),
+    name: z.string().regex(REPO_NAME, "owner/repo: two names of letters, digits, '.', '_' or '-' joined by one '/' (not '.' or '..')").optional().describe('repository name used in instance ids (default: from the remote URL or the folder)'),
     runner: z.enum(RUNNER_NAMES as [string, ...string[]]).optional().describe('test runner; detected when absent'),
     package: z.string().optional().describe('workspace package (folder) to synthesize from, in a monorepo'),
     modes: z.array(z.enum(['isolated', 'incremental'])).min(1).default(['isolated']).describe('task modes to emit'),

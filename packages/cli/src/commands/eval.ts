@@ -13,8 +13,8 @@ const positiveInt = (v: unknown, name: string): number | undefined => {
 export async function run(_args: string[], flags: Flags): Promise<number> {
   if (typeof flags.dataset !== 'string') throw new SweFlowError(ErrorCodes.USAGE, '--dataset <dir|dataset.jsonl> is required');
   if (typeof flags.predictions !== 'string') throw new SweFlowError(ErrorCodes.USAGE, '--predictions <file|gold|empty> is required');
-  const runtime = flags.runtime ?? 'local';
-  if (runtime !== 'local' && runtime !== 'docker') throw new SweFlowError(ErrorCodes.USAGE, `--runtime must be local or docker, got ${String(runtime)}`);
+  const runtime = flags.runtime;
+  if (runtime !== undefined && runtime !== 'local' && runtime !== 'docker') throw new SweFlowError(ErrorCodes.USAGE, `--runtime must be local or docker, got ${String(runtime)}`);
   const workers = positiveInt(flags.workers, '--workers');
   const timeoutMs = positiveInt(flags.timeout, '--timeout');
   const instances = flags.instances === undefined ? undefined : String(flags.instances).split(',').map((s) => s.trim()).filter(Boolean);
@@ -23,7 +23,7 @@ export async function run(_args: string[], flags: Flags): Promise<number> {
   const report = await evaluate({
     dataset: path.resolve(flags.dataset),
     predictions: flags.predictions === 'gold' || flags.predictions === 'empty' ? flags.predictions : path.resolve(flags.predictions),
-    runtime,
+    ...(runtime ? { runtime } : {}),
     logger,
     ...(workers ? { workers } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),

@@ -433,6 +433,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       rejected: rejects.length,
     },
     rejectReasons: countBy(rejects.map((r) => r.reason)),
+    lostTests: trace.lost ?? [],
     verification: {
       passToPassRun: verified.reduce((n, t) => n + t.passToPassRun, 0),
       passToPassProvenUnaffected: verified.reduce((n, t) => n + t.passToPassProvenUnaffected, 0),

@@ -24,6 +24,7 @@ import { adapters as defaultAdapters, detectRunner, getAdapter } from './adapter
 import { execLocal } from './exec.js';
 import { collectRepoFacts } from './facts.js';
 import { readFragments } from './fragments.js';
+import { findLostTests } from './lost-tests.js';
 
 export interface TraceOptions {
   /** Absolute path of a prepared checkout (a copy, dependencies installed). */
@@ -86,7 +87,7 @@ async function runUntraced(adapter: RunnerAdapter, root: string, timeoutMs: numb
   const spec = adapter.plainCommand({ resultFile, selection: { files: [], testIds: [] } });
   const res = await execLocal(root, spec, timeoutMs, env);
   if (res.timedOut) {
-    throw new SweFlowError(ErrorCodes.TRACE_TIMEOUT, `the untraced ${adapter.name} run did not finish within ${timeoutMs} ms and was killed; raise the timeout or exclude hanging tests`, {
+    throw new SweFlowError(ErrorCodes.TRACE_TIMEOUT, `the untraced ${adapter.name} run did not finish within ${timeoutMs} ms and was killed; raise --trace-timeout (traceTimeoutMs in swe-flow.config.json), or find the hanging test by running the suite with the repository's own test command`, {
       details: { logTail: res.output.slice(-4000) },
     });
   }
@@ -223,6 +224,8 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
 
   const testFiles = [...new Set(traced.testFiles)].sort();
   const setupByFile = new Map(traced.setup.map((s) => [s.file, s.edges]));
+  const lost = await findLostTests(root, testFiles, untraced?.results ?? traced.results, traced.results);
+  for (const l of lost) logger.warn(`lost ${l.id ?? l.file}: ${l.detail}`, { reason: l.reason });
   const result: TraceJson = {
     schemaVersion: TRACE_SCHEMA_VERSION,
     runner: adapter.name,
@@ -234,6 +237,7 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
     files: testFiles.map((file) => ({ file, setupEdges: setupByFile.get(file) ?? [] })),
     tests,
     excluded,
+    lost,
     stats: {
       testsTotal: ids.length,
       testsPassed: tests.filter((t) => t.status === 'passed').length,

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ErrorCodes, SweFlowError } from '@swe-flow/core';
+import { ErrorCodes, parseSynthConfig, SweFlowError } from '@swe-flow/core';
 
 const CANDIDATES = ['swe-flow.config.json', 'swe-flow.config.ts', 'swe-flow.config.mjs', 'swe-flow.config.js'];
 
@@ -29,6 +29,11 @@ export async function loadConfigFile(explicit?: string): Promise<Record<string, 
   }
   if (typeof loaded !== 'object' || loaded === null || Array.isArray(loaded)) {
     throw new SweFlowError(ErrorCodes.CONFIG_INVALID, `${file} must hold one object of options (got ${Array.isArray(loaded) ? 'an array' : typeof loaded}); see \`swe-flow synth --help\``, { details: { file } });
+  }
+  // Validated here too, so that a problem names the file it is in (flags are validated with it later).
+  const checked = parseSynthConfig(loaded);
+  if (!checked.ok) {
+    throw new SweFlowError(ErrorCodes.CONFIG_INVALID, `${file} has invalid options:\n  ${checked.problems.join('\n  ')}\nfix them (the JSON Schema is @swe-flow/core/schema/config.schema.json)`, { details: { file, problems: checked.problems } });
   }
   return loaded as Record<string, unknown>;
 }

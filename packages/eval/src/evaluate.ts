@@ -133,10 +133,26 @@ function checkMatches(predictions: readonly Prediction[], jobs: readonly Predict
   });
 }
 
+/**
+ * `mkdir -p` one level at a time: Node's recursive mkdir never returns under a pseudo file system
+ * such as /proc, where a missing parent cannot be created.
+ */
+async function mkdirStepwise(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let at = dir;
+  while (!(await exists(at))) {
+    missing.unshift(at);
+    const parent = path.dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const d of missing) await mkdir(d).catch((error: NodeJS.ErrnoException) => { if (error.code !== 'EEXIST') throw error; });
+}
+
 /** The report folder; a place that cannot hold it is the user's to fix. */
 async function makeRunDir(runDir: string, chosen: boolean): Promise<void> {
   try {
-    await mkdir(runDir, { recursive: true });
+    await mkdirStepwise(runDir);
     const probe = path.join(runDir, `.write-probe-${process.pid}`);
     await writeFileAtomic(probe, 'ok');
     await rm(probe, { force: true });

@@ -123,7 +123,8 @@ export async function materializeSource(
       return { input: abs, kind: 'path', commit, dirty: false, name: `local/${path.basename(abs)}` };
     }
     commit = await git(abs, ['rev-parse', 'HEAD']).catch(() => null);
-    dirty = (await git(abs, ['status', '--porcelain', '--', '.'])) !== '';
+    // No optional locks: a plain `git status` refreshes and rewrites the user's .git/index.
+    dirty = (await git(abs, ['--no-optional-locks', 'status', '--porcelain', '--', '.'])) !== '';
     const { stdout } = await execa('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], { cwd: abs });
     files = stdout.split('\0').filter(Boolean);
   } else {

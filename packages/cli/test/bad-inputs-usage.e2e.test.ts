@@ -279,6 +279,27 @@ describe('bad inputs (usage, configs, eval, lost tests)', () => {
       expect(md).toMatch(/## Lost tests\n\n3 lost \(file-reported-no-tests: 1, calls-process-exit: 1, duplicate-name: 1\)/);
       expect(md).toMatch(/\| `test\/exit.test.js` \| calls-process-exit \|.*mock process.exit/);
     });
+    it('a test file that hangs is cut by --test-file-timeout and listed as lost, the rest traced; --exclude-test excludes with its reason', async () => {
+      const hang = await gitRepo({
+        'package.json': JSON.stringify({ name: 'h', version: '1.0.0', type: 'module', scripts: { test: 'node --test test/' } }),
+        'package-lock.json': JSON.stringify({ name: 'h', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'h', version: '1.0.0' } } }),
+        'src/math.js': math,
+        'test/hang.test.js': `${head}test('hangs', async () => { clamp(1, 0, 2); await new Promise(() => setInterval(() => {}, 1000)); });\n`,
+        'test/ok.test.js': `${head}test('clamps', () => { assert.equal(clamp(5, 0, 1), 1); });\ntest('means slowly', () => { assert.equal(mean([1]), 1); });\n`,
+      });
+      const hash = await treeHash(hang);
+      const out = path.join(await tmp('o'), 'out');
+      const started = Date.now();
+      const r = await swf(['trace', hang, '--out', out, '--test-file-timeout', '3000', '--exclude-test', 'slowly', '--exclude-test', '/^nothing$/']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(Date.now() - started).toBeLessThan(120_000);
+      const trace = JSON.parse(await readFile(path.join(out, 'trace.json'), 'utf8')) as { tests: { id: string }[]; excluded: { id: string; reason: string }[]; lost: { file: string; reason: string }[] };
+      expect(trace.tests.map((t) => t.id)).toEqual(['test/ok.test.js > clamps']);
+      expect(trace.excluded).toEqual([{ id: 'test/ok.test.js > means slowly', reason: 'excluded-by-option', error: 'matches --exclude-test slowly' }]);
+      expect(trace.lost.map((l) => [l.file, l.reason])).toEqual([['test/hang.test.js', 'file-reported-no-tests']]);
+      expect(r.stderr).toMatch(/warn lost test\/hang\.test\.js: .*--test-file-timeout/);
+      expect(await treeHash(hang)).toBe(hash);
+    });
     it('a suite that hangs: the trace-timeout message names options that exist', async () => {
       const hang = await gitRepo({
         'package.json': JSON.stringify({ name: 'h', version: '1.0.0', type: 'module', scripts: { test: 'node --test test/' } }),

@@ -71,7 +71,7 @@ export interface TracedFile {
 
 export interface ExcludedTest {
   id: string;
-  reason: 'fails-untraced' | 'skipped' | 'outcome-differs-traced' | 'not-reported';
+  reason: 'fails-untraced' | 'skipped' | 'outcome-differs-traced' | 'not-reported' | 'timed-out' | 'excluded-by-option';
   error?: string;
 }
 

@@ -219,9 +219,9 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
 
   // 2. Trace.
   const traceFile = path.join(out, 'trace.json');
-  const traceKey = hashOf(sourceKey, repo.runner, config.traceTimeoutMs);
+  const traceKey = hashOf(sourceKey, repo.runner, config.traceTimeoutMs, config.testFileTimeoutMs, config.excludeTests);
   await stage('trace', traceKey, async () => {
-    const info = await traceWithInfo({ root: workDir, runner: repo.runner, adapters: [adapter], outFile: traceFile, timeoutMs: config.traceTimeoutMs, logger });
+    const info = await traceWithInfo({ root: workDir, runner: repo.runner, adapters: [adapter], outFile: traceFile, timeoutMs: config.traceTimeoutMs, testFileTimeoutMs: config.testFileTimeoutMs, exclude: config.excludeTests, logger });
     const passed = info.trace.tests.filter((t) => t.status === 'passed').length;
     if (info.trace.tests.length === 0 && info.trace.excluded.length === 0) {
       throw new SweFlowError(ErrorCodes.NO_TESTS, `${repo.runner} found no tests in ${repo.source.input}: check the test files and the runner's configuration`);

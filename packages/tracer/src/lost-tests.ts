@@ -32,7 +32,7 @@ export async function findLostTests(root: string, testFiles: readonly string[], 
     if (PROCESS_EXIT.test(code)) {
       lost.push({ file, reason: 'calls-process-exit', detail: 'the file calls process.exit, which ends the test process before the runner reports its tests; mock process.exit in the test or remove the call' });
     } else {
-      lost.push({ file, reason: 'file-reported-no-tests', detail: 'the runner reported no test of this file: it failed to load (an import or top-level error) or holds no test; run it alone with the runner to see the error' });
+      lost.push({ file, reason: 'file-reported-no-tests', detail: 'the runner reported no test of this file: it failed to load (an import or top-level error), ran past the per-file limit (node:test, --test-file-timeout) or holds no test; run it alone with the runner to see why' });
     }
   }
   for (const [id, { file, times }] of duplicateIds(results)) {

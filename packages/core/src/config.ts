@@ -24,7 +24,7 @@ export const SynthConfigSchema = z
     reruns: z.number().int().min(1).max(20).default(3).describe('reference reruns to catch flaky tests'),
     testTimeoutMs: z.number().int().min(1000).default(300_000).describe('limit for one test run during verification'),
     traceTimeoutMs: z.number().int().min(1000).default(1_800_000).describe('limit for the traced suite run'),
-    testFileTimeoutMs: z.number().int().min(100).default(60_000).describe('limit for one test file in the traced and untraced runs of node:test, which has no limit of its own (Node 20 applies it to each file); a file that runs longer is cut and listed under lost tests, the rest of the suite is traced'),
+    testFileTimeoutMs: z.number().int().min(100).default(120_000).describe('limit for one test file in the traced and untraced runs of node:test, which has no limit of its own (Node 20 applies it to each file); a file that runs longer is cut and listed under lost tests, the rest of the suite is traced'),
     excludeTests: z.array(z.string().min(1)).default([]).describe('tests no task may use: substrings of test ids, or /regular expressions/; they are excluded from the trace with the reason excluded-by-option'),
     installTimeoutMs: z.number().int().min(1000).default(900_000),
     minPatchTokens: z.number().int().min(0).default(10).describe('tasks whose patch adds fewer tokens are rejected'),

@@ -30,11 +30,24 @@ async function treeHash(dir: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Every folder this file makes, removed when it ends. */
+const made: string[] = [];
+async function tmpd(prefix: string): Promise<string> {
+  const dir = await tmp(prefix);
+  made.push(dir);
+  return dir;
+}
+async function repoOf(files: Record<string, string>): Promise<string> {
+  const dir = await gitRepo(files);
+  made.push(dir);
+  return dir;
+}
+
 interface Run { code: number | undefined; stdout: string; stderr: string; tmpLeft: string[] }
 
 /** The real CLI with a temp folder of its own, which must be empty when the command ends. */
 async function swf(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
-  const tmpdir = await tmp('t');
+  const tmpdir = await tmp('t'); // removed below, after it was checked
   const r = await execa('node', [BIN, ...args], {
     cwd: options.cwd ?? REPO_ROOT, reject: false, timeout: 300_000,
     env: { CI: 'true', FORCE_COLOR: '0', TMPDIR: tmpdir, ...options.env },
@@ -61,7 +74,7 @@ const head = "import test from 'node:test';\nimport assert from 'node:assert/str
 
 /** A node:test repository: two good test files, one that fails to load, one that exits, one shared name. */
 function userRepo(): Promise<string> {
-  return gitRepo({
+  return repoOf({
     'package.json': JSON.stringify({ name: 'stats', version: '1.0.0', type: 'module', scripts: { test: 'node --test test/' } }),
     'package-lock.json': JSON.stringify({ name: 'stats', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'stats', version: '1.0.0' } } }),
     'src/math.js': math,
@@ -85,7 +98,7 @@ describe('bad inputs (usage, configs, eval, lost tests)', () => {
     // A dirty work tree: swe-flow must copy it and not touch the index either.
     await writeFile(path.join(repo, 'NOTES.md'), 'untracked\n');
     before = await treeHash(repo);
-    dataset = path.join(await tmp('ds'), 'out');
+    dataset = path.join(await tmpd('ds'), 'out');
     const r = await swf(['synth', repo, '--out', dataset, '--skip-image', '--json']);
     expect(r.code, r.stderr).toBe(0);
     synthStdout = r.stdout;
@@ -95,11 +108,12 @@ describe('bad inputs (usage, configs, eval, lost tests)', () => {
 
   afterAll(async () => {
     await unchanged();
+    for (const dir of made) await rm(dir, { recursive: true, force: true });
   });
 
   /** A usage error: exit 2, the code, the advice; nothing written, the repository untouched. */
   async function refused(args: string[], code: string, advice: RegExp, options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
-    const out = path.join(await tmp('o'), 'out');
+    const out = path.join(await tmpd('o'), 'out');
     const r = await swf(args.map((a) => (a === 'OUT' ? out : a === 'REPO' ? repo : a)), options);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(code);
@@ -136,7 +150,7 @@ describe('bad inputs (usage, configs, eval, lost tests)', () => {
   describe('--ref and --name', () => {
     it('a ref that starts with - is refused before git sees it', () => refused(['synth', 'REPO', '--out', 'OUT', '--ref=--upload-pack=touch /tmp/x'], 'SWEFLOW_CONFIG_INVALID', /ref: a branch, tag or commit \(it must not start with '-'/));
     it('a ref the local repository lacks names the refs it has', async () => {
-      const out = path.join(await tmp('o'), 'out');
+      const out = path.join(await tmpd('o'), 'out');
       const r = await swf(['synth', repo, '--out', out, '--ref', 'no-such-branch']);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/SWEFLOW_REF_NOT_FOUND: .* has no branch, tag or commit named "no-such-branch" \(it has [^)]*master|main/);
@@ -145,9 +159,9 @@ describe('bad inputs (usage, configs, eval, lost tests)', () => {
       await unchanged();
     });
     it('a ref on a sub-folder of a repository', async () => {
-      const mono = await gitRepo({ 'app/package.json': JSON.stringify({ name: 'app', scripts: { test: 'node --test' } }) });
+      const mono = await repoOf({ 'app/package.json': JSON.stringify({ name: 'app', scripts: { test: 'node --test' } }) });
       const hash = await treeHash(mono);
-      const r = await swf(['synth', path.join(mono, 'app'), '--out', path.join(await tmp('o'), 'out'), '--ref', 'HEAD']);
+      const r = await swf(['synth', path.join(mono, 'app'), '--out', path.join(await tmpd('o'), 'out'), '--ref', 'HEAD']);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/SWEFLOW_USAGE: --ref needs the repository root \(.*\), not a sub-folder/);
       expect(await treeHash(mono)).toBe(hash);
@@ -162,7 +176,7 @@ describe('bad inputs (usage, configs, eval, lost tests)', () => {
     it('a --config file that does not exist', () => refused(['synth', 'REPO', '--out', 'OUT', '--config', '/nonexistent/swe-flow.config.json'], 'SWEFLOW_CONFIG_INVALID', /does not exist/));
 
     const withConfig = async (name: string, text: string, code: string, advice: RegExp) => {
-      const dir = await tmp('cfg');
+      const dir = await tmpd('cfg');
       await writeFile(path.join(dir, name), text);
       const r = await refused(['synth', 'REPO', '--out', 'OUT'], code, advice, { cwd: dir });
       expect(r.stderr).toContain(path.join(dir, name));
@@ -176,7 +190,7 @@ describe('bad inputs (usage, configs, eval, lost tests)', () => {
 
   describe('environment', () => {
     it('a temp folder that cannot be written', async () => {
-      const out = path.join(await tmp('o'), 'out');
+      const out = path.join(await tmpd('o'), 'out');
       const r = await execa('node', [BIN, 'synth', repo, '--out', out], { cwd: REPO_ROOT, reject: false, env: { CI: 'true', TMPDIR: '/proc/swe-flow-no-such-dir' } });
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toMatch(/SWEFLOW_TEMP_UNWRITABLE: the temp folder \/proc\/swe-flow-no-such-dir cannot be written \(\w+\); set TMPDIR/);
@@ -187,7 +201,7 @@ describe('bad inputs (usage, configs, eval, lost tests)', () => {
 
   describe('eval', () => {
     const predictions = async (records: unknown[]) => {
-      const file = path.join(await tmp('p'), 'preds.jsonl');
+      const file = path.join(await tmpd('p'), 'preds.jsonl');
       await writeFile(file, records.map((r) => JSON.stringify(r)).join('\n'));
       return file;
     };
@@ -211,7 +225,7 @@ describe('bad inputs (usage, configs, eval, lost tests)', () => {
         { instance_id: row.instance_id, model_name_or_path: 'm', model_patch: row.patch },
         { instance_id: 'ghost__repo-7', model_name_or_path: 'm', model_patch: '' },
       ]);
-      const out = path.join(await tmp('o'), 'reports');
+      const out = path.join(await tmpd('o'), 'reports');
       const r = await swf(['eval', '--dataset', dataset, '--predictions', preds, '--out', out, '--runtime', 'local', '--run-id', 'r1']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/runtime local: the predictions' patches run as code on this machine/);
@@ -222,14 +236,14 @@ describe('bad inputs (usage, configs, eval, lost tests)', () => {
       expect(r.tmpLeft).toEqual([]);
     });
     it('gold on the local runtime runs without the untrusted-code warning', async () => {
-      const out = path.join(await tmp('o'), 'reports');
+      const out = path.join(await tmpd('o'), 'reports');
       const r = await swf(['eval', '--dataset', dataset, '--predictions', 'gold', '--out', out, '--instances', rows[0]!.instance_id]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).not.toMatch(/untrusted|run as code on this machine/);
       expect(r.stdout).toMatch(/^resolved 1\/1/);
     });
     it('--out that is a file', async () => {
-      const file = path.join(await tmp('f'), 'a-file');
+      const file = path.join(await tmpd('f'), 'a-file');
       await writeFile(file, 'x');
       const r = await swf(['eval', '--dataset', dataset, '--predictions', 'gold', '--out', file]);
       expect(r.code).toBe(2);
@@ -242,14 +256,14 @@ describe('bad inputs (usage, configs, eval, lost tests)', () => {
       expect(r.stderr).toMatch(/SWEFLOW_OUT_DIR_UNWRITABLE: .*give --out a folder you can write/);
     });
     it('the patch guard: traversal, an absolute path and a test edit are patch_failed, and nothing is written outside', async () => {
-      const victim = path.join(await tmp('victim'), 'pwned.txt');
+      const victim = path.join(await tmpd('victim'), 'pwned.txt');
       const create = (from: string, to: string) => [`diff --git a/${from} b/${from}`, 'new file mode 100644', '--- /dev/null', `+++ ${to}`, '@@ -0,0 +1 @@', '+pwned', ''].join('\n');
       const patches = {
         traversal: create('../../pwned.txt', 'b/../../pwned.txt'),
         absolute: create('pwned.txt', victim),
         'test edit': ['diff --git a/test/clamp.test.js b/test/clamp.test.js', '--- a/test/clamp.test.js', '+++ b/test/clamp.test.js', '@@ -1 +1 @@', "-import test from 'node:test';", "+import test from 'node:test'; // always green", ''].join('\n'),
       };
-      const out = path.join(await tmp('o'), 'reports');
+      const out = path.join(await tmpd('o'), 'reports');
       for (const [name, patch] of Object.entries(patches)) {
         const preds = await predictions([{ instance_id: rows[0]!.instance_id, model_name_or_path: 'm', model_patch: patch }]);
         const r = await swf(['eval', '--dataset', dataset, '--predictions', preds, '--out', out, '--runtime', 'local', '--run-id', name.replace(' ', '-')]);
@@ -280,7 +294,7 @@ describe('bad inputs (usage, configs, eval, lost tests)', () => {
       expect(md).toMatch(/\| `test\/exit.test.js` \| calls-process-exit \|.*mock process.exit/);
     });
     it('a test file that hangs is cut by --test-file-timeout and listed as lost, the rest traced; --exclude-test excludes with its reason', async () => {
-      const hang = await gitRepo({
+      const hang = await repoOf({
         'package.json': JSON.stringify({ name: 'h', version: '1.0.0', type: 'module', scripts: { test: 'node --test test/' } }),
         'package-lock.json': JSON.stringify({ name: 'h', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'h', version: '1.0.0' } } }),
         'src/math.js': math,
@@ -288,7 +302,7 @@ describe('bad inputs (usage, configs, eval, lost tests)', () => {
         'test/ok.test.js': `${head}test('clamps', () => { assert.equal(clamp(5, 0, 1), 1); });\ntest('means slowly', () => { assert.equal(mean([1]), 1); });\n`,
       });
       const hash = await treeHash(hang);
-      const out = path.join(await tmp('o'), 'out');
+      const out = path.join(await tmpd('o'), 'out');
       const started = Date.now();
       const r = await swf(['trace', hang, '--out', out, '--test-file-timeout', '3000', '--exclude-test', 'slowly', '--exclude-test', '/^nothing$/']);
       expect(r.code, r.stderr).toBe(0);
@@ -301,13 +315,13 @@ describe('bad inputs (usage, configs, eval, lost tests)', () => {
       expect(await treeHash(hang)).toBe(hash);
     });
     it('a suite that hangs: the trace-timeout message names options that exist', async () => {
-      const hang = await gitRepo({
+      const hang = await repoOf({
         'package.json': JSON.stringify({ name: 'h', version: '1.0.0', type: 'module', scripts: { test: 'node --test test/' } }),
         'package-lock.json': JSON.stringify({ name: 'h', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'h', version: '1.0.0' } } }),
         'test/h.test.js': "import test from 'node:test';\ntest('hangs', async () => { await new Promise(() => setInterval(() => {}, 1000)); });\n",
       });
       await mkdir(path.join(hang, 'src'));
-      const r = await swf(['synth', hang, '--out', path.join(await tmp('o'), 'out'), '--trace-timeout', '3000']);
+      const r = await swf(['synth', hang, '--out', path.join(await tmpd('o'), 'out'), '--trace-timeout', '3000']);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/SWEFLOW_TRACE_TIMEOUT: .*raise --trace-timeout \(traceTimeoutMs in swe-flow\.config\.json\)/);
       const { stdout } = await execa('node', [BIN, 'synth', '--help'], { cwd: REPO_ROOT });

@@ -12,6 +12,8 @@ export const ErrorCodes = {
   NO_TESTS: 'SWEFLOW_NO_TESTS',
   ALL_TESTS_FAIL: 'SWEFLOW_ALL_TESTS_FAIL',
   INSTALL_FAILED: 'SWEFLOW_INSTALL_FAILED',
+  /** Yarn Plug'n'Play: no node_modules to trace through; the message names the linker setting. */
+  YARN_PNP: 'SWEFLOW_YARN_PNP',
   TRACE_TIMEOUT: 'SWEFLOW_TRACE_TIMEOUT',
   TRACE_FAILED: 'SWEFLOW_TRACE_FAILED',
   TEST_FILTER_EMPTY: 'SWEFLOW_TEST_FILTER_EMPTY',
@@ -32,6 +34,9 @@ export const ErrorCodes = {
   TEMP_UNWRITABLE: 'SWEFLOW_TEMP_UNWRITABLE',
   NO_MATCHING_PREDICTIONS: 'SWEFLOW_NO_MATCHING_PREDICTIONS',
   INTERNAL: 'SWEFLOW_INTERNAL',
+  QUEUE_UNAVAILABLE: 'SWEFLOW_QUEUE_UNAVAILABLE',
+  QUEUE_MISCONFIGURED: 'SWEFLOW_QUEUE_MISCONFIGURED',
+  QUEUE_JOB_FAILED: 'SWEFLOW_QUEUE_JOB_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -49,7 +54,10 @@ const usageCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCodes.OUT_DIR_NOT_EMPTY,
   ErrorCodes.OUT_DIR_UNWRITABLE,
   ErrorCodes.DOCKER_UNAVAILABLE,
+  ErrorCodes.QUEUE_UNAVAILABLE,
+  ErrorCodes.QUEUE_MISCONFIGURED,
   ErrorCodes.INSTALL_FAILED,
+  ErrorCodes.YARN_PNP,
   ErrorCodes.INPUT_INVALID,
   ErrorCodes.REF_NOT_FOUND,
   ErrorCodes.TEMP_UNWRITABLE,

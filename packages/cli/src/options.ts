@@ -46,6 +46,8 @@ export const synthOptions: OptionSpec[] = [
   { flags: '--plain-runs', description: 'One runner process per verification run (no warm vitest/jest session)', config: 'warmSessions', parse: (v) => !v },
   { flags: '--test-timeout <ms>', description: 'Limit for one test run', config: 'testTimeoutMs', parse: int },
   { flags: '--trace-timeout <ms>', description: 'Limit for the traced suite run', config: 'traceTimeoutMs', parse: int },
+  { flags: '--test-file-timeout <ms>', description: 'node:test: limit for one test file while tracing (default 120000); a file that runs longer is cut and listed under lost tests, the rest is traced', config: 'testFileTimeoutMs', parse: int },
+  { flags: '--exclude-test <pattern>', description: 'Leave tests out of every task: a substring of the test id or /regex/ (repeatable)', config: 'excludeTests', parse: (v) => (Array.isArray(v) ? v : [v]).map(String) },
   { flags: '--allow-scripts <names>', description: "Dependencies allowed to run install scripts ('all' or a list)", config: 'allowScripts', parse: (v) => (v === 'all' ? 'all' : list(v)) },
   { flags: '--statements <writer>', description: 'offline | llm', config: 'statements.writer' },
   { flags: '--llm-base-url <url>', description: 'OpenAI-compatible endpoint (or SWEFLOW_LLM_BASE_URL)', config: 'statements.baseUrl' },

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { RUNNER_NAMES } from './trace.js';
 
+/** A git ref as a user gives it: never an option (`-…`), no whitespace, control characters or `..`. */
+export const GIT_REF = /^(?!-)(?!.*\.\.)[^\s\x00-\x1f\x7f:?*[\\]+$/;
+/** `owner/repo`: one slash, each side a plain name that is not `.` or `..` (it becomes a folder name). */
+export const REPO_NAME = /^(?!\.\.?\/)[A-Za-z0-9_.-]+\/(?!\.\.?$)[A-Za-z0-9_.-]+$/;
+
 /**
  * Options of a synthesis run. One schema serves flags, `swe-flow.config.json` and
  * `swe-flow.config.ts`; `configJsonSchema()` is the generated JSON Schema users can point editors at.
@@ -8,8 +13,8 @@ import { RUNNER_NAMES } from './trace.js';
 export const SynthConfigSchema = z
   .object({
     $schema: z.string().optional(),
-    ref: z.string().optional().describe('git ref to check out (URL or local repository root)'),
-    name: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/name').optional().describe('repository name used in instance ids (default: from the remote URL or the folder)'),
+    ref: z.string().regex(GIT_REF, "a branch, tag or commit (it must not start with '-' nor hold spaces or '..')").optional().describe('git ref to check out (URL or local repository root)'),
+    name: z.string().regex(REPO_NAME, "owner/repo: two names of letters, digits, '.', '_' or '-' joined by one '/' (not '.' or '..')").optional().describe('repository name used in instance ids (default: from the remote URL or the folder)'),
     runner: z.enum(RUNNER_NAMES as [string, ...string[]]).optional().describe('test runner; detected when absent'),
     package: z.string().optional().describe('workspace package (folder) to synthesize from, in a monorepo'),
     modes: z.array(z.enum(['isolated', 'incremental'])).min(1).default(['isolated']).describe('task modes to emit'),
@@ -19,6 +24,8 @@ export const SynthConfigSchema = z
     reruns: z.number().int().min(1).max(20).default(3).describe('reference reruns to catch flaky tests'),
     testTimeoutMs: z.number().int().min(1000).default(300_000).describe('limit for one test run during verification'),
     traceTimeoutMs: z.number().int().min(1000).default(1_800_000).describe('limit for the traced suite run'),
+    testFileTimeoutMs: z.number().int().min(100).default(120_000).describe('limit for one test file in the traced and untraced runs of node:test, which has no limit of its own (Node 20 applies it to each file); a file that runs longer is cut and listed under lost tests, the rest of the suite is traced'),
+    excludeTests: z.array(z.string().min(1)).default([]).describe('tests no task may use: substrings of test ids, or /regular expressions/; they are excluded from the trace with the reason excluded-by-option'),
     installTimeoutMs: z.number().int().min(1000).default(900_000),
     minPatchTokens: z.number().int().min(0).default(10).describe('tasks whose patch adds fewer tokens are rejected'),
     maxFunctionsPerStep: z.number().int().min(1).optional(),

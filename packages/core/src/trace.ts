@@ -71,8 +71,24 @@ export interface TracedFile {
 
 export interface ExcludedTest {
   id: string;
-  reason: 'fails-untraced' | 'skipped' | 'outcome-differs-traced' | 'not-reported';
+  reason: 'fails-untraced' | 'skipped' | 'outcome-differs-traced' | 'not-reported' | 'timed-out' | 'excluded-by-option';
   error?: string;
+}
+
+/**
+ * Tests the runner never reported as tests of their own, so no task can use them: the tests of a file
+ * that reported none (it failed to load, or ended the process early), or tests that share one name
+ * (they run as one). Kept in trace.json and summed up in summary.md, never dropped silently.
+ */
+export interface LostTest {
+  /** Repo-relative test file. */
+  file: string;
+  /** The shared test id, for `duplicate-name`. */
+  id?: string;
+  reason: 'file-reported-no-tests' | 'calls-process-exit' | 'duplicate-name';
+  /** Tests lost: for `duplicate-name`, how many more than one share the id; unknown (absent) for a file. */
+  count?: number;
+  detail: string;
 }
 
 export interface TraceJson {
@@ -90,6 +106,8 @@ export interface TraceJson {
   files: TracedFile[];
   tests: TracedTest[];
   excluded: ExcludedTest[];
+  /** Tests lost before they could be traced, with the reason (absent in traces written before it existed). */
+  lost?: LostTest[];
   stats: {
     testsTotal: number;
     testsPassed: number;

@@ -5,7 +5,7 @@
  * infrastructure errors are always retried.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -17,6 +17,7 @@ import { nodeEnv, provisionNode } from '@swe-flow/workspace';
 import { gradePrediction, type Grade, type GradeResult } from './grade.js';
 import { loadDataset, loadPredictions, type LoadedDataset, type Prediction } from './inputs.js';
 import { renderSummary, summarize, type RunReport } from './report.js';
+import { chooseRuntime, isTrustedPredictions } from './trust.js';
 
 export const EVAL_REPORT_SCHEMA_VERSION = 1;
 
@@ -28,6 +29,10 @@ export interface EvaluateOptions {
   dataset: string;
   /** `gold`, `empty`, a JSONL / JSON-array file of `{instance_id, model_name_or_path, model_patch}`, or the records. */
   predictions: string | readonly Prediction[];
+  /**
+   * Default: `docker` for predictions from a file or records when an engine answers (an error when
+   * none does), `local` for `gold` and `empty`. `local` with model predictions logs a warning.
+   */
   runtime?: 'local' | 'docker';
   workers?: number;
   /** Default: the predictions' model name. Reports go to `<out>/<runId>/`. */
@@ -112,6 +117,52 @@ async function ensureImage(ds: LoadedDataset, rows: readonly DatasetRow[], taskR
   return image.tag;
 }
 
+/** Predictions for instances the dataset lacks are counted and named; none matching is an error. */
+function checkMatches(predictions: readonly Prediction[], jobs: readonly Prediction[], unknown: readonly string[], dir: string, logger: Logger): void {
+  if (unknown.length) {
+    const shown = unknown.slice(0, 5).join(', ');
+    logger.warn(`${unknown.length} of ${predictions.length} predictions name instances ${dir} does not have (${shown}${unknown.length > 5 ? ', …' : ''}); they are not graded`, { unknownPredictions: unknown.length });
+  }
+  if (jobs.length > 0) return;
+  const why = predictions.length === 0
+    ? 'the predictions hold no record (or the dataset has no row)'
+    : unknown.length === predictions.length
+      ? `none of the ${predictions.length} predictions names an instance of this dataset (e.g. ${unknown[0]})`
+      : 'no prediction names one of the selected --instances';
+  throw new SweFlowError(ErrorCodes.NO_MATCHING_PREDICTIONS, `nothing to grade: ${why}; check that the predictions were made for ${dir}/dataset.jsonl (instance_id must match a row)`, {
+    details: { predictions: predictions.length, unknownPredictions: unknown.length },
+  });
+}
+
+/**
+ * `mkdir -p` one level at a time: Node's recursive mkdir never returns under a pseudo file system
+ * such as /proc, where a missing parent cannot be created.
+ */
+async function mkdirStepwise(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let at = dir;
+  while (!(await exists(at))) {
+    missing.unshift(at);
+    const parent = path.dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const d of missing) await mkdir(d).catch((error: NodeJS.ErrnoException) => { if (error.code !== 'EEXIST') throw error; });
+}
+
+/** The report folder; a place that cannot hold it is the user's to fix. */
+async function makeRunDir(runDir: string, chosen: boolean): Promise<void> {
+  try {
+    await mkdirStepwise(runDir);
+    const probe = path.join(runDir, `.write-probe-${process.pid}`);
+    await writeFileAtomic(probe, 'ok');
+    await rm(probe, { force: true });
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+    throw new SweFlowError(ErrorCodes.OUT_DIR_UNWRITABLE, `cannot write the evaluation reports to ${runDir} (${reason}); ${chosen ? 'give --out a folder you can write' : 'the dataset folder is read-only: give --out a folder you can write'}`, { cause });
+  }
+}
+
 export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
   const logger = options.logger ?? silentLogger;
   const started = Date.now();
@@ -130,14 +181,15 @@ export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
     if (seen.has(p.instance_id)) throw new SweFlowError(ErrorCodes.INPUT_INVALID, `two predictions for ${p.instance_id}; keep one per instance`);
     seen.add(p.instance_id);
   }
+  checkMatches(predictions, jobs, unknown, ds.dir, logger);
   const predicted = new Set(jobs.map((p) => p.instance_id));
   const withoutPrediction = ds.rows.filter((r) => (!wanted || wanted.has(r.instance_id)) && !predicted.has(r.instance_id)).map((r) => r.instance_id);
 
-  const runtimeName = options.runtime ?? 'local';
+  const runtimeName = await chooseRuntime(options.runtime, isTrustedPredictions(options.predictions), logger);
   const runId = safeName(options.runId ?? jobs[0]?.model_name_or_path ?? 'run');
   const outRoot = path.resolve(options.out ?? path.join(ds.dir, 'evaluation'));
   const runDir = path.join(outRoot, runId);
-  await mkdir(runDir, { recursive: true });
+  await makeRunDir(runDir, options.out !== undefined);
   const taskRepo = await taskRepoOf(ds, runDir);
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;
 

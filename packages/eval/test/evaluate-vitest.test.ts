@@ -36,7 +36,7 @@ describe('evaluate on vitest tasks (local runtime)', () => {
       await mkdir(path.join(root, 'reports'), { recursive: true });
       await writeFile(path.join(root, 'reports', 'results.json'), fake);
     });
-    const run = await evaluate({ dataset: dir, predictions: [{ instance_id: row.instance_id, model_name_or_path: 'tamper', model_patch: tamper }], runId: 'tamper' });
+    const run = await evaluate({ dataset: dir, predictions: [{ instance_id: row.instance_id, model_name_or_path: 'tamper', model_patch: tamper }], runtime: 'local', runId: 'tamper' });
     expect(run.counts.resolved).toBe(0);
     const dirOf = path.join(dir, 'evaluation', 'tamper', row.instance_id);
     const report = JSON.parse(await readFile(path.join(dirOf, 'report.json'), 'utf8')) as InstanceReport;

@@ -65,7 +65,7 @@ describe('evaluate on node:test tasks (local runtime)', () => {
     const file = await writeJsonl(path.join(dir, 'preds-changed.jsonl'), rows.map((r) => ({
       instance_id: r.instance_id, model_name_or_path: 'gold', model_patch: r === changed ? '' : r.patch,
     })));
-    const run = await evaluate({ dataset: dir, predictions: file, runId: 'gold', out });
+    const run = await evaluate({ dataset: dir, predictions: file, runId: 'gold', out, runtime: 'local' });
     expect(run.evaluated).toBe(1);
     expect(run.instances.find((i) => i.instance_id === changed.instance_id)).toMatchObject({ cached: false, grade: 'unresolved' });
     expect(run.counts.resolved).toBe(rows.length - 1);
@@ -107,7 +107,7 @@ describe('evaluate on node:test tasks (local runtime)', () => {
     ].join('\n');
     const ids = rows.slice(0, 3).map((r) => r.instance_id);
     const preds = [testPatch, outside, symlink].map((model_patch, i) => ({ instance_id: ids[i]!, model_name_or_path: 'bad', model_patch }));
-    const run = await evaluate({ dataset: dir, predictions: preds, runId: 'bad', out });
+    const run = await evaluate({ dataset: dir, predictions: preds, runId: 'bad', out, runtime: 'local' });
     expect(run.counts.patch_failed).toBe(3);
     const [a, b, c] = await Promise.all(ids.map((id) => readReport('bad', id)));
     expect(a!.reason).toMatch(/test file/);
@@ -140,7 +140,7 @@ describe('evaluate on node:test tasks (local runtime)', () => {
       await writeFile(path.join(root, 'report.json'), `${vitestLike}\n`);
     });
     expect(tamper).toContain('✓ 42 passed');
-    const run = await evaluate({ dataset: dir, predictions: [{ instance_id: row.instance_id, model_name_or_path: 'tamper', model_patch: tamper }], runId: 'tamper', out });
+    const run = await evaluate({ dataset: dir, predictions: [{ instance_id: row.instance_id, model_name_or_path: 'tamper', model_patch: tamper }], runtime: 'local', runId: 'tamper', out });
     const report = await readReport('tamper', row.instance_id);
     expect(report.grade).toBe('unresolved');
     expect(run.counts.resolved).toBe(0);
@@ -167,6 +167,7 @@ describe('evaluate on node:test tasks (local runtime)', () => {
         { instance_id: killer.instance_id, model_name_or_path: 'm', model_patch: killing },
       ],
       runId: 'broken',
+      runtime: 'local',
       out,
     });
     expect(run.counts).toMatchObject({ unresolved: 2, error: 1, resolved: 0 });
@@ -183,14 +184,14 @@ describe('evaluate on node:test tasks (local runtime)', () => {
     const summary = await readFile(path.join(out, 'broken', 'summary.md'), 'utf8');
     expect(summary).toMatch(/Infrastructure errors[^\n]*\n\n- `[^`]+-2`/);
     // An error is retried on the next run, never served from the store.
-    const again = await evaluate({ dataset: file, predictions: [{ instance_id: bad.instance_id, model_name_or_path: 'm', model_patch: bad.patch }], runId: 'broken', out });
+    const again = await evaluate({ dataset: file, predictions: [{ instance_id: bad.instance_id, model_name_or_path: 'm', model_patch: bad.patch }], runtime: 'local', runId: 'broken', out });
     expect(again.evaluated).toBe(1);
   });
 
   it('grades a patch that never finishes as timeout, not as an error', async () => {
     const row = rows[0]!;
     const hang = await makePatch(taskRepo, row.base_commit, (root) => editFile(root, sourceOf(row), (t) => `while (true) {}\n${t}`));
-    const run = await evaluate({ dataset: dir, predictions: [{ instance_id: row.instance_id, model_name_or_path: 'm', model_patch: hang }], runId: 'hang', out, timeoutMs: 4_000 });
+    const run = await evaluate({ dataset: dir, predictions: [{ instance_id: row.instance_id, model_name_or_path: 'm', model_patch: hang }], runtime: 'local', runId: 'hang', out, timeoutMs: 4_000 });
     expect(run.counts).toMatchObject({ timeout: 1, error: 0, resolved: 0 });
     // A timeout is the patch's doing: it stays in the rate's denominator.
     expect(run.overall.graded).toBe(1);
@@ -204,10 +205,10 @@ describe('evaluate on node:test tasks (local runtime)', () => {
     const ctx = lines.findIndex((l, i) => i > 0 && l.startsWith(' ') && l.trim().length > 3 && lines.slice(0, i).some((x) => x.startsWith('@@')));
     lines[ctx] = ` ${lines[ctx]!.slice(1)} // drifted`;
     const fuzzy = lines.join('\n');
-    const run = await evaluate({ dataset: dir, predictions: [{ instance_id: row.instance_id, model_name_or_path: 'm', model_patch: p0 }], runId: 'p0', out });
+    const run = await evaluate({ dataset: dir, predictions: [{ instance_id: row.instance_id, model_name_or_path: 'm', model_patch: p0 }], runtime: 'local', runId: 'p0', out });
     expect(run.counts.resolved).toBe(1);
     expect((await readReport('p0', row.instance_id)).apply?.method).toBe('git-apply-p0');
-    const fuzz = await evaluate({ dataset: dir, predictions: [{ instance_id: row.instance_id, model_name_or_path: 'm', model_patch: fuzzy }], runId: 'fuzz', out });
+    const fuzz = await evaluate({ dataset: dir, predictions: [{ instance_id: row.instance_id, model_name_or_path: 'm', model_patch: fuzzy }], runtime: 'local', runId: 'fuzz', out });
     const report = await readReport('fuzz', row.instance_id);
     expect(report.apply?.method).toBe('patch-fuzz3-p1');
     expect(fuzz.counts.resolved).toBe(1);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '@swe-flow/emitter';
 import type { StatementStats } from '@swe-flow/statements';
 import type { SourceInfo } from '@swe-flow/workspace';
+import type { LostTest } from '@swe-flow/core';
 
 export interface StageTiming {
   stage: string;
@@ -39,6 +40,8 @@ export interface Summary {
     rejected: number;
   };
   rejectReasons: Record<string, number>;
+  /** Tests the runner never reported apart (a file that did not load or exited early, shared names), with the reason. */
+  lostTests?: LostTest[];
   verification: {
     passToPassRun: number;
     passToPassProvenUnaffected: number;
@@ -87,6 +90,7 @@ export function renderSummaryMarkdown(s: Summary): string {
     '',
     ...(Object.keys(s.rejectReasons).length === 0 ? ['None.'] : ['| reason | count |', '|---|---:|', ...Object.entries(s.rejectReasons).map(([r, n]) => `| ${r} | ${n} |`)]),
     '',
+    ...renderLostTests(s.lostTests ?? []),
     '## Verification',
     '',
     `Test runs: ${s.verification.testRuns} (${s.verification.batchedTrees ?? 0} in ${s.verification.batches ?? 0} tree batches${s.verification.sharedBatches ? `, ${s.verification.sharedBatches} of them sharing workers between trees` : ''}${s.verification.batchDoubtTrees ? `, ${s.verification.batchDoubtTrees} trees left in doubt ran again alone` : ''}, ${s.verification.sessionRuns} in warm runner sessions, ${s.verification.plainRuns} as plain runner processes${s.verification.sessionFailures ? `, ${s.verification.sessionFailures} session failures fell back to plain runs` : ''}). Distinct trees run: ${s.verification.treeRuns ?? 0} (${s.verification.sharedRuns ?? 0} candidate runs shared a tree with another candidate). PASS_TO_PASS tests run: ${s.verification.passToPassRun}; proven unaffected and not run: ${s.verification.passToPassProvenUnaffected} (by the trace, over all candidates: ${s.verification.passToPassProvenByTrace ?? 0} whose traced run called no stubbed function). Flaky tests dropped: ${s.verification.flakyTests.length}. Stub style: ${s.verification.stubStyle}.`,
@@ -105,6 +109,17 @@ export function renderSummaryMarkdown(s: Summary): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** The "Lost tests" section: every test file or name the runner lost, with why and what to do. */
+export function renderLostTests(lost: readonly LostTest[]): string[] {
+  const lines = ['## Lost tests', ''];
+  if (lost.length === 0) return [...lines, 'None: the runner reported every test file and every test under a name of its own.', ''];
+  const byReason = new Map<string, number>();
+  for (const l of lost) byReason.set(l.reason, (byReason.get(l.reason) ?? 0) + 1);
+  lines.push(`${lost.length} lost (${[...byReason].map(([r, n]) => `${r}: ${n}`).join(', ')}); no task can use them.`, '', '| file or test | reason | tests | what to do |', '|---|---|---:|---|');
+  for (const l of lost) lines.push(`| \`${(l.id ?? l.file).replace(/\|/g, '\\|')}\` | ${l.reason} | ${l.count ?? 'all of the file'} | ${l.detail.replace(/\|/g, '\\|')} |`);
+  return [...lines, ''];
 }
 
 export async function writeSummary(out: string, summary: Summary): Promise<void> {

@@ -249,9 +249,9 @@ async function synthesizeIn(input: string, options: SynthOptions): Promise<Synth
 
   // 2. Trace.
   const traceFile = path.join(out, 'trace.json');
-  const traceKey = hashOf(sourceKey, repo.runner, config.traceTimeoutMs);
+  const traceKey = hashOf(sourceKey, repo.runner, config.traceTimeoutMs, config.testFileTimeoutMs, config.excludeTests);
   await stage('trace', traceKey, async () => {
-    const info = await traceWithInfo({ root: workDir, runner: repo.runner, adapters: [adapter], outFile: traceFile, timeoutMs: config.traceTimeoutMs, logger, env: runEnv });
+    const info = await traceWithInfo({ root: workDir, runner: repo.runner, adapters: [adapter], outFile: traceFile, timeoutMs: config.traceTimeoutMs, testFileTimeoutMs: config.testFileTimeoutMs, exclude: config.excludeTests, logger, env: runEnv });
     const passed = info.trace.tests.filter((t) => t.status === 'passed').length;
     if (info.trace.tests.length === 0 && info.trace.excluded.length === 0) {
       throw new SweFlowError(ErrorCodes.NO_TESTS, `${repo.runner} found no tests in ${repo.source.input}: check the test files and the runner's configuration`);
@@ -468,6 +468,7 @@ async function synthesizeIn(input: string, options: SynthOptions): Promise<Synth
       rejected: rejects.length,
     },
     rejectReasons: countBy(rejects.map((r) => r.reason)),
+    lostTests: trace.lost ?? [],
     verification: {
       passToPassRun: verified.reduce((n, t) => n + t.passToPassRun, 0),
       passToPassProvenUnaffected: verified.reduce((n, t) => n + t.passToPassProvenUnaffected, 0),

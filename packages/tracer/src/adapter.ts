@@ -22,6 +22,8 @@ export interface PlainRunContext {
   /** Repo-relative path where the runner must write its machine-readable results. */
   resultFile: string;
   selection: TestSelection;
+  /** Limit for one test file, for runners without a limit of their own (node:test); set by trace() only. */
+  testFileTimeoutMs?: number;
 }
 
 export interface TracedRunContext {
@@ -29,6 +31,8 @@ export interface TracedRunContext {
   /** Absolute directory where the recorder writes its per-process fragments. */
   traceDir: string;
   timeoutMs: number;
+  /** Limit for one test file, for runners without a limit of their own (node:test). */
+  testFileTimeoutMs?: number;
   logger: Logger;
   env?: Record<string, string>;
 }

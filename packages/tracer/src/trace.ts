@@ -25,6 +25,8 @@ import { adapters as defaultAdapters, detectRunner, getAdapter } from './adapter
 import { execLocal } from './exec.js';
 import { collectRepoFacts } from './facts.js';
 import { readFragments } from './fragments.js';
+import { findLostTests } from './lost-tests.js';
+import { excludeMatcher, isTimeoutError } from './test-exclusions.js';
 
 export interface TraceOptions {
   /** Absolute path of a prepared checkout (a copy, dependencies installed). */
@@ -35,6 +37,10 @@ export interface TraceOptions {
   outFile?: string;
   /** Wall-clock limit for each of the two runs; the run is killed when it runs out. Default 10 min. */
   timeoutMs?: number;
+  /** Limit for one test file where the runner has none of its own (node:test); a file cut by it is listed as lost. */
+  testFileTimeoutMs?: number;
+  /** Tests to exclude (`excluded-by-option`): substrings of ids, or `/regex/`. */
+  exclude?: readonly string[];
   /** Keep only tests whose id matches (substring, or a RegExp); matching nothing is an error. */
   filter?: string | RegExp;
   /** Skip the untraced run (no parity check, no overhead baseline). */
@@ -80,14 +86,14 @@ function matcher(filter: string | RegExp | undefined): (id: string) => boolean {
   };
 }
 
-async function runUntraced(adapter: RunnerAdapter, root: string, timeoutMs: number, env: Record<string, string>): Promise<{ results: TestResult[]; wallMs: number }> {
+async function runUntraced(adapter: RunnerAdapter, root: string, timeoutMs: number, env: Record<string, string>, testFileTimeoutMs?: number): Promise<{ results: TestResult[]; wallMs: number }> {
   const resultFile = path.join('.sweflow', 'untraced-results.json');
   await mkdir(path.join(root, '.sweflow'), { recursive: true });
   await rm(path.join(root, resultFile), { force: true });
-  const spec = adapter.plainCommand({ resultFile, selection: { files: [], testIds: [] } });
+  const spec = adapter.plainCommand({ resultFile, selection: { files: [], testIds: [] }, ...(testFileTimeoutMs ? { testFileTimeoutMs } : {}) });
   const res = await execLocal(root, spec, timeoutMs, env);
   if (res.timedOut) {
-    throw new SweFlowError(ErrorCodes.TRACE_TIMEOUT, `the untraced ${adapter.name} run did not finish within ${timeoutMs} ms and was killed; raise the timeout or exclude hanging tests`, {
+    throw new SweFlowError(ErrorCodes.TRACE_TIMEOUT, `the untraced ${adapter.name} run did not finish within ${timeoutMs} ms and was killed; raise --trace-timeout (traceTimeoutMs in swe-flow.config.json), or find the hanging test by running the suite with the repository's own test command`, {
       details: { logTail: res.output.slice(-4000) },
     });
   }
@@ -133,11 +139,12 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
   const facts = options.facts ?? (await collectRepoFacts(root));
   const adapter = options.runner ? getAdapter(options.runner, registry) : detectRunner(facts, registry);
   const keep = matcher(options.filter);
+  const excludedBy = excludeMatcher(options.exclude ?? []);
 
   let untraced: { results: TestResult[]; wallMs: number } | undefined;
   if (!options.skipUntraced) {
     logger.info('running the suite untraced', { runner: adapter.name });
-    untraced = await runUntraced(adapter, root, timeoutMs, env);
+    untraced = await runUntraced(adapter, root, timeoutMs, env, options.testFileTimeoutMs);
   }
 
   const ownTraceDir = options.traceDir === undefined;
@@ -147,7 +154,7 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
   let traced;
   let fragmentBytes = 0;
   try {
-    traced = await adapter.runTraced({ facts, traceDir: dir, timeoutMs, logger, env });
+    traced = await adapter.runTraced({ facts, traceDir: dir, timeoutMs, logger, env, ...(options.testFileTimeoutMs ? { testFileTimeoutMs: options.testFileTimeoutMs } : {}) });
     fragmentBytes = traced.fragmentBytes ?? (await readFragments(dir)).bytes;
   } finally {
     if (ownTraceDir) await rm(dir, { recursive: true, force: true });
@@ -174,6 +181,16 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
   for (const id of ids) {
     const t = tracedById.get(id);
     const u = untracedById.get(id);
+    const pattern = excludedBy(id);
+    if (pattern !== undefined) {
+      excluded.push({ id, reason: 'excluded-by-option', error: `matches --exclude-test ${pattern}` });
+      continue;
+    }
+    const cut = [u, t].find((r) => r?.status === 'failed' && isTimeoutError(r.error));
+    if (cut) {
+      excluded.push({ id, reason: 'timed-out', error: `${cut.error ?? 'timed out'}; raise the runner's test timeout if it is only slow` });
+      continue;
+    }
     if (untraced && !u) {
       excluded.push({ id, reason: 'not-reported', error: 'reported by the traced run only' });
       continue;
@@ -227,6 +244,8 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
 
   const testFiles = [...new Set(traced.testFiles)].sort();
   const setupByFile = new Map(traced.setup.map((s) => [s.file, s.edges]));
+  const lost = await findLostTests(root, testFiles, untraced?.results ?? traced.results, traced.results);
+  for (const l of lost) logger.warn(`lost ${l.id ?? l.file}: ${l.detail}`, { reason: l.reason });
   const result: TraceJson = {
     schemaVersion: TRACE_SCHEMA_VERSION,
     runner: adapter.name,
@@ -238,6 +257,7 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
     files: testFiles.map((file) => ({ file, setupEdges: setupByFile.get(file) ?? [] })),
     tests,
     excluded,
+    lost,
     stats: {
       testsTotal: ids.length,
       testsPassed: tests.filter((t) => t.status === 'passed').length,

@@ -35,6 +35,32 @@ async function isGitRepo(dir: string): Promise<boolean> {
   }
 }
 
+/**
+ * Checks out `ref` in the fresh clone `dest`. The ref is resolved first (never read as an option), so a
+ * ref that does not exist is the user's mistake, reported with the refs that do.
+ */
+async function checkoutRef(dest: string, ref: string, source: string): Promise<void> {
+  if (ref.startsWith('-') || /\s/.test(ref)) {
+    throw new SweFlowError(ErrorCodes.USAGE, `--ref ${JSON.stringify(ref)} is not a git ref: give a branch, tag or commit (it cannot start with '-' or hold spaces)`);
+  }
+  // A branch of the source is a remote branch of the clone (`origin/<ref>`).
+  let commit = '';
+  for (const candidate of [ref, `refs/remotes/origin/${ref}`]) {
+    commit = await git(dest, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${candidate}^{commit}`]).catch(() => '');
+    if (commit) break;
+  }
+  if (!commit) {
+    const branches = await git(dest, ['for-each-ref', '--count=8', '--format=%(refname:short)', 'refs/heads', 'refs/remotes', 'refs/tags']).catch(() => '');
+    const known = branches.split('\n').filter((b) => b && !b.endsWith('/HEAD'));
+    throw new SweFlowError(
+      ErrorCodes.REF_NOT_FOUND,
+      `${source} has no branch, tag or commit named ${JSON.stringify(ref)}${known.length ? ` (it has ${known.join(', ')})` : ''}: check --ref`,
+      { details: { ref } },
+    );
+  }
+  await git(dest, ['checkout', '--quiet', '--detach', commit]);
+}
+
 export function repoNameFromUrl(url: string): string {
   const cleaned = url.replace(/\.git$/, '').replace(/\/+$/, '');
   const parts = cleaned.split(/[/:]/).filter(Boolean);
@@ -61,11 +87,11 @@ export async function materializeSource(
   if (isGitUrl(input)) {
     logger.info(`cloning ${input}`);
     try {
-      await execa('git', ['clone', '--quiet', input, dest]);
-      if (options.ref) await git(dest, ['checkout', '--quiet', options.ref]);
+      await execa('git', ['clone', '--quiet', '--', input, dest]);
     } catch (cause) {
-      throw new SweFlowError(ErrorCodes.NOT_A_REPO, `could not clone ${input}${options.ref ? ` at ${options.ref}` : ''}: check the URL and ref`, { cause });
+      throw new SweFlowError(ErrorCodes.NOT_A_REPO, `could not clone ${input}: check the URL (git said: ${((cause as { stderr?: string }).stderr ?? '').trim().slice(-500)})`, { cause });
     }
+    if (options.ref) await checkoutRef(dest, options.ref, input);
     return { input, kind: 'url', commit: await git(dest, ['rev-parse', 'HEAD']), dirty: false, name: repoNameFromUrl(input) };
   }
 
@@ -90,14 +116,15 @@ export async function materializeSource(
     const prefix = path.relative(top, abs);
     if (options.ref) {
       // A ref of a local repository: clone it so the user's work tree is left alone.
-      await execa('git', ['clone', '--quiet', '--no-checkout', top, dest]);
-      await git(dest, ['checkout', '--quiet', options.ref]);
+      if (prefix) throw new SweFlowError(ErrorCodes.USAGE, `--ref needs the repository root (${top}), not a sub-folder`);
+      await execa('git', ['clone', '--quiet', '--no-checkout', '--', top, dest]);
+      await checkoutRef(dest, options.ref, abs);
       commit = await git(dest, ['rev-parse', 'HEAD']);
-      if (prefix) throw new SweFlowError(ErrorCodes.USAGE, '--ref needs the repository root, not a sub-folder');
       return { input: abs, kind: 'path', commit, dirty: false, name: `local/${path.basename(abs)}` };
     }
     commit = await git(abs, ['rev-parse', 'HEAD']).catch(() => null);
-    dirty = (await git(abs, ['status', '--porcelain', '--', '.'])) !== '';
+    // No optional locks: a plain `git status` refreshes and rewrites the user's .git/index.
+    dirty = (await git(abs, ['--no-optional-locks', 'status', '--porcelain', '--', '.'])) !== '';
     const { stdout } = await execa('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], { cwd: abs });
     files = stdout.split('\0').filter(Boolean);
   } else {

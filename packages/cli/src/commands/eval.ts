@@ -14,8 +14,8 @@ const positiveInt = (v: unknown, name: string): number | undefined => {
 export async function run(_args: string[], flags: Flags): Promise<number> {
   if (typeof flags.dataset !== 'string') throw new SweFlowError(ErrorCodes.USAGE, '--dataset <dir|dataset.jsonl> is required');
   if (typeof flags.predictions !== 'string') throw new SweFlowError(ErrorCodes.USAGE, '--predictions <file|gold|empty> is required');
-  const runtime = flags.runtime ?? 'local';
-  if (runtime !== 'local' && runtime !== 'docker') throw new SweFlowError(ErrorCodes.USAGE, `--runtime must be local or docker, got ${String(runtime)}`);
+  const runtime = flags.runtime;
+  if (runtime !== undefined && runtime !== 'local' && runtime !== 'docker') throw new SweFlowError(ErrorCodes.USAGE, `--runtime must be local or docker, got ${String(runtime)}`);
   const workers = positiveInt(flags.workers, '--workers');
   const timeoutMs = positiveInt(flags.timeout, '--timeout');
   const instances = flags.instances === undefined ? undefined : String(flags.instances).split(',').map((s) => s.trim()).filter(Boolean);
@@ -30,7 +30,8 @@ export async function run(_args: string[], flags: Flags): Promise<number> {
   const report = await (remote ? remote.evaluateRemotely(flags, {
     dataset: path.resolve(flags.dataset),
     predictions: flags.predictions === 'gold' || flags.predictions === 'empty' ? flags.predictions : path.resolve(flags.predictions),
-    runtime,
+    // Queue workers run predictions in Docker unless told otherwise, like a local evaluation.
+    runtime: runtime ?? 'docker',
     logger,
     ...(timeoutMs ? { timeoutMs } : {}),
     ...(flags.runId !== undefined ? { runId: String(flags.runId) } : {}),
@@ -38,7 +39,7 @@ export async function run(_args: string[], flags: Flags): Promise<number> {
   }) : evaluate({
     dataset: path.resolve(flags.dataset),
     predictions: flags.predictions === 'gold' || flags.predictions === 'empty' ? flags.predictions : path.resolve(flags.predictions),
-    runtime,
+    ...(runtime ? { runtime } : {}),
     logger,
     ...(workers ? { workers } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),

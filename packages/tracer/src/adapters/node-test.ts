@@ -145,11 +145,18 @@ function selectionArgs(selection: PlainRunContext['selection']): string[] {
   return [...args, ...selectionFiles(selection)];
 }
 
+/**
+ * node:test has no time limit by default: one hanging test would hold the whole run. Node 20 applies
+ * `--test-timeout` to each file's subprocess as a whole, so a hanging file is cut and the rest runs.
+ */
+const testFileTimeoutArgs = (ms: number | undefined): string[] => (ms ? [`--test-timeout=${ms}`] : []);
+
 export function nodeTestPlainCommand(ctx: PlainRunContext): CommandSpec {
   return shellWrapped(ctx.resultFile, 'node', [
     '--test',
     `--test-reporter=${nodeTestReporter()}`,
     `--test-reporter-destination=${ctx.resultFile}`,
+    ...testFileTimeoutArgs(ctx.testFileTimeoutMs),
     ...selectionArgs(ctx.selection),
   ]);
 }
@@ -206,6 +213,7 @@ async function runNodeTestTraced(ctx: TracedRunContext): Promise<TracedRunOutput
     '--test',
     `--test-reporter=${nodeTestReporter()}`,
     `--test-reporter-destination=${resultFile}`,
+    ...testFileTimeoutArgs(ctx.testFileTimeoutMs),
     ...testFiles,
   ];
   return collectTracedRun({

@@ -143,7 +143,7 @@ export async function runRunner(
 export function timeoutError(runner: string, timeoutMs: number, logTail: string): SweFlowError {
   return new SweFlowError(
     ErrorCodes.TRACE_TIMEOUT,
-    `the traced ${runner} run did not finish within ${timeoutMs} ms; raise the trace timeout or trace fewer test files`,
+    `the traced ${runner} run did not finish within ${timeoutMs} ms; raise --trace-timeout (traceTimeoutMs in swe-flow.config.json), or find the hanging test by running the suite with the repository's own test command`,
     { details: { logTail } },
   );
 }

@@ -304,7 +304,7 @@ export function createVitestAdapter(options: VitestAdapterOptions = {}): RunnerA
         SWEFLOW_ROOT: root,
       });
       if (res.timedOut) {
-        throw new SweFlowError(ErrorCodes.TRACE_TIMEOUT, `the traced vitest run did not finish within ${ctx.timeoutMs} ms and was killed; raise the timeout or exclude hanging tests`, {
+        throw new SweFlowError(ErrorCodes.TRACE_TIMEOUT, `the traced vitest run did not finish within ${ctx.timeoutMs} ms and was killed; raise --trace-timeout (traceTimeoutMs in swe-flow.config.json), or find the hanging test by running the suite with the repository's own test command`, {
           details: { logTail: res.output.slice(-4000) },
         });
       }

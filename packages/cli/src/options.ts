@@ -28,7 +28,7 @@ export const synthOptions: OptionSpec[] = [
   { flags: '--ref <ref>', description: 'git ref to check out', config: 'ref' },
   { flags: '--name <owner/repo>', description: 'Repository name for instance ids (default: from the remote or folder)', config: 'name' },
   { flags: '--package <dir>', description: 'Monorepo: the workspace package (folder or name) whose tests to synthesize from', config: 'package' },
-  { flags: '--runner <name>', description: 'vitest | jest | mocha | node-test | ava (default: detected)', config: 'runner' },
+  { flags: '--runner <name>', description: 'vitest | jest | mocha | node-test | ava | tape | tap | uvu | jasmine (default: detected)', config: 'runner' },
   { flags: '--mode <modes>', description: 'isolated, incremental or both (comma-separated)', config: 'modes', parse: list },
   { flags: '--runtime <name>', description: 'local | docker: where verification runs', config: 'runtime' },
   { flags: '--base <kind>', description: 'offline | online: base of the docker image', config: 'base' },

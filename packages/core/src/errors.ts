@@ -31,6 +31,9 @@ export const ErrorCodes = {
   SCHEMA_INVALID: 'SWEFLOW_SCHEMA_INVALID',
   INPUT_INVALID: 'SWEFLOW_INPUT_INVALID',
   INTERNAL: 'SWEFLOW_INTERNAL',
+  QUEUE_UNAVAILABLE: 'SWEFLOW_QUEUE_UNAVAILABLE',
+  QUEUE_MISCONFIGURED: 'SWEFLOW_QUEUE_MISCONFIGURED',
+  QUEUE_JOB_FAILED: 'SWEFLOW_QUEUE_JOB_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -48,6 +51,8 @@ const usageCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCodes.OUT_DIR_NOT_EMPTY,
   ErrorCodes.OUT_DIR_UNWRITABLE,
   ErrorCodes.DOCKER_UNAVAILABLE,
+  ErrorCodes.QUEUE_UNAVAILABLE,
+  ErrorCodes.QUEUE_MISCONFIGURED,
   ErrorCodes.INSTALL_FAILED,
   ErrorCodes.YARN_PNP,
   ErrorCodes.INPUT_INVALID,

@@ -9,6 +9,8 @@ export type InstallFailure =
   | { kind: 'unavailable-package'; packages: string[]; git: boolean }
   | { kind: 'lifecycle-script' }
   | { kind: 'package-manager-too-old' }
+  /** The registry did not answer in time (a person reruns). */
+  | { kind: 'network' }
   /** A dist-tag the registry does not carry (`typescript@next` on a mirror with `latest` only). */
   | { kind: 'missing-dist-tag'; package: string; tag: string }
   | { kind: 'unknown' };
@@ -71,6 +73,7 @@ export function classifyInstallFailure(output: string): InstallFailure {
   if (/git dep preparation failed|An unknown git error occurred|git ls-remote|ERR_PNPM_GIT_|Couldn't find the binary git|Command failed: git /.test(output)) {
     return { kind: 'unavailable-package', packages: [], git: true };
   }
+  if (/\b(ESOCKETTIMEDOUT|ETIMEDOUT|ECONNRESET|EAI_AGAIN|socket hang up)\b/.test(output)) return { kind: 'network' };
   if (
     /can only install packages when your package\.json and package-lock\.json|`npm ci` can only install with an existing|Your lockfile needs to be updated|ERR_PNPM_OUTDATED_LOCKFILE|ERR_PNPM_LOCKFILE_CONFIG_MISMATCH|ERR_PNPM_LOCKFILE_BREAKING_CHANGE|YN0028|lockfile would have been modified/.test(output)
   ) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -127,6 +127,8 @@ interface InstallPlan {
   node: NodeRuntime;
   /** A newer package manager than the default, when the repository pins none and the default is too old for its files. */
   pmVersion?: string;
+  networkRetried?: boolean;
+  lockfileDropped?: boolean;
 }
 
 function installArgs(pm: PackageManager, facts: ProjectFacts, allowScripts: string[] | 'all', plan: InstallPlan): string[] {
@@ -249,7 +251,7 @@ async function nextFallback(root: string, facts: ProjectFacts, plan: InstallPlan
       const unused: string[] = [];
       for (const name of names) if (!dropped.includes(name) && (await filesNaming(root, name)).length === 0) unused.push(name);
       const removed = await dropDependencies(root, manifests, unused);
-      if (removed.length === 0) return undefined;
+      if (removed.length === 0) return relock(root, facts, plan, names);
       dropped.push(...removed);
       plan.frozen = false;
       return `without ${removed.join(', ')} (${failure.git ? 'git dependency unreachable' : 'not in the registry'}; no file of the repository names it)`;
@@ -263,6 +265,10 @@ async function nextFallback(root: string, facts: ProjectFacts, plan: InstallPlan
       plan.frozen = false;
       return `${failure.package}@latest (the registry has no "${failure.tag}" tag)`;
     }
+    case 'network':
+      if (plan.networkRetried) return undefined;
+      plan.networkRetried = true;
+      return 'the same install again (the registry did not answer in time)';
     case 'package-manager-too-old':
       if (facts.packageManager !== 'pnpm' || facts.packageManagerVersion !== undefined || plan.pmVersion !== undefined) return undefined;
       plan.pmVersion = NEWER_PNPM;
@@ -270,6 +276,18 @@ async function nextFallback(root: string, facts: ProjectFacts, plan: InstallPlan
     case 'unknown':
       return undefined;
   }
+}
+
+/**
+ * A package the code needs whose locked version the registry does not serve (a registry behind the
+ * lockfile): resolve again from package.json without the lockfile (removed from the working copy only).
+ */
+async function relock(root: string, facts: ProjectFacts, plan: InstallPlan, names: string[]): Promise<string | undefined> {
+  if (facts.lockfile === null || plan.lockfileDropped || names.length === 0) return undefined;
+  await rm(path.join(root, facts.lockfile), { force: true });
+  plan.lockfileDropped = true;
+  plan.frozen = false;
+  return `without ${facts.lockfile} (the locked ${names.join(', ')} is not served by the registry; resolved again from package.json)`;
 }
 
 async function manifestsOf(root: string, facts: ProjectFacts): Promise<string[]> {

@@ -14,6 +14,10 @@ describe('classifyInstallFailure', () => {
       .toEqual({ kind: 'unavailable-package', packages: ['@pnpm/pnpr.linux-arm64-musl'], git: false });
   });
 
+  it('a registry that did not answer in time is a network failure (immerjs/immer under load)', () => {
+    expect(classifyInstallFailure('error Error: https://registry.yarnpkg.com/core-js/-/core-js-2.6.11.tgz: ESOCKETTIMEDOUT\n').kind).toBe('network');
+  });
+
   it('tells a missing dist-tag from a missing version range', () => {
     expect(classifyInstallFailure('npm error notarget No matching version found for typescript@next.\n')).toEqual({ kind: 'missing-dist-tag', package: 'typescript', tag: 'next' });
     expect(classifyInstallFailure('npm error notarget No matching version found for is-number@^99.0.0.\n').kind).not.toBe('missing-dist-tag');

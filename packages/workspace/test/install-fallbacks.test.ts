@@ -68,6 +68,15 @@ describe('install fallbacks, each after the plain install failed, each recorded'
     expect(message).not.toMatch(/Usage:|A complete log/);
   });
 
+  it('a locked version the registry does not serve, of a package the tests need -> resolved again without the lockfile', async () => {
+    const dir = await copyOf('locked-version-gone');
+    const record = await install(dir);
+    expect(record.attempts.map((a) => [a.command[1], a.ok, a.failure])).toEqual([['ci', false, 'unavailable-package'], ['install', true, undefined]]);
+    expect(record.fallbacks[0]).toContain('without package-lock.json');
+    expect(record.droppedDependencies).toEqual([]);
+    expect((await execa('node', ['--test'], { cwd: dir, reject: false })).exitCode).toBe(0);
+  });
+
   it('a failing lifecycle script (a missing tool) -> scripts off', async () => {
     const dir = await copyOf('failing-prepare');
     const record = await install(dir);

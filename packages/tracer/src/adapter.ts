@@ -31,6 +31,8 @@ export interface TracedRunContext {
   timeoutMs: number;
   logger: Logger;
   env?: Record<string, string>;
+  /** Folder (under the output folder) where the runner's full output is kept; none, none kept. */
+  logDir?: string;
 }
 
 /** Per test, the edges the recorder attributed to it. */

@@ -88,6 +88,45 @@ export interface RunnerProcess {
   timedOut: boolean;
   wallMs: number;
   logTail: string;
+  /** Everything the runner wrote to stdout and stderr, interleaved. */
+  output: string;
+}
+
+/** Lines of a runner's own output an error shows. */
+export const TAIL_LINES = 40;
+
+/** The last `lines` lines of a runner's output (trailing blank lines dropped). */
+export function tail(text: string, lines = TAIL_LINES): string {
+  return text.replace(/\s+$/, '').split('\n').slice(-lines).join('\n');
+}
+
+/** How many logs of each name this process wrote (a second traced run gets `-2`). */
+const logCounts = new Map<string, number>();
+
+/**
+ * Writes a runner's whole output to `<logDir>/<name>.log` (a numbered name when taken in this
+ * process) and returns its path; undefined when there is no log folder or it cannot be written.
+ */
+export async function writeRunnerLog(logDir: string | undefined, name: string, output: string): Promise<string | undefined> {
+  if (!logDir) return undefined;
+  try {
+    await mkdir(logDir, { recursive: true });
+    const base = `${path.resolve(logDir)}/${name.replace(/[^\w.-]+/g, '-')}`;
+    const n = (logCounts.get(base) ?? 0) + 1;
+    logCounts.set(base, n);
+    const file = `${base}${n === 1 ? '' : `-${n}`}.log`;
+    await writeFile(file, output);
+    return file;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An error message followed by the runner's last lines and where its full log is. */
+export function withRunnerOutput(message: string, runner: string, output: string, logFile: string | undefined): string {
+  const body = tail(output);
+  const shown = body ? `\n--- last ${TAIL_LINES} lines of ${runner}'s output ---\n${body}\n---` : `\n(${runner} printed nothing)`;
+  return `${message}${shown}${logFile ? `\nfull log: ${logFile}` : ''}`;
 }
 
 /**
@@ -131,14 +170,15 @@ export async function runRunner(
     timedOut,
     wallMs,
     logTail: all.split('\n').slice(-60).join('\n'),
+    output: all,
   };
 }
 
-export function timeoutError(runner: string, timeoutMs: number, logTail: string): SweFlowError {
+export function timeoutError(runner: string, timeoutMs: number, logTail: string, logFile?: string): SweFlowError {
   return new SweFlowError(
     ErrorCodes.TRACE_TIMEOUT,
-    `the traced ${runner} run did not finish within ${timeoutMs} ms; raise the trace timeout or trace fewer test files`,
-    { details: { logTail } },
+    withRunnerOutput(`the traced ${runner} run did not finish within ${timeoutMs} ms; raise the trace timeout or trace fewer test files`, runner, logTail, logFile),
+    { details: { logTail: tail(logTail), ...(logFile ? { logFile } : {}) } },
   );
 }
 
@@ -292,12 +332,16 @@ export interface TracedRunSpec {
  */
 export async function collectTracedRun(spec: TracedRunSpec): Promise<TracedRunOutput> {
   const proc = await runRunner(spec.command, spec.args, { cwd: spec.root, timeoutMs: spec.ctx.timeoutMs, env: spec.env });
-  if (proc.timedOut) throw timeoutError(spec.runner, spec.ctx.timeoutMs, proc.logTail);
+  const logFile = await writeRunnerLog(spec.ctx.logDir, `${spec.runner.replace(':', '-')}-traced`, proc.output);
+  if (proc.timedOut) throw timeoutError(spec.runner, spec.ctx.timeoutMs, proc.output, logFile);
   let text: string;
   try {
     text = await readFile(spec.resultFile, 'utf8');
   } catch (cause) {
-    throw new SweFlowError(ErrorCodes.TRACE_FAILED, `the traced ${spec.runner} run wrote no results (exit ${proc.exitCode})`, { cause, details: { logTail: proc.logTail } });
+    throw new SweFlowError(ErrorCodes.TRACE_FAILED, withRunnerOutput(`the traced ${spec.runner} run wrote no results (exit ${proc.exitCode})`, spec.runner, proc.output, logFile), {
+      cause,
+      details: { logTail: tail(proc.output), ...(logFile ? { logFile } : {}) },
+    });
   }
   const results = spec.parse(text, spec.root);
   const merged = await mergeFragments(spec.ctx.traceDir);

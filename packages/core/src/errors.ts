@@ -29,6 +29,8 @@ export const ErrorCodes = {
   SCHEMA_INVALID: 'SWEFLOW_SCHEMA_INVALID',
   INPUT_INVALID: 'SWEFLOW_INPUT_INVALID',
   INTERNAL: 'SWEFLOW_INTERNAL',
+  BUILD_FAILED: 'SWEFLOW_BUILD_FAILED',
+  BUILD_REQUIRED: 'SWEFLOW_BUILD_REQUIRED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -47,6 +49,7 @@ const usageCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCodes.OUT_DIR_UNWRITABLE,
   ErrorCodes.DOCKER_UNAVAILABLE,
   ErrorCodes.INSTALL_FAILED,
+  ErrorCodes.BUILD_REQUIRED,
   ErrorCodes.INPUT_INVALID,
 ]);
 

@@ -18,7 +18,8 @@ import {
   type SynthConfigInput,
   type TraceJson,
 } from '@swe-flow/core';
-import { collectRepoFacts, createVitestAdapter, findVitestBin, getAdapter, traceWithInfo, type RunnerAdapter } from '@swe-flow/tracer';
+import { collectRepoFacts, createVitestAdapter, findVitestBin, getAdapter, traceWithInfo, withRunEnv, type RunnerAdapter } from '@swe-flow/tracer';
+import { chooseTestSetup, requireBuiltOutput, runBuild } from './test-setup.js';
 import {
   chooseWorkspacePackage,
   listWorkspacePackages,
@@ -95,6 +96,12 @@ export interface RepoJson {
   package?: string;
   /** The runner's entry (repo-relative) when it is not the root's, as found for `package`. */
   runnerBin?: string;
+  /** Environment of every test run, from the test script's assignments and config `testEnv`. */
+  testEnv?: Record<string, string>;
+  /** Build steps run in prepare before tracing. */
+  build?: string[];
+  /** Which of the test script's runs was taken, when it has several under different environments. */
+  testRunNote?: string;
   install: InstallRecord;
   testCommand: string;
   workDir: string;
@@ -104,7 +111,11 @@ export interface RepoJson {
 }
 
 /** The adapter for a prepared repository: in a monorepo package, one that runs in the package's folder. */
-function adapterFor(runner: RunnerName, pkg: string | undefined, runnerBin: string | undefined): RunnerAdapter {
+function adapterFor(runner: RunnerName, pkg: string | undefined, runnerBin: string | undefined, env: Record<string, string> = {}): RunnerAdapter {
+  return withRunEnv(baseAdapterFor(runner, pkg, runnerBin), env);
+}
+
+function baseAdapterFor(runner: RunnerName, pkg: string | undefined, runnerBin: string | undefined): RunnerAdapter {
   if (!pkg) return getAdapter(runner);
   if (runner !== 'vitest') {
     throw new SweFlowError(ErrorCodes.CONFIG_INVALID, `--package is supported for vitest repositories only (this one uses ${runner}); synthesize from the root instead`);
@@ -171,7 +182,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
 
   // 1. Prepare: copy or clone, detect, install.
   const workDir = path.join(out, '.work', 'repo');
-  const sourceKey = hashOf(path.resolve(input), config.ref ?? '', config.name ?? '', config.package ?? '', config.allowScripts, SWEFLOW_VERSION);
+  const sourceKey = hashOf(path.resolve(input), config.ref ?? '', config.name ?? '', config.package ?? '', config.allowScripts, config.testRun ?? 0, config.testEnv ?? {}, config.build ?? null, SWEFLOW_VERSION);
   const repo = await stage<RepoJson>('prepare', sourceKey, async () => {
     await rm(workDir, { recursive: true, force: true });
     const source = await materializeSource(input, workDir, { ref: config.ref, logger });
@@ -190,7 +201,12 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     }
     const detected = config.runner ? getAdapter(config.runner as RunnerName, undefined) : (await import('@swe-flow/tracer')).detectRunner(repoFacts);
     const runnerBin = pkg && detected.name === 'vitest' ? findVitestBin(workDir, pkg) : undefined;
-    const adapter = adapterFor(detected.name, pkg, runnerBin);
+    // What the test script says beyond the runner: its environment, and a build the tests read.
+    const setup = chooseTestSetup(repoFacts.packageJson, config);
+    if (setup.note) logger.info(setup.note);
+    await runBuild(pkg ? path.join(workDir, pkg) : workDir, setup, { logDir: path.join(out, 'logs'), timeoutMs: config.installTimeoutMs, logger });
+    await requireBuiltOutput(workDir, files, setup);
+    const adapter = adapterFor(detected.name, pkg, runnerBin, setup.env);
     const testCommand = commandLineFromRoot(adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: { files: [], testIds: [] } }));
     const repoJson: RepoJson = {
       schemaVersion: 1,
@@ -204,6 +220,9 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       runner: adapter.name,
       ...(pkg ? { package: pkg } : {}),
       ...(runnerBin ? { runnerBin } : {}),
+      ...(Object.keys(setup.env).length > 0 ? { testEnv: setup.env } : {}),
+      ...(setup.build.length > 0 ? { build: setup.build } : {}),
+      ...(setup.note ? { testRunNote: setup.note } : {}),
       install,
       testCommand,
       workDir,
@@ -214,14 +233,18 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     return repoJson;
   });
   progress('prepare', 1, 1);
-  const adapter = adapterFor(repo.runner, repo.package, repo.runnerBin);
+  const adapter = adapterFor(repo.runner, repo.package, repo.runnerBin, repo.testEnv);
   if (repo.package) logger.info(`workspace package ${repo.package}: tests run in its folder, ids stay relative to the repository root`);
 
   // 2. Trace.
   const traceFile = path.join(out, 'trace.json');
   const traceKey = hashOf(sourceKey, repo.runner, config.traceTimeoutMs);
   await stage('trace', traceKey, async () => {
-    const info = await traceWithInfo({ root: workDir, runner: repo.runner, adapters: [adapter], outFile: traceFile, timeoutMs: config.traceTimeoutMs, logger });
+    const info = await traceWithInfo({
+      root: workDir, runner: repo.runner, adapters: [adapter], outFile: traceFile, timeoutMs: config.traceTimeoutMs, logger,
+      ...(repo.testEnv ? { env: repo.testEnv } : {}),
+      logDir: path.join(out, 'logs'),
+    });
     const passed = info.trace.tests.filter((t) => t.status === 'passed').length;
     if (info.trace.tests.length === 0 && info.trace.excluded.length === 0) {
       throw new SweFlowError(ErrorCodes.NO_TESTS, `${repo.runner} found no tests in ${repo.source.input}: check the test files and the runner's configuration`);
@@ -418,6 +441,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     repo: repo.name,
     source: repo.source,
     runner: repo.runner,
+    ...(repo.testRunNote || repo.testEnv ? { testRun: repo.testRunNote ?? `environment ${Object.entries(repo.testEnv ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')} from the test script` } : {}),
     runtime: config.runtime,
     modes: config.modes,
     image: image?.tag ?? null,

@@ -10,4 +10,5 @@ export {
   type InstallOptions,
   type InstallRecord,
 } from './install.js';
+export { readTestScript, builtOutputImports, splitCommands, shellWords, type ScriptRun, type TestScriptFacts } from './test-script.js';
 export { listWorkspacePackages, chooseWorkspacePackage, type WorkspacePackage } from './packages.js';

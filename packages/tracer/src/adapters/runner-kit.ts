@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, parseTestId, type CommandSpec, type Edge, type FunctionInfo, type TestResult, TEST_RUN_ENV } from '@swe-flow/core';
-import type { RepoFacts, TestRecord, TracedRunContext, TracedRunOutput } from '../adapter.js';
+import type { PlainRunContext, RepoFacts, TestRecord, TracedRunContext, TracedRunOutput } from '../adapter.js';
 import { instrumentSource } from '../instrument/transform.js';
 import { listSourceFiles } from '../sources.js';
 
@@ -516,4 +516,19 @@ export async function needsEsmHooks(facts: RepoFacts): Promise<boolean> {
 /** Environment for runtime/node-test-preload.mjs: `SWEFLOW_ESM_HOOKS=0` skips the ES module hooks. */
 export async function esmHooksEnv(facts: RepoFacts): Promise<Record<string, string>> {
   return (await needsEsmHooks(facts)) ? {} : { SWEFLOW_ESM_HOOKS: '0' };
+}
+
+/**
+ * The adapter with `env` added to every plain command (the assignments of the repository's test
+ * script): verification runs, evaluation and the task's recorded test command all carry it.
+ */
+export function withRunEnv<A extends { plainCommand(ctx: PlainRunContext): CommandSpec }>(adapter: A, env: Record<string, string>): A {
+  if (Object.keys(env).length === 0) return adapter;
+  return {
+    ...adapter,
+    plainCommand: (ctx: PlainRunContext) => {
+      const spec = adapter.plainCommand(ctx);
+      return { ...spec, env: { ...env, ...(spec.env ?? {}) } };
+    },
+  };
 }

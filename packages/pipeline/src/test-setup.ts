@@ -32,7 +32,9 @@ const describeEnv = (env: Record<string, string>) => (Object.keys(env).length ==
 /** The setup read from package.json's scripts and the config. */
 export function chooseTestSetup(packageJson: Record<string, unknown>, config: TestSetupConfig): TestSetup {
   const script = readTestScript(packageJson);
-  const index = config.testRun ?? 0;
+  // The first run over the whole suite (no test files named), else the first run.
+  const whole = script.runs.findIndex((r) => !r.selectsFiles);
+  const index = config.testRun ?? (whole >= 0 ? whole : 0);
   if (index > 0 && index >= script.runs.length) {
     throw new SweFlowError(
       ErrorCodes.CONFIG_INVALID,
@@ -44,7 +46,7 @@ export function chooseTestSetup(packageJson: Record<string, unknown>, config: Te
   const distinct = new Set(script.runs.map((r) => JSON.stringify(r.env)));
   const note =
     distinct.size > 1
-      ? `the test script runs the suite ${script.runs.length} times (${script.runs.map((r, i) => `${i}: ${describeEnv(r.env)}`).join('; ')}); run ${index} was taken (${describeEnv(env)}); set testRun in the config to take another`
+      ? `the test script runs the suite ${script.runs.length} times (${script.runs.map((r, i) => `${i}: ${describeEnv(r.env)}${r.selectsFiles ? ' on some files' : ''}`).join('; ')}); run ${index} was taken (${describeEnv(env)}${config.testRun === undefined ? ', the first over the whole suite' : ''}); set testRun in the config to take another`
       : undefined;
   const build = config.build !== undefined ? (config.build.trim() ? [config.build] : []) : script.build;
   return { env, build, ...(note ? { note } : {}) };

@@ -45,7 +45,7 @@ describe('the test script in synth', () => {
     const repoJson = JSON.parse(await readFile(path.join(out, 'repo.json'), 'utf8'));
     expect(repoJson.testEnv).toEqual({ TZ: 'Asia/Tokyo' });
     expect(repoJson.build).toEqual(['node build.js']);
-    expect(repoJson.testRunNote).toMatch(/runs the suite 2 times .*run 0 was taken \(TZ=Asia\/Tokyo\).*testRun/);
+    expect(repoJson.testRunNote).toMatch(/runs the suite 2 times .*run 0 was taken \(TZ=Asia\/Tokyo, the first over the whole suite\).*testRun/);
     expect(repoJson.testCommand).toMatch(/^TZ=Asia\/Tokyo /);
     const trace = JSON.parse(await readFile(path.join(out, 'trace.json'), 'utf8'));
     // Both tests pass only with the build made and TZ set, in the untraced and the traced run alike.

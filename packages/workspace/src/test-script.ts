@@ -12,6 +12,8 @@ export interface ScriptRun {
   env: Record<string, string>;
   /** The runner command as written (without the assignments). */
   command: string;
+  /** Whether it names test files or folders (`jest test/timezone.test`): a part of the suite, not all of it. */
+  selectsFiles: boolean;
 }
 
 export interface TestScriptFacts {
@@ -144,6 +146,19 @@ function runnerOf(words: readonly string[]): boolean {
   return false;
 }
 
+/** A word after the runner that is a path, and not the value of a flag before it. */
+function selectsFiles(words: readonly string[]): boolean {
+  const at = words.findIndex((w) => RUNNER_WORDS.has(w.split('/').pop()!) || w === '--test');
+  for (let i = at + 1; i > 0 && i < words.length; i++) {
+    const w = words[i]!;
+    if (w.startsWith('-')) continue;
+    const prev = words[i - 1]!;
+    if (prev.startsWith('-') && !prev.includes('=')) continue; // `-r @babel/register`, `--config x`
+    if (/[/.*]/.test(w)) return true;
+  }
+  return false;
+}
+
 function walk(command: string, scripts: Record<string, string>, env: Record<string, string>, depth: number, into: TestScriptFacts): void {
   for (const part of splitCommands(command)) {
     const { env: own, words } = peel(part);
@@ -154,7 +169,7 @@ function walk(command: string, scripts: Record<string, string>, env: Record<stri
       continue;
     }
     if (runnerOf(words)) {
-      into.runs.push({ env: scoped, command: words.join(' ') });
+      into.runs.push({ env: scoped, command: words.join(' '), selectsFiles: selectsFiles(words) });
       continue;
     }
     // Only steps before the first run are something the tests could need.

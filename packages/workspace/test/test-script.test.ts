@@ -13,17 +13,21 @@ describe('reading the test script', () => {
   });
 
   it('carries env assignments written with cross-env, env, or bare', () => {
-    expect(readTestScript(scripts({ test: 'cross-env TZ=UTC jest' })).runs).toEqual([{ env: { TZ: 'UTC' }, command: 'jest' }]);
-    expect(readTestScript(scripts({ test: 'NODE_ENV=test mocha --recursive' })).runs).toEqual([{ env: { NODE_ENV: 'test' }, command: 'mocha --recursive' }]);
-    expect(readTestScript(scripts({ test: 'env FOO=1 BAR=two ava' })).runs).toEqual([{ env: { FOO: '1', BAR: 'two' }, command: 'ava' }]);
-    expect(readTestScript(scripts({ test: 'nyc --reporter=lcov mocha' })).runs).toEqual([{ env: {}, command: 'nyc --reporter=lcov mocha' }]);
+    expect(readTestScript(scripts({ test: 'cross-env TZ=UTC jest' })).runs).toEqual([{ env: { TZ: 'UTC' }, command: 'jest', selectsFiles: false }]);
+    expect(readTestScript(scripts({ test: 'NODE_ENV=test mocha --recursive' })).runs).toEqual([{ env: { NODE_ENV: 'test' }, command: 'mocha --recursive', selectsFiles: false }]);
+    expect(readTestScript(scripts({ test: 'env FOO=1 BAR=two ava' })).runs).toEqual([{ env: { FOO: '1', BAR: 'two' }, command: 'ava', selectsFiles: false }]);
+    expect(readTestScript(scripts({ test: 'nyc --reporter=lcov mocha' })).runs).toEqual([{ env: {}, command: 'nyc --reporter=lcov mocha', selectsFiles: false }]);
     expect(readTestScript(scripts({ test: 'node --test test/' })).runs).toHaveLength(1);
   });
 
   it('follows npm/yarn/pnpm script calls and lists every run with its own environment', () => {
     const facts = readTestScript(scripts({ test: 'npm run test:utc && npm run test:tokyo', 'test:utc': 'cross-env TZ=UTC jest', 'test:tokyo': 'cross-env TZ=Asia/Tokyo jest' }));
     expect(facts.runs.map((r) => r.env)).toEqual([{ TZ: 'UTC' }, { TZ: 'Asia/Tokyo' }]);
-    expect(readTestScript(scripts({ test: 'cross-env NODE_ENV=test yarn unit', unit: 'TZ=UTC mocha' })).runs).toEqual([{ env: { NODE_ENV: 'test', TZ: 'UTC' }, command: 'mocha' }]);
+    // dayjs: timezone-only runs under several zones, then the whole suite.
+    const dayjs = readTestScript(scripts({ test: 'cross-env TZ=Pacific/Auckland npm run test-tz && npm run test-tz && jest --coverage --coverageThreshold="{ \\"global\\": { \\"lines\\": 100} }"', 'test-tz': 'date && jest test/timezone.test --coverage=false' }));
+    expect(dayjs.runs.map((r) => [r.env, r.selectsFiles])).toEqual([[{ TZ: 'Pacific/Auckland' }, true], [{}, true], [{}, false]]);
+    expect(readTestScript(scripts({ test: 'mocha -r @babel/register --timeout 5000' })).runs[0]!.selectsFiles).toBe(false);
+    expect(readTestScript(scripts({ test: 'cross-env NODE_ENV=test yarn unit', unit: 'TZ=UTC mocha' })).runs).toEqual([{ env: { NODE_ENV: 'test', TZ: 'UTC' }, command: 'mocha', selectsFiles: false }]);
   });
 
   it('takes build steps from pretest and before the first run, not lint or later steps', () => {

@@ -18,7 +18,7 @@ import {
   type SynthConfigInput,
   type TraceJson,
 } from '@swe-flow/core';
-import { collectRepoFacts, createVitestAdapter, findVitestBin, getAdapter, traceWithInfo, withRunEnv, type RunnerAdapter } from '@swe-flow/tracer';
+import { collectRepoFacts, createVitestAdapter, findVitestBin, getAdapter, traceWithInfo, withDefaultFiles, withRunEnv, type RunnerAdapter } from '@swe-flow/tracer';
 import { chooseTestSetup, requireBuiltOutput, runBuild } from './test-setup.js';
 import {
   chooseWorkspacePackage,
@@ -102,6 +102,8 @@ export interface RepoJson {
   build?: string[];
   /** Which of the test script's runs was taken, when it has several under different environments. */
   testRunNote?: string;
+  /** mocha: the spec files or globs the test script names on its command line. */
+  specFiles?: string[];
   install: InstallRecord;
   testCommand: string;
   workDir: string;
@@ -111,8 +113,9 @@ export interface RepoJson {
 }
 
 /** The adapter for a prepared repository: in a monorepo package, one that runs in the package's folder. */
-function adapterFor(runner: RunnerName, pkg: string | undefined, runnerBin: string | undefined, env: Record<string, string> = {}): RunnerAdapter {
-  return withRunEnv(baseAdapterFor(runner, pkg, runnerBin), env);
+function adapterFor(runner: RunnerName, pkg: string | undefined, runnerBin: string | undefined, env: Record<string, string> = {}, specFiles: string[] = []): RunnerAdapter {
+  // Only mocha takes its spec from the command line alone (jest and vitest read paths there as filters).
+  return withDefaultFiles(withRunEnv(baseAdapterFor(runner, pkg, runnerBin), env), runner === 'mocha' ? specFiles : []);
 }
 
 function baseAdapterFor(runner: RunnerName, pkg: string | undefined, runnerBin: string | undefined): RunnerAdapter {
@@ -206,7 +209,8 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     if (setup.note) logger.info(setup.note);
     await runBuild(pkg ? path.join(workDir, pkg) : workDir, setup, { logDir: path.join(out, 'logs'), timeoutMs: config.installTimeoutMs, logger });
     await requireBuiltOutput(workDir, files, setup);
-    const adapter = adapterFor(detected.name, pkg, runnerBin, setup.env);
+    const specFiles = detected.name === 'mocha' ? setup.specFiles : [];
+    const adapter = adapterFor(detected.name, pkg, runnerBin, setup.env, specFiles);
     const testCommand = commandLineFromRoot(adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: { files: [], testIds: [] } }));
     const repoJson: RepoJson = {
       schemaVersion: 1,
@@ -223,6 +227,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       ...(Object.keys(setup.env).length > 0 ? { testEnv: setup.env } : {}),
       ...(setup.build.length > 0 ? { build: setup.build } : {}),
       ...(setup.note ? { testRunNote: setup.note } : {}),
+      ...(specFiles.length > 0 ? { specFiles } : {}),
       install,
       testCommand,
       workDir,
@@ -233,7 +238,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     return repoJson;
   });
   progress('prepare', 1, 1);
-  const adapter = adapterFor(repo.runner, repo.package, repo.runnerBin, repo.testEnv);
+  const adapter = adapterFor(repo.runner, repo.package, repo.runnerBin, repo.testEnv, repo.specFiles);
   if (repo.package) logger.info(`workspace package ${repo.package}: tests run in its folder, ids stay relative to the repository root`);
 
   // 2. Trace.
@@ -244,6 +249,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       root: workDir, runner: repo.runner, adapters: [adapter], outFile: traceFile, timeoutMs: config.traceTimeoutMs, logger,
       ...(repo.testEnv ? { env: repo.testEnv } : {}),
       logDir: path.join(out, 'logs'),
+      ...(repo.specFiles ? { specFiles: repo.specFiles } : {}),
     });
     const passed = info.trace.tests.filter((t) => t.status === 'passed').length;
     if (info.trace.tests.length === 0 && info.trace.excluded.length === 0) {

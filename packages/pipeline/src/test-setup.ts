@@ -19,6 +19,8 @@ export interface TestSetup {
   build: string[];
   /** Why this environment, for summary.md and the log (set when the script runs the suite several times). */
   note?: string;
+  /** Test files or globs the chosen run names on the runner's command line. */
+  specFiles: string[];
 }
 
 export interface TestSetupConfig {
@@ -46,10 +48,10 @@ export function chooseTestSetup(packageJson: Record<string, unknown>, config: Te
   const distinct = new Set(script.runs.map((r) => JSON.stringify(r.env)));
   const note =
     distinct.size > 1
-      ? `the test script runs the suite ${script.runs.length} times (${script.runs.map((r, i) => `${i}: ${describeEnv(r.env)}${r.selectsFiles ? ' on some files' : ''}`).join('; ')}); run ${index} was taken (${describeEnv(env)}${config.testRun === undefined ? ', the first over the whole suite' : ''}); set testRun in the config to take another`
+      ? `the test script runs the suite ${script.runs.length} times (${script.runs.map((r, i) => `${i}: ${describeEnv(r.env)}${r.selectsFiles ? ' on some files' : ''}`).join('; ')}); run ${index} was taken (${describeEnv(env)}${config.testRun === undefined && whole >= 0 ? ', the first over the whole suite' : ''}); set testRun in the config to take another`
       : undefined;
   const build = config.build !== undefined ? (config.build.trim() ? [config.build] : []) : script.build;
-  return { env, build, ...(note ? { note } : {}) };
+  return { env, build, specFiles: run?.files ?? [], ...(note ? { note } : {}) };
 }
 
 /** Runs the build steps in the checkout; a failing step stops synthesis with its output and full log. */

@@ -49,6 +49,8 @@ export interface TraceOptions {
    * name the file. Without it, errors show the last lines only.
    */
   logDir?: string;
+  /** Test files or globs of the test script's command line (see TracedRunContext.specFiles). */
+  specFiles?: string[];
   logger?: Logger;
   adapters?: readonly RunnerAdapter[];
   facts?: RepoFacts;
@@ -152,7 +154,7 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
   let traced;
   let fragmentBytes = 0;
   try {
-    traced = await adapter.runTraced({ facts, traceDir: dir, timeoutMs, logger, env, ...(options.logDir ? { logDir: options.logDir } : {}) });
+    traced = await adapter.runTraced({ facts, traceDir: dir, timeoutMs, logger, env, ...(options.logDir ? { logDir: options.logDir } : {}), ...(options.specFiles ? { specFiles: options.specFiles } : {}) });
     fragmentBytes = traced.fragmentBytes ?? (await readFragments(dir)).bytes;
   } finally {
     if (ownTraceDir) await rm(dir, { recursive: true, force: true });

@@ -14,6 +14,8 @@ export interface ScriptRun {
   command: string;
   /** Whether it names test files or folders (`jest test/timezone.test`): a part of the suite, not all of it. */
   selectsFiles: boolean;
+  /** Those test files, folders or globs, as written (`test/*.test.js`). */
+  files: string[];
 }
 
 export interface TestScriptFacts {
@@ -146,17 +148,19 @@ function runnerOf(words: readonly string[]): boolean {
   return false;
 }
 
-/** A word after the runner that is a path, and not the value of a flag before it. */
-function selectsFiles(words: readonly string[]): boolean {
+/** Words after the runner that are paths or globs, and not the value of a flag before them. */
+function namedFiles(words: readonly string[]): string[] {
   const at = words.findIndex((w) => RUNNER_WORDS.has(w.split('/').pop()!) || w === '--test');
+  const out: string[] = [];
   for (let i = at + 1; i > 0 && i < words.length; i++) {
     const w = words[i]!;
     if (w.startsWith('-')) continue;
     const prev = words[i - 1]!;
-    if (prev.startsWith('-') && !prev.includes('=')) continue; // `-r @babel/register`, `--config x`
-    if (/[/.*]/.test(w)) return true;
+    // The value of the flag before (`-r @babel/register`, `--config x`), unless it reads as tests (`--exit test/*.js`).
+    if (prev.startsWith('-') && !prev.includes('=') && !/\*|(^|\/)(test|tests|spec|specs|__tests__)(\/|$)/.test(w)) continue;
+    if (/[/.*]/.test(w)) out.push(w);
   }
-  return false;
+  return out;
 }
 
 function walk(command: string, scripts: Record<string, string>, env: Record<string, string>, depth: number, into: TestScriptFacts): void {
@@ -169,7 +173,8 @@ function walk(command: string, scripts: Record<string, string>, env: Record<stri
       continue;
     }
     if (runnerOf(words)) {
-      into.runs.push({ env: scoped, command: words.join(' '), selectsFiles: selectsFiles(words) });
+      const files = namedFiles(words);
+      into.runs.push({ env: scoped, command: words.join(' '), selectsFiles: files.length > 0, files });
       continue;
     }
     // Only steps before the first run are something the tests could need.

@@ -13,10 +13,10 @@ describe('reading the test script', () => {
   });
 
   it('carries env assignments written with cross-env, env, or bare', () => {
-    expect(readTestScript(scripts({ test: 'cross-env TZ=UTC jest' })).runs).toEqual([{ env: { TZ: 'UTC' }, command: 'jest', selectsFiles: false }]);
-    expect(readTestScript(scripts({ test: 'NODE_ENV=test mocha --recursive' })).runs).toEqual([{ env: { NODE_ENV: 'test' }, command: 'mocha --recursive', selectsFiles: false }]);
-    expect(readTestScript(scripts({ test: 'env FOO=1 BAR=two ava' })).runs).toEqual([{ env: { FOO: '1', BAR: 'two' }, command: 'ava', selectsFiles: false }]);
-    expect(readTestScript(scripts({ test: 'nyc --reporter=lcov mocha' })).runs).toEqual([{ env: {}, command: 'nyc --reporter=lcov mocha', selectsFiles: false }]);
+    expect(readTestScript(scripts({ test: 'cross-env TZ=UTC jest' })).runs).toEqual([{ env: { TZ: 'UTC' }, command: 'jest', selectsFiles: false, files: [] }]);
+    expect(readTestScript(scripts({ test: 'NODE_ENV=test mocha --recursive' })).runs).toEqual([{ env: { NODE_ENV: 'test' }, command: 'mocha --recursive', selectsFiles: false, files: [] }]);
+    expect(readTestScript(scripts({ test: 'env FOO=1 BAR=two ava' })).runs).toEqual([{ env: { FOO: '1', BAR: 'two' }, command: 'ava', selectsFiles: false, files: [] }]);
+    expect(readTestScript(scripts({ test: 'nyc --reporter=lcov mocha' })).runs).toEqual([{ env: {}, command: 'nyc --reporter=lcov mocha', selectsFiles: false, files: [] }]);
     expect(readTestScript(scripts({ test: 'node --test test/' })).runs).toHaveLength(1);
   });
 
@@ -27,7 +27,9 @@ describe('reading the test script', () => {
     const dayjs = readTestScript(scripts({ test: 'cross-env TZ=Pacific/Auckland npm run test-tz && npm run test-tz && jest --coverage --coverageThreshold="{ \\"global\\": { \\"lines\\": 100} }"', 'test-tz': 'date && jest test/timezone.test --coverage=false' }));
     expect(dayjs.runs.map((r) => [r.env, r.selectsFiles])).toEqual([[{ TZ: 'Pacific/Auckland' }, true], [{}, true], [{}, false]]);
     expect(readTestScript(scripts({ test: 'mocha -r @babel/register --timeout 5000' })).runs[0]!.selectsFiles).toBe(false);
-    expect(readTestScript(scripts({ test: 'cross-env NODE_ENV=test yarn unit', unit: 'TZ=UTC mocha' })).runs).toEqual([{ env: { NODE_ENV: 'test', TZ: 'UTC' }, command: 'mocha', selectsFiles: false }]);
+    // ws: the spec files are on mocha's command line only.
+    expect(readTestScript(scripts({ test: 'nyc --reporter=lcov --reporter=text mocha --throw-deprecation test/*.test.js' })).runs[0]!.files).toEqual(['test/*.test.js']);
+    expect(readTestScript(scripts({ test: 'cross-env NODE_ENV=test yarn unit', unit: 'TZ=UTC mocha' })).runs).toEqual([{ env: { NODE_ENV: 'test', TZ: 'UTC' }, command: 'mocha', selectsFiles: false, files: [] }]);
   });
 
   it('takes build steps from pretest and before the first run, not lint or later steps', () => {

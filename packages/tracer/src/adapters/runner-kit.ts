@@ -532,3 +532,16 @@ export function withRunEnv<A extends { plainCommand(ctx: PlainRunContext): Comma
     },
   };
 }
+
+/**
+ * The adapter with `files` (the test script's spec globs) run whenever a plain command selects nothing:
+ * the untraced whole-suite run and the task's recorded test command run what the script runs.
+ */
+export function withDefaultFiles<A extends { plainCommand(ctx: PlainRunContext): CommandSpec }>(adapter: A, files: readonly string[]): A {
+  if (files.length === 0) return adapter;
+  return {
+    ...adapter,
+    plainCommand: (ctx: PlainRunContext) =>
+      adapter.plainCommand(ctx.selection.files.length === 0 && ctx.selection.testIds.length === 0 ? { ...ctx, selection: { files: [...files], testIds: [] } } : ctx),
+  };
+}

@@ -12,6 +12,8 @@ export const ErrorCodes = {
   NO_TESTS: 'SWEFLOW_NO_TESTS',
   ALL_TESTS_FAIL: 'SWEFLOW_ALL_TESTS_FAIL',
   INSTALL_FAILED: 'SWEFLOW_INSTALL_FAILED',
+  /** Yarn Plug'n'Play: no node_modules to trace through; the message names the linker setting. */
+  YARN_PNP: 'SWEFLOW_YARN_PNP',
   TRACE_TIMEOUT: 'SWEFLOW_TRACE_TIMEOUT',
   TRACE_FAILED: 'SWEFLOW_TRACE_FAILED',
   TEST_FILTER_EMPTY: 'SWEFLOW_TEST_FILTER_EMPTY',
@@ -31,6 +33,9 @@ export const ErrorCodes = {
   INTERNAL: 'SWEFLOW_INTERNAL',
   BUILD_FAILED: 'SWEFLOW_BUILD_FAILED',
   BUILD_REQUIRED: 'SWEFLOW_BUILD_REQUIRED',
+  QUEUE_UNAVAILABLE: 'SWEFLOW_QUEUE_UNAVAILABLE',
+  QUEUE_MISCONFIGURED: 'SWEFLOW_QUEUE_MISCONFIGURED',
+  QUEUE_JOB_FAILED: 'SWEFLOW_QUEUE_JOB_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -48,8 +53,11 @@ const usageCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCodes.OUT_DIR_NOT_EMPTY,
   ErrorCodes.OUT_DIR_UNWRITABLE,
   ErrorCodes.DOCKER_UNAVAILABLE,
+  ErrorCodes.QUEUE_UNAVAILABLE,
+  ErrorCodes.QUEUE_MISCONFIGURED,
   ErrorCodes.INSTALL_FAILED,
   ErrorCodes.BUILD_REQUIRED,
+  ErrorCodes.YARN_PNP,
   ErrorCodes.INPUT_INVALID,
 ]);
 

@@ -38,6 +38,9 @@ export const SynthConfigSchema = z
     batchTrees: z.boolean().default(true).describe('run the trees of many tasks in one runner run (vitest, node:test, ava, mocha; local runtime); false: one run per tree'),
     sharedBatches: z.boolean().default(true).describe('vitest >= 2 tree batches of a repository without a vitest config share worker processes between trees (one project, no per-file isolation, a tree per test file); a failure without the stub error reruns its tree alone. false: the repository pool'),
     warmSessions: z.boolean().default(true).describe('keep the runner warm between verification runs (vitest, jest); false: one runner process per run'),
+    testRun: z.number().int().min(0).optional().describe("which run of the suite to take when the test script runs it several times under different environments (0 = the first); see summary.md"),
+    testEnv: z.record(z.string(), z.string()).optional().describe('environment for every test run, over the assignments read from the test script'),
+    build: z.string().optional().describe('shell command that builds what the tests read (run after install and before tracing); default: the build steps of the test and pretest scripts; "" for none'),
     allowScripts: z.union([z.literal('all'), z.array(z.string())]).default([]).describe('dependencies allowed to run install scripts'),
     statements: z
       .object({

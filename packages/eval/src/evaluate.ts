@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { ErrorCodes, SweFlowError, silentLogger, type DatasetRow, type Logger, type RunnerName, type Runtime } from '@swe-flow/core';
 import { mapPool, writeFileAtomic } from '@swe-flow/emitter';
 import { assertNotShuttingDown, createDockerRuntime, createLocalRuntime, buildEnvironmentImage, getDocker, inspectImage } from '@swe-flow/runtime';
-import { getAdapter } from '@swe-flow/tracer';
+import { getAdapter, withRunEnv } from '@swe-flow/tracer';
 import { nodeEnv, provisionNode } from '@swe-flow/workspace';
 import { gradePrediction, type Grade, type GradeResult } from './grade.js';
 import { loadDataset, loadPredictions, type LoadedDataset, type Prediction } from './inputs.js';
@@ -226,7 +226,8 @@ export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
     } else {
       evaluated++;
       const t0 = Date.now();
-      const adapter = getAdapter((row.runner || ds.repo?.runner) as RunnerName);
+      // The test script's environment (repo.json `testEnv`), as verification ran the tests.
+      const adapter = withRunEnv(getAdapter((row.runner || ds.repo?.runner) as RunnerName), ds.repo?.testEnv ?? {});
       const result = await gradePrediction(row, prediction.model_patch, {
         runtime, adapter, taskRepo, timeoutMs,
         ...(dependenciesDir ? { dependenciesDir } : {}),

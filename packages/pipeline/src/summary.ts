@@ -17,6 +17,8 @@ export interface Summary {
   repo: string;
   source: SourceInfo;
   runner: string;
+  /** The environment of test runs and, when the test script runs the suite several times, which run was taken. */
+  testRun?: string;
   runtime: string;
   modes: string[];
   image: string | null;
@@ -76,6 +78,7 @@ export function renderSummaryMarkdown(s: Summary): string {
     '',
     `Source: \`${s.source.input}\`${s.source.commit ? ` at \`${s.source.commit.slice(0, 12)}\`` : ''}${s.source.dirty ? ' (with uncommitted changes)' : ''}; runner **${s.runner}**; runtime **${s.runtime}**; modes ${s.modes.join(', ')}.`,
     '',
+    ...(s.testRun ? [`Test runs: ${s.testRun}.`, ''] : []),
     '| | count |',
     '|---|---:|',
     `| tests traced | ${s.counts.testsTraced} |`,

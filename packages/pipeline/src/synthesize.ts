@@ -19,7 +19,8 @@ import {
   type SynthConfigInput,
   type TraceJson,
 } from '@swe-flow/core';
-import { collectRepoFacts, createVitestAdapter, findVitestBin, getAdapter, traceWithInfo, type RunnerAdapter } from '@swe-flow/tracer';
+import { collectRepoFacts, createVitestAdapter, findVitestBin, getAdapter, traceWithInfo, withDefaultFiles, withRunEnv, type RunnerAdapter } from '@swe-flow/tracer';
+import { chooseTestSetup, requireBuiltOutput, runBuild } from './test-setup.js';
 import {
   chooseWorkspacePackage,
   listWorkspacePackages,
@@ -105,6 +106,14 @@ export interface RepoJson {
   package?: string;
   /** The runner's entry (repo-relative) when it is not the root's, as found for `package`. */
   runnerBin?: string;
+  /** Environment of every test run, from the test script's assignments and config `testEnv`. */
+  testEnv?: Record<string, string>;
+  /** Build steps run in prepare before tracing. */
+  build?: string[];
+  /** Which of the test script's runs was taken, when it has several under different environments. */
+  testRunNote?: string;
+  /** mocha: the spec files or globs the test script names on its command line. */
+  specFiles?: string[];
   install: InstallRecord;
   testCommand: string;
   /** The installed copy, relative to the output folder (`.work/repo`). */
@@ -115,7 +124,12 @@ export interface RepoJson {
 }
 
 /** The adapter for a prepared repository: in a monorepo package, one that runs in the package's folder. */
-function adapterFor(runner: RunnerName, pkg: string | undefined, runnerBin: string | undefined): RunnerAdapter {
+function adapterFor(runner: RunnerName, pkg: string | undefined, runnerBin: string | undefined, env: Record<string, string> = {}, specFiles: string[] = []): RunnerAdapter {
+  // Only mocha takes its spec from the command line alone (jest and vitest read paths there as filters).
+  return withDefaultFiles(withRunEnv(baseAdapterFor(runner, pkg, runnerBin), env), runner === 'mocha' ? specFiles : []);
+}
+
+function baseAdapterFor(runner: RunnerName, pkg: string | undefined, runnerBin: string | undefined): RunnerAdapter {
   if (!pkg) return getAdapter(runner);
   if (runner !== 'vitest') {
     throw new SweFlowError(ErrorCodes.CONFIG_INVALID, `--package is supported for vitest repositories only (this one uses ${runner}); synthesize from the root instead`);
@@ -195,7 +209,7 @@ async function synthesizeIn(input: string, options: SynthOptions): Promise<Synth
 
   // 1. Prepare: copy or clone, detect, install.
   const workDir = path.join(out, '.work', 'repo');
-  const sourceKey = hashOf(path.resolve(input), config.ref ?? '', config.name ?? '', config.package ?? '', config.allowScripts, config.node ?? '', SWEFLOW_VERSION);
+  const sourceKey = hashOf(path.resolve(input), config.ref ?? '', config.name ?? '', config.package ?? '', config.allowScripts, config.node ?? '', config.testRun ?? 0, config.testEnv ?? {}, config.build ?? null, SWEFLOW_VERSION);
   const repo = await stage<RepoJson>('prepare', sourceKey, async () => {
     await rm(workDir, { recursive: true, force: true });
     const source = await materializeSource(input, workDir, { ref: config.ref, logger });
@@ -216,7 +230,13 @@ async function synthesizeIn(input: string, options: SynthOptions): Promise<Synth
     }
     const detected = config.runner ? getAdapter(config.runner as RunnerName, undefined) : (await import('@swe-flow/tracer')).detectRunner(repoFacts);
     const runnerBin = pkg && detected.name === 'vitest' ? findVitestBin(workDir, pkg) : undefined;
-    const adapter = adapterFor(detected.name, pkg, runnerBin);
+    // What the test script says beyond the runner: its environment, and a build the tests read.
+    const setup = chooseTestSetup(repoFacts.packageJson, config);
+    if (setup.note) logger.info(setup.note);
+    await runBuild(pkg ? path.join(workDir, pkg) : workDir, setup, { logDir: path.join(out, 'logs'), timeoutMs: config.installTimeoutMs, logger });
+    await requireBuiltOutput(workDir, files, setup);
+    const specFiles = detected.name === 'mocha' ? setup.specFiles : [];
+    const adapter = adapterFor(detected.name, pkg, runnerBin, setup.env, specFiles);
     const testCommand = commandLineFromRoot(adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: { files: [], testIds: [] } }));
     const repoJson: RepoJson = {
       schemaVersion: 1,
@@ -231,6 +251,10 @@ async function synthesizeIn(input: string, options: SynthOptions): Promise<Synth
       runner: adapter.name,
       ...(pkg ? { package: pkg } : {}),
       ...(runnerBin ? { runnerBin } : {}),
+      ...(Object.keys(setup.env).length > 0 ? { testEnv: setup.env } : {}),
+      ...(setup.build.length > 0 ? { build: setup.build } : {}),
+      ...(setup.note ? { testRunNote: setup.note } : {}),
+      ...(specFiles.length > 0 ? { specFiles } : {}),
       install,
       testCommand,
       // Relative to the output folder: a moved dataset still finds its installed copy.
@@ -242,7 +266,7 @@ async function synthesizeIn(input: string, options: SynthOptions): Promise<Synth
     return repoJson;
   }).catch((error: unknown) => { throw inUserRepository(error, workDir, input); });
   progress('prepare', 1, 1);
-  const adapter = adapterFor(repo.runner, repo.package, repo.runnerBin);
+  const adapter = adapterFor(repo.runner, repo.package, repo.runnerBin, repo.testEnv, repo.specFiles);
   // The repository's Node (from the shared cache) first on PATH for every command run in it.
   const runEnv = nodeEnv(await provisionNode(repo.nodeVersion, { logger }));
   if (repo.package) logger.info(`workspace package ${repo.package}: tests run in its folder, ids stay relative to the repository root`);
@@ -251,7 +275,14 @@ async function synthesizeIn(input: string, options: SynthOptions): Promise<Synth
   const traceFile = path.join(out, 'trace.json');
   const traceKey = hashOf(sourceKey, repo.runner, config.traceTimeoutMs, config.testFileTimeoutMs, config.excludeTests);
   await stage('trace', traceKey, async () => {
-    const info = await traceWithInfo({ root: workDir, runner: repo.runner, adapters: [adapter], outFile: traceFile, timeoutMs: config.traceTimeoutMs, testFileTimeoutMs: config.testFileTimeoutMs, exclude: config.excludeTests, logger, env: runEnv });
+    const info = await traceWithInfo({
+      root: workDir, runner: repo.runner, adapters: [adapter], outFile: traceFile, timeoutMs: config.traceTimeoutMs, logger,
+      testFileTimeoutMs: config.testFileTimeoutMs, exclude: config.excludeTests,
+      // The repository's Node on PATH, and the test script's environment over it.
+      env: { ...runEnv, ...(repo.testEnv ?? {}) },
+      logDir: path.join(out, 'logs'),
+      ...(repo.specFiles ? { specFiles: repo.specFiles } : {}),
+    });
     const passed = info.trace.tests.filter((t) => t.status === 'passed').length;
     if (info.trace.tests.length === 0 && info.trace.excluded.length === 0) {
       throw new SweFlowError(ErrorCodes.NO_TESTS, `${repo.runner} found no tests in ${repo.source.input}: check the test files and the runner's configuration`);
@@ -450,6 +481,7 @@ async function synthesizeIn(input: string, options: SynthOptions): Promise<Synth
     repo: repo.name,
     source: repo.source,
     runner: repo.runner,
+    ...(repo.testRunNote || repo.testEnv ? { testRun: repo.testRunNote ?? `environment ${Object.entries(repo.testEnv ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')} from the test script` } : {}),
     runtime: config.runtime,
     modes: config.modes,
     image: image?.tag ?? null,

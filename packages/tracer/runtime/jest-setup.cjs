@@ -1,12 +1,14 @@
 'use strict';
+// Plain core module names (no node: prefix): this file loads inside jest's module registry, and jest
+// before 27 resolves `node:` names as files.
 /**
  * swe-flow's jest setup file (added to setupFilesAfterEnv by the traced run). Runs once per test file
  * inside jest's environment: installs the recorder on this environment's global, charges module load
  * and before-all work to the file, and brackets every test with beginTest/endTest. The test id comes
  * from jest-circus's own state (the real describe chain), so it equals the id parsed from --json.
  */
-const path = require('node:path');
-const crypto = require('node:crypto');
+const path = require('path');
+const crypto = require('crypto');
 
 // Each test file gets its own recorder instance (jest gives each file a fresh module registry and
 // global); a per-file fragment directory keeps their fragment names from colliding.
@@ -21,7 +23,21 @@ rec.beginFile(relFile);
 
 const STATE_SYM = Object.getOwnPropertySymbols(globalThis).find((s) => s.description === 'JEST_STATE_SYMBOL');
 
+// jest-jasmine2 (the default runner before jest 27) has no circus state: its reporter events give
+// the describe chain the way jest's own jasmine reporter builds `ancestorTitles`.
+const jasmineSuites = [];
+let jasmineSpec;
+if (!STATE_SYM && globalThis.jasmine && typeof globalThis.jasmine.getEnv === 'function') {
+  globalThis.jasmine.getEnv().addReporter({
+    suiteStarted: (r) => jasmineSuites.push(r.description),
+    suiteDone: () => jasmineSuites.pop(),
+    specStarted: (r) => (jasmineSpec = [relFile, ...jasmineSuites, r.description].join(' > ')),
+    specDone: () => (jasmineSpec = undefined),
+  });
+}
+
 function currentTestId() {
+  if (jasmineSpec !== undefined) return jasmineSpec;
   const circus = STATE_SYM ? globalThis[STATE_SYM] : undefined;
   let node = circus && circus.currentlyRunningTest;
   if (node) {

@@ -92,8 +92,9 @@ module.exports = {
     const own = (src, file) => sha(src, file);
     return {
       canInstrument: false,
-      getCacheKey(src, file, options) {
-        const innerKey = inner && inner.getCacheKey ? inner.getCacheKey(src, file, options) : own(src, file);
+      // Old jest (before 27) passes (src, file, configString, options): every argument goes through.
+      getCacheKey(src, file, ...rest) {
+        const innerKey = inner && inner.getCacheKey ? inner.getCacheKey(src, file, ...rest) : own(src, file);
         return sha(innerKey, tracerCacheKey());
       },
       async getCacheKeyAsync(src, file, options) {
@@ -103,16 +104,17 @@ module.exports = {
         else innerKey = own(src, file);
         return sha(innerKey, tracerCacheKey());
       },
-      process(src, file, options) {
+      // Old jest (before 27) passes (src, file, config, options): every argument goes through.
+      process(src, file, ...rest) {
         if (file.startsWith(RUNTIME_DIR + path.sep)) return { code: src };
         const ins = instrument(src, file);
         const code = ins ? ins.code : src;
         if (!inner) return ins ? { code, map: ins.map } : { code: src };
         if (typeof inner.process !== 'function') throw new Error(`swe-flow: transformer ${cfg.inner} has no synchronous process()`);
-        let out = inner.process(code, file, options);
+        let out = inner.process(code, file, ...rest);
         // ts-jest's language service compiles the first file it sees from disk instead of the given
         // text (its memory cache records the version but not the content); the second call sees ours.
-        if (ins && !outputCode(out).includes('__SWEFLOW__')) out = inner.process(code, file, options);
+        if (ins && !outputCode(out).includes('__SWEFLOW__')) out = inner.process(code, file, ...rest);
         return finish(ins, out);
       },
       async processAsync(src, file, options) {

@@ -1,4 +1,6 @@
 'use strict';
+// Plain core module names (no node: prefix): this file loads inside jest's module registry, and jest
+// before 27 resolves `node:` names as files.
 /**
  * swe-flow recorder: the in-process runtime that instrumented code calls. Plain CommonJS so that any
  * runner can load it (require, --require, --import via createRequire, a setup file). One instance per
@@ -17,13 +19,13 @@
  * Adapters use the readable API:
  *   beginFile(relFile), beginTest(testId), endTest(testId), flush()
  */
-const fs = require('node:fs');
-const path = require('node:path');
-const { AsyncLocalStorage } = require('node:async_hooks');
+const fs = require('fs');
+const path = require('path');
+const { AsyncLocalStorage } = require('async_hooks');
 
 let threadId = 0;
 try {
-  threadId = require('node:worker_threads').threadId;
+  threadId = require('worker_threads').threadId;
 } catch {
   threadId = 0;
 }

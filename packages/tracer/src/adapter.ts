@@ -35,6 +35,13 @@ export interface TracedRunContext {
   testFileTimeoutMs?: number;
   logger: Logger;
   env?: Record<string, string>;
+  /** Folder (under the output folder) where the runner's full output is kept; none, none kept. */
+  logDir?: string;
+  /**
+   * Test files or globs the repository's test script names on the runner's command line
+   * (`mocha test/*.test.js`), for runners whose config does not hold them; mocha uses them.
+   */
+  specFiles?: string[];
 }
 
 /** Per test, the edges the recorder attributed to it. */

@@ -10,3 +10,5 @@ export { readFragments, mergeFragments, toEdgeList, type RecorderFragment, type 
 export { execLocal, type LocalExecResult } from './exec.js';
 export { openSession, hasSession, SESSION_RUNNERS, type TestSession, type OpenSessionOptions } from './sessions/index.js';
 export { runTreeBatch, hasTreeBatch, vitestHasInlineProjects, vitestSharesWorkers, vitestSharedBatch, vitestWorkspaceBatch, TREE_BATCH_RUNNERS, type BatchTree, type TreeBatchOptions } from './sessions/index.js';
+export { tail, withRunnerOutput, writeRunnerLog, withRunEnv, withDefaultFiles, TAIL_LINES } from './adapters/runner-kit.js';
+export { findInstalledRunner, runnerBinFile, binLink, type InstalledRunner } from './adapters/runner-bin.js';

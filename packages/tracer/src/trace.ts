@@ -24,6 +24,7 @@ import type { RepoFacts, RunnerAdapter } from './adapter.js';
 import { adapters as defaultAdapters, detectRunner, getAdapter } from './adapters/index.js';
 import { execLocal } from './exec.js';
 import { collectRepoFacts } from './facts.js';
+import { tail, withRunnerOutput, writeRunnerLog } from './adapters/runner-kit.js';
 import { readFragments } from './fragments.js';
 import { findLostTests } from './lost-tests.js';
 import { excludeMatcher, isTimeoutError } from './test-exclusions.js';
@@ -50,6 +51,13 @@ export interface TraceOptions {
   /** Directory for recorder fragments; default a fresh temp directory, removed afterwards. */
   traceDir?: string;
   env?: Record<string, string>;
+  /**
+   * Folder where the untraced and traced runs' full output is kept (`<out>/logs` in synth); errors
+   * name the file. Without it, errors show the last lines only.
+   */
+  logDir?: string;
+  /** Test files or globs of the test script's command line (see TracedRunContext.specFiles). */
+  specFiles?: string[];
   logger?: Logger;
   adapters?: readonly RunnerAdapter[];
   facts?: RepoFacts;
@@ -86,22 +94,24 @@ function matcher(filter: string | RegExp | undefined): (id: string) => boolean {
   };
 }
 
-async function runUntraced(adapter: RunnerAdapter, root: string, timeoutMs: number, env: Record<string, string>, testFileTimeoutMs?: number): Promise<{ results: TestResult[]; wallMs: number }> {
+async function runUntraced(adapter: RunnerAdapter, root: string, timeoutMs: number, env: Record<string, string>, testFileTimeoutMs?: number, logDir?: string): Promise<{ results: TestResult[]; wallMs: number }> {
   const resultFile = path.join('.sweflow', 'untraced-results.json');
   await mkdir(path.join(root, '.sweflow'), { recursive: true });
   await rm(path.join(root, resultFile), { force: true });
   const spec = adapter.plainCommand({ resultFile, selection: { files: [], testIds: [] }, ...(testFileTimeoutMs ? { testFileTimeoutMs } : {}) });
   const res = await execLocal(root, spec, timeoutMs, env);
+  const logFile = await writeRunnerLog(logDir, `${adapter.name.replace(':', '-')}-untraced`, res.output);
+  const details = { logTail: tail(res.output), ...(logFile ? { logFile } : {}) };
   if (res.timedOut) {
-    throw new SweFlowError(ErrorCodes.TRACE_TIMEOUT, `the untraced ${adapter.name} run did not finish within ${timeoutMs} ms and was killed; raise --trace-timeout (traceTimeoutMs in swe-flow.config.json), or find the hanging test by running the suite with the repository's own test command`, {
-      details: { logTail: res.output.slice(-4000) },
-    });
+    const message = `the untraced ${adapter.name} run did not finish within ${timeoutMs} ms and was killed; raise --trace-timeout (traceTimeoutMs in swe-flow.config.json), or find the hanging test by running the suite with the repository's own test command`;
+    throw new SweFlowError(ErrorCodes.TRACE_TIMEOUT, withRunnerOutput(message, adapter.name, res.output, logFile), { details });
   }
   let text: string;
   try {
     text = await readFile(path.join(root, resultFile), 'utf8');
   } catch (cause) {
-    throw new SweFlowError(ErrorCodes.RESULTS_UNREADABLE, `the untraced ${adapter.name} run wrote no results (exit ${res.exitCode}); its output ends with:\n${res.output.slice(-3000)}`, { cause });
+    const message = `the untraced ${adapter.name} run wrote no results (exit ${res.exitCode})`;
+    throw new SweFlowError(ErrorCodes.RESULTS_UNREADABLE, withRunnerOutput(message, adapter.name, res.output, logFile), { cause, details });
   }
   return { results: adapter.parseResults(text, root), wallMs: res.durationMs };
 }
@@ -144,7 +154,7 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
   let untraced: { results: TestResult[]; wallMs: number } | undefined;
   if (!options.skipUntraced) {
     logger.info('running the suite untraced', { runner: adapter.name });
-    untraced = await runUntraced(adapter, root, timeoutMs, env, options.testFileTimeoutMs);
+    untraced = await runUntraced(adapter, root, timeoutMs, env, options.testFileTimeoutMs, options.logDir);
   }
 
   const ownTraceDir = options.traceDir === undefined;
@@ -154,7 +164,7 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
   let traced;
   let fragmentBytes = 0;
   try {
-    traced = await adapter.runTraced({ facts, traceDir: dir, timeoutMs, logger, env, ...(options.testFileTimeoutMs ? { testFileTimeoutMs: options.testFileTimeoutMs } : {}) });
+    traced = await adapter.runTraced({ facts, traceDir: dir, timeoutMs, logger, env, ...(options.testFileTimeoutMs ? { testFileTimeoutMs: options.testFileTimeoutMs } : {}), ...(options.logDir ? { logDir: options.logDir } : {}), ...(options.specFiles ? { specFiles: options.specFiles } : {}) });
     fragmentBytes = traced.fragmentBytes ?? (await readFragments(dir)).bytes;
   } finally {
     if (ownTraceDir) await rm(dir, { recursive: true, force: true });

@@ -29,8 +29,12 @@ import {
   collectTracedRun,
   tracedEnv,
 } from './runner-kit.js';
+import { binLink, requireInstalledRunner, runnerBinFile } from './runner-bin.js';
 
-export const AVA_BIN = 'node_modules/ava/entrypoints/cli.mjs';
+/** The repository's ava entry, from ava's package.json `bin` (ava 6: entrypoints/cli.mjs, ava 3: cli.js). */
+function avaBinFile(root: string): string {
+  return runnerBinFile(requireInstalledRunner(root, 'ava'), ['ava']);
+}
 
 export function detectAva(facts: RepoFacts): number {
   const deps = declaredDeps(facts.packageJson);
@@ -126,8 +130,14 @@ function selectionArgs(selection: PlainRunContext['selection']): string[] {
   return [...args, ...selectionFiles(selection)];
 }
 
+/**
+ * The plain run starts ava from its `.bin` link (no path into the package); the TAP-names hooks go in
+ * through NODE_OPTIONS, after whatever NODE_OPTIONS the environment already has. TAP goes to the result file.
+ */
 export function avaPlainCommand(ctx: PlainRunContext): CommandSpec {
-  return shellWrapped(ctx.resultFile, 'node', ['--import', avaTapNamesImport(), AVA_BIN, '--tap', ...selectionArgs(ctx.selection)], true);
+  const dir = path.posix.dirname(ctx.resultFile.split(path.sep).join('/'));
+  const script = 'mkdir -p -- "$1" && out=$2 && NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--import=$3" && export NODE_OPTIONS && shift 3 && exec "$@" > "$out"';
+  return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, ctx.resultFile, avaTapNamesImport(), binLink('ava'), '--tap', ...selectionArgs(ctx.selection)] };
 }
 
 const EXT = '{js,cjs,mjs}';
@@ -196,7 +206,7 @@ async function runAvaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const spec = shellWrapped(
     resultFile,
     'node',
-    ['--import', path.join(rt, 'node-test-preload.mjs'), '--import', avaTapNamesImport(), AVA_BIN, '--tap', '--serial', ...testFiles],
+    ['--import', path.join(rt, 'node-test-preload.mjs'), '--import', avaTapNamesImport(), avaBinFile(root), '--tap', '--serial', ...testFiles],
     true,
   );
   return collectTracedRun({

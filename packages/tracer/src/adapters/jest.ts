@@ -1,10 +1,14 @@
 /**
- * jest 30 (with ts-jest or babel-jest): detection, `--listTests`, plain commands with `--json
+ * jest 22-30 (with ts-jest or babel-jest): detection, `--listTests`, plain commands with `--json
  * --outputFile --testLocationInResults`, result parsing, and a traced run that wraps every configured
  * transformer (instrument first, then the repository's own transformer) and adds a setup file with
  * per-test hooks, all through CLI flags: the user's config files are never edited.
+ *
+ * What differs by major (read from the installed jest's package.json): before 24 there is one
+ * `setupTestFrameworkScriptFile` instead of `setupFilesAfterEnv`, transformers take no options
+ * (a `[path, options]` tuple arrived in 24), and before 23 there is no `--maxConcurrency`.
  */
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -22,8 +26,13 @@ import {
   toRepoRelative,
   collectTracedRun,
 } from './runner-kit.js';
+import { binLink, requireInstalledRunner, runnerBinFile } from './runner-bin.js';
 
-export const JEST_BIN = 'node_modules/jest/bin/jest.js';
+/** The repository's jest entry (from jest's package.json `bin`) and its major. */
+function installedJest(root: string): { bin: string; major: number } {
+  const jest = requireInstalledRunner(root, 'jest');
+  return { bin: runnerBinFile(jest, ['jest']), major: jest.major };
+}
 
 const CONFIG_FILE = /^jest\.config\.(c|m)?(j|t)s$|^jest\.config\.json$/;
 
@@ -93,8 +102,7 @@ function selectionArgs(ctx: PlainRunContext['selection']): string[] {
 }
 
 export function jestPlainCommand(ctx: PlainRunContext): CommandSpec {
-  return shellWrapped(ctx.resultFile, 'node', [
-    JEST_BIN,
+  return shellWrapped(ctx.resultFile, binLink('jest'), [
     '--ci',
     '--no-watchman',
     '--json',
@@ -105,7 +113,7 @@ export function jestPlainCommand(ctx: PlainRunContext): CommandSpec {
 }
 
 export async function listJestTestFiles(facts: RepoFacts): Promise<string[]> {
-  const r = await execa('node', [JEST_BIN, '--listTests', '--json', '--no-watchman'], { cwd: facts.root, reject: false, stdin: 'ignore' });
+  const r = await execa('node', [installedJest(facts.root).bin, '--listTests', '--json', '--no-watchman'], { cwd: facts.root, reject: false, stdin: 'ignore' });
   if (r.exitCode !== 0) {
     throw new SweFlowError(ErrorCodes.TRACE_FAILED, `jest --listTests failed (exit ${r.exitCode}); install the repository's dependencies first`, {
       details: { stderr: String(r.stderr).slice(-2000) },
@@ -118,12 +126,19 @@ export async function listJestTestFiles(facts: RepoFacts): Promise<string[]> {
 }
 
 interface ShownConfig {
-  configs: { rootDir: string; transform?: [string, string, unknown][]; setupFilesAfterEnv?: string[] }[];
+  configs: {
+    rootDir: string;
+    /** `[pattern, path, options]`; before jest 24 `[pattern, path]`. */
+    transform?: [string, string, unknown?][];
+    setupFilesAfterEnv?: string[];
+    /** jest < 24. */
+    setupTestFrameworkScriptFile?: string | null;
+  }[];
 }
 
 /** The repository's resolved project config, as jest itself prints it. */
-async function showConfig(root: string, env: Record<string, string>): Promise<ShownConfig> {
-  const r = await execa('node', [JEST_BIN, '--showConfig', '--no-watchman'], { cwd: root, reject: false, stdin: 'ignore', env });
+async function showConfig(root: string, bin: string, env: Record<string, string>): Promise<ShownConfig> {
+  const r = await execa('node', [bin, '--showConfig', '--no-watchman'], { cwd: root, reject: false, stdin: 'ignore', env });
   if (r.exitCode !== 0) {
     throw new SweFlowError(ErrorCodes.TRACE_FAILED, `jest --showConfig failed (exit ${r.exitCode}); the repository's jest config does not load`, {
       details: { stderr: String(r.stderr).slice(-2000) },
@@ -133,28 +148,58 @@ async function showConfig(root: string, env: Record<string, string>): Promise<Sh
   return JSON.parse(text.slice(text.indexOf('{'))) as ShownConfig;
 }
 
+type Project = ShownConfig['configs'][number];
+
+/**
+ * The `--transform` value: every configured transformer wrapped, JS files with no transformer still
+ * instrumented. From jest 24 a `[path, options]` tuple; before, a generated module per pattern that
+ * creates the wrapper with its options (old jest calls `createTransformer()` with none).
+ */
+async function tracedTransform(project: Project, major: number, work: string): Promise<Record<string, unknown>> {
+  const transformerPath = path.join(runtimeDir(), 'jest-transformer.cjs');
+  const entries: [string, { inner: string | null; innerOptions: unknown }][] = (project.transform ?? []).map(([pattern, inner, options]) => [pattern, { inner, innerOptions: options ?? {} }]);
+  if (!entries.some(([p]) => new RegExp(p).test('x.js'))) entries.push(['\\.[cm]?jsx?$', { inner: null, innerOptions: {} }]);
+  const transform: Record<string, unknown> = {};
+  for (const [i, [pattern, cfg]] of entries.entries()) {
+    if (major >= 24) {
+      transform[pattern] = [transformerPath, cfg];
+      continue;
+    }
+    const file = path.join(work, `transformer-${i}.cjs`);
+    await writeFile(file, `module.exports = require(${JSON.stringify(transformerPath)}).createTransformer(${JSON.stringify(cfg)});\n`);
+    transform[pattern] = file;
+  }
+  return transform;
+}
+
+/** The setup flags: the repository's own setup files first, then swe-flow's per-test hooks. */
+async function tracedSetupArgs(project: Project, major: number, work: string): Promise<string[]> {
+  const ours = path.join(runtimeDir(), 'jest-setup.cjs');
+  if (major >= 24) {
+    // The option takes every following value; '--' below ends it.
+    return ['--setupFilesAfterEnv', ...(project.setupFilesAfterEnv ?? []), ours];
+  }
+  // One file only before jest 24: a file of ours that loads the repository's first.
+  const file = path.join(work, 'setup-framework.cjs');
+  const own = project.setupTestFrameworkScriptFile;
+  await writeFile(file, `${own ? `require(${JSON.stringify(own)});\n` : ''}require(${JSON.stringify(ours)});\n`);
+  return ['--setupTestFrameworkScriptFile', file];
+}
+
 async function runJestTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const root = ctx.facts.root;
   const env = { ...(ctx.env ?? {}) };
-  const shown = await showConfig(root, env);
+  const jest = installedJest(root);
+  const shown = await showConfig(root, jest.bin, env);
   const project = shown.configs[0];
   if (!project) throw new SweFlowError(ErrorCodes.TRACE_FAILED, 'jest --showConfig printed no project config');
-  const rt = runtimeDir();
   const instrumenter = await instrumenterModule();
   const work = await mkdtemp(path.join(os.tmpdir(), 'sweflow-jest-'));
-  const transformerPath = path.join(rt, 'jest-transformer.cjs');
-  // Every configured transformer is wrapped; JS files with no transformer still get instrumented.
-  const transform: Record<string, [string, Record<string, unknown>]> = {};
-  for (const [pattern, inner, options] of project.transform ?? []) {
-    transform[pattern] = [transformerPath, { inner, innerOptions: options ?? {} }];
-  }
-  const jsPattern = '\\.[cm]?jsx?$';
-  if (!Object.keys(transform).some((p) => new RegExp(p).test('x.js'))) transform[jsPattern] = [transformerPath, { inner: null, innerOptions: {} }];
-  const setupFiles = [...(project.setupFilesAfterEnv ?? []), path.join(rt, 'jest-setup.cjs')];
+  const transform = await tracedTransform(project, jest.major, work);
   const resultFile = path.join(work, 'results.json');
   await mkdir(ctx.traceDir, { recursive: true });
   const args = [
-    JEST_BIN,
+    jest.bin,
     '--ci',
     '--no-watchman',
     '--json',
@@ -162,15 +207,13 @@ async function runJestTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
     '--testLocationInResults',
     // Tests inside a worker one at a time (test.concurrent would mix edges); the number of workers
     // stays jest's own choice, as in the untraced run (each worker has its own recorder).
-    '--maxConcurrency=1',
+    ...(jest.major >= 23 ? ['--maxConcurrency=1'] : []),
     '--transform',
     JSON.stringify(transform),
-    // The option takes every following value: the repository's own setup files, then ours.
-    '--setupFilesAfterEnv',
-    ...setupFiles,
+    ...(await tracedSetupArgs(project, jest.major, work)),
     '--',
   ];
-  ctx.logger.debug('jest traced run', { args });
+  ctx.logger.debug('jest traced run', { args, major: jest.major });
   return collectTracedRun({
     runner: 'jest', command: 'node', args, root, ctx, resultFile, work, parse: parseJestResults,
     env: { ...env, SWEFLOW_TRACE_DIR: ctx.traceDir, SWEFLOW_ROOT: root, SWEFLOW_INSTRUMENTER: instrumenter, SWEFLOW_RUNNER: 'jest' },

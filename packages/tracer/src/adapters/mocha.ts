@@ -1,8 +1,14 @@
 /**
- * mocha 11: detection, test files from mocha itself (`--dry-run`), plain commands with swe-flow's
- * JSON reporter (title paths kept), and a traced run: a preload instruments CommonJS through
- * `Module.prototype._compile` and ES modules through `module.register`, root hooks (`--require`)
- * bracket every test. The user's `.mocharc*` is read by mocha as usual and never edited.
+ * mocha 5-11: detection, test files from mocha itself (the suite tree it loads), plain commands with
+ * swe-flow's JSON reporter (title paths kept), and a traced run: a preload instruments CommonJS through
+ * `Module.prototype._compile` and ES modules through `module.register`, root hooks bracket every test.
+ * The user's `.mocharc*` (mocha 6+) or `test/mocha.opts` (before mocha 8) is read by mocha as usual
+ * and never edited.
+ *
+ * What differs by major (read from the installed mocha's package.json): root hook plugins
+ * (`--require` a file exporting `mochaHooks`) and `--parallel` arrived in mocha 8; before, the hooks
+ * are root-level `beforeEach`/`afterEach` in a file given with `--file`. Every major ships the
+ * in-process runner as the `_mocha` bin (`mocha` re-spawns node before mocha 8).
  */
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -10,7 +16,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult, type TestStatus } from '@swe-flow/core';
 import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
-import { MOCHA_REPORTER_NAME, mochaReporterImport } from './mocha-reporter.js';
+import { MOCHA_REPORTER_CJS, MOCHA_REPORTER_NAME, mochaReporterImport } from './mocha-reporter.js';
+import { binLink, requireInstalledRunner, runnerBinFile, type InstalledRunner } from './runner-bin.js';
 import {
   allScripts,
   declaredDeps,
@@ -20,13 +27,19 @@ import {
   prewarmInstrumentCache,
   runtimeDir,
   selectionFiles,
-  shellWrapped,
   toRepoRelative,
   collectTracedRun,
   tracedEnv,
+  tail,
 } from './runner-kit.js';
 
-export const MOCHA_BIN = 'node_modules/mocha/bin/mocha.js';
+/** The bins that run mocha in this process, in order of preference. */
+const MOCHA_BINS = ['_mocha', 'mocha'];
+
+function installedMocha(root: string): InstalledRunner & { binFile: string } {
+  const mocha = requireInstalledRunner(root, 'mocha');
+  return { ...mocha, binFile: runnerBinFile(mocha, MOCHA_BINS) };
+}
 
 export function detectMocha(facts: RepoFacts): number {
   const deps = declaredDeps(facts.packageJson);
@@ -77,8 +90,9 @@ export function parseMochaResults(text: string, root: string): TestResult[] {
   return out;
 }
 
-function reporterArgs(resultFile: string): string[] {
-  return ['--reporter', MOCHA_REPORTER_NAME, '--reporter-option', `output=${resultFile}`];
+/** `--reporter-options` (plural) is the spelling every major from 5 to 11 accepts. */
+function reporterArgs(resultFile: string, reporter = MOCHA_REPORTER_NAME, extra = ''): string[] {
+  return ['--reporter', reporter, '--reporter-options', `output=${resultFile}${extra}`];
 }
 
 /** mocha matches `--grep` against the titles joined by spaces. */
@@ -91,22 +105,31 @@ function selectionArgs(selection: PlainRunContext['selection']): string[] {
   return [...args, ...selectionFiles(selection)];
 }
 
+/**
+ * The plain run: the reporter is written next to the result file and named by path, and mocha starts
+ * from its `_mocha` link, so the command holds for every major and needs nothing of swe-flow's.
+ */
 export function mochaPlainCommand(ctx: PlainRunContext): CommandSpec {
-  return shellWrapped(ctx.resultFile, 'node', [
-    '--import',
-    mochaReporterImport(),
-    MOCHA_BIN,
-    '--no-color',
-    ...reporterArgs(ctx.resultFile),
-    ...selectionArgs(ctx.selection),
-  ]);
+  const resultFile = ctx.resultFile.split(path.sep).join('/');
+  const reporter = path.posix.join(path.posix.dirname(resultFile), 'sweflow-mocha-reporter.cjs');
+  const script = 'mkdir -p -- "$(dirname -- "$2")" && printf %s "$1" > "$2" && shift 2 && exec "$@"';
+  return {
+    command: 'sh',
+    args: ['-c', script, 'sweflow-run', MOCHA_REPORTER_CJS, reporter, binLink('_mocha'), ...reporterArgs(resultFile, reporter), ...selectionArgs(ctx.selection)],
+  };
 }
 
-/** The files mocha itself would run (its config, its defaults), from a dry run. */
-export async function listMochaTestFiles(facts: RepoFacts): Promise<string[]> {
+/** `--no-parallel` where mocha knows it (8+): one process, whatever the repository's config says. */
+function serialArgs(mocha: InstalledRunner): string[] {
+  return mocha.major >= 8 ? ['--no-parallel'] : [];
+}
+
+/** The files mocha itself would run (its config, its defaults): the suite tree it loads, listed by the reporter. */
+export async function listMochaTestFiles(facts: RepoFacts, specFiles: readonly string[] = []): Promise<string[]> {
+  const mocha = installedMocha(facts.root);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sweflow-mocha-list-'));
   const out = path.join(dir, 'list.json');
-  const r = await execa('node', ['--import', mochaReporterImport(), MOCHA_BIN, '--dry-run', '--no-color', ...reporterArgs(out)], {
+  const r = await execa('node', ['--import', mochaReporterImport(), mocha.binFile, ...serialArgs(mocha), ...reporterArgs(out, MOCHA_REPORTER_NAME, ',list=1'), ...specFiles], {
     cwd: facts.root,
     reject: false,
     stdin: 'ignore',
@@ -115,7 +138,7 @@ export async function listMochaTestFiles(facts: RepoFacts): Promise<string[]> {
   try {
     text = await readFile(out, 'utf8');
   } catch (cause) {
-    throw new SweFlowError(ErrorCodes.TRACE_FAILED, `mocha --dry-run wrote no list (exit ${r.exitCode}); install the repository's dependencies first`, {
+    throw new SweFlowError(ErrorCodes.TRACE_FAILED, `mocha ${mocha.version} loaded no test files (exit ${r.exitCode}); check that its spec files load:\n${tail(`${String(r.stdout)}\n${String(r.stderr)}`)}`, {
       cause,
       details: { stderr: String(r.stderr).slice(-2000) },
     });
@@ -130,7 +153,7 @@ async function runMochaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const rt = runtimeDir();
   const instrumenter = await instrumenterModule();
   // mocha's dry run (a process of its own) lists the test files while the sources are instrumented here.
-  const listing = listMochaTestFiles(ctx.facts);
+  const listing = listMochaTestFiles(ctx.facts, ctx.specFiles);
   listing.catch(() => undefined); // awaited below; not unhandled if instrumenting throws first
   let prewarm;
   try {
@@ -144,18 +167,19 @@ async function runMochaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'sweflow-mocha-'));
   const resultFile = path.join(work, 'results.json');
   await mkdir(ctx.traceDir, { recursive: true });
+  const mocha = installedMocha(root);
   const args = [
     '--import',
     path.join(rt, 'node-test-preload.mjs'),
     '--import',
     mochaReporterImport(),
-    MOCHA_BIN,
-    '--no-color',
+    mocha.binFile,
     // One process: the reporter switches the recorder's current file, and hooks run where tests run.
-    '--no-parallel',
-    '--require',
-    path.join(rt, 'mocha-hooks.cjs'),
+    ...serialArgs(mocha),
+    // Root hook plugins from mocha 8; before, root-level hooks in a file loaded ahead of the specs.
+    ...(mocha.major >= 8 ? ['--require', path.join(rt, 'mocha-hooks.cjs')] : ['--file', path.join(rt, 'mocha-hooks-legacy.cjs')]),
     ...reporterArgs(resultFile),
+    ...(ctx.specFiles ?? []),
   ];
   return collectTracedRun({
     runner: 'mocha', command: 'node', args, root, ctx, resultFile, work, parse: parseMochaResults, testFiles, functions,

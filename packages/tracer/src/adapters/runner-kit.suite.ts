@@ -12,13 +12,15 @@ import { execa } from 'execa';
 import { ErrorCodes, silentLogger, type TestResult } from '@swe-flow/core';
 import type { RunnerAdapter, TracedRunOutput } from '../adapter.js';
 import { detectRunner } from './index.js';
-import { copyFixture, goldenView, readExpected, REPO_ROOT, type ExpectedJson, type TempRepo } from './runner-kit.testing.js';
+import { copyFixture, copyFixtureVariant, goldenView, readExpected, REPO_ROOT, type ExpectedJson, type FixtureVariant, type TempRepo } from './runner-kit.testing.js';
 
 export interface FixtureSuiteOptions {
   fixture: string;
   testFiles: string[];
   /** A file of the fixture and a test id in it that does not exist. */
   missing: { file: string; id: string };
+  /** Run on the fixture with other runner versions (same expected.json: same edges, same verdicts). */
+  variant?: { label: string } & FixtureVariant;
 }
 
 export async function runPlain(adapter: RunnerAdapter, repo: TempRepo, selection: { files: string[]; testIds: string[] }): Promise<{ results: TestResult[]; wallMs: number }> {
@@ -34,7 +36,7 @@ export async function runPlain(adapter: RunnerAdapter, repo: TempRepo, selection
 }
 
 export function describeAdapterOnFixture(adapter: RunnerAdapter, options: FixtureSuiteOptions): void {
-  describe(`${adapter.name} adapter on fixtures/${options.fixture}`, () => {
+  describe(`${adapter.name} adapter on fixtures/${options.fixture}${options.variant ? ` with ${options.variant.label}` : ''}`, () => {
     let repo: TempRepo;
     let expected: ExpectedJson;
     let plain: TestResult[];
@@ -42,7 +44,7 @@ export function describeAdapterOnFixture(adapter: RunnerAdapter, options: Fixtur
 
     beforeAll(async () => {
       await execa('npx', ['tsc', '-b', 'packages/tracer/tsconfig.lib.json'], { cwd: REPO_ROOT, reject: false });
-      repo = await copyFixture(options.fixture);
+      repo = options.variant ? await copyFixtureVariant(options.fixture, options.variant) : await copyFixture(options.fixture);
       expected = await readExpected(options.fixture);
       plain = (await runPlain(adapter, repo, { files: [], testIds: [] })).results;
       const traceDir = await mkdtemp(path.join(os.tmpdir(), `sweflow-${adapter.name}-trace-`));

@@ -109,6 +109,31 @@ export async function copyFixture(name: string): Promise<TempRepo> {
   return finish(root, modules);
 }
 
+/**
+ * A fixture with other runner versions: package.json's devDependencies replaced by `devDependencies`
+ * (the lockfile dropped, so the registry resolves them), `files` written over the copy and `remove`
+ * deleted. The install is cached by the resulting package.json like any other.
+ */
+export interface FixtureVariant {
+  devDependencies: Record<string, string>;
+  files?: Record<string, string>;
+  remove?: string[];
+}
+
+export async function copyFixtureVariant(name: string, variant: FixtureVariant): Promise<TempRepo> {
+  const root = await mkdtemp(path.join(os.tmpdir(), `sweflow-${name}-variant-`));
+  await cp(path.join(FIXTURES_DIR, name), root, { recursive: true, filter: (p) => !p.split(path.sep).includes('node_modules') });
+  for (const rel of [...LOCKFILES, ...(variant.remove ?? [])]) await rm(path.join(root, rel), { force: true });
+  const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
+  pkg.devDependencies = variant.devDependencies;
+  await writeFile(path.join(root, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  for (const [rel, text] of Object.entries(variant.files ?? {})) {
+    await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+    await writeFile(path.join(root, rel), text);
+  }
+  return finish(root, await cachedInstall(root));
+}
+
 /** A temp repository made of the given files (package.json included) with its dependencies installed. */
 export async function makeRepo(files: Record<string, string>): Promise<TempRepo> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'sweflow-repo-'));

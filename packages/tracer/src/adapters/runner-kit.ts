@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, parseTestId, type CommandSpec, type Edge, type FunctionInfo, type TestResult, TEST_RUN_ENV } from '@swe-flow/core';
-import type { RepoFacts, TestRecord, TracedRunContext, TracedRunOutput } from '../adapter.js';
+import type { PlainRunContext, RepoFacts, TestRecord, TracedRunContext, TracedRunOutput } from '../adapter.js';
 import { instrumentSource } from '../instrument/transform.js';
 import { listSourceFiles } from '../sources.js';
 import { guardProcessGroup } from '../process-group.js';
@@ -90,6 +90,45 @@ export interface RunnerProcess {
   timedOut: boolean;
   wallMs: number;
   logTail: string;
+  /** Everything the runner wrote to stdout and stderr, interleaved. */
+  output: string;
+}
+
+/** Lines of a runner's own output an error shows. */
+export const TAIL_LINES = 40;
+
+/** The last `lines` lines of a runner's output (trailing blank lines dropped). */
+export function tail(text: string, lines = TAIL_LINES): string {
+  return text.replace(/\s+$/, '').split('\n').slice(-lines).join('\n');
+}
+
+/** How many logs of each name this process wrote (a second traced run gets `-2`). */
+const logCounts = new Map<string, number>();
+
+/**
+ * Writes a runner's whole output to `<logDir>/<name>.log` (a numbered name when taken in this
+ * process) and returns its path; undefined when there is no log folder or it cannot be written.
+ */
+export async function writeRunnerLog(logDir: string | undefined, name: string, output: string): Promise<string | undefined> {
+  if (!logDir) return undefined;
+  try {
+    await mkdir(logDir, { recursive: true });
+    const base = `${path.resolve(logDir)}/${name.replace(/[^\w.-]+/g, '-')}`;
+    const n = (logCounts.get(base) ?? 0) + 1;
+    logCounts.set(base, n);
+    const file = `${base}${n === 1 ? '' : `-${n}`}.log`;
+    await writeFile(file, output);
+    return file;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An error message followed by the runner's last lines and where its full log is. */
+export function withRunnerOutput(message: string, runner: string, output: string, logFile: string | undefined): string {
+  const body = tail(output);
+  const shown = body ? `\n--- last ${TAIL_LINES} lines of ${runner}'s output ---\n${body}\n---` : `\n(${runner} printed nothing)`;
+  return `${message}${shown}${logFile ? `\nfull log: ${logFile}` : ''}`;
 }
 
 /**
@@ -137,14 +176,15 @@ export async function runRunner(
     timedOut,
     wallMs,
     logTail: all.split('\n').slice(-60).join('\n'),
+    output: all,
   };
 }
 
-export function timeoutError(runner: string, timeoutMs: number, logTail: string): SweFlowError {
+export function timeoutError(runner: string, timeoutMs: number, logTail: string, logFile?: string): SweFlowError {
   return new SweFlowError(
     ErrorCodes.TRACE_TIMEOUT,
-    `the traced ${runner} run did not finish within ${timeoutMs} ms; raise --trace-timeout (traceTimeoutMs in swe-flow.config.json), or find the hanging test by running the suite with the repository's own test command`,
-    { details: { logTail } },
+    withRunnerOutput(`the traced ${runner} run did not finish within ${timeoutMs} ms; raise --trace-timeout (traceTimeoutMs in swe-flow.config.json), or find the hanging test by running the suite with the repository's own test command`, runner, logTail, logFile),
+    { details: { logTail: tail(logTail), ...(logFile ? { logFile } : {}) } },
   );
 }
 
@@ -315,12 +355,16 @@ export async function collectTracedRun(spec: TracedRunSpec): Promise<TracedRunOu
 
 async function readTracedRun(spec: TracedRunSpec) {
   const proc = await runRunner(spec.command, spec.args, { cwd: spec.root, timeoutMs: spec.ctx.timeoutMs, env: spec.env });
-  if (proc.timedOut) throw timeoutError(spec.runner, spec.ctx.timeoutMs, proc.logTail);
+  const logFile = await writeRunnerLog(spec.ctx.logDir, `${spec.runner.replace(':', '-')}-traced`, proc.output);
+  if (proc.timedOut) throw timeoutError(spec.runner, spec.ctx.timeoutMs, proc.output, logFile);
   let text: string;
   try {
     text = await readFile(spec.resultFile, 'utf8');
   } catch (cause) {
-    throw new SweFlowError(ErrorCodes.TRACE_FAILED, `the traced ${spec.runner} run wrote no results (exit ${proc.exitCode})`, { cause, details: { logTail: proc.logTail } });
+    throw new SweFlowError(ErrorCodes.TRACE_FAILED, withRunnerOutput(`the traced ${spec.runner} run wrote no results (exit ${proc.exitCode})`, spec.runner, proc.output, logFile), {
+      cause,
+      details: { logTail: tail(proc.output), ...(logFile ? { logFile } : {}) },
+    });
   }
   const results = spec.parse(text, spec.root);
   const merged = await mergeFragments(spec.ctx.traceDir);
@@ -491,4 +535,32 @@ export async function needsEsmHooks(facts: RepoFacts): Promise<boolean> {
 /** Environment for runtime/node-test-preload.mjs: `SWEFLOW_ESM_HOOKS=0` skips the ES module hooks. */
 export async function esmHooksEnv(facts: RepoFacts): Promise<Record<string, string>> {
   return (await needsEsmHooks(facts)) ? {} : { SWEFLOW_ESM_HOOKS: '0' };
+}
+
+/**
+ * The adapter with `env` added to every plain command (the assignments of the repository's test
+ * script): verification runs, evaluation and the task's recorded test command all carry it.
+ */
+export function withRunEnv<A extends { plainCommand(ctx: PlainRunContext): CommandSpec }>(adapter: A, env: Record<string, string>): A {
+  if (Object.keys(env).length === 0) return adapter;
+  return {
+    ...adapter,
+    plainCommand: (ctx: PlainRunContext) => {
+      const spec = adapter.plainCommand(ctx);
+      return { ...spec, env: { ...env, ...(spec.env ?? {}) } };
+    },
+  };
+}
+
+/**
+ * The adapter with `files` (the test script's spec globs) run whenever a plain command selects nothing:
+ * the untraced whole-suite run and the task's recorded test command run what the script runs.
+ */
+export function withDefaultFiles<A extends { plainCommand(ctx: PlainRunContext): CommandSpec }>(adapter: A, files: readonly string[]): A {
+  if (files.length === 0) return adapter;
+  return {
+    ...adapter,
+    plainCommand: (ctx: PlainRunContext) =>
+      adapter.plainCommand(ctx.selection.files.length === 0 && ctx.selection.testIds.length === 0 ? { ...ctx, selection: { files: [...files], testIds: [] } } : ctx),
+  };
 }

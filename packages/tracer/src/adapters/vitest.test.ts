@@ -15,7 +15,8 @@ describe('vitest adapter in a workspace package', () => {
     const adapter = createVitestAdapter({ packageDir: 'packages/greet/' });
     const spec = adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: selection(['packages/greet/src/a.test.ts'], [['a', 'b']]) });
     expect(spec.cwd).toBe('packages/greet');
-    expect(spec.args).toEqual(['../../node_modules/vitest/vitest.mjs', 'run', '--reporter=json', '--outputFile=../../.swe-flow/results.json', '-t', '^ ?(?:a b)$', 'src/a.test.ts']);
+    expect(spec.command).toBe('../../node_modules/.bin/vitest');
+    expect(spec.args).toEqual(['run', '--reporter=json', '--outputFile=../../.swe-flow/results.json', '-t', '^ ?(?:a b)$', 'src/a.test.ts']);
   });
 
   it('uses the vitest entry it is given (a package-local install)', () => {
@@ -27,26 +28,29 @@ describe('vitest adapter in a workspace package', () => {
   it('keeps the root adapter unchanged: no cwd, root-relative paths', () => {
     const spec = vitestAdapter.plainCommand({ resultFile: '.swe-flow/r.json', selection: { files: ['test/x.test.ts'], testIds: [] } });
     expect(spec.cwd).toBeUndefined();
-    expect(spec.args).toEqual(['node_modules/vitest/vitest.mjs', 'run', '--reporter=json', '--outputFile=.swe-flow/r.json', 'test/x.test.ts']);
+    // No path into the vitest package: the link the package manager made from vitest's `bin`.
+    expect(spec.command).toBe('node_modules/.bin/vitest');
+    expect(spec.args).toEqual(['run', '--reporter=json', '--outputFile=.swe-flow/r.json', 'test/x.test.ts']);
   });
 
   it('refuses a package folder outside the repository', () => {
     expect(() => createVitestAdapter({ packageDir: '../elsewhere' })).toThrow(/outside the repository/);
   });
 
-  it('finds vitest in the package first, then in each parent folder', async () => {
+  it("finds vitest in the package first, then in each parent folder, at its package.json's bin", async () => {
     const root = await mkdtemp(path.join(os.tmpdir(), 'swf-vbin-'));
-    const put = async (rel: string) => {
-      await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
-      await writeFile(path.join(root, rel), '');
+    const put = async (dir: string, bin: string) => {
+      await mkdir(path.join(root, dir), { recursive: true });
+      await writeFile(path.join(root, dir, 'package.json'), JSON.stringify({ name: 'vitest', version: '3.2.4', bin: { vitest: bin } }));
     };
-    await put('node_modules/vitest/vitest.mjs');
     await mkdir(path.join(root, 'packages/a/src'), { recursive: true });
+    expect(() => findVitestBin(root, 'packages/a')).toThrow(/not installed/);
+    await put('node_modules/vitest', './vitest.mjs');
     expect(findVitestBin(root, 'packages/a')).toBe('node_modules/vitest/vitest.mjs');
-    await put('packages/node_modules/vitest/vitest.mjs');
+    await put('packages/node_modules/vitest', './vitest.mjs');
     expect(findVitestBin(root, 'packages/a')).toBe('packages/node_modules/vitest/vitest.mjs');
-    await put('packages/a/node_modules/vitest/vitest.mjs');
-    expect(findVitestBin(root, 'packages/a')).toBe('packages/a/node_modules/vitest/vitest.mjs');
+    await put('packages/a/node_modules/vitest', 'bin/other-entry.js');
+    expect(findVitestBin(root, 'packages/a')).toBe('packages/a/node_modules/vitest/bin/other-entry.js');
   });
 
   it('gives vitest 1 results (anonymous file-level suite) the same ids as vitest 2 and 4', () => {

@@ -14,8 +14,10 @@ import { execLocal } from '../exec.js';
 import { readFragments, toEdgeList } from '../fragments.js';
 import { RUNTIME_DIR } from '../recorder-path.js';
 import { listSourceFiles, prepareInstrumentation } from '../sources.js';
+import { binLink, findInstalledRunner, runnerBinFile } from './runner-bin.js';
 
-const VITEST_BIN = 'node_modules/vitest/vitest.mjs';
+/** The link npm, yarn and pnpm make from vitest's `bin`: what plain commands start when no entry is known. */
+const VITEST_LINK = binLink('vitest');
 const posix = path.posix;
 
 /**
@@ -39,20 +41,16 @@ function normalizePackageDir(dir: string | undefined): string {
   return d;
 }
 
-/** Repo-relative vitest entry for a package: its own `node_modules` first, then each parent's (npm/pnpm hoisting). */
+/**
+ * Repo-relative vitest entry for a package, from the `bin` of vitest's package.json: its own
+ * `node_modules` first, then each parent's (npm/pnpm hoisting). Throws when vitest is not installed.
+ */
 export function findVitestBin(root: string, packageDir = ''): string {
-  let dir = normalizePackageDir(packageDir);
-  for (;;) {
-    const rel = dir ? `${dir}/${VITEST_BIN}` : VITEST_BIN;
-    try {
-      realpathSync(path.join(root, rel));
-      return rel;
-    } catch {
-      // not installed at this level
-    }
-    if (!dir) return VITEST_BIN;
-    dir = posix.dirname(dir) === '.' ? '' : posix.dirname(dir);
+  const installed = findInstalledRunner(root, 'vitest', normalizePackageDir(packageDir));
+  if (!installed) {
+    throw new SweFlowError(ErrorCodes.TRACE_FAILED, `vitest is not installed for ${path.join(root, packageDir)}; install the repository's dependencies first`);
   }
+  return runnerBinFile(installed, ['vitest']);
 }
 /** Config files vitest reads, in its own order of preference. */
 export const VITEST_CONFIG_NAMES = ['vitest.config', 'vite.config'].flatMap((n) => ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs'].map((e) => `${n}.${e}`));
@@ -147,7 +145,7 @@ export function parseVitestJson(text: string, root: string): TestResult[] {
 }
 
 /** Absolute path of the `vite` entry that the repository's own vitest uses. */
-function resolveVite(root: string, bin: string = VITEST_BIN): string {
+function resolveVite(root: string, bin: string): string {
   // Resolve from vitest's real location: with pnpm, vite sits next to vitest under node_modules/.pnpm,
   // not at the top of node_modules.
   const req = createRequire(realpathSync(path.join(root, bin)));
@@ -207,7 +205,10 @@ export function createVitestAdapter(options: VitestAdapterOptions = {}): RunnerA
   /** Repo-relative path -> the same file relative to the runner's cwd (the package folder). */
   const fromCwd = (rel: string): string => (pkg ? posix.relative(pkg, rel) : rel);
   const cwdSpec = pkg ? { cwd: pkg } : {};
-  const binFor = (root?: string): string => options.vitestBin ?? (root ? findVitestBin(root, pkg) : VITEST_BIN);
+  const binFor = (root: string): string => options.vitestBin ?? findVitestBin(root, pkg);
+  /** Plain commands: the known entry with node, else vitest's `.bin` link (they also run in containers). */
+  const plainStart = (): { command: string; args: string[] } =>
+    options.vitestBin ? { command: 'node', args: [fromCwd(options.vitestBin)] } : { command: pkg ? fromCwd(VITEST_LINK) : VITEST_LINK, args: [] };
   const inPackage = (files: readonly string[]): string[] => (pkg ? files.filter((f) => f.startsWith(`${pkg}/`)).map((f) => f.slice(pkg.length + 1)) : [...files]);
   return {
     name: 'vitest',
@@ -238,10 +239,11 @@ export function createVitestAdapter(options: VitestAdapterOptions = {}): RunnerA
       const files = new Set(ctx.selection.files);
       for (const id of ctx.selection.testIds) files.add(parseTestId(id).file);
       const pattern = testNamePattern(ctx.selection.testIds);
+      const start = plainStart();
       return {
-        command: 'node',
+        command: start.command,
         args: [
-          fromCwd(binFor()),
+          ...start.args,
           'run',
           '--reporter=json',
           `--outputFile=${fromCwd(ctx.resultFile)}`,

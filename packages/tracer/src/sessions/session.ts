@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ErrorCodes, formatTestId, SweFlowError, type SpawnedProcess, type TestResult, type TestSelection, type TestStatus, type Workspace } from '@swe-flow/core';
 import { RUNTIME_DIR } from '../recorder-path.js';
 import { testNamePattern } from '../adapters/vitest.js';
-import { exactAlternation } from '../adapters/runner-kit.js';
+import { exactAlternation, withRunnerOutput, writeRunnerLog } from '../adapters/runner-kit.js';
 
 export interface TestSession {
   readonly runner: string;
@@ -29,6 +29,8 @@ export interface OpenSessionOptions {
   startTimeoutMs?: number;
   /** Limit for one run; the session is killed and the run fails when it runs out. */
   runTimeoutMs?: number;
+  /** Folder (under the output folder) where a failed session's full output is kept. */
+  logDir?: string;
 }
 
 /** Runners that have a warm session. */
@@ -85,7 +87,7 @@ export async function openSession(workspace: Workspace, runner: string, options:
   if (runner === 'vitest' && (await installedVitestVersion(workspace))[0] < 3) return undefined;
   const script = SCRIPTS[runner]!;
   await copyRuntimeScripts(workspace, [script]);
-  const session = new LineSession(runner, options.runTimeoutMs ?? 5 * 60_000);
+  const session = new LineSession(runner, options.runTimeoutMs ?? 5 * 60_000, options.logDir);
   await session.start(workspace, { command: 'node', args: [`${SESSION_DIR}/${script}`] }, options.startTimeoutMs ?? 120_000);
   return session;
 }
@@ -93,30 +95,37 @@ export async function openSession(workspace: Workspace, runner: string, options:
 class LineSession implements TestSession {
   private proc: SpawnedProcess | undefined;
   private buffer = '';
-  private stderrTail = '';
+  /** The session's own output (stderr: the runner and the tests print there), the last 256 KiB. */
+  private output = '';
   private nextId = 1;
   private waiting: { id: number | 'ready'; resolve: (r: Reply) => void; reject: (e: Error) => void } | undefined;
   private dead: Error | undefined;
   /** Runs are serialised: one request in flight. */
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly runner: string, private readonly runTimeoutMs: number) {}
+  constructor(readonly runner: string, private readonly runTimeoutMs: number, private readonly logDir?: string) {}
+
+  /** A session failure that shows the runner's last 40 lines and keeps its whole output under logDir. */
+  private async failure(message: string): Promise<SweFlowError> {
+    const logFile = await writeRunnerLog(this.logDir, `${this.runner}-session`, this.output);
+    return new SweFlowError(ErrorCodes.SESSION_FAILED, withRunnerOutput(message, `the ${this.runner} session`, this.output, logFile), logFile ? { details: { logFile } } : {});
+  }
 
   async start(workspace: Workspace, spec: { command: string; args: string[] }, timeoutMs: number): Promise<void> {
     const ready = this.expect('ready', timeoutMs);
     this.proc = await workspace.spawn!(spec, {
       onStdout: (chunk) => this.onStdout(chunk),
-      onStderr: (chunk) => { this.stderrTail = (this.stderrTail + chunk).slice(-4000); },
+      onStderr: (chunk) => { this.output = (this.output + chunk).slice(-256 * 1024); },
     });
-    void this.proc.exited.then((code) => {
-      this.dead = new SweFlowError(ErrorCodes.SESSION_FAILED, `the ${this.runner} session exited (code ${code}); runs fall back to plain processes\n${this.stderrTail}`);
+    void this.proc.exited.then(async (code) => {
+      this.dead = await this.failure(`the ${this.runner} session exited (code ${code}); runs fall back to plain processes`);
       this.waiting?.reject(this.dead);
       this.waiting = undefined;
     });
     const reply = await ready;
     if (!reply.ready) {
       await this.close();
-      throw new SweFlowError(ErrorCodes.SESSION_FAILED, `the ${this.runner} session could not start: ${reply.error ?? 'no reason given'}`);
+      throw await this.failure(`the ${this.runner} session could not start: ${reply.error ?? 'no reason given'}`);
     }
   }
 
@@ -172,7 +181,7 @@ class LineSession implements TestSession {
     this.proc.write(`${JSON.stringify({ id, files, pattern: namePattern(this.runner, selection.testIds), changed: changedFiles })}\n`);
     const r = await reply;
     if (r.error !== undefined || !r.results) {
-      throw new SweFlowError(ErrorCodes.SESSION_FAILED, `the ${this.runner} session failed a run: ${r.error ?? 'no results'}`);
+      throw await this.failure(`the ${this.runner} session failed a run: ${r.error ?? 'no results'}`);
     }
     if ((r.unhandledErrors ?? 0) > 0) {
       throw new SweFlowError(ErrorCodes.SESSION_FAILED, `the ${this.runner} session reported ${r.unhandledErrors} unhandled error(s); run plainly to be sure`);

@@ -1,0 +1,107 @@
+/**
+ * The environment and build the repository's test script asks for, made part of every run: env
+ * assignments of the chosen run (config `testRun` picks among several, `testEnv` adds or overrides),
+ * and the build steps (pretest, `npm run build && ...`, or config `build`) run once in prepare. When
+ * the tests import a build output folder the repository lacks and no build is known, a clear error
+ * names the config key to set.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { ErrorCodes, SweFlowError, TEST_RUN_ENV, type Logger } from '@swe-flow/core';
+import { tail, withRunnerOutput, writeRunnerLog } from '@swe-flow/tracer';
+import { builtOutputImports, readTestScript } from '@swe-flow/workspace';
+
+export interface TestSetup {
+  /** Environment of every test run (untraced, traced, verification, the task's test command). */
+  env: Record<string, string>;
+  /** Shell commands run in the checkout before tracing. */
+  build: string[];
+  /** Why this environment, for summary.md and the log (set when the script runs the suite several times). */
+  note?: string;
+  /** Test files or globs the chosen run names on the runner's command line. */
+  specFiles: string[];
+}
+
+export interface TestSetupConfig {
+  testRun?: number | undefined;
+  testEnv?: Record<string, string> | undefined;
+  build?: string | undefined;
+}
+
+const describeEnv = (env: Record<string, string>) => (Object.keys(env).length === 0 ? 'no environment assignments' : Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' '));
+
+/** The setup read from package.json's scripts and the config. */
+export function chooseTestSetup(packageJson: Record<string, unknown>, config: TestSetupConfig): TestSetup {
+  const script = readTestScript(packageJson);
+  // The first run over the whole suite (no test files named), else the first run.
+  const whole = script.runs.findIndex((r) => !r.selectsFiles);
+  const index = config.testRun ?? (whole >= 0 ? whole : 0);
+  if (index > 0 && index >= script.runs.length) {
+    throw new SweFlowError(
+      ErrorCodes.CONFIG_INVALID,
+      `testRun is ${index}, but the test script runs the suite ${script.runs.length} time(s): ${script.runs.map((r, i) => `${i}: ${describeEnv(r.env)}`).join('; ') || 'none found'}`,
+    );
+  }
+  const run = script.runs[index];
+  const env = { ...(run?.env ?? {}), ...(config.testEnv ?? {}) };
+  const distinct = new Set(script.runs.map((r) => JSON.stringify(r.env)));
+  const note =
+    distinct.size > 1
+      ? `the test script runs the suite ${script.runs.length} times (${script.runs.map((r, i) => `${i}: ${describeEnv(r.env)}${r.selectsFiles ? ' on some files' : ''}`).join('; ')}); run ${index} was taken (${describeEnv(env)}${config.testRun === undefined && whole >= 0 ? ', the first over the whole suite' : ''}); set testRun in the config to take another`
+      : undefined;
+  const build = config.build !== undefined ? (config.build.trim() ? [config.build] : []) : script.build;
+  return { env, build, specFiles: run?.files ?? [], ...(note ? { note } : {}) };
+}
+
+/** Runs the build steps in the checkout; a failing step stops synthesis with its output and full log. */
+export async function runBuild(root: string, setup: TestSetup, options: { logDir: string; timeoutMs: number; logger: Logger }): Promise<void> {
+  for (const command of setup.build) {
+    options.logger.info(`build before tests: ${command}`);
+    const r = await execa('sh', ['-c', command], {
+      cwd: root,
+      env: { ...setup.env, ...TEST_RUN_ENV, PATH: `${path.join(root, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}` },
+      extendEnv: true,
+      reject: false,
+      all: true,
+      stdin: 'ignore',
+      timeout: options.timeoutMs,
+    });
+    const output = typeof r.all === 'string' ? r.all : '';
+    const logFile = await writeRunnerLog(options.logDir, 'build', output);
+    if (r.exitCode !== 0) {
+      throw new SweFlowError(
+        ErrorCodes.BUILD_FAILED,
+        withRunnerOutput(`the build before tests failed (\`${command}\`, exit ${r.exitCode ?? 'killed'}); fix it or set "build" in the config ("" for none)`, 'the build', output, logFile),
+        { details: { command, logTail: tail(output), ...(logFile ? { logFile } : {}) } },
+      );
+    }
+  }
+}
+
+/**
+ * Fails when the test files import a build output folder (`../dist`) the checkout does not have after
+ * the build: the tests would fail for a reason no task could fix.
+ */
+export async function requireBuiltOutput(root: string, files: readonly string[], setup: TestSetup): Promise<void> {
+  const after = await Promise.all(
+    (await builtOutputImports(files, (f) => readFile(path.join(root, f), 'utf8').catch(() => undefined))).map(async (dir) => ((await exists(path.join(root, dir))) ? undefined : dir)),
+  );
+  const missing = after.filter((d): d is string => d !== undefined);
+  if (missing.length === 0) return;
+  const tried = setup.build.length > 0 ? `the build (${setup.build.join(' && ')}) did not make it` : 'no build step was found in the test or pretest scripts';
+  throw new SweFlowError(
+    ErrorCodes.BUILD_REQUIRED,
+    `the tests import ${missing.map((d) => `${d}/`).join(', ')}, which the repository does not contain and ${tried}; set "build" in the config to the command that makes it (for example "npm run build")`,
+    { details: { missing } },
+  );
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await readFile(p);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EISDIR';
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * What the test script says, end to end through synthesize's prepare and trace on a real mocha
+ * repository: its env assignments reach the untraced and traced runs and the task's test command, the
+ * first of two runs under different environments is taken and named, a pretest build runs before the
+ * tests that read its output, and tests reading a build output nobody makes stop with an error that
+ * names the config key.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ErrorCodes } from '@swe-flow/core';
+import { synthesize } from '../src/index.js';
+
+const dirs: string[] = [];
+
+async function repo(scripts: Record<string, string>): Promise<string> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'swf-test-script-'));
+  dirs.push(root);
+  const files: Record<string, string> = {
+    'package.json': JSON.stringify({ name: 'clock', version: '1.0.0', private: true, scripts, devDependencies: { mocha: '11.7.5' } }, null, 2),
+    '.gitignore': 'dist/\nnode_modules/\n',
+    'src/clock.js': "function zone() {\n  return process.env.TZ || 'local';\n}\nfunction label(name) {\n  return `${name} (${zone()})`;\n}\nmodule.exports = { zone, label };\n",
+    // Not a spec (ws keeps its autobahn server here): only the script's `test/*.test.js` keeps mocha from loading it.
+    'test/server.js': "throw new Error('not a spec: loaded only when mocha runs every file in test/');\n",
+    'build.js': "const fs = require('fs');\nfs.mkdirSync('dist', { recursive: true });\nfs.copyFileSync('src/clock.js', 'dist/clock.js');\n",
+    'test/clock.test.js': "const assert = require('assert');\nconst { zone, label } = require('../dist/clock.js');\ndescribe('clock', () => {\n  it('runs in the zone the test script sets', () => assert.strictEqual(zone(), 'Asia/Tokyo'));\n  it('labels with the zone', () => assert.strictEqual(label('x'), 'x (Asia/Tokyo)'));\n});\n",
+  };
+  for (const [rel, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+    await writeFile(path.join(root, rel), text);
+  }
+  return root;
+}
+
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe('the test script in synth', () => {
+  it('builds first, runs every test run under the chosen run’s environment and spec files, and says which run it took', async () => {
+    const root = await repo({ pretest: 'node build.js', test: 'cross-env TZ=Asia/Tokyo mocha test/*.test.js && cross-env TZ=UTC mocha test/*.test.js' });
+    const out = path.join(root, '..', `${path.basename(root)}-out`);
+    dirs.push(out);
+    const result = await synthesize(root, { out, stopAfter: 'trace', config: { name: 'local/clock' } });
+    expect(result.completed).toBe('trace');
+    const repoJson = JSON.parse(await readFile(path.join(out, 'repo.json'), 'utf8'));
+    expect(repoJson.testEnv).toEqual({ TZ: 'Asia/Tokyo' });
+    expect(repoJson.build).toEqual(['node build.js']);
+    expect(repoJson.testRunNote).toMatch(/runs the suite 2 times .*run 0 was taken \(TZ=Asia\/Tokyo\).*testRun/);
+    expect(repoJson.specFiles).toEqual(['test/*.test.js']);
+    expect(repoJson.testCommand).toMatch(/^TZ=Asia\/Tokyo [\s\S]* 'test\/\*\.test\.js'$/);
+    const trace = JSON.parse(await readFile(path.join(out, 'trace.json'), 'utf8'));
+    // Both tests pass only with the build made and TZ set, in the untraced and the traced run alike.
+    expect(trace.tests.map((t: { id: string; status: string }) => `${t.id}: ${t.status}`)).toEqual([
+      'test/clock.test.js > clock > labels with the zone: passed',
+      'test/clock.test.js > clock > runs in the zone the test script sets: passed',
+    ]);
+    expect(trace.excluded).toEqual([]);
+  });
+
+  it('stops with SWEFLOW_BUILD_REQUIRED naming "build" when the tests read a dist/ nothing makes', async () => {
+    const root = await repo({ test: 'cross-env TZ=Asia/Tokyo mocha test/*.test.js' });
+    const out = path.join(root, '..', `${path.basename(root)}-out`);
+    dirs.push(out);
+    const run = synthesize(root, { out, stopAfter: 'trace', config: { name: 'local/clock' } });
+    await expect(run).rejects.toMatchObject({ code: ErrorCodes.BUILD_REQUIRED, message: expect.stringMatching(/tests import dist\/.*set "build" in the config/) });
+  });
+});

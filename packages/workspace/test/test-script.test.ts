@@ -1,0 +1,56 @@
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { builtOutputImports, readTestScript, shellWords, splitCommands } from '../src/index.js';
+
+const scripts = (s: Record<string, string>) => ({ name: 'x', scripts: s });
+
+describe('reading the test script', () => {
+  it('splits commands outside quotes and keeps quoted words whole', () => {
+    expect(splitCommands(`npm run build && TZ="Asia/Tokyo" jest; echo 'a && b' || true`)).toEqual(['npm run build', 'TZ="Asia/Tokyo" jest', `echo 'a && b'`, 'true']);
+    expect(shellWords(`cross-env TZ="Asia/Tokyo" NODE_OPTIONS='--max-old-space-size=4096' jest --ci`)).toEqual(['cross-env', 'TZ=Asia/Tokyo', 'NODE_OPTIONS=--max-old-space-size=4096', 'jest', '--ci']);
+  });
+
+  it('carries env assignments written with cross-env, env, or bare', () => {
+    expect(readTestScript(scripts({ test: 'cross-env TZ=UTC jest' })).runs).toEqual([{ env: { TZ: 'UTC' }, command: 'jest', selectsFiles: false, files: [] }]);
+    expect(readTestScript(scripts({ test: 'NODE_ENV=test mocha --recursive' })).runs).toEqual([{ env: { NODE_ENV: 'test' }, command: 'mocha --recursive', selectsFiles: false, files: [] }]);
+    expect(readTestScript(scripts({ test: 'env FOO=1 BAR=two ava' })).runs).toEqual([{ env: { FOO: '1', BAR: 'two' }, command: 'ava', selectsFiles: false, files: [] }]);
+    expect(readTestScript(scripts({ test: 'nyc --reporter=lcov mocha' })).runs).toEqual([{ env: {}, command: 'nyc --reporter=lcov mocha', selectsFiles: false, files: [] }]);
+    expect(readTestScript(scripts({ test: 'node --test test/' })).runs).toHaveLength(1);
+  });
+
+  it('follows npm/yarn/pnpm script calls and lists every run with its own environment', () => {
+    const facts = readTestScript(scripts({ test: 'npm run test:utc && npm run test:tokyo', 'test:utc': 'cross-env TZ=UTC jest', 'test:tokyo': 'cross-env TZ=Asia/Tokyo jest' }));
+    expect(facts.runs.map((r) => r.env)).toEqual([{ TZ: 'UTC' }, { TZ: 'Asia/Tokyo' }]);
+    // dayjs: timezone-only runs under several zones, then the whole suite.
+    const dayjs = readTestScript(scripts({ test: 'cross-env TZ=Pacific/Auckland npm run test-tz && npm run test-tz && jest --coverage --coverageThreshold="{ \\"global\\": { \\"lines\\": 100} }"', 'test-tz': 'date && jest test/timezone.test --coverage=false' }));
+    expect(dayjs.runs.map((r) => [r.env, r.selectsFiles])).toEqual([[{ TZ: 'Pacific/Auckland' }, true], [{}, true], [{}, false]]);
+    expect(readTestScript(scripts({ test: 'mocha -r @babel/register --timeout 5000' })).runs[0]!.selectsFiles).toBe(false);
+    // ws: the spec files are on mocha's command line only.
+    expect(readTestScript(scripts({ test: 'nyc --reporter=lcov --reporter=text mocha --throw-deprecation test/*.test.js' })).runs[0]!.files).toEqual(['test/*.test.js']);
+    expect(readTestScript(scripts({ test: 'cross-env NODE_ENV=test yarn unit', unit: 'TZ=UTC mocha' })).runs).toEqual([{ env: { NODE_ENV: 'test', TZ: 'UTC' }, command: 'mocha', selectsFiles: false, files: [] }]);
+  });
+
+  it('takes build steps from pretest and before the first run, not lint or later steps', () => {
+    const facts = readTestScript(scripts({ pretest: 'npm run lint && npm run build', lint: 'eslint .', build: 'tsc -p .', test: 'tsc --noEmit && mocha && npm run build:docs', 'build:docs': 'typedoc' }));
+    expect(facts.build).toEqual(['tsc -p .']);
+    expect(readTestScript(scripts({ test: 'npm run build && mocha', build: 'rollup -c' })).build).toEqual(['rollup -c']);
+    expect(readTestScript(scripts({ test: 'jest' })).build).toEqual([]);
+  });
+
+  it('finds build output folders the tests import but the repository lacks', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'swf-built-'));
+    try {
+      await mkdir(path.join(root, 'test'), { recursive: true });
+      await writeFile(path.join(root, 'test/a.test.js'), "const lib = require('../dist/index.js');\nimport x from '../src/x';\n");
+      await writeFile(path.join(root, 'test/b.test.js'), "const own = require('../lib/util');\n");
+      const files = ['src/x.js', 'lib/util.js', 'test/a.test.js', 'test/b.test.js'];
+      const read = (f: string) => readFile(path.join(root, f), 'utf8').catch(() => undefined);
+      expect(await builtOutputImports(files, read)).toEqual(['dist']);
+      expect(await builtOutputImports(['src/x.js', 'test/b.test.js', 'lib/util.js'], read)).toEqual([]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -2,6 +2,6 @@ export { TaskRepo } from './task-repo.js';
 export { emitCandidates, instanceIdFor, countPatchTokens, type Candidate, type EmitOptions, type EmitResult } from './emit.js';
 export { buildImportGraph, affectedTestFiles, resolveRelative, type ImportGraph } from './affected.js';
 export { runTests, statusMap, commandLine, type TestCommandAdapter } from './run-tests.js';
-export { verifyCandidates, mapPool, type VerifyOptions, type VerifiedTask, type VerifyResult, type VerifyStats } from './verify.js';
+export { verifyCandidates, mapPool, type VerifyOptions, type VerifiedTask, type VerifyResult, type VerifyStats } from './verify/index.js';
 export { buildRow, validateRow, writeDataset, writeFileAtomic, toJsonl, difficultyOf, datasetRowSchema, DATASET_ROW_SCHEMA_PATH, type RowContext } from './rows.js';
 export { testFunctionsFromTrace, changedFunctionsOf, type ChangedFunctions } from './stub-sets.js';

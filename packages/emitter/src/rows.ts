@@ -3,7 +3,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import AjvModule from 'ajv';
 import { DATASET_SCHEMA_VERSION, ErrorCodes, SweFlowError, type DatasetRow, type RejectRow, type RunnerName } from '@swe-flow/core';
-import type { VerifiedTask } from './verify.js';
+import type { VerifiedTask } from './verify/index.js';
 
 const require = createRequire(import.meta.url);
 /** The JSON Schema of a dataset row, shipped with the package (`schema/dataset-row.schema.json`). */

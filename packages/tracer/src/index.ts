@@ -10,3 +10,5 @@ export { readFragments, mergeFragments, toEdgeList, type RecorderFragment, type 
 export { execLocal, type LocalExecResult } from './exec.js';
 export { openSession, hasSession, SESSION_RUNNERS, type TestSession, type OpenSessionOptions } from './sessions/index.js';
 export { runTreeBatch, hasTreeBatch, vitestHasInlineProjects, vitestSharesWorkers, vitestSharedBatch, vitestWorkspaceBatch, TREE_BATCH_RUNNERS, type BatchTree, type TreeBatchOptions } from './sessions/index.js';
+export { treeRunnerFor, type TreeRunner, type RunnerTree, type TreeRunOptions, type TreeRunnerOptions } from './sessions/index.js';
+export { runTests, statusMap, commandLine } from './run-tests.js';

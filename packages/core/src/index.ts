@@ -7,3 +7,4 @@ export * from './results.js';
 export * from './task.js';
 export * from './logger.js';
 export * from './config.js';
+export * from './pool.js';

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   parseFunctionId,
+  parseTestId,
   type Logger,
   type RejectRow,
   type ScheduleJson,
@@ -196,7 +197,7 @@ export async function emitCandidates(options: EmitOptions): Promise<EmitResult> 
       logger.debug(`pinned ${[...pinsByFile.values()].flat().length} return types in ${Date.now() - t0} ms`);
     }
   }
-  const testFileOf = (testId: string) => testId.split(' > ')[0]!;
+  const testFileOf = (testId: string) => parseTestId(testId).file;
 
   // Candidates and rejects in the order the steps are emitted. Patches are computed afterwards for
   // every candidate at once (one `git diff-tree` process), then the patch checks run in that order.

@@ -5,13 +5,12 @@
  * infrastructure errors are always retried.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ErrorCodes, SweFlowError, silentLogger, type DatasetRow, type Logger, type RunnerName, type Runtime } from '@swe-flow/core';
-import { mapPool, writeFileAtomic } from '@swe-flow/emitter';
-import { createDockerRuntime, createLocalRuntime, buildEnvironmentImage, getDocker, inspectImage } from '@swe-flow/runtime';
+import { ErrorCodes, SweFlowError, mapPool, silentLogger, type DatasetRow, type Logger, type RunnerName, type Runtime } from '@swe-flow/core';
+import { createDockerRuntime, createLocalRuntime, buildEnvironmentImage, getDocker, inspectImage, pathExists, writeFileAtomic } from '@swe-flow/runtime';
 import { getAdapter } from '@swe-flow/tracer';
 import { gradePrediction, type Grade, type GradeResult } from './grade.js';
 import { loadDataset, loadPredictions, type LoadedDataset, type Prediction } from './inputs.js';
@@ -71,23 +70,15 @@ const safeName = (s: string) => s.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 100
 
 const tail = (s: string, max = 64 * 1024) => (s.length > max ? `[... ${s.length - max} characters dropped]\n${s.slice(-max)}` : s);
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The task repo of a dataset dir: `task-repo.git`, else the bundle cloned once under the run dir. */
 async function taskRepoOf(ds: LoadedDataset, runDir: string): Promise<string> {
   const bare = path.join(ds.dir, 'task-repo.git');
-  if (await exists(bare)) return bare;
+  if (await pathExists(bare)) return bare;
   const bundle = path.join(ds.dir, 'task-repo.bundle');
-  if (await exists(bundle)) {
+  if (await pathExists(bundle)) {
     const target = path.join(runDir, '.task-repo.git');
-    if (!(await exists(target))) await promisify(execFile)('git', ['clone', '--quiet', '--mirror', bundle, target]);
+    if (!(await pathExists(target))) await promisify(execFile)('git', ['clone', '--quiet', '--mirror', bundle, target]);
     return target;
   }
   throw new SweFlowError(ErrorCodes.PATH_MISSING, `${ds.dir} has neither task-repo.git nor task-repo.bundle; pass the synth output directory`);
@@ -149,7 +140,7 @@ export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
     runtime = createDockerRuntime({ ...(image ? { image } : {}), labels: { [EVAL_RUN_LABEL]: runId } });
   } else {
     // The installed copy whose node_modules local workspaces link (a repo without dependencies has none).
-    dependenciesDir = ds.repo?.workDir && (await exists(ds.repo.workDir)) ? ds.repo.workDir : undefined;
+    dependenciesDir = ds.repo?.workDir && (await pathExists(ds.repo.workDir)) ? ds.repo.workDir : undefined;
     runtime = createLocalRuntime();
   }
 

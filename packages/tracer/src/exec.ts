@@ -1,6 +1,7 @@
 /** Runs one command on this machine with a wall-clock limit that kills the whole process group. */
 import { execa } from 'execa';
 import { TEST_RUN_ENV } from '@swe-flow/core';
+import { killProcessGroup } from '@swe-flow/runtime';
 import type { CommandSpec } from '@swe-flow/core';
 import path from 'node:path';
 
@@ -29,11 +30,7 @@ export async function execLocal(root: string, spec: CommandSpec, timeoutMs: numb
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    try {
-      if (sub.pid !== undefined) process.kill(-sub.pid, 'SIGKILL');
-    } catch {
-      sub.kill('SIGKILL');
-    }
+    if (!killProcessGroup(sub.pid)) sub.kill('SIGKILL');
   }, timeoutMs);
   try {
     const result = await sub;
@@ -47,10 +44,6 @@ export async function execLocal(root: string, spec: CommandSpec, timeoutMs: numb
   } finally {
     clearTimeout(timer);
     // Workers left behind by a runner that exited: the group goes with it.
-    try {
-      if (sub.pid !== undefined) process.kill(-sub.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    killProcessGroup(sub.pid);
   }
 }

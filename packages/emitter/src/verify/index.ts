@@ -25,20 +25,6 @@ async function treeIdsOf(taskRepo: string, commits: string[]): Promise<Map<strin
   return new Map(commits.map((c, i) => [c, ids[i]!]));
 }
 
-/** Runs `fn` over items with at most `limit` in flight, keeping results in input order. */
-export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
-
 /**
  * Verifies every candidate by running it: FAIL_TO_PASS must fail on base and pass on the reference
  * in every rerun; PASS_TO_PASS must pass on both. Tests that pass only sometimes on the reference are

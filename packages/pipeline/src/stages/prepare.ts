@@ -1,7 +1,8 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCodes, SweFlowError, type CommandSpec, type RunnerName } from '@swe-flow/core';
-import { commandLine, writeFileAtomic } from '@swe-flow/emitter';
+import { commandLine } from '@swe-flow/emitter';
+import { writeFileAtomic } from '@swe-flow/runtime';
 import { collectRepoFacts, createVitestAdapter, detectRunner, findVitestBin, getAdapter, type RunnerAdapter } from '@swe-flow/tracer';
 import {
   chooseWorkspacePackage,

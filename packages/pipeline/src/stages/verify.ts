@@ -6,14 +6,13 @@ import {
   changedFunctionsOf,
   testFunctionsFromTrace,
   verifyCandidates,
-  writeFileAtomic,
   type Candidate,
   type ImportGraph,
   type VerifiedTask,
   type VerifyOptions,
   type VerifyStats,
 } from '@swe-flow/emitter';
-import { createDockerRuntime, createLocalRuntime, type EnvironmentImage } from '@swe-flow/runtime';
+import { createDockerRuntime, createLocalRuntime, writeFileAtomic, type EnvironmentImage } from '@swe-flow/runtime';
 import { STUB_ERROR_PREFIX } from '@swe-flow/skeleton';
 import type { RunnerAdapter } from '@swe-flow/tracer';
 import { listWorkspacePackages } from '@swe-flow/workspace';

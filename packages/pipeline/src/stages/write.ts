@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetRow, Logger, ScheduleJson, SynthConfig, TraceJson } from '@swe-flow/core';
-import { buildRow, TaskRepo, writeDataset, writeFileAtomic, type VerifiedTask } from '@swe-flow/emitter';
+import { buildRow, TaskRepo, writeDataset, type VerifiedTask } from '@swe-flow/emitter';
+import { writeFileAtomic } from '@swe-flow/runtime';
 import type { EnvironmentImage } from '@swe-flow/runtime';
 import type { RunnerAdapter } from '@swe-flow/tracer';
 import { writeSummary, type StageTiming, type Summary } from '../summary.js';
@@ -67,7 +68,7 @@ export function summaryOf(input: WriteInput, rows: readonly DatasetRow[], config
   const { repo, trace, schedule, emitted, image, verified: { verified, rejects, stats } } = input;
   return {
     schemaVersion: 1,
-    swefFlowVersion: SWEFLOW_VERSION,
+    sweFlowVersion: SWEFLOW_VERSION,
     repo: repo.name,
     source: repo.source,
     runner: repo.runner,

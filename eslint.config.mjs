@@ -13,7 +13,7 @@ const layers = {
 };
 
 export default [
-  { ignores: ['tools/**', 'docker/**', '**/dist/**', '**/node_modules/**', 'fixtures/**', 'reports/**', 'packages/*/test/fixtures/**', '**/bench/**'] },
+  { ignores: ['tools/**/*.{cjs,mjs}', 'docker/**', '**/dist/**', '**/node_modules/**', 'fixtures/**', 'reports/**', 'packages/*/test/fixtures/**', '**/bench/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['packages/*/src/**/*.ts', 'packages/*/test/**/*.ts'],

@@ -13,6 +13,7 @@ import {
 import { prepareOutDir } from './out-dir.js';
 import { emitStage } from './stages/emit.js';
 import { imageStage } from './stages/image.js';
+import { nodeEnv, provisionNode } from '@swe-flow/workspace';
 import { adapterFor, prepareStage } from './stages/prepare.js';
 import { StageRunner } from './stages/runner.js';
 import { scheduleStage } from './stages/schedule.js';
@@ -77,9 +78,11 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
   const repo = prepared.artifact;
   env.progress('prepare', 1, 1);
   const adapter = adapterFor(repo.runner, repo.package, repo.runnerBin);
+  // The repository's Node (from the shared cache) first on PATH for every command run in it.
+  const runEnv = nodeEnv(await provisionNode(repo.nodeVersion, { logger }));
   if (repo.package) logger.info(`workspace package ${repo.package}: tests run in its folder, ids stay relative to the repository root`);
 
-  const traced = await stages.run(traceStage, { repo, adapter }, prepared.key);
+  const traced = await stages.run(traceStage, { repo, adapter, env: runEnv }, prepared.key);
   const trace = traced.artifact;
   if (stages.stopsAfter('trace')) return { out, completed: 'trace', rows: [], rejects: [] };
 
@@ -93,7 +96,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
 
   const image = config.runtime === 'docker' || !config.skipImage ? (await stages.run(imageStage, { repo }, emittedRun.key)).artifact : undefined;
 
-  const verified = (await stages.run(verifyStage, { repo, adapter, trace, schedule, emitted, ...(image ? { image } : {}) })).artifact;
+  const verified = (await stages.run(verifyStage, { repo, adapter, trace, schedule, emitted, env: runEnv, ...(image ? { image } : {}) })).artifact;
   if (stages.stopsAfter('verify')) return { out, completed: 'verify', rows: [], rejects: verified.rejects };
 
   const statements = (await stages.run(statementsStage, { repo, verified: verified.verified })).artifact;

@@ -11,6 +11,8 @@ import {
   listRepoFiles,
   materializeSource,
   readPackageJson,
+  setUpRepositoryNode,
+  type NodeChoice,
   type InstallRecord,
   type ProjectFacts,
   type SourceInfo,
@@ -27,8 +29,11 @@ export interface RepoJson {
   packageManager: string;
   lockfile: string | null;
   workspaces: string[];
+  /** The Node the repository was installed with and is traced, verified and evaluated with (local runtime). */
   nodeVersion: string;
   projectNodeVersion: string | null;
+  /** How `nodeVersion` was chosen: source, reason, and every constraint read. */
+  node?: NodeChoice;
   runner: RunnerName;
   /**
    * In a monorepo, the workspace package synthesized from (repo-relative folder): its tests run in that
@@ -68,7 +73,7 @@ export function commandLineFromRoot(spec: CommandSpec): string {
   return spec.cwd && spec.cwd !== '.' ? `cd ${spec.cwd} && ${line}` : line;
 }
 
-type PrepareReads = 'ref' | 'name' | 'package' | 'allowScripts' | 'runner' | 'installTimeoutMs';
+type PrepareReads = 'ref' | 'name' | 'package' | 'allowScripts' | 'runner' | 'node' | 'installTimeoutMs';
 
 /** The runner: as configured, or detected from the repository (in a package, its own dependencies over the root's). */
 async function runnerOf(workDir: string, pkg: string | undefined, configured: string | undefined): Promise<RunnerAdapter> {
@@ -85,7 +90,7 @@ async function runnerOf(workDir: string, pkg: string | undefined, configured: st
 /** 1. Prepare: copy or clone, detect, install; writes `repo.json`. */
 export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
   name: 'prepare',
-  reads: ['ref', 'name', 'package', 'allowScripts', 'runner'],
+  reads: ['ref', 'name', 'package', 'allowScripts', 'runner', 'node'],
   tunes: ['installTimeoutMs'],
   keyOf: (input) => [path.resolve(input.source), SWEFLOW_VERSION],
   async run(config, env, input) {
@@ -97,7 +102,9 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     // Before installing: a monorepo whose root has no tests fails fast with the packages to choose from.
     const chosen = await chooseWorkspacePackage(workDir, { requested: config.package, workspaces: facts.workspaces, files, rootPackageJson: facts.packageJson });
     const pkg = chosen?.dir;
-    const install = await installDependencies(workDir, facts, { logger, allowScripts: config.allowScripts, timeoutMs: config.installTimeoutMs });
+    const node = await setUpRepositoryNode(workDir, facts, { ...(config.node ? { override: config.node } : {}), logger });
+    logger.info(`Node ${node.choice.version}: ${node.choice.reason}`);
+    const install = await installDependencies(workDir, facts, { logger, allowScripts: config.allowScripts, timeoutMs: config.installTimeoutMs, node: node.runtime, nodeFor: node.nodeFor });
     const detected = await runnerOf(workDir, pkg, config.runner);
     const runnerBin = pkg && detected.name === 'vitest' ? findVitestBin(workDir, pkg) : undefined;
     const adapter = adapterFor(detected.name, pkg, runnerBin);
@@ -105,7 +112,7 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     const repoJson: RepoJson = {
       schemaVersion: 1, source, name: config.name ?? source.name,
       packageManager: facts.packageManager, lockfile: facts.lockfile, workspaces: facts.workspaces,
-      nodeVersion: process.versions.node, projectNodeVersion: facts.nodeVersion, runner: adapter.name,
+      nodeVersion: install.node, projectNodeVersion: facts.nodeVersion, node: node.choice, runner: adapter.name,
       ...(pkg ? { package: pkg } : {}),
       ...(runnerBin ? { runnerBin } : {}),
       install, testCommand, workDir, files, preparedAt: new Date().toISOString(),

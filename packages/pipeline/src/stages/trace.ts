@@ -10,13 +10,13 @@ interface TraceRecord { tests: number; passed: number; excluded: number }
 const traceFileOf = (env: StageEnv) => path.join(env.out, 'trace.json');
 
 /** 2. Trace: runs the suite untraced and traced; writes `trace.json` and hands the trace on. */
-export const traceStage: Stage<'traceTimeoutMs', { repo: RepoJson; adapter: RunnerAdapter }, TraceRecord, TraceJson> = {
+export const traceStage: Stage<'traceTimeoutMs', { repo: RepoJson; adapter: RunnerAdapter; env: Record<string, string> }, TraceRecord, TraceJson> = {
   name: 'trace',
   reads: ['traceTimeoutMs'],
   keyOf: ({ repo }) => repo.runner,
-  async run(config, env, { repo, adapter }) {
+  async run(config, env, { repo, adapter, env: runEnv }) {
     const traceFile = traceFileOf(env);
-    const info = await traceWithInfo({ root: env.workDir, runner: repo.runner, adapters: [adapter], outFile: traceFile, timeoutMs: config.traceTimeoutMs, logger: env.logger });
+    const info = await traceWithInfo({ root: env.workDir, runner: repo.runner, adapters: [adapter], outFile: traceFile, timeoutMs: config.traceTimeoutMs, logger: env.logger, env: runEnv });
     const passed = info.trace.tests.filter((t) => t.status === 'passed').length;
     if (info.trace.tests.length === 0 && info.trace.excluded.length === 0) {
       throw new SweFlowError(ErrorCodes.NO_TESTS, `${repo.runner} found no tests in ${repo.source.input}: check the test files and the runner's configuration`);

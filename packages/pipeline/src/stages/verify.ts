@@ -29,6 +29,8 @@ export interface VerifyInput {
   schedule: ScheduleJson;
   emitted: Emitted;
   image?: EnvironmentImage;
+  /** The repository's Node first on PATH (local runtime). */
+  env: Record<string, string>;
 }
 
 export interface Verified {
@@ -129,7 +131,7 @@ export const verifyStage: Stage<VerifyReads, VerifyInput, null, Verified> = {
     const resumedCount = records.settled.size;
     let stats: VerifyStats | undefined;
     if (pending.length > 0) {
-      const runtime = config.runtime === 'docker' ? createDockerRuntime({ ...(input.image ? { image: input.image.tag } : {}) }) : createLocalRuntime();
+      const runtime = config.runtime === 'docker' ? createDockerRuntime({ ...(input.image ? { image: input.image.tag } : {}) }) : createLocalRuntime({ env: input.env });
       const importGraph = await importGraphOf(input.repo, env.workDir);
       env.logger.info(`verify: ${pending.length} candidates (${resumedCount} already settled), ${config.workers} worker(s), ${config.runtime} runtime`);
       const byId = new Map(pending.map((c) => [c.instanceId, c]));

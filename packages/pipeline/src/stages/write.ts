@@ -75,7 +75,10 @@ export function summaryOf(input: WriteInput, rows: readonly DatasetRow[], config
     runtime: config.runtime,
     modes: config.modes,
     image: image?.tag ?? null,
-    environment: { node: process.versions.node, platform: `${process.platform}-${process.arch}`, packageManager: `${repo.install.packageManager}@${repo.install.packageManagerVersion}` },
+    environment: {
+      node: repo.nodeVersion, platform: `${process.platform}-${process.arch}`, packageManager: `${repo.install.packageManager}@${repo.install.packageManagerVersion}`,
+      ...(repo.node ? { nodeReason: repo.node.reason } : {}), installFallbacks: repo.install.fallbacks ?? [],
+    },
     counts: {
       testsTraced: trace.tests.length,
       testsPassing: trace.tests.filter((t) => t.status === 'passed').length,

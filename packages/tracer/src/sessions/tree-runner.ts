@@ -62,8 +62,8 @@ async function runPlain(workspace: Workspace, adapter: TestCommandAdapter, trees
 }
 
 /**
- * node:test and ava take many trees' files in one plain run and still run every file in a process or
- * worker of its own; mocha runs them all in one process.
+ * node:test, ava and node-tap take many trees' files in one plain run and still run every file in a
+ * process or worker of its own; mocha, tape, uvu and jasmine run them all in one process.
  */
 class PlainTreeRunner implements TreeRunner {
   constructor(private readonly adapter: TestCommandAdapter, readonly sharedProcess: boolean) {}
@@ -119,7 +119,7 @@ class VitestTreeRunner implements TreeRunner {
 }
 
 /** Runners whose plain run takes many trees' files at once, and whether they share one process. */
-const PLAIN_TREE_RUNNERS: Record<string, boolean> = { 'node-test': false, ava: false, mocha: true };
+const PLAIN_TREE_RUNNERS: Record<string, boolean> = { 'node-test': false, ava: false, mocha: true, tape: true, tap: false, uvu: true, jasmine: true };
 
 /** How `adapter`'s runner runs many trees at once; undefined when it does not (jest: `<rootDir>` mappings). */
 export function treeRunnerFor(adapter: TestCommandAdapter, options: TreeRunnerOptions = {}): TreeRunner | undefined {

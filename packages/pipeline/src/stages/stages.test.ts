@@ -65,7 +65,7 @@ describe('stage cache keys come from the config each stage declares', () => {
     for (const stage of stages) {
       const all = [...stage.reads, ...(stage.tunes ?? [])];
       expect(new Set(all).size, stage.name).toBe(all.length);
-      for (const f of all) expect(Object.keys(defaults).concat(['ref', 'name', 'package', 'runner', 'nodeVersion', 'maxFunctionsPerStep', 'minFunctionsPerStep', 'maxSteps'])).toContain(f);
+      for (const f of all) expect(Object.keys(defaults).concat(['ref', 'name', 'package', 'runner', 'node', 'nodeVersion', 'maxFunctionsPerStep', 'minFunctionsPerStep', 'maxSteps'])).toContain(f);
     }
   });
 });

@@ -24,7 +24,7 @@ export const synthOptions: OptionSpec[] = [
   { flags: '-o, --out <dir>', description: 'Output directory (required)' },
   { flags: '--config <file>', description: 'swe-flow.config.json or .ts (default: one in the current directory)' },
   { flags: '--resume', description: 'Continue a run in --out, skipping finished stages' },
-  { flags: '--force', description: 'Clear --out first' },
+  { flags: '--force', description: 'Clear --out first (only a folder swe-flow made: it holds .swe-flow-output)' },
   { flags: '--ref <ref>', description: 'git ref to check out', config: 'ref' },
   { flags: '--name <owner/repo>', description: 'Repository name for instance ids (default: from the remote or folder)', config: 'name' },
   { flags: '--package <dir>', description: 'Monorepo: the workspace package (folder or name) whose tests to synthesize from', config: 'package' },

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ErrorCodes, SweFlowError, mapPool, silentLogger, type DatasetRow, type Logger, type RunnerName, type Runtime } from '@swe-flow/core';
-import { createDockerRuntime, createLocalRuntime, buildEnvironmentImage, getDocker, inspectImage, pathExists, writeFileAtomic } from '@swe-flow/runtime';
+import { assertNotShuttingDown, createDockerRuntime, createLocalRuntime, buildEnvironmentImage, getDocker, inspectImage, pathExists, writeFileAtomic } from '@swe-flow/runtime';
 import { getAdapter } from '@swe-flow/tracer';
 import { nodeEnv, provisionNode } from '@swe-flow/workspace';
 import { gradePrediction, type Grade, type GradeResult } from './grade.js';
@@ -194,6 +194,8 @@ export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
         durationMs: Date.now() - t0,
         evaluatedAt: new Date().toISOString(),
       };
+      // A grade from runs a signal killed is not stored (a rerun would reuse it): grade it again then.
+      assertNotShuttingDown();
       await mkdir(dir, { recursive: true });
       await writeFileAtomic(path.join(dir, 'patch.diff'), prediction.model_patch);
       await writeFileAtomic(path.join(dir, 'apply.log'), logs.apply);

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import {
   ErrorCodes,
@@ -10,7 +11,10 @@ import {
   type SynthConfig,
   type SynthConfigInput,
 } from '@swe-flow/core';
-import { prepareOutDir } from './out-dir.js';
+import { registerCleanup } from '@swe-flow/runtime';
+import { prepareOutDir, removeViteTemp } from './out-dir.js';
+import { inUserRepository } from './source-paths.js';
+import { probeWritable } from './writable-probe.js';
 import { emitStage } from './stages/emit.js';
 import { imageStage } from './stages/image.js';
 import { nodeEnv, provisionNode } from '@swe-flow/workspace';
@@ -62,11 +66,24 @@ function validate(config: SynthConfigInput | undefined): SynthConfig {
  * verification keeps each settled task on disk as soon as it is settled.
  */
 export async function synthesize(input: string, options: SynthOptions): Promise<SynthResult> {
+  validate(options.config);
+  await probeWritable(os.tmpdir(), 'the temp folder');
+  const lock = await prepareOutDir(options.out, { ...options, source: input });
+  const unguard = registerCleanup(() => removeViteTemp(options.out));
+  try {
+    return await synthesizeIn(input, options);
+  } finally {
+    unguard();
+    await lock.release();
+  }
+}
+
+/** The run itself, in an output folder already checked, marked and locked. */
+async function synthesizeIn(input: string, options: SynthOptions): Promise<SynthResult> {
   const config = validate(options.config);
   const logger = options.logger ?? silentLogger;
   const out = path.resolve(options.out);
   const started = Date.now();
-  await prepareOutDir(out, options);
   const env: StageEnv = {
     input, out, workDir: path.join(out, '.work', 'repo'), resume: !!options.resume, logger,
     progress: (stage, done, total, message) =>
@@ -74,7 +91,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
   };
   const stages = new StageRunner(config, env, options.stopAfter);
 
-  const prepared = await stages.run(prepareStage, { source: input });
+  const prepared = await stages.run(prepareStage, { source: input }).catch((error: unknown) => { throw inUserRepository(error, env.workDir, input); });
   const repo = prepared.artifact;
   env.progress('prepare', 1, 1);
   const adapter = adapterFor(repo.runner, repo.package, repo.runnerBin);

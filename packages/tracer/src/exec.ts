@@ -4,6 +4,8 @@ import { TEST_RUN_ENV } from '@swe-flow/core';
 import { killProcessGroup } from '@swe-flow/runtime';
 import type { CommandSpec } from '@swe-flow/core';
 import path from 'node:path';
+import { assertNotShuttingDown } from '@swe-flow/runtime';
+import { guardProcessGroup } from './process-group.js';
 
 export interface LocalExecResult {
   exitCode: number | null;
@@ -28,12 +30,15 @@ export async function execLocal(root: string, spec: CommandSpec, timeoutMs: numb
     maxBuffer: 256 * 1024 * 1024,
   });
   let timedOut = false;
+  const unguard = guardProcessGroup(sub.pid);
   const timer = setTimeout(() => {
     timedOut = true;
     if (!killProcessGroup(sub.pid)) sub.kill('SIGKILL');
   }, timeoutMs);
   try {
     const result = await sub;
+    // Killed by a signal's shutdown: its output is not a result, and nothing after it should start.
+    assertNotShuttingDown();
     const all = typeof result.all === 'string' ? result.all : '';
     return {
       exitCode: result.exitCode ?? null,
@@ -45,5 +50,6 @@ export async function execLocal(root: string, spec: CommandSpec, timeoutMs: numb
     clearTimeout(timer);
     // Workers left behind by a runner that exited: the group goes with it.
     killProcessGroup(sub.pid);
+    unguard();
   }
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Logger, TestResult, TestStatus, Workspace } from '@swe-flow/core';
+import { assertNotShuttingDown } from '@swe-flow/runtime';
 import type { RunnerTree, TreeRunner } from '@swe-flow/tracer';
 import type { Job } from './job.js';
 import type { Lane } from './lane.js';
@@ -72,6 +73,7 @@ export class TreeBatcher {
       if (share) ctx.tally.counts.sharedBatches++;
       ctx.logger.debug(`batch of ${batch.length} trees done in ${Date.now() - started} ms`);
     } catch (error) {
+      assertNotShuttingDown(); // a signal's shutdown, not a broken batch
       lane.batchBroken = true;
       ctx.logger.warn(`${ctx.runner.runner} tree batch unavailable; trees run one by one from now on in this worker: ${(error as Error).message.split('\n')[0]}`);
     } finally {

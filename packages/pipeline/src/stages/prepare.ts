@@ -44,6 +44,7 @@ export interface RepoJson {
   runnerBin?: string;
   install: InstallRecord;
   testCommand: string;
+  /** The installed copy, relative to the output folder (`.work/repo`). */
   workDir: string;
   files: string[];
   /** When the repository was prepared: the dataset's `created_at`, stable across resumed runs. */
@@ -115,7 +116,10 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
       nodeVersion: install.node, projectNodeVersion: facts.nodeVersion, node: node.choice, runner: adapter.name,
       ...(pkg ? { package: pkg } : {}),
       ...(runnerBin ? { runnerBin } : {}),
-      install, testCommand, workDir, files, preparedAt: new Date().toISOString(),
+      install, testCommand,
+      // Relative to the output folder: a moved dataset still finds its installed copy.
+      workDir: path.relative(env.out, workDir),
+      files, preparedAt: new Date().toISOString(),
     };
     await writeFileAtomic(path.join(env.out, 'repo.json'), JSON.stringify(repoJson, null, 2));
     return { record: repoJson, artifact: repoJson };

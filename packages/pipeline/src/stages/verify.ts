@@ -12,7 +12,7 @@ import {
   type VerifyOptions,
   type VerifyStats,
 } from '@swe-flow/emitter';
-import { createDockerRuntime, createLocalRuntime, writeFileAtomic, type EnvironmentImage } from '@swe-flow/runtime';
+import { assertNotShuttingDown, createDockerRuntime, createLocalRuntime, writeFileAtomic, type EnvironmentImage } from '@swe-flow/runtime';
 import { STUB_ERROR_PREFIX } from '@swe-flow/skeleton';
 import type { RunnerAdapter } from '@swe-flow/tracer';
 import { listWorkspacePackages } from '@swe-flow/workspace';
@@ -140,6 +140,8 @@ export const verifyStage: Stage<VerifyReads, VerifyInput, null, Verified> = {
         ...verifyOptionsOf(config, env, input, runtime, importGraph),
         // Each settled task is on disk at once: an interrupted run resumes without redoing it.
         onSettled: async (outcome) => {
+          // An outcome of runs a signal killed says nothing about the task: not kept, --resume verifies it.
+          assertNotShuttingDown();
           await records.keep('candidate' in outcome ? outcome.candidate : byId.get(outcome.instance_id)!, outcome);
           // Counted once on disk: writes finish in any order, the count only goes up.
           env.progress('verify', ++onDisk + resumedCount, emitted.candidates.length);

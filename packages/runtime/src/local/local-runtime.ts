@@ -18,7 +18,7 @@ import {
 import { git } from '../git.js';
 import { BoundedBuffer, DEFAULT_MAX_OUTPUT_BYTES } from '../output.js';
 import { resolveInside } from '../paths.js';
-import { registerCleanup } from '../cleanup.js';
+import { assertNotShuttingDown, registerCleanup } from '../cleanup.js';
 import { killProcessGroup } from '../process-group.js';
 
 export interface LocalRuntimeOptions {
@@ -227,6 +227,8 @@ class LocalWorkspace implements Workspace {
     const unregister = registerCleanup(async () => killGroup());
     try {
       const result = await child;
+      // Killed by a signal's shutdown: not a result; the caller stops here.
+      assertNotShuttingDown();
       return {
         exitCode: timedOut ? null : (result.exitCode ?? null),
         stdout: stdout.toString(),

@@ -8,3 +8,4 @@ export * from './task.js';
 export * from './logger.js';
 export * from './config.js';
 export * from './cli-records.js';
+export * from './pool.js';

@@ -1,4 +1,5 @@
 /** Test results as parsed from a runner's machine-readable output (never from human-readable text). */
+import type { CommandSpec } from './runtime.js';
 import type { TestStatus } from './trace.js';
 
 export interface TestResult {
@@ -26,4 +27,11 @@ export interface TestRunOutcome {
   durationMs: number;
   /** Last lines of output, for reports only; never parsed for outcomes. */
   logTail: string;
+}
+
+/** What running tests needs from a runner adapter: a plain command and its result parser. */
+export interface TestCommandAdapter {
+  name: string;
+  plainCommand(ctx: { resultFile: string; selection: TestSelection }): CommandSpec;
+  parseResults(text: string, root: string): TestResult[];
 }

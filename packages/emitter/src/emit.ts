@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   parseFunctionId,
+  parseTestId,
   type Logger,
   type RejectRow,
   type ScheduleJson,
@@ -104,171 +105,167 @@ function groupByFile(ids: Iterable<string>): Map<string, string[]> {
  *   stubbed. Step k's reference is step k+1's base, so the commits form one linear history.
  */
 export async function emitCandidates(options: EmitOptions): Promise<EmitResult> {
-  const logger = options.logger ?? silentLogger;
-  const { schedule, trace } = options;
-  const minTokens = options.minPatchTokens ?? 10;
   const taskRepo = await TaskRepo.create(options.taskRepoDir);
-  const sourceCommit = await taskRepo.commitWorkTree(options.sourceRoot, options.files, 'original');
-  await taskRepo.setRef('refs/heads/original', sourceCommit);
+  const emission = new Emission(options, taskRepo);
+  await emission.commitOriginal();
+  await emission.pinReturnTypes();
+  if (options.modes.includes('isolated')) await emission.emitIsolated();
+  if (options.modes.includes('incremental')) await emission.emitIncremental();
+  return emission.finish();
+}
 
-  const moduleLoad = new Set(trace.moduleLoadFunctions);
-  const originals = new Map<string, string>();
-  const readOriginal = async (file: string) => {
-    let code = originals.get(file);
+/** Candidates and rejects in the order the steps are emitted; patches are computed for all at once. */
+type Pending = { mode: TaskMode; step: ScheduleStep; base: string; reference: string; passToPass: string[] };
+
+/** One call of `emitCandidates`: the original's files, stubs made so far, and what was emitted. */
+class Emission {
+  private readonly logger: Logger;
+  private readonly moduleLoad: Set<string>;
+  private readonly originals = new Map<string, string>();
+  /** Doc comments: planned on the original source, applied to the reference tree and, through the stubber's insertions, to every base. */
+  private readonly docInsertions = new Map<string, Insertion[]>();
+  private readonly documented = new Map<string, string>();
+  /** Return-type pins, computed once for every scheduled TypeScript function. */
+  private readonly pinsByFile = new Map<string, ReturnTypePin[]>();
+  /** Incremental commits stub the same (file, ids) sets again and again: each file parsed once, each distinct set stubbed once. */
+  private readonly asts = new Map<string, ReturnType<typeof parseSource>>();
+  private readonly stubMemo = new Map<string, { code: string; notFound: string[] }>();
+  private readonly emitted: Array<{ reject: RejectRow } | { pending: Pending }> = [];
+  private readonly candidates: Candidate[] = [];
+  private readonly rejects: RejectRow[] = [];
+  private originalCommit = '';
+
+  constructor(private readonly options: EmitOptions, private readonly taskRepo: TaskRepo) {
+    this.logger = options.logger ?? silentLogger;
+    this.moduleLoad = new Set(options.trace.moduleLoadFunctions);
+  }
+
+  private async readOriginal(file: string): Promise<string> {
+    let code = this.originals.get(file);
     if (code === undefined) {
-      code = await readFile(path.join(options.sourceRoot, file), 'utf8');
-      originals.set(file, code);
+      code = await readFile(path.join(this.options.sourceRoot, file), 'utf8');
+      this.originals.set(file, code);
     }
     return code;
-  };
-
-  // Doc comments: planned on the original source, applied to the reference tree and, through the
-  // stubber's insertions, to every base.
-  const docInsertions = new Map<string, Insertion[]>();
-  const documented = new Map<string, string>();
-  for (const [file, ids] of groupByFile(Object.keys(options.docComments ?? {}))) {
-    const code = await readOriginal(file);
-    const docs = Object.fromEntries(ids.map((id) => [id, options.docComments![id]!]));
-    const plan = planDocComments(code, file, docs);
-    if (plan.insertions.length === 0) continue;
-    docInsertions.set(file, plan.insertions);
-    documented.set(file, applyInsertions(code, plan.insertions));
   }
-  const originalCommit = documented.size > 0
-    ? await taskRepo.commitChanges(sourceCommit, documented, 'documented: doc comments for functions to implement', [sourceCommit])
-    : sourceCommit;
-  if (documented.size > 0) await taskRepo.setRef('refs/heads/documented', originalCommit);
-  await taskRepo.setHead(documented.size > 0 ? 'refs/heads/documented' : 'refs/heads/original');
-  /** A file as the reference has it (original, plus doc comments). */
-  const referenceText = async (file: string) => documented.get(file) ?? (await readOriginal(file));
 
-  // Incremental commits stub the same (file, ids) sets again and again: parse each file once and
-  // stub each distinct set once.
-  const asts = new Map<string, ReturnType<typeof parseSource>>();
-  const stubMemo = new Map<string, { code: string; notFound: string[] }>();
-  const stubFile = async (file: string, fileIds: string[]) => {
+  /** A file as the reference has it (original, plus doc comments). */
+  private async referenceText(file: string): Promise<string> {
+    return this.documented.get(file) ?? (await this.readOriginal(file));
+  }
+
+  /** The original commit, and on top of it the doc comments for functions to implement, if any. */
+  async commitOriginal(): Promise<void> {
+    const { options, taskRepo } = this;
+    const sourceCommit = await taskRepo.commitWorkTree(options.sourceRoot, options.files, 'original');
+    await taskRepo.setRef('refs/heads/original', sourceCommit);
+    for (const [file, ids] of groupByFile(Object.keys(options.docComments ?? {}))) {
+      const code = await this.readOriginal(file);
+      const docs = Object.fromEntries(ids.map((id) => [id, options.docComments![id]!]));
+      const plan = planDocComments(code, file, docs);
+      if (plan.insertions.length === 0) continue;
+      this.docInsertions.set(file, plan.insertions);
+      this.documented.set(file, applyInsertions(code, plan.insertions));
+    }
+    const documented = this.documented.size > 0;
+    this.originalCommit = documented
+      ? await taskRepo.commitChanges(sourceCommit, this.documented, 'documented: doc comments for functions to implement', [sourceCommit])
+      : sourceCommit;
+    if (documented) await taskRepo.setRef('refs/heads/documented', this.originalCommit);
+    await taskRepo.setHead(documented ? 'refs/heads/documented' : 'refs/heads/original');
+  }
+
+  async pinReturnTypes(): Promise<void> {
+    if (!(this.options.pinReturnTypes ?? true)) return;
+    const scheduled = this.options.schedule.steps.flatMap((s) => s.nodesToDevelop).filter((id) => /\.(c|m)?tsx?$/.test(parseFunctionId(id).file));
+    if (scheduled.length === 0) return;
+    const tsFiles = this.options.files.filter((f) => /\.(c|m)?tsx?$/.test(f) && !f.includes('node_modules/'));
+    const sources = [];
+    for (const f of tsFiles) sources.push({ path: f, code: await this.readOriginal(f).catch(() => '') });
+    const t0 = Date.now();
+    for (const pin of computeReturnTypePins(sources, scheduled, { skipNested: false })) {
+      this.pinsByFile.set(pin.file, [...(this.pinsByFile.get(pin.file) ?? []), pin]);
+    }
+    this.logger.debug(`pinned ${[...this.pinsByFile.values()].flat().length} return types in ${Date.now() - t0} ms`);
+  }
+
+  private async stubFile(file: string, fileIds: string[]): Promise<{ code: string; notFound: string[] }> {
     const key = `${file}\0${[...fileIds].sort().join('\0')}`;
-    let memo = stubMemo.get(key);
+    let memo = this.stubMemo.get(key);
     if (!memo) {
-      const code = await readOriginal(file);
-      let ast = asts.get(file);
+      const code = await this.readOriginal(file);
+      let ast = this.asts.get(file);
       if (!ast) {
         ast = parseSource(code, file);
-        asts.set(file, ast);
+        this.asts.set(file, ast);
       }
       const wanted = new Set(fileIds);
-      const insertions = [...(docInsertions.get(file) ?? []), ...(pinsByFile.get(file) ?? []).filter((p) => wanted.has(p.id))];
-      const result = stubFunctions(code, file, fileIds, { style: options.stubStyle ?? 'throw', insertions, ast });
+      const insertions = [...(this.docInsertions.get(file) ?? []), ...(this.pinsByFile.get(file) ?? []).filter((p) => wanted.has(p.id))];
+      const result = stubFunctions(code, file, fileIds, { style: this.options.stubStyle ?? 'throw', insertions, ast });
       memo = { code: result.code, notFound: result.notFound };
-      stubMemo.set(key, memo);
+      this.stubMemo.set(key, memo);
     }
     return memo;
-  };
+  }
 
   /** Original files with `ids` stubbed; also which ids could not be stubbed. */
-  const stubbedFiles = async (ids: readonly string[]) => {
+  private async stubbedFiles(ids: readonly string[]): Promise<{ changes: Map<string, string>; missing: string[] }> {
     const changes = new Map<string, string>();
     const missing: string[] = [];
     for (const [file, fileIds] of groupByFile(ids)) {
-      const result = await stubFile(file, fileIds);
+      const result = await this.stubFile(file, fileIds);
       missing.push(...result.notFound);
-      if (result.code !== (await referenceText(file))) changes.set(file, result.code);
+      if (result.code !== (await this.referenceText(file))) changes.set(file, result.code);
     }
     return { changes, missing };
-  };
-
-  const candidates: Candidate[] = [];
-  const rejects: RejectRow[] = [];
-  const steps = schedule.steps;
-
-  // Return-type pins, computed once for every scheduled TypeScript function.
-  const pinsByFile = new Map<string, ReturnTypePin[]>();
-  if (options.pinReturnTypes ?? true) {
-    const scheduled = steps.flatMap((s) => s.nodesToDevelop).filter((id) => /\.(c|m)?tsx?$/.test(parseFunctionId(id).file));
-    if (scheduled.length > 0) {
-      const tsFiles = options.files.filter((f) => /\.(c|m)?tsx?$/.test(f) && !f.includes('node_modules/'));
-      const sources = [];
-      for (const f of tsFiles) sources.push({ path: f, code: await readOriginal(f).catch(() => '') });
-      const t0 = Date.now();
-      for (const pin of computeReturnTypePins(sources, scheduled, { skipNested: false })) {
-        pinsByFile.set(pin.file, [...(pinsByFile.get(pin.file) ?? []), pin]);
-      }
-      logger.debug(`pinned ${[...pinsByFile.values()].flat().length} return types in ${Date.now() - t0} ms`);
-    }
   }
-  const testFileOf = (testId: string) => testId.split(' > ')[0]!;
 
-  // Candidates and rejects in the order the steps are emitted. Patches are computed afterwards for
-  // every candidate at once (one `git diff-tree` process), then the patch checks run in that order.
-  type Pending = { mode: TaskMode; step: ScheduleStep; base: string; reference: string; passToPass: string[] };
-  const emitted: Array<{ reject: RejectRow } | { pending: Pending }> = [];
-  const rejectRow = (mode: TaskMode, step: ScheduleStep, reason: RejectRow['reason'], detail: string): RejectRow =>
-    ({ instance_id: instanceIdFor(options.repoName, mode, step.step), step: step.step, mode, reason, detail, tests: step.testIds });
+  private rejectRow(mode: TaskMode, step: ScheduleStep, reason: RejectRow['reason'], detail: string): RejectRow {
+    return { instance_id: instanceIdFor(this.options.repoName, mode, step.step), step: step.step, mode, reason, detail, tests: step.testIds };
+  }
 
-  const makeCandidate = (mode: TaskMode, step: ScheduleStep, base: string, reference: string, passToPass: string[]) => {
-    const loadTime = step.nodesToDevelop.filter((id) => moduleLoad.has(id));
-    if (loadTime.length > 0) emitted.push({ reject: rejectRow(mode, step, 'module-load-stub', `runs at module load, cannot be stubbed: ${loadTime.join(', ')}`) });
-    else if (step.nodesToDevelop.length === 0) emitted.push({ reject: rejectRow(mode, step, 'no-new-functions', 'the step develops no function') });
-    else emitted.push({ pending: { mode, step, base, reference, passToPass } });
-  };
+  private makeCandidate(mode: TaskMode, step: ScheduleStep, base: string, reference: string, passToPass: string[]): void {
+    const loadTime = step.nodesToDevelop.filter((id) => this.moduleLoad.has(id));
+    if (loadTime.length > 0) this.emitted.push({ reject: this.rejectRow(mode, step, 'module-load-stub', `runs at module load, cannot be stubbed: ${loadTime.join(', ')}`) });
+    else if (step.nodesToDevelop.length === 0) this.emitted.push({ reject: this.rejectRow(mode, step, 'no-new-functions', 'the step develops no function') });
+    else this.emitted.push({ pending: { mode, step, base, reference, passToPass } });
+  }
 
-  const finishCandidate = ({ mode, step, base, reference, passToPass }: Pending, patch: string) => {
-    const reject = (reason: RejectRow['reason'], detail: string) => rejects.push(rejectRow(mode, step, reason, detail));
-    const patchTokens = countPatchTokens(patch);
-    if (patch.trim() === '') return reject('no-new-functions', 'base and reference are identical');
-    if (patchTokens < minTokens) return reject('patch-too-small', `the patch adds ${patchTokens} tokens (< ${minTokens})`);
-    const changedFiles = [...patch.matchAll(/^diff --git a\/(.+?) b\//gm)].map((m) => m[1]!);
-    candidates.push({
-      instanceId: instanceIdFor(options.repoName, mode, step.step),
-      mode,
-      step: step.step,
-      baseCommit: base,
-      referenceCommit: reference,
-      originalCommit,
-      patch,
-      changedFiles,
-      nodesToDevelop: step.nodesToDevelop,
-      targetCore: step.targetCore,
-      dependentCore: step.dependentCore,
-      failToPass: [...step.testIds].sort(),
-      passToPass: passToPass.sort(),
-      testFiles: [...new Set(step.testIds.map(testFileOf))].sort(),
-      patchTokens,
-    });
-  };
-
-  if (options.modes.includes('isolated')) {
+  async emitIsolated(): Promise<void> {
+    const { taskRepo, originalCommit } = this;
     const earlierTests: string[] = [];
-    for (const step of steps) {
-      const { changes, missing } = await stubbedFiles(step.nodesToDevelop);
+    for (const step of this.options.schedule.steps) {
+      const { changes, missing } = await this.stubbedFiles(step.nodesToDevelop);
       if (missing.length > 0) {
-        emitted.push({ reject: rejectRow('isolated', step, 'stub-failed', `functions not found in the source: ${missing.join(', ')}`) });
+        this.emitted.push({ reject: this.rejectRow('isolated', step, 'stub-failed', `functions not found in the source: ${missing.join(', ')}`) });
       } else {
         const base = await taskRepo.commitChanges(originalCommit, changes, `isolated step ${step.step}: base`, [originalCommit]);
         const reference = await taskRepo.commitSameTree(originalCommit, `isolated step ${step.step}: reference`, base);
         await taskRepo.setRef(`refs/heads/isolated/step-${step.step}`, reference);
         await taskRepo.setRef(`refs/tags/isolated-${step.step}-base`, base);
-        makeCandidate('isolated', step, base, reference, [...earlierTests]);
+        this.makeCandidate('isolated', step, base, reference, [...earlierTests]);
       }
       earlierTests.push(...step.testIds);
     }
   }
 
-  if (options.modes.includes('incremental')) {
-    // commits[k] = original with steps k.. stubbed; commits[steps.length] = original.
+  /** commits[k] = original with steps k.. stubbed; commits[steps.length] = original. */
+  async emitIncremental(): Promise<void> {
+    const { taskRepo, originalCommit } = this;
+    const steps = this.options.schedule.steps;
     let parent: string | null = null;
     let previous: string | null = null;
     const earlierTests: string[] = [];
     for (let k = 0; k <= steps.length; k++) {
-      const ids = steps.slice(k).flatMap((s) => s.nodesToDevelop).filter((id) => !moduleLoad.has(id));
-      const { changes } = await stubbedFiles(ids);
+      const ids = steps.slice(k).flatMap((s) => s.nodesToDevelop).filter((id) => !this.moduleLoad.has(id));
+      const { changes } = await this.stubbedFiles(ids);
       const label = k === 0 ? 'incremental: all scheduled functions stubbed' : `incremental step ${k}: reference`;
       const commit: string = await taskRepo.commitChanges(originalCommit, changes, label, parent ? [parent] : [originalCommit]);
       if (previous !== null) {
         const step = steps[k - 1]!;
         await taskRepo.setRef(`refs/tags/incremental-${step.step}-base`, previous);
         await taskRepo.setRef(`refs/tags/incremental-${step.step}-reference`, commit);
-        makeCandidate('incremental', step, previous, commit, [...earlierTests]);
+        this.makeCandidate('incremental', step, previous, commit, [...earlierTests]);
         earlierTests.push(...step.testIds);
       }
       previous = commit;
@@ -277,15 +274,44 @@ export async function emitCandidates(options: EmitOptions): Promise<EmitResult> 
     if (parent) await taskRepo.setRef('refs/heads/incremental', parent);
   }
 
-  const pending = emitted.flatMap((e) => ('pending' in e ? [e.pending] : []));
-  const patches = await taskRepo.diffs(pending.map((p) => [p.base, p.reference] as const));
-  let next = 0;
-  for (const e of emitted) {
-    if ('reject' in e) rejects.push(e.reject);
-    else finishCandidate(e.pending, patches[next++]!);
+  private finishCandidate({ mode, step, base, reference, passToPass }: Pending, patch: string): void {
+    const minTokens = this.options.minPatchTokens ?? 10;
+    const reject = (reason: RejectRow['reason'], detail: string) => { this.rejects.push(this.rejectRow(mode, step, reason, detail)); };
+    const patchTokens = countPatchTokens(patch);
+    if (patch.trim() === '') return reject('no-new-functions', 'base and reference are identical');
+    if (patchTokens < minTokens) return reject('patch-too-small', `the patch adds ${patchTokens} tokens (< ${minTokens})`);
+    const changedFiles = [...patch.matchAll(/^diff --git a\/(.+?) b\//gm)].map((m) => m[1]!);
+    this.candidates.push({
+      instanceId: instanceIdFor(this.options.repoName, mode, step.step),
+      mode,
+      step: step.step,
+      baseCommit: base,
+      referenceCommit: reference,
+      originalCommit: this.originalCommit,
+      patch,
+      changedFiles,
+      nodesToDevelop: step.nodesToDevelop,
+      targetCore: step.targetCore,
+      dependentCore: step.dependentCore,
+      failToPass: [...step.testIds].sort(),
+      passToPass: passToPass.sort(),
+      testFiles: [...new Set(step.testIds.map((id) => parseTestId(id).file))].sort(),
+      patchTokens,
+    });
   }
-  // Every object on disk before anyone else reads the repository.
-  await taskRepo.flush();
-  logger.info(`emitted ${candidates.length} candidate tasks, ${rejects.length} rejected before verification`);
-  return { taskRepo, originalCommit, candidates, rejects };
+
+  /** Patches of every pending candidate from one `git diff-tree` process, then the patch checks in emit order. */
+  async finish(): Promise<EmitResult> {
+    const pending = this.emitted.flatMap((e) => ('pending' in e ? [e.pending] : []));
+    const patches = await this.taskRepo.diffs(pending.map((p) => [p.base, p.reference] as const));
+    let next = 0;
+    for (const e of this.emitted) {
+      if ('reject' in e) this.rejects.push(e.reject);
+      else this.finishCandidate(e.pending, patches[next++]!);
+    }
+    // Every object on disk before anyone else reads the repository.
+    await this.taskRepo.flush();
+    this.logger.info(`emitted ${this.candidates.length} candidate tasks, ${this.rejects.length} rejected before verification`);
+    return { taskRepo: this.taskRepo, originalCommit: this.originalCommit, candidates: this.candidates, rejects: this.rejects };
+  }
 }

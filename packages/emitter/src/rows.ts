@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@swe-flow/runtime';
 import path from 'node:path';
 import AjvModule from 'ajv';
 import { DATASET_SCHEMA_VERSION, ErrorCodes, SweFlowError, type DatasetRow, type RejectRow, type RunnerName } from '@swe-flow/core';
-import type { VerifiedTask } from './verify.js';
+import type { VerifiedTask } from './verify/index.js';
 
 const require = createRequire(import.meta.url);
 /** The JSON Schema of a dataset row, shipped with the package (`schema/dataset-row.schema.json`). */
@@ -70,12 +70,6 @@ export function buildRow(task: VerifiedTask, ctx: RowContext): DatasetRow {
 }
 
 /** Writes a file atomically: a temp file in the same folder, then a rename. */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
-}
 
 export function toJsonl(rows: readonly object[]): string {
   return rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');

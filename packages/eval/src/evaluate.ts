@@ -5,13 +5,12 @@
  * infrastructure errors are always retried.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ErrorCodes, SweFlowError, silentLogger, type DatasetRow, type Logger, type RunnerName, type Runtime } from '@swe-flow/core';
-import { mapPool, writeFileAtomic } from '@swe-flow/emitter';
-import { assertNotShuttingDown, createDockerRuntime, createLocalRuntime, buildEnvironmentImage, getDocker, inspectImage } from '@swe-flow/runtime';
+import { ErrorCodes, SweFlowError, mapPool, silentLogger, type DatasetRow, type Logger, type RunnerName, type Runtime } from '@swe-flow/core';
+import { assertNotShuttingDown, createDockerRuntime, createLocalRuntime, buildEnvironmentImage, getDocker, inspectImage, pathExists, writeFileAtomic } from '@swe-flow/runtime';
 import { getAdapter, withRunEnv } from '@swe-flow/tracer';
 import { nodeEnv, provisionNode } from '@swe-flow/workspace';
 import { gradePrediction, type Grade, type GradeResult } from './grade.js';
@@ -77,23 +76,15 @@ const safeName = (s: string) => s.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 100
 
 const tail = (s: string, max = 64 * 1024) => (s.length > max ? `[... ${s.length - max} characters dropped]\n${s.slice(-max)}` : s);
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The task repo of a dataset dir: `task-repo.git`, else the bundle cloned once under the run dir. */
 async function taskRepoOf(ds: LoadedDataset, runDir: string): Promise<string> {
   const bare = path.join(ds.dir, 'task-repo.git');
-  if (await exists(bare)) return bare;
+  if (await pathExists(bare)) return bare;
   const bundle = path.join(ds.dir, 'task-repo.bundle');
-  if (await exists(bundle)) {
+  if (await pathExists(bundle)) {
     const target = path.join(runDir, '.task-repo.git');
-    if (!(await exists(target))) await promisify(execFile)('git', ['clone', '--quiet', '--mirror', bundle, target]);
+    if (!(await pathExists(target))) await promisify(execFile)('git', ['clone', '--quiet', '--mirror', bundle, target]);
     return target;
   }
   throw new SweFlowError(ErrorCodes.PATH_MISSING, `${ds.dir} has neither task-repo.git nor task-repo.bundle; pass the synth output directory`);
@@ -141,7 +132,7 @@ function checkMatches(predictions: readonly Prediction[], jobs: readonly Predict
 async function mkdirStepwise(dir: string): Promise<void> {
   const missing: string[] = [];
   let at = dir;
-  while (!(await exists(at))) {
+  while (!(await pathExists(at))) {
     missing.unshift(at);
     const parent = path.dirname(at);
     if (parent === at) break;
@@ -202,7 +193,7 @@ export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
     runtime = createDockerRuntime({ ...(image ? { image } : {}), labels: { [EVAL_RUN_LABEL]: runId } });
   } else {
     // The installed copy whose node_modules local workspaces link (a repo without dependencies has none).
-    dependenciesDir = ds.repo?.workDir && (await exists(ds.repo.workDir)) ? ds.repo.workDir : undefined;
+    dependenciesDir = ds.repo?.workDir && (await pathExists(ds.repo.workDir)) ? ds.repo.workDir : undefined;
     // The Node the repository was installed and verified with (repo.json), from the shared cache.
     const node = ds.repo?.nodeVersion ? await provisionNode(ds.repo.nodeVersion, { logger }) : undefined;
     runtime = createLocalRuntime({ env: nodeEnv(node) });

@@ -8,8 +8,7 @@
  * reports there, the patch broke the run (module loading, a crash at import) and the grade is
  * `unresolved`; if it reports nothing there either, the harness or environment is at fault: `error`.
  */
-import type { DatasetRow, Runtime, TestResult, Workspace } from '@swe-flow/core';
-import type { TestCommandAdapter } from '@swe-flow/emitter';
+import type { DatasetRow, Runtime, TestCommandAdapter, TestResult, Workspace } from '@swe-flow/core';
 import { applyPatch, type ApplyMethod } from './apply.js';
 import { checkPatch, type GuardRules } from './patch-guard.js';
 import { runSelection, selectionFor, type SelectionRun } from './run-selection.js';

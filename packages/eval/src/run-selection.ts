@@ -7,8 +7,7 @@
  * the patch cannot know, and copied into the workspace only after the runner has exited.
  */
 import { randomBytes } from 'node:crypto';
-import { parseTestId, type TestResult, type TestSelection, type Workspace } from '@swe-flow/core';
-import type { TestCommandAdapter } from '@swe-flow/emitter';
+import { parseTestId, type TestCommandAdapter, type TestResult, type TestSelection, type Workspace } from '@swe-flow/core';
 
 export type SelectionRun =
   | { kind: 'results'; results: TestResult[]; missing: string[]; exitCode: number | null; durationMs: number; stdout: string; stderr: string; resultFile: string }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCodes, SweFlowError, TRACE_SCHEMA_VERSION, type ScheduleJson, type ScheduleOptions, type TraceJson } from '@swe-flow/core';
 import { buildRdg, buildSchedule, compareOrders, toDot, toMermaid } from '@swe-flow/scheduler';
-import { writeFileAtomic } from '@swe-flow/emitter';
+import { writeFileAtomic } from '@swe-flow/runtime';
 
 async function readTrace(traceFile: string): Promise<TraceJson> {
   const text = await readFile(traceFile, 'utf8').catch((cause: unknown) => {

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '@swe-flow/emitter';
-import { assertNotShuttingDown } from '@swe-flow/runtime';
+import { assertNotShuttingDown, writeFileAtomic } from '@swe-flow/runtime';
 
 /** Stable JSON: object keys sorted, so equal inputs hash equally. */
 export function stableStringify(value: unknown): string {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { writeFileAtomic } from '@swe-flow/emitter';
+import { writeFileAtomic } from '@swe-flow/runtime';
 import type { StatementStats } from '@swe-flow/statements';
 import type { SourceInfo } from '@swe-flow/workspace';
 import type { LostTest } from '@swe-flow/core';
@@ -13,7 +13,7 @@ export interface StageTiming {
 /** `summary.json`: what a run did, in numbers. */
 export interface Summary {
   schemaVersion: 1;
-  swefFlowVersion: string;
+  sweFlowVersion: string;
   repo: string;
   source: SourceInfo;
   runner: string;

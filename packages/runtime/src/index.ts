@@ -48,3 +48,5 @@ export {
   type EnvironmentImageOptions,
 } from './image/environment-image.js';
 export { pruneImages, type PruneOptions, type PruneResult } from './image/prune.js';
+export { writeFileAtomic, pathExists } from './fs.js';
+export { killProcessGroup } from './process-group.js';

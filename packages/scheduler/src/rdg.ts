@@ -67,14 +67,50 @@ function checkTrace(trace: TraceJson): void {
  */
 export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
   checkTrace(trace);
-  const statuses = new Set<TestStatus>(opts.statuses ?? ['passed']);
+  const tests = selectTests(trace, new Set<TestStatus>(opts.statuses ?? ['passed']));
+  const { testEdges, setupEdges, interner } = internEdges(tests, setupEdgesByFile(trace, tests));
+  const n = interner.size;
+  const fileRoles = classifyFilesOf(trace, interner.values, () => uniquePairs(testEdges, setupEdges, interner), opts);
+  const kind = new Uint8Array(n);
+  for (let i = 0; i < n; i++) kind[i] = KIND_CODE[nodeKind(interner.value(i), fileRoles)];
+  const perTest = testRdgs(tests, testEdges, setupEdges, interner, kind);
+  const merged = mergedGraph(interner, kind, [...testEdges, ...setupEdges.values()]);
+  const rdg: RdgJson = {
+    schemaVersion: SCHEDULE_SCHEMA_VERSION,
+    tests: perTest.out,
+    merged: { nodes: merged.nodes, edges: merged.edges },
+  };
+  rememberIntRdg(rdg, {
+    ids: interner,
+    isCore: merged.isCore,
+    testsRef: perTest.out,
+    testObjects: [...perTest.out],
+    mergedNodesRef: merged.nodes,
+    mergedEdgesRef: merged.edges,
+    core: perTest.intCore,
+    targets: perTest.intTargets,
+    edgeKeys: perTest.intEdges,
+    mergedPairs: merged.pairs,
+  });
+  return rdg;
+}
 
+type TraceTest = TraceJson['tests'][number];
+type IntEdges = { pairs: Int32Array; counts: Float64Array };
+
+/** The tests with the wanted statuses, sorted by id; an id seen twice is an error. */
+function selectTests(trace: TraceJson, statuses: ReadonlySet<TestStatus>): TraceTest[] {
   const tests = trace.tests.filter((t) => statuses.has(t.status)).sort((a, b) => compareStrings(a.id, b.id));
   for (let i = 1; i < tests.length; i++) {
     if (tests[i]!.id === tests[i - 1]!.id) {
       throw new SweFlowError(ErrorCodes.INPUT_INVALID, `test id "${tests[i]!.id}" appears twice in trace.json; re-run swe-flow trace`);
     }
   }
+  return tests;
+}
+
+/** Setup edges of the files the tests are in (they count for every test of the file). */
+function setupEdgesByFile(trace: TraceJson, tests: readonly TraceTest[]): Map<string, Edge[]> {
   const usedFiles = new Set(tests.map((t) => t.file));
   const setupByFile = new Map<string, Edge[]>();
   for (const f of trace.files) {
@@ -83,9 +119,15 @@ export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
     if (list) list.push(...f.setupEdges);
     else setupByFile.set(f.file, [...f.setupEdges]);
   }
+  return setupByFile;
+}
 
-  // One pass over the strings: give every id a provisional integer (insertion order) and keep the
-  // edges as integer triples. Everything after works on integers.
+/**
+ * One pass over the strings: every id gets a provisional integer (insertion order) and the edges are
+ * kept as integer pairs, then remapped to sorted ranks (rank order is string order, so sorting ranks
+ * sorts ids). Everything after works on integers.
+ */
+function internEdges(tests: readonly TraceTest[], setupByFile: Map<string, Edge[]>): { testEdges: IntEdges[]; setupEdges: Map<string, IntEdges>; interner: SortedInterner } {
   const provisional = new Map<string, number>();
   const names: string[] = [];
   const intern = (id: string): number => {
@@ -104,7 +146,7 @@ export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
   const pairPool = new Int32Array(totalEdges * 2);
   const countPool = new Float64Array(totalEdges);
   let used = 0;
-  const toInts = (edges: readonly Edge[]): { pairs: Int32Array; counts: Float64Array } => {
+  const toInts = (edges: readonly Edge[]): IntEdges => {
     const pairs = pairPool.subarray(used * 2, (used + edges.length) * 2);
     const counts = countPool.subarray(used, used + edges.length);
     used += edges.length;
@@ -124,12 +166,9 @@ export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
     return { pairs, counts };
   };
   const testEdges = tests.map((t) => toInts(t.edges));
-  const setupEdges = new Map<string, { pairs: Int32Array; counts: Float64Array }>();
+  const setupEdges = new Map<string, IntEdges>();
   for (const [file, edges] of setupByFile) setupEdges.set(file, toInts(edges));
-
-  // Sorted ranks: rank order is string order, so sorting ranks sorts ids.
   const interner = new SortedInterner(names);
-  const n = interner.size;
   const toRank = new Int32Array(names.length);
   for (let i = 0; i < names.length; i++) toRank[i] = interner.rank(names[i]!);
   const remap = (pairs: Int32Array): void => {
@@ -137,11 +176,12 @@ export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
   };
   for (const e of testEdges) remap(e.pairs);
   for (const e of setupEdges.values()) remap(e.pairs);
+  return { testEdges, setupEdges, interner };
+}
 
-  const fileRoles = classifyFilesOf(trace, interner.values, () => uniquePairs(testEdges, setupEdges, interner), opts);
-  const kind = new Uint8Array(n);
-  for (let i = 0; i < n; i++) kind[i] = KIND_CODE[nodeKind(interner.value(i), fileRoles)];
-
+/** Each test's RDG (string form) and its integer views for the scheduler. */
+function testRdgs(tests: readonly TraceTest[], testEdges: IntEdges[], setupEdges: Map<string, IntEdges>, interner: SortedInterner, kind: Uint8Array) {
+  const n = interner.size;
   const seen = new Int32Array(n).fill(-1);
   const target = new Int32Array(n).fill(-1);
   const out: TestRdg[] = new Array(tests.length);
@@ -211,10 +251,15 @@ export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
       edges,
     };
   }
+  return { out, intCore, intTargets, intEdges };
+}
 
-  const merged = mergeEdges(n, kind, [...testEdges, ...setupEdges.values()]);
+/** The whole-repo graph: every test/core edge with its summed count, and its nodes. */
+function mergedGraph(interner: SortedInterner, kind: Uint8Array, lists: IntEdges[]) {
+  const n = interner.size;
+  const merged = mergeEdges(n, kind, lists);
   const inGraph = new Uint8Array(n);
-  const mergedEdges: [string, string, number][] = new Array(merged.count);
+  const edges: [string, string, number][] = new Array(merged.count);
   for (let i = 0; i < merged.count; i++) {
     const a = merged.from[i]!;
     const b = merged.to[i]!;
@@ -222,38 +267,21 @@ export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
     inGraph[b] = 1;
     const c = merged.counts[i]!;
     // Small integral counts as int32 so they are stored unboxed.
-    mergedEdges[i] = [interner.value(a), interner.value(b), c >= 0 && c < 0x3fffffff && c === Math.floor(c) ? c | 0 : c];
+    edges[i] = [interner.value(a), interner.value(b), c >= 0 && c < 0x3fffffff && c === Math.floor(c) ? c | 0 : c];
   }
   // A core node reached only through pseudo callers (a target called from `<root>`) is a graph node too.
   // as is one seen only as a caller of a pseudo node (a core function that loads a module).
-  for (const e of [...testEdges, ...setupEdges.values()]) for (const r of e.pairs) if (isGraphNode(kind[r]!)) inGraph[r] = 1;
+  for (const e of lists) for (const r of e.pairs) if (isGraphNode(kind[r]!)) inGraph[r] = 1;
   const nodes: RdgJson['merged']['nodes'] = [];
   for (let i = 0; i < n; i++) if (inGraph[i]) nodes.push({ id: interner.value(i), role: kind[i] === K_TEST ? 'test' : 'core' });
-  const rdg: RdgJson = {
-    schemaVersion: SCHEDULE_SCHEMA_VERSION,
-    tests: out,
-    merged: { nodes, edges: mergedEdges },
-  };
   const isCore = new Uint8Array(n);
   for (let i = 0; i < n; i++) isCore[i] = inGraph[i]! & (kind[i] === K_CORE ? 1 : 0);
-  const mergedPairs = new Int32Array(merged.count * 2);
+  const pairs = new Int32Array(merged.count * 2);
   for (let i = 0; i < merged.count; i++) {
-    mergedPairs[2 * i] = merged.from[i]!;
-    mergedPairs[2 * i + 1] = merged.to[i]!;
+    pairs[2 * i] = merged.from[i]!;
+    pairs[2 * i + 1] = merged.to[i]!;
   }
-  rememberIntRdg(rdg, {
-    ids: interner,
-    isCore,
-    testsRef: out,
-    testObjects: [...out],
-    mergedNodesRef: nodes,
-    mergedEdgesRef: mergedEdges,
-    core: intCore,
-    targets: intTargets,
-    edgeKeys: intEdges,
-    mergedPairs,
-  });
-  return rdg;
+  return { nodes, edges, isCore, pairs };
 }
 
 /**

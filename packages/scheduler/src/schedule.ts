@@ -81,7 +81,6 @@ export function buildSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sche
 export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): SchedulePlan {
   checkRdg(rdg);
   const opts = normalizeOptions(options);
-
   const view = scheduleView(rdg);
   const { interner, tests, coreEdges } = view;
   const N = interner.size;
@@ -95,9 +94,47 @@ export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sched
       throw new SweFlowError(ErrorCodes.INPUT_INVALID, `test id "${tests[i]!.testId}" appears twice in rdg.json; rebuild it with buildRdg`);
     }
   }
+  const { groups, empty } = groupTests(tests);
+  const skipped: SkippedGroup[] = [];
+  const testIdsOf = (idx: number[]): string[] => idx.map((i) => tests[i]!.testId);
+  if (empty) skipped.push({ testIds: testIdsOf(empty.tests), reason: 'no-core-nodes', coreNodes: [] });
+  const order = opts.order === 'paper' ? Int32Array.from({ length: groups.length }, (_, i) => i) : dependencyOrder(groups, coreEdges, frozen, N);
+  const walk = new StepWalk(groups, frozen, opts, (gi, reason) => {
+    const g = groups[gi]!;
+    skipped.push({ testIds: testIdsOf(g.tests), reason, coreNodes: interner.valuesOf(g.nodes) });
+  });
+  for (const gi of order) walk.evaluate(gi);
+  walk.dropPending();
+  const built = buildSteps(view, groups, walk);
+  const { developedNodes, functionsPerStep } = stepSizeStats(walk.stepDev);
+  const json: ScheduleJson = {
+    schemaVersion: SCHEDULE_SCHEMA_VERSION,
+    options: opts,
+    steps: built.steps,
+    skipped,
+    stats: {
+      tests: tests.length,
+      groups: groups.length + (empty ? 1 : 0),
+      steps: built.steps.length,
+      coreNodes: N,
+      developedNodes,
+      edges: rdg.merged.edges.length,
+      functionsPerStep,
+      dependencyDepth: built.dependencyDepth,
+    },
+  };
+  return { json, interner, developedAt: walk.developedAt, frozen, coreEdges, stepCore: built.stepCore };
+}
 
-  // Group tests by identical core-node sets.
-  // Hash buckets of groups; equal hashes are confirmed element by element.
+type ScheduleView = ReturnType<typeof scheduleView>;
+type ViewTest = ScheduleView['tests'][number];
+
+/**
+ * Groups tests by identical core-node sets (hash buckets, equal hashes confirmed element by element),
+ * in tie order: fewer core nodes first, then the smallest test id (tests are sorted, so tests[0]).
+ * Tests with no core node form the `empty` group.
+ */
+function groupTests(tests: readonly ViewTest[]): { groups: Group[]; empty?: Group } {
   const buckets = new Map<number, Group[]>();
   const allGroups: Group[] = [];
   let empty: Group | undefined;
@@ -119,76 +156,77 @@ export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sched
       allGroups.push(created);
     }
   }
-  const skipped: SkippedGroup[] = [];
-  const testIdsOf = (idx: number[]): string[] => idx.map((i) => tests[i]!.testId);
-  if (empty) skipped.push({ testIds: testIdsOf(empty.tests), reason: 'no-core-nodes', coreNodes: [] });
-  // Tie order: fewer core nodes first, then the smallest test id (tests are sorted, so tests[0]).
   const groups = allGroups.sort((a, b) => a.nodes.length - b.nodes.length || a.tests[0]! - b.tests[0]!);
-  const G = groups.length;
+  return empty ? { groups, empty } : { groups };
+}
 
-  let order: Int32Array;
-  if (opts.order === 'paper') {
-    order = Int32Array.from({ length: G }, (_, i) => i);
-  } else {
-    order = dependencyOrder(groups, coreEdges, frozen, N);
+/** Walks the groups in order; each step develops the core nodes no earlier step introduced. */
+class StepWalk {
+  private readonly seen: Uint8Array;
+  readonly developedAt: Int32Array;
+  private readonly pendingMark: Uint8Array;
+  readonly stepGroups: number[][] = [];
+  readonly stepDev: number[][] = [];
+  private pending: { groups: number[]; dev: number[] } | null = null;
+
+  constructor(
+    private readonly groups: readonly Group[],
+    private readonly frozen: Uint8Array,
+    private readonly opts: { maxFunctionsPerStep?: number; minFunctionsPerStep?: number },
+    private readonly skip: (gi: number, reason: SkippedGroup['reason']) => void,
+  ) {
+    const N = frozen.length;
+    this.seen = new Uint8Array(N);
+    this.developedAt = new Int32Array(N).fill(-1);
+    this.pendingMark = new Uint8Array(N);
   }
 
-  // Walk the groups in order; each step develops the core nodes no earlier step introduced.
-  const seen = new Uint8Array(N);
-  const developedAt = new Int32Array(N).fill(-1);
-  const pendingMark = new Uint8Array(N);
-  const stepGroups: number[][] = [];
-  const stepDev: number[][] = [];
-  let pending: { groups: number[]; dev: number[] } | null = null;
-  const { maxFunctionsPerStep: max, minFunctionsPerStep: min } = opts;
+  private emit(gis: number[], dev: number[]): void {
+    const s = this.stepGroups.length;
+    for (const d of dev) this.developedAt[d] = s;
+    for (const gi of gis) for (const n of this.groups[gi]!.nodes) this.seen[n] = 1;
+    this.stepGroups.push(gis);
+    this.stepDev.push(dev);
+  }
 
-  const skip = (gi: number, reason: SkippedGroup['reason']): void => {
-    const g = groups[gi]!;
-    skipped.push({ testIds: testIdsOf(g.tests), reason, coreNodes: interner.valuesOf(g.nodes) });
-  };
-  const emit = (gis: number[], dev: number[]): void => {
-    const s = stepGroups.length;
-    for (const d of dev) developedAt[d] = s;
-    for (const gi of gis) for (const n of groups[gi]!.nodes) seen[n] = 1;
-    stepGroups.push(gis);
-    stepDev.push(dev);
-  };
-  const dropPending = (): void => {
-    if (!pending) return;
-    for (const d of pending.dev) pendingMark[d] = 0;
-    for (const gi of pending.groups) skip(gi, 'too-few-functions');
-    pending = null;
-  };
-  const evaluate = (gi: number): void => {
-    const nodes = groups[gi]!.nodes;
+  dropPending(): void {
+    if (!this.pending) return;
+    for (const d of this.pending.dev) this.pendingMark[d] = 0;
+    for (const gi of this.pending.groups) this.skip(gi, 'too-few-functions');
+    this.pending = null;
+  }
+
+  evaluate(gi: number): void {
+    const { seen, pendingMark, frozen } = this;
+    const { maxFunctionsPerStep: max, minFunctionsPerStep: min } = this.opts;
     const fresh: number[] = [];
     let touchesPending = false;
-    for (const n of nodes) {
+    for (const n of this.groups[gi]!.nodes) {
       if (pendingMark[n]) touchesPending = true;
       else if (!seen[n]) fresh.push(n);
     }
     const dev = fresh.filter((n) => !frozen[n]);
     if (!touchesPending) {
-      if (fresh.length === 0) return skip(gi, 'no-new-functions');
+      if (fresh.length === 0) return this.skip(gi, 'no-new-functions');
       if (dev.length === 0) {
         for (const n of fresh) seen[n] = 1;
-        return skip(gi, 'only-frozen-functions');
+        return this.skip(gi, 'only-frozen-functions');
       }
     }
-    if (!pending) {
-      if (max !== undefined && dev.length > max) return skip(gi, 'too-many-functions');
+    if (!this.pending) {
+      if (max !== undefined && dev.length > max) return this.skip(gi, 'too-many-functions');
       if (min !== undefined && dev.length < min) {
-        pending = { groups: [gi], dev };
+        this.pending = { groups: [gi], dev };
         for (const d of dev) pendingMark[d] = 1;
         return;
       }
-      return emit([gi], dev);
+      return this.emit([gi], dev);
     }
-    const p: { groups: number[]; dev: number[] } = pending;
+    const p: { groups: number[]; dev: number[] } = this.pending;
     if (max !== undefined && p.dev.length + dev.length > max) {
       // Merging forward would overflow the maximum: the pending groups are dropped.
-      dropPending();
-      return evaluate(gi);
+      this.dropPending();
+      return this.evaluate(gi);
     }
     p.groups.push(gi);
     for (const d of dev) {
@@ -197,14 +235,17 @@ export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sched
     }
     if (min === undefined || p.dev.length >= min) {
       for (const d of p.dev) pendingMark[d] = 0;
-      pending = null;
-      emit(p.groups, p.dev);
+      this.pending = null;
+      this.emit(p.groups, p.dev);
     }
-  };
-  for (const gi of order) evaluate(gi);
-  dropPending();
+  }
+}
 
-  // Build the steps' JSON.
+/** The steps' JSON: tests, target/dependent core, nodes to develop, reused nodes and dependency subgraph. */
+function buildSteps(view: ScheduleView, groups: readonly Group[], walk: StepWalk): { steps: ScheduleStep[]; stepCore: Int32Array[]; dependencyDepth: number } {
+  const { interner, tests } = view;
+  const N = interner.size;
+  const { stepGroups, stepDev, developedAt } = walk;
   const mark = new Int32Array(N).fill(-1);
   const isTarget = new Int32Array(N).fill(-1);
   const steps: ScheduleStep[] = [];
@@ -273,35 +314,26 @@ export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sched
       subgraph,
     });
   }
+  return { steps, stepCore, dependencyDepth };
+}
 
+/** How many functions the steps develop, in all and per step. */
+function stepSizeStats(stepDev: readonly number[][]): { developedNodes: number; functionsPerStep: ScheduleJson['stats']['functionsPerStep'] } {
   const sizes = stepDev.map((d) => d.length).sort((a, b) => a - b);
   const developed = sizes.reduce((a, b) => a + b, 0);
   const mid = sizes.length >> 1;
-  const json: ScheduleJson = {
-    schemaVersion: SCHEDULE_SCHEMA_VERSION,
-    options: opts,
-    steps,
-    skipped,
-    stats: {
-      tests: tests.length,
-      groups: G + (empty ? 1 : 0),
-      steps: steps.length,
-      coreNodes: N,
-      developedNodes: developed,
-      edges: rdg.merged.edges.length,
-      functionsPerStep:
-        sizes.length === 0
-          ? { min: 0, median: 0, max: 0, mean: 0 }
-          : {
-              min: sizes[0]!,
-              median: sizes.length % 2 === 1 ? sizes[mid]! : (sizes[mid - 1]! + sizes[mid]!) / 2,
-              max: sizes[sizes.length - 1]!,
-              mean: Math.round((developed / sizes.length) * 1000) / 1000,
-            },
-      dependencyDepth,
-    },
+  return {
+    developedNodes: developed,
+    functionsPerStep:
+      sizes.length === 0
+        ? { min: 0, median: 0, max: 0, mean: 0 }
+        : {
+            min: sizes[0]!,
+            median: sizes.length % 2 === 1 ? sizes[mid]! : (sizes[mid - 1]! + sizes[mid]!) / 2,
+            max: sizes[sizes.length - 1]!,
+            mean: Math.round((developed / sizes.length) * 1000) / 1000,
+          },
   };
-  return { json, interner, developedAt, frozen, coreEdges, stepCore };
 }
 
 /**

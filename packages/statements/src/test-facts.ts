@@ -158,141 +158,69 @@ function throwSentence(thrower: Thrower, detail: string, negated: boolean, async
   return negated ? `${verb} ${c} does not throw` : `${verb} ${c} throws an error${detail}`;
 }
 
+/** What a matcher's sentence is made from. */
+interface MatcherInput {
+  ctx: Ctx;
+  subject: Subject;
+  args: t.Node[];
+  /** The first argument and its text. */
+  a0: t.Node | undefined;
+  v0: string;
+  negated: boolean;
+  /** `subject <predicate>`, or with `negated`, `subject <negative>` (default: "is not ..."). */
+  is: (predicate: string, negative?: string) => string;
+}
+
+/** Matcher names (jest/vitest, chai, node:assert, ava) and the sentence each gives. */
+const MATCHERS: [string[], (m: MatcherInput) => string | undefined][] = [
+  [['toBe', 'equal', 'equals', 'eq', 'strictEqual', 'is'], ({ subject, a0, v0, negated }) => a0 ? equalitySentence(subject, v0, 'same', negated) : undefined],
+  [['toEqual', 'toStrictEqual', 'deepEqual', 'deepStrictEqual', 'eql', 'deepEquals'], ({ subject, a0, v0, negated }) => a0 ? equalitySentence(subject, v0, isSimpleLiteral(a0) ? 'same' : 'deep', negated) : undefined],
+  [['toMatchObject', 'like', 'containSubset'], ({ subject, a0, v0, negated }) => a0 ? equalitySentence(subject, v0, 'shape', negated) : undefined],
+  [['toBeTruthy', 'ok', 'truthy'], ({ is }) => is('is truthy', 'is falsy')],
+  [['toBeFalsy', 'falsy', 'notOk'], ({ is }) => is('is falsy', 'is truthy')],
+  [['toBeNull', 'null', 'isNull'], ({ is }) => is('is `null`')],
+  [['toBeUndefined', 'undefined', 'isUndefined'], ({ is }) => is('is `undefined`')],
+  [['toBeDefined', 'isDefined'], ({ is }) => is('is defined', 'is `undefined`')],
+  [['toBeNaN', 'NaN'], ({ is }) => is('is `NaN`')],
+  [['true', 'isTrue', 'toBeTrue'], ({ is }) => is('is `true`')],
+  [['false', 'isFalse', 'toBeFalse'], ({ is }) => is('is `false`')],
+  [['empty', 'isEmpty', 'toBeEmpty'], ({ is }) => is('is empty', 'is not empty')],
+  [['toHaveLength', 'length', 'lengthOf'], ({ a0, v0, is }) => a0 ? is(`has length ${code(v0)}`, `does not have length ${code(v0)}`) : undefined],
+  [['toContain', 'toContainEqual', 'include', 'includes', 'contain', 'contains'], ({ a0, v0, is }) => a0 ? is(`contains ${code(v0)}`, `does not contain ${code(v0)}`) : undefined],
+  [['toMatch', 'match', 'regex'], ({ a0, v0, is }) => a0 ? is(`matches ${code(v0)}`, `does not match ${code(v0)}`) : undefined],
+  [['toBeGreaterThan', 'above', 'gt', 'isAbove'], ({ a0, v0, is }) => a0 ? is(`is greater than ${code(v0)}`) : undefined],
+  [['toBeGreaterThanOrEqual', 'least', 'gte', 'isAtLeast'], ({ a0, v0, is }) => a0 ? is(`is at least ${code(v0)}`) : undefined],
+  [['toBeLessThan', 'below', 'lt', 'isBelow'], ({ a0, v0, is }) => a0 ? is(`is less than ${code(v0)}`) : undefined],
+  [['toBeLessThanOrEqual', 'most', 'lte', 'isAtMost'], ({ a0, v0, is }) => a0 ? is(`is at most ${code(v0)}`) : undefined],
+  [['toBeCloseTo', 'closeTo', 'approximately'], ({ a0, v0, is }) => a0 ? is(`is approximately ${code(v0)}`) : undefined],
+  [['toBeInstanceOf', 'instanceOf', 'instanceof'], ({ a0, v0, is }) => a0 ? is(`is an instance of ${code(v0)}`) : undefined],
+  [['toBeTypeOf', 'typeOf', 'a', 'an'], ({ a0, v0, is }) => a0 ? is(`is of type ${code(t.isStringLiteral(a0) ? a0.value : v0)}`) : undefined],
+  [['toHaveProperty', 'property'], ({ ctx, args, a0, v0, is }) => {
+    if (!a0) return undefined;
+    const a1 = args[1];
+    const withValue = a1 ? ` equal to ${code(text(ctx, a1))}` : '';
+    return is(`has the property ${code(t.isStringLiteral(a0) ? a0.value : v0)}${withValue}`, `does not have the property ${code(v0)}`);
+  }],
+  [['toHaveBeenCalled', 'called'], ({ is }) => is('has been called', 'has not been called')],
+  [['toHaveBeenCalledTimes', 'callCount'], ({ a0, v0, is }) => a0 ? is(`has been called ${code(v0)} times`) : undefined],
+  [['toHaveBeenCalledWith', 'toHaveBeenLastCalledWith', 'calledWith'], ({ ctx, args, is }) => {
+    const list = args.map((a) => text(ctx, a)).join(', ');
+    return is(`has been called with ${code(list)}`, `has not been called with ${code(list)}`);
+  }],
+  [['toMatchSnapshot', 'snapshot'], ({ is }) => is('matches its stored snapshot', 'does not match its stored snapshot')],
+  [['toMatchInlineSnapshot'], ({ a0, v0, is }) => a0 ? is(`matches the inline snapshot ${code(v0)}`) : is('matches its inline snapshot')],
+  [['toMatchFileSnapshot'], ({ a0, v0, is }) => a0 ? is(`matches the snapshot file ${code(v0)}`) : undefined],
+];
+const MATCHER_BY_NAME = new Map(MATCHERS.flatMap(([names, sentence]) => names.map((n) => [n, sentence] as const)));
+
 /** Predicates shared by jest/vitest matchers and chai/node/ava assertions. */
 function matcherSentence(ctx: Ctx, subject: Subject, matcher: string, args: t.Node[], negated: boolean): string | undefined {
+  const sentence = MATCHER_BY_NAME.get(matcher);
+  if (!sentence) return undefined;
   const a0 = args[0];
   const v0 = a0 ? text(ctx, a0) : '';
   const is = (p: string, n = `is not ${p.replace(/^is /, '')}`) => predicateSentence(subject, p, n, negated);
-  switch (matcher) {
-    case 'toBe':
-    case 'equal':
-    case 'equals':
-    case 'eq':
-    case 'strictEqual':
-    case 'is':
-      return a0 ? equalitySentence(subject, v0, 'same', negated) : undefined;
-    case 'toEqual':
-    case 'toStrictEqual':
-    case 'deepEqual':
-    case 'deepStrictEqual':
-    case 'eql':
-    case 'deepEquals':
-      return a0 ? equalitySentence(subject, v0, isSimpleLiteral(a0) ? 'same' : 'deep', negated) : undefined;
-    case 'toMatchObject':
-    case 'like':
-    case 'containSubset':
-      return a0 ? equalitySentence(subject, v0, 'shape', negated) : undefined;
-    case 'toBeTruthy':
-    case 'ok':
-    case 'truthy':
-      return is('is truthy', 'is falsy');
-    case 'toBeFalsy':
-    case 'falsy':
-    case 'notOk':
-      return is('is falsy', 'is truthy');
-    case 'toBeNull':
-    case 'null':
-    case 'isNull':
-      return is('is `null`');
-    case 'toBeUndefined':
-    case 'undefined':
-    case 'isUndefined':
-      return is('is `undefined`');
-    case 'toBeDefined':
-    case 'isDefined':
-      return is('is defined', 'is `undefined`');
-    case 'toBeNaN':
-    case 'NaN':
-      return is('is `NaN`');
-    case 'true':
-    case 'isTrue':
-    case 'toBeTrue':
-      return is('is `true`');
-    case 'false':
-    case 'isFalse':
-    case 'toBeFalse':
-      return is('is `false`');
-    case 'empty':
-    case 'isEmpty':
-    case 'toBeEmpty':
-      return is('is empty', 'is not empty');
-    case 'toHaveLength':
-    case 'length':
-    case 'lengthOf':
-      return a0 ? is(`has length ${code(v0)}`, `does not have length ${code(v0)}`) : undefined;
-    case 'toContain':
-    case 'toContainEqual':
-    case 'include':
-    case 'includes':
-    case 'contain':
-    case 'contains':
-      return a0 ? is(`contains ${code(v0)}`, `does not contain ${code(v0)}`) : undefined;
-    case 'toMatch':
-    case 'match':
-    case 'regex':
-      return a0 ? is(`matches ${code(v0)}`, `does not match ${code(v0)}`) : undefined;
-    case 'toBeGreaterThan':
-    case 'above':
-    case 'gt':
-    case 'isAbove':
-      return a0 ? is(`is greater than ${code(v0)}`) : undefined;
-    case 'toBeGreaterThanOrEqual':
-    case 'least':
-    case 'gte':
-    case 'isAtLeast':
-      return a0 ? is(`is at least ${code(v0)}`) : undefined;
-    case 'toBeLessThan':
-    case 'below':
-    case 'lt':
-    case 'isBelow':
-      return a0 ? is(`is less than ${code(v0)}`) : undefined;
-    case 'toBeLessThanOrEqual':
-    case 'most':
-    case 'lte':
-    case 'isAtMost':
-      return a0 ? is(`is at most ${code(v0)}`) : undefined;
-    case 'toBeCloseTo':
-    case 'closeTo':
-    case 'approximately':
-      return a0 ? is(`is approximately ${code(v0)}`) : undefined;
-    case 'toBeInstanceOf':
-    case 'instanceOf':
-    case 'instanceof':
-      return a0 ? is(`is an instance of ${code(v0)}`) : undefined;
-    case 'toBeTypeOf':
-    case 'typeOf':
-    case 'a':
-    case 'an':
-      return a0 ? is(`is of type ${code(t.isStringLiteral(a0) ? a0.value : v0)}`) : undefined;
-    case 'toHaveProperty':
-    case 'property': {
-      if (!a0) return undefined;
-      const a1 = args[1];
-      const withValue = a1 ? ` equal to ${code(text(ctx, a1))}` : '';
-      return is(`has the property ${code(t.isStringLiteral(a0) ? a0.value : v0)}${withValue}`, `does not have the property ${code(v0)}`);
-    }
-    case 'toHaveBeenCalled':
-    case 'called':
-      return is('has been called', 'has not been called');
-    case 'toHaveBeenCalledTimes':
-    case 'callCount':
-      return a0 ? is(`has been called ${code(v0)} times`) : undefined;
-    case 'toHaveBeenCalledWith':
-    case 'toHaveBeenLastCalledWith':
-    case 'calledWith': {
-      const list = args.map((a) => text(ctx, a)).join(', ');
-      return is(`has been called with ${code(list)}`, `has not been called with ${code(list)}`);
-    }
-    case 'toMatchSnapshot':
-    case 'snapshot':
-      return is('matches its stored snapshot', 'does not match its stored snapshot');
-    case 'toMatchInlineSnapshot':
-      return a0 ? is(`matches the inline snapshot ${code(v0)}`) : is('matches its inline snapshot');
-    case 'toMatchFileSnapshot':
-      return a0 ? is(`matches the snapshot file ${code(v0)}`) : undefined;
-    default:
-      return undefined;
-  }
+  return sentence({ ctx, subject, args, a0, v0, negated, is });
 }
 
 const CHAI_NOISE = new Set(['to', 'be', 'been', 'is', 'that', 'which', 'and', 'has', 'have', 'with', 'at', 'of', 'same', 'but', 'does', 'still', 'also', 'own', 'nested', 'ordered', 'any', 'all', 'itself']);

@@ -1,10 +1,11 @@
 /** Runs one command on this machine with a wall-clock limit that kills the whole process group. */
 import { execa } from 'execa';
 import { TEST_RUN_ENV } from '@swe-flow/core';
+import { killProcessGroup } from '@swe-flow/runtime';
 import type { CommandSpec } from '@swe-flow/core';
 import path from 'node:path';
 import { assertNotShuttingDown } from '@swe-flow/runtime';
-import { guardProcessGroup, killProcessGroup } from './process-group.js';
+import { guardProcessGroup } from './process-group.js';
 
 export interface LocalExecResult {
   exitCode: number | null;
@@ -32,11 +33,7 @@ export async function execLocal(root: string, spec: CommandSpec, timeoutMs: numb
   const unguard = guardProcessGroup(sub.pid);
   const timer = setTimeout(() => {
     timedOut = true;
-    try {
-      if (sub.pid !== undefined) process.kill(-sub.pid, 'SIGKILL');
-    } catch {
-      sub.kill('SIGKILL');
-    }
+    if (!killProcessGroup(sub.pid)) sub.kill('SIGKILL');
   }, timeoutMs);
   try {
     const result = await sub;

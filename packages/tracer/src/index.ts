@@ -12,3 +12,5 @@ export { openSession, hasSession, SESSION_RUNNERS, type TestSession, type OpenSe
 export { runTreeBatch, hasTreeBatch, vitestHasInlineProjects, vitestSharesWorkers, vitestSharedBatch, vitestWorkspaceBatch, TREE_BATCH_RUNNERS, type BatchTree, type TreeBatchOptions } from './sessions/index.js';
 export { tail, withRunnerOutput, writeRunnerLog, withRunEnv, withDefaultFiles, TAIL_LINES } from './adapters/runner-kit.js';
 export { findInstalledRunner, runnerBinFile, binLink, type InstalledRunner } from './adapters/runner-bin.js';
+export { treeRunnerFor, type TreeRunner, type RunnerTree, type TreeRunOptions, type TreeRunnerOptions } from './sessions/index.js';
+export { runTests, statusMap, commandLine } from './run-tests.js';

@@ -2,7 +2,7 @@ import { TEST_RUN_ENV } from '@swe-flow/core';
 import { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -25,6 +25,7 @@ import { registerCleanup } from '../cleanup.js';
 import { resolveInside } from '../paths.js';
 import { LABEL_COMMIT, sweFlowLabels } from '../labels.js';
 import { git } from '../git.js';
+import { pathExists } from '../fs.js';
 
 export interface ContainerLimits {
   /** Memory limit in bytes (swap disabled: memory+swap = memory). Default 4 GiB. */
@@ -162,7 +163,7 @@ class DockerWorkspace implements Workspace {
     const tryCheckout = () =>
       this.run(['git', '-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--force', '--detach', commit], { timeoutMs: 120_000 });
     let result = await tryCheckout();
-    if (result.exitCode !== 0 && taskRepo !== undefined && (await exists(taskRepo))) {
+    if (result.exitCode !== 0 && taskRepo !== undefined && (await pathExists(taskRepo))) {
       await this.importHistory(path.resolve(taskRepo));
       result = await tryCheckout();
     }
@@ -389,11 +390,3 @@ export async function removeContainer(container: Docker.Container): Promise<void
   }
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}

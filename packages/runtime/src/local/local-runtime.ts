@@ -19,6 +19,7 @@ import { git } from '../git.js';
 import { BoundedBuffer, DEFAULT_MAX_OUTPUT_BYTES } from '../output.js';
 import { resolveInside } from '../paths.js';
 import { assertNotShuttingDown, registerCleanup } from '../cleanup.js';
+import { killProcessGroup } from '../process-group.js';
 
 export interface LocalRuntimeOptions {
   /** Where temp checkouts go; default the OS temp dir. */
@@ -202,12 +203,7 @@ class LocalWorkspace implements Workspace {
       cleanup: true,
     });
     const killGroup = (): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      killProcessGroup(child.pid);
     };
     return { child, killGroup };
   }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, parseTestId, type CommandSpec, type Edge, type FunctionInfo, type TestResult, TEST_RUN_ENV } from '@swe-flow/core';
+import { killProcessGroup } from '@swe-flow/runtime';
 import type { PlainRunContext, RepoFacts, TestRecord, TracedRunContext, TracedRunOutput } from '../adapter.js';
 import { instrumentSource } from '../instrument/transform.js';
 import { listSourceFiles } from '../sources.js';
@@ -158,11 +159,7 @@ export async function runRunner(
   const unguard = guardProcessGroup(sub.pid);
   const timer = setTimeout(() => {
     timedOut = true;
-    try {
-      if (sub.pid !== undefined) process.kill(-sub.pid, 'SIGKILL');
-    } catch {
-      sub.kill('SIGKILL');
-    }
+    if (!killProcessGroup(sub.pid)) sub.kill('SIGKILL');
   }, options.timeoutMs);
   const result = await sub;
   clearTimeout(timer);

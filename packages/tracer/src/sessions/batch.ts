@@ -4,7 +4,7 @@
  * its worker pool start once for all of them; each tree is the runner's own project, with the
  * repository's config, so every tree's tests run exactly as they would in a checkout of their own.
  */
-import { ErrorCodes, formatTestId, SweFlowError, type CommandSpec, type TestResult, type TestSelection, type TestStatus, type Workspace } from '@swe-flow/core';
+import { ErrorCodes, formatTestId, parseTestId, SweFlowError, type CommandSpec, type TestResult, type TestSelection, type TestStatus, type Workspace } from '@swe-flow/core';
 import { testNamePattern, VITEST_CONFIG_NAMES } from '../adapters/vitest.js';
 import type { PlainRunContext } from '../adapter.js';
 import { copyRuntimeScripts, installedVitestVersion } from './session.js';
@@ -60,7 +60,7 @@ export async function runTreeBatch(workspace: Workspace, runner: string, trees: 
   const request = {
     trees: trees.map((t) => ({
       dir: sub ? `${t.dir}/${options.projectDir}` : t.dir,
-      files: [...new Set([...t.selection.files, ...t.selection.testIds.map((id) => id.split(' > ')[0]!)])].map(inProject).sort(),
+      files: [...new Set([...t.selection.files, ...t.selection.testIds.map((id) => parseTestId(id).file)])].map(inProject).sort(),
     })),
     // One name filter for the whole batch (vitest's is global): a tree may run a few more tests than
     // it asked for, and only the asked-for ones are read.

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ErrorCodes, formatTestId, SweFlowError, type SpawnedProcess, type TestResult, type TestSelection, type TestStatus, type Workspace } from '@swe-flow/core';
+import { ErrorCodes, formatTestId, parseTestId, SweFlowError, type SpawnedProcess, type TestResult, type TestSelection, type TestStatus, type Workspace } from '@swe-flow/core';
 import { RUNTIME_DIR } from '../recorder-path.js';
 import { testNamePattern } from '../adapters/vitest.js';
 import { exactAlternation, withRunnerOutput, writeRunnerLog } from '../adapters/runner-kit.js';
@@ -42,7 +42,7 @@ const SCRIPTS: Record<string, string> = { vitest: 'vitest-session.mjs', jest: 'j
 /** The name filter a plain run of this runner would use (titles joined by spaces, exact). */
 function namePattern(runner: string, testIds: readonly string[]): string | null {
   if (testIds.length === 0) return null;
-  if (runner === 'jest') return exactAlternation(testIds.map((id) => id.split(' > ').slice(1).join(' ')));
+  if (runner === 'jest') return exactAlternation(testIds.map((id) => parseTestId(id).titlePath.join(' ')));
   return testNamePattern(testIds) ?? null;
 }
 
@@ -176,7 +176,7 @@ class LineSession implements TestSession {
   private async runNow(selection: TestSelection, changedFiles: string[]): Promise<TestResult[]> {
     if (this.dead || !this.proc) throw this.dead ?? new SweFlowError(ErrorCodes.SESSION_FAILED, 'the session is closed');
     const id = this.nextId++;
-    const files = [...new Set([...selection.files, ...selection.testIds.map((t) => t.split(' > ')[0]!)])].sort();
+    const files = [...new Set([...selection.files, ...selection.testIds.map((t) => parseTestId(t).file)])].sort();
     const reply = this.expect(id, this.runTimeoutMs);
     this.proc.write(`${JSON.stringify({ id, files, pattern: namePattern(this.runner, selection.testIds), changed: changedFiles })}\n`);
     const r = await reply;

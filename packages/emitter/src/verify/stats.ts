@@ -1,0 +1,58 @@
+import type { RejectRow } from '@swe-flow/core';
+import type { VerifiedTask, VerifyStats } from './types.js';
+
+/** The counts that runs and settling add to while verification goes on (the rest is derived at the end). */
+export type VerifyCounts = Omit<VerifyStats, 'candidates' | 'verified' | 'rejected' | 'passToPassRun' | 'passToPassProvenUnaffected' | 'flakyTests'>;
+
+/** One verification's statistics: counters every part adds to, and the tests found flaky so far. */
+export class VerifyTally {
+  readonly counts: VerifyCounts = {
+    testRuns: 0,
+    passToPassProvenByTrace: 0,
+    treeRuns: 0,
+    sharedRuns: 0,
+    batches: 0,
+    batchedTrees: 0,
+    sharedBatches: 0,
+    batchDoubtTrees: 0,
+    workspacesOpened: 0,
+    checkouts: 0,
+    sessionRuns: 0,
+    plainRuns: 0,
+    sessionFailures: 0,
+    sessionReruns: 0,
+    passToPassRecheckedAlone: 0,
+    passToPassPassingAlone: 0,
+  };
+
+  /** Tests that did not pass every run of the reference, across all candidates. */
+  readonly flaky = new Set<string>();
+
+  toStats(candidates: number, verified: readonly VerifiedTask[], rejects: readonly RejectRow[]): VerifyStats {
+    const c = this.counts;
+    return {
+      candidates,
+      verified: verified.length,
+      rejected: rejects.length,
+      testRuns: c.testRuns,
+      passToPassRun: verified.reduce((n, v) => n + v.passToPassRun, 0),
+      passToPassProvenUnaffected: verified.reduce((n, v) => n + v.passToPassProvenUnaffected, 0),
+      passToPassProvenByTrace: c.passToPassProvenByTrace,
+      treeRuns: c.treeRuns,
+      batches: c.batches,
+      batchedTrees: c.batchedTrees,
+      sharedBatches: c.sharedBatches,
+      batchDoubtTrees: c.batchDoubtTrees,
+      sharedRuns: c.sharedRuns,
+      flakyTests: [...this.flaky].sort(),
+      workspacesOpened: c.workspacesOpened,
+      checkouts: c.checkouts,
+      sessionRuns: c.sessionRuns,
+      plainRuns: c.plainRuns,
+      sessionFailures: c.sessionFailures,
+      sessionReruns: c.sessionReruns,
+      passToPassRecheckedAlone: c.passToPassRecheckedAlone,
+      passToPassPassingAlone: c.passToPassPassingAlone,
+    };
+  }
+}

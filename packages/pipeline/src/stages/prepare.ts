@@ -1,0 +1,154 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { ErrorCodes, SweFlowError, type CommandSpec, type RunnerName } from '@swe-flow/core';
+import { commandLine } from '@swe-flow/emitter';
+import { writeFileAtomic } from '@swe-flow/runtime';
+import { collectRepoFacts, createVitestAdapter, detectRunner, findVitestBin, getAdapter, withDefaultFiles, withRunEnv, type RunnerAdapter } from '@swe-flow/tracer';
+import { chooseTestSetup, requireBuiltOutput, runBuild } from '../test-setup.js';
+import {
+  chooseWorkspacePackage,
+  detectProject,
+  installDependencies,
+  listRepoFiles,
+  materializeSource,
+  readPackageJson,
+  setUpRepositoryNode,
+  type NodeChoice,
+  type InstallRecord,
+  type ProjectFacts,
+  type SourceInfo,
+} from '@swe-flow/workspace';
+import type { Stage } from './stage.js';
+
+export const SWEFLOW_VERSION = '0.1.0';
+
+/** `repo.json`: where the repository came from and how it was set up. */
+export interface RepoJson {
+  schemaVersion: 1;
+  source: SourceInfo;
+  name: string;
+  packageManager: string;
+  lockfile: string | null;
+  workspaces: string[];
+  /** The Node the repository was installed with and is traced, verified and evaluated with (local runtime). */
+  nodeVersion: string;
+  projectNodeVersion: string | null;
+  /** How `nodeVersion` was chosen: source, reason, and every constraint read. */
+  node?: NodeChoice;
+  runner: RunnerName;
+  /**
+   * In a monorepo, the workspace package synthesized from (repo-relative folder): its tests run in that
+   * folder, while the task repository, function ids and test ids keep the whole repository as root.
+   */
+  package?: string;
+  /** The runner's entry (repo-relative) when it is not the root's, as found for `package`. */
+  runnerBin?: string;
+  /** Environment of every test run, from the test script's assignments and config `testEnv`. */
+  testEnv?: Record<string, string>;
+  /** Build steps run in prepare before tracing. */
+  build?: string[];
+  /** Which of the test script's runs was taken, when it has several under different environments. */
+  testRunNote?: string;
+  /** mocha: the spec files or globs the test script names on its command line. */
+  specFiles?: string[];
+  install: InstallRecord;
+  testCommand: string;
+  /** The installed copy, relative to the output folder (`.work/repo`). */
+  workDir: string;
+  files: string[];
+  /** When the repository was prepared: the dataset's `created_at`, stable across resumed runs. */
+  preparedAt: string;
+}
+
+/**
+ * The adapter for a prepared repository: in a monorepo package, one that runs in the package's folder;
+ * with the test script's environment, and (mocha) the spec files its command line names.
+ */
+export function adapterFor(runner: RunnerName, pkg: string | undefined, runnerBin: string | undefined, env: Record<string, string> = {}, specFiles: string[] = []): RunnerAdapter {
+  // Only mocha takes its spec from the command line alone (jest and vitest read paths there as filters).
+  return withDefaultFiles(withRunEnv(baseAdapterFor(runner, pkg, runnerBin), env), runner === 'mocha' ? specFiles : []);
+}
+
+function baseAdapterFor(runner: RunnerName, pkg: string | undefined, runnerBin: string | undefined): RunnerAdapter {
+  if (!pkg) return getAdapter(runner);
+  if (runner !== 'vitest') {
+    throw new SweFlowError(ErrorCodes.CONFIG_INVALID, `--package is supported for vitest repositories only (this one uses ${runner}); synthesize from the root instead`);
+  }
+  return createVitestAdapter({ packageDir: pkg, ...(runnerBin ? { vitestBin: runnerBin } : {}) });
+}
+
+/**
+ * The name instance ids are made from: the repository's, plus the package folder in a monorepo, so the
+ * datasets of two packages of one repository can be merged without colliding ids (`repo` stays the repository).
+ */
+export function instanceRepoName(repo: Pick<RepoJson, 'name' | 'package'>): string {
+  return repo.package ? `${repo.name}.${repo.package.replace(/[^A-Za-z0-9._-]+/g, '-')}` : repo.name;
+}
+
+/** A command line as a user types it from the repository root (`cd <package> && ...` for a package). */
+export function commandLineFromRoot(spec: CommandSpec): string {
+  const line = commandLine(spec);
+  return spec.cwd && spec.cwd !== '.' ? `cd ${spec.cwd} && ${line}` : line;
+}
+
+type PrepareReads = 'ref' | 'name' | 'package' | 'allowScripts' | 'runner' | 'node' | 'testRun' | 'testEnv' | 'build' | 'installTimeoutMs';
+
+/** The runner: as configured, or detected from the repository (in a package, its own dependencies over the root's). */
+async function runnerOf(workDir: string, pkg: string | undefined, configured: string | undefined): Promise<RunnerAdapter> {
+  if (configured) return getAdapter(configured as RunnerName, undefined);
+  const repoFacts = await collectRepoFacts(workDir);
+  if (pkg) {
+    const own = await readPackageJson(path.join(workDir, pkg));
+    const merge = (k: string) => ({ ...((repoFacts.packageJson[k] as object | undefined) ?? {}), ...((own[k] as object | undefined) ?? {}) });
+    repoFacts.packageJson = { ...own, dependencies: merge('dependencies'), devDependencies: merge('devDependencies') };
+  }
+  return detectRunner(repoFacts);
+}
+
+/** 1. Prepare: copy or clone, detect, install; writes `repo.json`. */
+export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
+  name: 'prepare',
+  reads: ['ref', 'name', 'package', 'allowScripts', 'runner', 'node', 'testRun', 'testEnv', 'build'],
+  tunes: ['installTimeoutMs'],
+  keyOf: (input) => [path.resolve(input.source), SWEFLOW_VERSION],
+  async run(config, env, input) {
+    const { workDir, logger } = env;
+    await rm(workDir, { recursive: true, force: true });
+    const source = await materializeSource(input.source, workDir, { ref: config.ref, logger });
+    const files = await listRepoFiles(workDir);
+    const facts: ProjectFacts = await detectProject(workDir);
+    // Before installing: a monorepo whose root has no tests fails fast with the packages to choose from.
+    const chosen = await chooseWorkspacePackage(workDir, { requested: config.package, workspaces: facts.workspaces, files, rootPackageJson: facts.packageJson });
+    const pkg = chosen?.dir;
+    const node = await setUpRepositoryNode(workDir, facts, { ...(config.node ? { override: config.node } : {}), logger });
+    logger.info(`Node ${node.choice.version}: ${node.choice.reason}`);
+    const install = await installDependencies(workDir, facts, { logger, allowScripts: config.allowScripts, timeoutMs: config.installTimeoutMs, node: node.runtime, nodeFor: node.nodeFor });
+    const detected = await runnerOf(workDir, pkg, config.runner);
+    const runnerBin = pkg && detected.name === 'vitest' ? findVitestBin(workDir, pkg) : undefined;
+    // What the test script says beyond the runner: its environment, and a build the tests read.
+    const setup = chooseTestSetup(facts.packageJson, config);
+    if (setup.note) logger.info(setup.note);
+    await runBuild(pkg ? path.join(workDir, pkg) : workDir, setup, { logDir: path.join(env.out, 'logs'), timeoutMs: config.installTimeoutMs, logger });
+    await requireBuiltOutput(workDir, files, setup);
+    const specFiles = detected.name === 'mocha' ? setup.specFiles : [];
+    const adapter = adapterFor(detected.name, pkg, runnerBin, setup.env, specFiles);
+    const testCommand = commandLineFromRoot(adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: { files: [], testIds: [] } }));
+    const repoJson: RepoJson = {
+      schemaVersion: 1, source, name: config.name ?? source.name,
+      packageManager: facts.packageManager, lockfile: facts.lockfile, workspaces: facts.workspaces,
+      nodeVersion: install.node, projectNodeVersion: facts.nodeVersion, node: node.choice, runner: adapter.name,
+      ...(pkg ? { package: pkg } : {}),
+      ...(runnerBin ? { runnerBin } : {}),
+      ...(Object.keys(setup.env).length > 0 ? { testEnv: setup.env } : {}),
+      ...(setup.build.length > 0 ? { build: setup.build } : {}),
+      ...(setup.note ? { testRunNote: setup.note } : {}),
+      ...(specFiles.length > 0 ? { specFiles } : {}),
+      install, testCommand,
+      // Relative to the output folder: a moved dataset still finds its installed copy.
+      workDir: path.relative(env.out, workDir),
+      files, preparedAt: new Date().toISOString(),
+    };
+    await writeFileAtomic(path.join(env.out, 'repo.json'), JSON.stringify(repoJson, null, 2));
+    return { record: repoJson, artifact: repoJson };
+  },
+};

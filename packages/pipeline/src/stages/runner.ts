@@ -1,0 +1,52 @@
+import type { SynthConfig } from '@swe-flow/core';
+import { hashOf, StageStore } from '../stages.js';
+import type { StageTiming } from '../summary.js';
+import { configFor, type Stage, type StageEnv, type StageName } from './stage.js';
+
+export type StopAfter = 'trace' | 'schedule' | 'emit' | 'verify';
+
+/** Runs stages for `synthesize`: their cache keys, skipping on resume, timing, progress and stop-after. */
+export class StageRunner {
+  readonly timings: StageTiming[] = [];
+  private readonly store: StageStore;
+
+  constructor(private readonly config: SynthConfig, private readonly env: StageEnv, private readonly stopAfter?: StopAfter) {
+    this.store = new StageStore(env.out, env.resume);
+  }
+
+  /** A stage's cache key: the key of what it builds on, its declared config fields and its own inputs. */
+  keyOf<K extends keyof SynthConfig, I>(stage: Stage<K, I, unknown, unknown>, input: I, after: string): string {
+    return hashOf(after, stage.name, configFor(this.config, stage.reads), stage.keyOf?.(input) ?? null);
+  }
+
+  /** Whether the run ends after `stage` (the stage commands `trace`, `emit`, `verify`). */
+  stopsAfter(stage: StageName): boolean {
+    return this.stopAfter === stage;
+  }
+
+  /** Runs `stage` (or, resumed with the same key, loads what its recorded run made). */
+  async run<K extends keyof SynthConfig, I, R, A>(stage: Stage<K, I, R, A>, input: I, after = ''): Promise<{ key: string; artifact: A }> {
+    const key = this.keyOf(stage, input, after);
+    const { logger } = this.env;
+    const cached = stage.cached === false ? null : await this.store.load<R>(stage.name, key);
+    if (cached) {
+      logger.info(`${stage.name}: unchanged since the last run, skipped`);
+      this.timings.push({ stage: stage.name, ms: 0, skipped: true });
+      const artifact = stage.load ? await stage.load(this.env, input, cached.result) : (cached.result as unknown as A);
+      return { key, artifact };
+    }
+    const t0 = Date.now();
+    if (stage.cached !== false) {
+      this.env.progress(stage.name, 0);
+      logger.info(`${stage.name}: started`);
+    }
+    const output = await stage.run(configFor(this.config, [...stage.reads, ...(stage.tunes ?? [])]), this.env, input, key);
+    const ms = Date.now() - t0;
+    if (stage.cached !== false) {
+      await this.store.save(stage.name, key, ms, output.record);
+      logger.info(`${stage.name}: done in ${(ms / 1000).toFixed(1)} s`);
+    }
+    this.timings.push({ stage: stage.name, ms, skipped: output.skipped ?? false });
+    return { key, artifact: output.artifact };
+  }
+}

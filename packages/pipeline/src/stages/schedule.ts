@@ -1,0 +1,26 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ScheduleJson, TraceJson } from '@swe-flow/core';
+import { scheduleFromTrace } from '../schedule-stage.js';
+import type { Stage } from './stage.js';
+
+type ScheduleReads = 'order' | 'maxFunctionsPerStep' | 'minFunctionsPerStep' | 'maxSteps';
+
+/** 3. Schedule: the RDG and the steps from the trace; writes rdg.*, schedule.json, order-comparison.json. */
+export const scheduleStage: Stage<ScheduleReads, { trace: TraceJson }, { steps: number; skipped: number }, ScheduleJson> = {
+  name: 'schedule',
+  reads: ['order', 'maxFunctionsPerStep', 'minFunctionsPerStep', 'maxSteps'],
+  async run(config, env, { trace }) {
+    const options = {
+      order: config.order,
+      frozen: trace.moduleLoadFunctions,
+      ...(config.maxFunctionsPerStep ? { maxFunctionsPerStep: config.maxFunctionsPerStep } : {}),
+      ...(config.minFunctionsPerStep ? { minFunctionsPerStep: config.minFunctionsPerStep } : {}),
+    };
+    const schedule = await scheduleFromTrace(trace, env.out, options, config.maxSteps);
+    return { record: { steps: schedule.steps.length, skipped: schedule.skipped.length }, artifact: schedule };
+  },
+  async load(env) {
+    return JSON.parse(await readFile(path.join(env.out, 'schedule.json'), 'utf8')) as ScheduleJson;
+  },
+};

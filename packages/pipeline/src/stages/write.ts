@@ -1,0 +1,124 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DatasetRow, Logger, ScheduleJson, SynthConfig, TraceJson } from '@swe-flow/core';
+import { buildRow, TaskRepo, writeDataset, type VerifiedTask } from '@swe-flow/emitter';
+import { writeFileAtomic } from '@swe-flow/runtime';
+import type { EnvironmentImage } from '@swe-flow/runtime';
+import type { RunnerAdapter } from '@swe-flow/tracer';
+import { writeSummary, type StageTiming, type Summary } from '../summary.js';
+import { taskRepoDirOf, type Emitted } from './emit.js';
+import { commandLineFromRoot, SWEFLOW_VERSION, type RepoJson } from './prepare.js';
+import type { Statements } from './statements.js';
+import type { Verified } from './verify.js';
+
+export interface WriteInput {
+  repo: RepoJson;
+  adapter: RunnerAdapter;
+  trace: TraceJson;
+  schedule: ScheduleJson;
+  emitted: Emitted;
+  image?: EnvironmentImage;
+  verified: Verified;
+  statements: Statements;
+}
+
+/** Every base patch (original -> base) from one git process, and the bundle of the task repository. */
+async function basePatchesAndBundle(out: string, originalCommit: string, verified: readonly VerifiedTask[], logger: Logger): Promise<string[]> {
+  const taskRepo = await TaskRepo.open(taskRepoDirOf(out));
+  try {
+    const patches = await taskRepo.diffs(verified.map((t) => [originalCommit, t.candidate.baseCommit] as const));
+    await taskRepo.bundle(path.join(out, 'task-repo.bundle')).catch((error: unknown) => logger.warn(`could not write task-repo.bundle: ${(error as Error).message}`));
+    return patches;
+  } finally {
+    await taskRepo.dispose();
+  }
+}
+
+/** 8. The dataset, per-task folders (patches, problem, meta) and the bundle; the rows written. */
+export async function writeTasks(out: string, input: WriteInput, logger: Logger): Promise<DatasetRow[]> {
+  const { repo, adapter, image, verified: { verified, rejects }, statements } = input;
+  const rows: DatasetRow[] = [];
+  const basePatches = await basePatchesAndBundle(out, input.emitted.originalCommit, verified, logger);
+  for (const [i, task] of verified.entries()) {
+    const c = task.candidate;
+    const statement = statements.statements[i]!;
+    const testCommand = commandLineFromRoot(adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: { files: c.testFiles, testIds: task.failToPass } }));
+    const row = buildRow(task, { repo: repo.name, runner: repo.runner, image: image?.tag ?? '', version: SWEFLOW_VERSION, createdAt: repo.preparedAt, problemStatement: statement, testCommand });
+    rows.push(row);
+    const dir = path.join(out, 'tasks', c.instanceId);
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'base.patch'), basePatches[i]!);
+    await writeFile(path.join(dir, 'reference.patch'), c.patch);
+    await writeFile(path.join(dir, 'problem.md'), statement);
+    const { patch: _p, problem_statement: _s, ...meta } = row;
+    await writeFileAtomic(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, dropped_fail_to_pass: task.droppedFailToPass }, null, 2));
+  }
+  await writeDataset(out, rows, rejects);
+  return rows;
+}
+
+function countBy(values: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** `summary.json`: what the run did, in numbers. */
+export function summaryOf(input: WriteInput, rows: readonly DatasetRow[], config: SynthConfig, stages: StageTiming[], totalMs: number): Summary {
+  const { repo, trace, schedule, emitted, image, verified: { verified, rejects, stats } } = input;
+  return {
+    schemaVersion: 1,
+    sweFlowVersion: SWEFLOW_VERSION,
+    repo: repo.name,
+    source: repo.source,
+    runner: repo.runner,
+    ...(repo.testRunNote || repo.testEnv ? { testRun: repo.testRunNote ?? `environment ${Object.entries(repo.testEnv ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')} from the test script` } : {}),
+    runtime: config.runtime,
+    modes: config.modes,
+    image: image?.tag ?? null,
+    environment: {
+      node: repo.nodeVersion, platform: `${process.platform}-${process.arch}`, packageManager: `${repo.install.packageManager}@${repo.install.packageManagerVersion}`,
+      ...(repo.node ? { nodeReason: repo.node.reason } : {}), installFallbacks: repo.install.fallbacks ?? [],
+    },
+    counts: {
+      testsTraced: trace.tests.length,
+      testsPassing: trace.tests.filter((t) => t.status === 'passed').length,
+      testsExcluded: trace.excluded.length,
+      steps: schedule.steps.length,
+      skippedGroups: schedule.skipped.length,
+      candidates: emitted.candidates.length,
+      verified: rows.length,
+      rejected: rejects.length,
+    },
+    rejectReasons: countBy(rejects.map((r) => r.reason)),
+    lostTests: trace.lost ?? [],
+    verification: {
+      passToPassRun: verified.reduce((n, t) => n + t.passToPassRun, 0),
+      passToPassProvenUnaffected: verified.reduce((n, t) => n + t.passToPassProvenUnaffected, 0),
+      passToPassProvenByTrace: stats?.passToPassProvenByTrace ?? 0,
+      testRuns: stats?.testRuns ?? 0,
+      treeRuns: stats?.treeRuns ?? 0,
+      sharedRuns: stats?.sharedRuns ?? 0,
+      batches: stats?.batches ?? 0,
+      batchedTrees: stats?.batchedTrees ?? 0,
+      sharedBatches: stats?.sharedBatches ?? 0,
+      batchDoubtTrees: stats?.batchDoubtTrees ?? 0,
+      sessionRuns: stats?.sessionRuns ?? 0,
+      plainRuns: stats?.plainRuns ?? 0,
+      sessionFailures: stats?.sessionFailures ?? 0,
+      flakyTests: stats?.flakyTests ?? [],
+      stubStyle: config.stubStyle,
+    },
+    statements: input.statements.stats,
+    stages,
+    totalMs,
+  };
+}
+
+/** Writes the dataset and the summary. */
+export async function writeOutputs(out: string, input: WriteInput, config: SynthConfig, stages: StageTiming[], started: number, logger: Logger): Promise<{ rows: DatasetRow[]; summary: Summary }> {
+  const rows = await writeTasks(out, input, logger);
+  const summary = summaryOf(input, rows, config, stages, Date.now() - started);
+  await writeSummary(out, summary);
+  return { rows, summary };
+}

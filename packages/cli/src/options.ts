@@ -2,6 +2,8 @@
  * Every CLI option in one declarative table: cac registers them and prints them in --help, and
  * `toConfig` maps parsed flags onto the synthesis config (validated by the schema in @swe-flow/core).
  */
+import { parseMirrorPairs } from '@swe-flow/pipeline';
+
 export interface OptionSpec {
   flags: string;
   description: string;
@@ -26,6 +28,8 @@ export const synthOptions: OptionSpec[] = [
   { flags: '--resume', description: 'Continue a run in --out, skipping finished stages' },
   { flags: '--force', description: 'Clear --out first' },
   { flags: '--ref <ref>', description: 'git ref to check out', config: 'ref' },
+  { flags: '--mirror <url=path>', description: 'Clone this URL from a local git repository instead of the network (repeatable)', config: 'mirrors', parse: (v) => parseMirrorPairs(([] as unknown[]).concat(v).map(String)) },
+  { flags: '--mirror-dir <dir>', description: 'Folder of local snapshots by name (owner+name/repo, owner/name.git, ...) to clone URLs from (or SWEFLOW_MIRROR_DIR)', config: 'mirrorDir' },
   { flags: '--name <owner/repo>', description: 'Repository name for instance ids (default: from the remote or folder)', config: 'name' },
   { flags: '--package <dir>', description: 'Monorepo: the workspace package (folder or name) whose tests to synthesize from', config: 'package' },
   { flags: '--runner <name>', description: 'vitest | jest | mocha | node-test | ava (default: detected)', config: 'runner' },

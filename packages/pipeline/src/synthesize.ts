@@ -26,6 +26,7 @@ import {
   installDependencies,
   listRepoFiles,
   materializeSource,
+  readMirrorFile,
   readPackageJson,
   type InstallRecord,
   type ProjectFacts,
@@ -174,7 +175,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
   const sourceKey = hashOf(path.resolve(input), config.ref ?? '', config.name ?? '', config.package ?? '', config.allowScripts, SWEFLOW_VERSION);
   const repo = await stage<RepoJson>('prepare', sourceKey, async () => {
     await rm(workDir, { recursive: true, force: true });
-    const source = await materializeSource(input, workDir, { ref: config.ref, logger });
+    const source = await materializeSource(input, workDir, { ref: config.ref, logger, ...(await mirrorOptions(config)) });
     const files = await listRepoFiles(workDir);
     const facts: ProjectFacts = await detectProject(workDir);
     // Before installing: a monorepo whose root has no tests fails fast with the packages to choose from.
@@ -472,4 +473,11 @@ function groupIdsByFile(ids: readonly string[]): Map<string, string[]> {
     out.set(file, [...(out.get(file) ?? []), id]);
   }
   return out;
+}
+
+/** Mirrors from the config, then from the environment (`SWEFLOW_MIRROR_MAP` file, `SWEFLOW_MIRROR_DIR`). */
+async function mirrorOptions(config: SynthConfig): Promise<{ mirrors: Record<string, string>; mirrorDir?: string }> {
+  const fromFile = process.env.SWEFLOW_MIRROR_MAP ? await readMirrorFile(process.env.SWEFLOW_MIRROR_MAP) : {};
+  const mirrorDir = config.mirrorDir ?? (process.env.SWEFLOW_MIRROR_DIR || undefined);
+  return { mirrors: { ...fromFile, ...config.mirrors }, ...(mirrorDir ? { mirrorDir } : {}) };
 }

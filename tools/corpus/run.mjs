@@ -98,6 +98,15 @@ function runSynth(args, outDir, env, limitMs) {
   });
 }
 
+/** The command as typed (a long --only list abbreviated) and the machine, for the table's header. */
+function runMeta() {
+  const args = process.argv.slice(2).map((a, i, all) => {
+    if (all[i - 1] === '--only' && a.split(',').length > 4) return `<${a.split(',').length} repositories>`;
+    return /\s/.test(a) ? `'${a}'` : a;
+  });
+  return { command: `node tools/corpus/run.mjs ${args.join(' ')}`, machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`, startedAt: new Date().toISOString() };
+}
+
 function readResults(outRoot, entries) {
   return entries.map((e) => {
     const file = path.join(outRoot, `${slug(e.name)}.result.json`);
@@ -117,11 +126,13 @@ async function main() {
   const manifest = JSON.parse(readFileSync(opts.manifest, 'utf8'));
   const outRoot = path.resolve(opts.out);
   mkdirSync(outRoot, { recursive: true });
-  const meta = { command: `node tools/corpus/run.mjs ${process.argv.slice(2).join(' ')}`, machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}` };
+  const metaFile = path.join(outRoot, 'run-meta.json');
   if (opts['table-only']) {
-    writeTable(outRoot, manifest, meta);
+    writeTable(outRoot, manifest, existsSync(metaFile) ? JSON.parse(readFileSync(metaFile, 'utf8')) : runMeta());
     return;
   }
+  const meta = runMeta();
+  writeFileSync(metaFile, JSON.stringify(meta, null, 2));
   const rerun = new Set(list(opts.rerun));
   const env = { ...process.env, NO_COLOR: '1', CI: '1' };
   if (opts['mirror-dir']) env.SWEFLOW_MIRROR_DIR = path.resolve(opts['mirror-dir']);

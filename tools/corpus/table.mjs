@@ -7,6 +7,24 @@ function row(r) {
   return `| ${r.name} | ${cell(r.runner)}@${cell(r.runnerVersion)} | ${cell(r.packageManager ?? r.declaredPackageManager)} | ${install} | ${cell(r.untracedPassing)} | **${cell(r.verified)}** | ${cell(r.topRejects)} | ${s1(r.synthMs)} / ${s1(r.untracedMs)} = ${r.ratio == null ? '—' : `${r.ratio}×`} | ${r.verified > 0 ? '' : cell(r.errorCode)} | ${r.loadBefore} |`;
 }
 
+/** The message's first line, and from its tail the line that names the error, when the first does not. */
+function cause(r) {
+  const first = r.message ?? '';
+  const tail = (r.messageTail ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const named = tail.findLast((l) => /(ERR_[A-Z_]+|Error\b|ERROR|requires|not found|Cannot find|is not)/.test(l) && !/^at /.test(l));
+  return named && !first.includes(named) ? `${first} … ${named.slice(0, 200)}` : first;
+}
+
+/** Repositories without a verified task, counted by error code and the stage it ended in. */
+function failureCounts(results) {
+  const counts = new Map();
+  for (const r of results.filter((x) => !(x.verified > 0))) {
+    const key = `\`${r.errorCode ?? `exit ${r.exitCode}`}\` in ${r.lastStage ?? 'no stage'}`;
+    counts.set(key, [...(counts.get(key) ?? []), r.name]);
+  }
+  return [...counts.entries()].sort((a, b) => b[1].length - a[1].length).map(([k, names]) => `- ${k}: ${names.length} (${names.join(', ')})`);
+}
+
 export function renderTable(results, meta) {
   const installed = results.filter((r) => r.installOk === true);
   const yielded = results.filter((r) => r.verified > 0);
@@ -20,9 +38,13 @@ export function renderTable(results, meta) {
     '|---|---|---|---|---:|---:|---|---|---|---:|',
     ...results.map(row),
     '',
-    'Repositories that yielded nothing:',
+    'Repositories that yielded nothing, by error code and stage:',
     '',
-    ...results.filter((r) => !(r.verified > 0)).map((r) => `- **${r.name}** (${r.declaredRunner}): \`${r.errorCode ?? `exit ${r.exitCode}`}\` in ${r.lastStage ?? 'no stage'}: ${cell(r.message)}`),
+    ...failureCounts(results),
+    '',
+    'One line each:',
+    '',
+    ...results.filter((r) => !(r.verified > 0)).map((r) => `- **${r.name}** (${r.declaredRunner}): \`${r.errorCode ?? `exit ${r.exitCode}`}\` in ${r.lastStage ?? 'no stage'}: ${cell(cause(r))}`),
     '',
   ];
   return lines.join('\n');

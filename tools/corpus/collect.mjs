@@ -42,13 +42,20 @@ function untracedPassing(trace) {
   return trace.tests.length + differsButPassed;
 }
 
-function installFacts(repo, errorCode) {
+/**
+ * Whether the install worked: the install record of repo.json; else node_modules in the working copy
+ * (prepare failed after installing, e.g. no runner detected); else a prepare failure is an install
+ * failure (the package manager itself did not start, or the install failed).
+ */
+function installFacts(repo, errorCode, workDir, lastStage) {
   if (repo?.install) {
     const i = repo.install;
     const fallback = i.fallback ?? i.fallbacks ?? i.attempts?.filter?.((a) => a.ok)?.map?.((a) => a.name ?? a.kind) ?? null;
     return { installOk: true, fallback: Array.isArray(fallback) ? fallback.join(', ') || null : (fallback ?? null), installMs: i.durationMs ?? null, packageManager: `${i.packageManager}@${i.packageManagerVersion ?? '?'}` };
   }
-  return { installOk: errorCode === 'SWEFLOW_INSTALL_FAILED' ? false : null, fallback: null, installMs: null, packageManager: null };
+  const installed = errorCode !== 'SWEFLOW_INSTALL_FAILED' && existsSync(path.join(workDir, 'node_modules'));
+  const installOk = installed ? true : errorCode === 'SWEFLOW_INSTALL_FAILED' || lastStage === 'prepare' ? false : null;
+  return { installOk, fallback: null, installMs: null, packageManager: null };
 }
 
 function topReasons(reasons, n = 3) {
@@ -57,6 +64,7 @@ function topReasons(reasons, n = 3) {
 
 export function collectResult(entry, outDir, run, context) {
   const lines = jsonLines(`${outDir}.stdout.jsonl`);
+  const workDir = path.join(outDir, '.work', 'repo');
   const error = lines.findLast((l) => l.type === 'error');
   const lastStage = lines.findLast((l) => l.type === 'progress')?.stage ?? null;
   const repo = readJson(path.join(outDir, 'repo.json'));
@@ -75,14 +83,13 @@ export function collectResult(entry, outDir, run, context) {
     const stderr = existsSync(`${outDir}.stderr.log`) ? readFileSync(`${outDir}.stderr.log`, 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
     message = `synth exited ${run.exitCode ?? run.signal} without an error line: ${stderr}`;
   }
-  const workDir = path.join(outDir, '.work', 'repo');
   return {
     name: entry.name,
     commit: entry.commit,
     runner: repo?.runner ?? entry.runner,
     declaredRunner: `${entry.runner}@${entry.runnerVersion ?? '?'}`,
     runnerVersion: installedRunner(workDir, entry.overrides?.config?.package, repo?.runner ?? entry.runner, repo?.nodeVersion),
-    ...installFacts(repo, errorCode),
+    ...installFacts(repo, errorCode, workDir, lastStage),
     declaredPackageManager: entry.packageManager,
     untracedPassing: untracedPassing(trace),
     testsTraced: summary?.counts?.testsTraced ?? trace?.tests?.length ?? null,

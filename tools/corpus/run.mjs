@@ -6,6 +6,7 @@
 //   node tools/corpus/run.mjs --out /tmp/corpus-run [--only unjs/ufo,tj/commander.js] [--runner vitest]
 //        [--timeout-min 20] [--mirror-dir /work/.mirror] [--synth-args="--max-steps 10"] [--prune-work]
 //   node tools/corpus/run.mjs --out /tmp/corpus-run --table-only      # re-render results.md
+//   node tools/corpus/run.mjs --out /tmp/corpus-run --recollect       # re-read each repository's output, then render
 //
 // Per repository it writes OUT/<owner+name>/ (the synth output), OUT/<owner+name>.result.json, and
 // OUT/results.md (the table, in manifest order) plus OUT/results.jsonl. The baseline of "synth ÷
@@ -36,6 +37,7 @@ function options() {
       'synth-args': { type: 'string', default: '' },
       'prune-work': { type: 'boolean', default: false },
       'table-only': { type: 'boolean', default: false },
+      recollect: { type: 'boolean', default: false },
     },
   });
   if (!values.out) {
@@ -107,6 +109,19 @@ function runMeta() {
   return { command: `node tools/corpus/run.mjs ${args.join(' ')}`, machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`, startedAt: new Date().toISOString() };
 }
 
+/** Reads every finished repository's output again (after collect.mjs changed), keeping its run facts. */
+function recollect(outRoot, manifest) {
+  for (const entry of manifest.repositories) {
+    const outDir = path.join(outRoot, slug(entry.name));
+    const file = `${outDir}.result.json`;
+    if (!existsSync(file)) continue;
+    const old = JSON.parse(readFileSync(file, 'utf8'));
+    const run = { exitCode: old.exitCode, signal: null, timedOut: old.errorCode === 'CORPUS_TIME_LIMIT', wallMs: old.wallMs };
+    const result = collectResult(entry, outDir, run, { loadBefore: old.loadBefore, loadAfter: old.loadAfter, limitMs: Number(/limit of ([\d.]+) min/.exec(old.message ?? '')?.[1] ?? 20) * 60_000 });
+    writeFileSync(file, JSON.stringify({ ...result, finishedAt: old.finishedAt }, null, 2));
+  }
+}
+
 function readResults(outRoot, entries) {
   return entries.map((e) => {
     const file = path.join(outRoot, `${slug(e.name)}.result.json`);
@@ -127,7 +142,8 @@ async function main() {
   const outRoot = path.resolve(opts.out);
   mkdirSync(outRoot, { recursive: true });
   const metaFile = path.join(outRoot, 'run-meta.json');
-  if (opts['table-only']) {
+  if (opts.recollect) recollect(outRoot, manifest);
+  if (opts['table-only'] || opts.recollect) {
     writeTable(outRoot, manifest, existsSync(metaFile) ? JSON.parse(readFileSync(metaFile, 'utf8')) : runMeta());
     return;
   }

@@ -32,7 +32,7 @@ export const synthOptions: OptionSpec[] = [
   { flags: '--mirror-dir <dir>', description: 'Folder of local snapshots by name (owner+name/repo, owner/name.git, ...) to clone URLs from (or SWEFLOW_MIRROR_DIR)', config: 'mirrorDir' },
   { flags: '--name <owner/repo>', description: 'Repository name for instance ids (default: from the remote or folder)', config: 'name' },
   { flags: '--package <dir>', description: 'Monorepo: the workspace package (folder or name) whose tests to synthesize from', config: 'package' },
-  { flags: '--runner <name>', description: 'vitest | jest | mocha | node-test | ava (default: detected)', config: 'runner' },
+  { flags: '--runner <name>', description: 'vitest | jest | mocha | node-test | ava | tape | tap | uvu | jasmine (default: detected)', config: 'runner' },
   { flags: '--mode <modes>', description: 'isolated, incremental or both (comma-separated)', config: 'modes', parse: list },
   { flags: '--runtime <name>', description: 'local | docker: where verification runs', config: 'runtime' },
   { flags: '--base <kind>', description: 'offline | online: base of the docker image', config: 'base' },
@@ -55,6 +55,7 @@ export const synthOptions: OptionSpec[] = [
   { flags: '--llm-base-url <url>', description: 'OpenAI-compatible endpoint (or SWEFLOW_LLM_BASE_URL)', config: 'statements.baseUrl' },
   { flags: '--docstrings', description: 'Add doc comments to functions to implement that have none (base and reference alike)', config: 'statements.docstrings' },
   { flags: '--llm-model <model>', description: 'Model name (or SWEFLOW_LLM_MODEL)', config: 'statements.model' },
+  { flags: '--node <version>', description: 'Node for this repository on this machine (install, trace, verify, eval); default: chosen from .nvmrc, engines, volta and the lockfile', config: 'node', parse: (v) => String(v) },
   { flags: '--node-version <v>', description: 'Node version of the environment image', config: 'nodeVersion' },
   { flags: '--skip-image', description: 'Do not write or build the environment image', config: 'skipImage' },
 ];

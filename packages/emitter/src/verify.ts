@@ -170,7 +170,9 @@ const SHARED_EXTRA_TREES = 8;
  * Runners whose plain run takes many trees' files at once: node:test and ava still run every file in a
  * process or worker of its own; mocha runs them all in one process.
  */
-const PLAIN_BATCH: Record<string, 'isolated-files' | 'shared-process'> = { 'node-test': 'isolated-files', ava: 'isolated-files', mocha: 'shared-process' };
+const PLAIN_BATCH: Record<string, 'isolated-files' | 'shared-process'> = {
+  'node-test': 'isolated-files', ava: 'isolated-files', mocha: 'shared-process', tape: 'shared-process', tap: 'isolated-files', uvu: 'shared-process', jasmine: 'shared-process',
+};
 
 /** Git tree ids of commits in the task repository, in one git process. */
 async function treeIdsOf(taskRepo: string, commits: string[]): Promise<Map<string, string>> {

@@ -1,0 +1,13 @@
+export { buildRelease, localExecutor, type ReleaseBuildOptions, type ReleaseBuildResult, type RepoExecutor, type RepoJob } from './build.js';
+export { buildRepo, readRepoResult, writeRepoResult, synthConfigFor, type BuildRepoContext } from './build-repo.js';
+export { repoKey, repoSlug, sha256, stableJson, type RepoEntry } from './keys.js';
+export { verifyRelease, type ReleaseVerifyResult, type VerifyProblem } from './verify.js';
+export { diffReleases, type ReleaseDiff } from './diff.js';
+export { loadManifest, resolveManifest, parseManifestText, repoNameOf, MANIFEST_SCHEMA_PATH, type Manifest, type ManifestRepository, type ResolvedManifest } from './manifest.js';
+export { mergeRows, taskFingerprint, type ReleaseRow, type DroppedRow, type DropReason } from './merge.js';
+export { assignSplits, splitRows, stableFraction, type SplitAssignment, type SplitName } from './splits.js';
+export { rowsToParquet, readParquet, columnsOf, hubFeatures } from './parquet.js';
+export { renderCard } from './card.js';
+export { detectLicense } from './license.js';
+export type { RepoResult } from './build-repo.js';
+export type { ReleaseRecord } from './write-release.js';

@@ -5,4 +5,3 @@ export { statementInputFor } from './statement-inputs.js';
 export { renderSummaryMarkdown, writeSummary, type Summary, type StageTiming } from './summary.js';
 export { scheduleFromTrace } from './schedule-stage.js';
 export { runDoctor, type DoctorCheck } from './doctor.js';
-export { parseMirrorPairs } from '@swe-flow/workspace';

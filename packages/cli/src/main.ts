@@ -73,6 +73,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     await cli.runMatchedCommand();
     exitCode = await running;
   } catch (error) {
+    // A signal's shutdown is under way: its handler reports and exits; the error is its consequence.
+    const { isShuttingDown } = await import('@swe-flow/runtime');
+    if (isShuttingDown()) await new Promise(() => {});
     const { reportError } = await import('./report-error.js');
     exitCode = reportError(error, cli.options as Flags);
   }

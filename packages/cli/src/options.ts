@@ -26,7 +26,7 @@ export const synthOptions: OptionSpec[] = [
   { flags: '-o, --out <dir>', description: 'Output directory (required)' },
   { flags: '--config <file>', description: 'swe-flow.config.json or .ts (default: one in the current directory)' },
   { flags: '--resume', description: 'Continue a run in --out, skipping finished stages' },
-  { flags: '--force', description: 'Clear --out first' },
+  { flags: '--force', description: 'Clear --out first (only a folder swe-flow made: it holds .swe-flow-output)' },
   { flags: '--ref <ref>', description: 'git ref to check out', config: 'ref' },
   { flags: '--mirror <url=path>', description: 'Clone this URL from a local git repository instead of the network (repeatable)', config: 'mirrors', parse: mirrorPairs },
   { flags: '--mirror-dir <dir>', description: 'Folder of local snapshots by name (owner+name/repo, owner/name.git, ...) to clone URLs from (or SWEFLOW_MIRROR_DIR)', config: 'mirrorDir' },

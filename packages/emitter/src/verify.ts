@@ -15,6 +15,7 @@ import {
   type Workspace,
 } from '@swe-flow/core';
 import { hasSession, hasTreeBatch, openSession, runTreeBatch, vitestHasInlineProjects, vitestSharedBatch, vitestSharesWorkers, vitestWorkspaceBatch, type TestSession } from '@swe-flow/tracer';
+import { assertNotShuttingDown } from '@swe-flow/runtime';
 import { affectedTestFiles, type ImportGraph } from './affected.js';
 import type { Candidate } from './emit.js';
 import { runTests, statusMap, type TestCommandAdapter } from './run-tests.js';
@@ -524,6 +525,7 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
       if (share) sharedBatches++;
       logger.debug(`batch of ${batch.length} trees done in ${Date.now() - batchStarted} ms`);
     } catch (error) {
+      assertNotShuttingDown(); // a signal's shutdown, not a broken batch
       lane.batchBroken = true;
       logger.warn(`${options.adapter.name} tree batch unavailable; trees run one by one from now on in this worker: ${(error as Error).message.split('\n')[0]}`);
     } finally {

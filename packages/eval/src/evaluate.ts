@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ErrorCodes, SweFlowError, silentLogger, type DatasetRow, type Logger, type RunnerName, type Runtime } from '@swe-flow/core';
 import { mapPool, writeFileAtomic } from '@swe-flow/emitter';
-import { createDockerRuntime, createLocalRuntime, buildEnvironmentImage, getDocker, inspectImage } from '@swe-flow/runtime';
+import { assertNotShuttingDown, createDockerRuntime, createLocalRuntime, buildEnvironmentImage, getDocker, inspectImage } from '@swe-flow/runtime';
 import { getAdapter } from '@swe-flow/tracer';
 import { nodeEnv, provisionNode } from '@swe-flow/workspace';
 import { gradePrediction, type Grade, type GradeResult } from './grade.js';
@@ -203,6 +203,8 @@ export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
         durationMs: Date.now() - t0,
         evaluatedAt: new Date().toISOString(),
       };
+      // A grade from runs a signal killed is not stored (a rerun would reuse it): grade it again then.
+      assertNotShuttingDown();
       await mkdir(dir, { recursive: true });
       await writeFileAtomic(path.join(dir, 'patch.diff'), prediction.model_patch);
       await writeFileAtomic(path.join(dir, 'apply.log'), logs.apply);

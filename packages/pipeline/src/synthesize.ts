@@ -1,4 +1,5 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import {
   ErrorCodes,
@@ -51,10 +52,12 @@ import {
   type VerifiedTask,
   type VerifyStats,
 } from '@swe-flow/emitter';
-import { createDockerRuntime, createLocalRuntime, buildEnvironmentImage, type EnvironmentImage } from '@swe-flow/runtime';
+import { assertNotShuttingDown, registerCleanup, createDockerRuntime, createLocalRuntime, buildEnvironmentImage, type EnvironmentImage } from '@swe-flow/runtime';
 import { functionFace, writeDocstrings, writeStatements, type StatementStats } from '@swe-flow/statements';
 import { locateFunctions, STUB_ERROR_PREFIX } from '@swe-flow/skeleton';
-import { prepareOutDir } from './out-dir.js';
+import { prepareOutDir, removeViteTemp } from './out-dir.js';
+import { probeWritable } from './writable-probe.js';
+import { inUserRepository } from './source-paths.js';
 import { scheduleFromTrace } from './schedule-stage.js';
 import { StageStore, hashOf } from './stages.js';
 import { statementInputFor } from './statement-inputs.js';
@@ -105,6 +108,7 @@ export interface RepoJson {
   runnerBin?: string;
   install: InstallRecord;
   testCommand: string;
+  /** The installed copy, relative to the output folder (`.work/repo`). */
   workDir: string;
   files: string[];
   /** When the repository was prepared: the dataset's `created_at`, stable across resumed runs. */
@@ -149,11 +153,24 @@ function validate(config: SynthConfigInput | undefined): SynthConfig {
  * did not change, and verification keeps each settled task on disk as soon as it is settled.
  */
 export async function synthesize(input: string, options: SynthOptions): Promise<SynthResult> {
+  validate(options.config);
+  await probeWritable(os.tmpdir(), 'the temp folder');
+  const lock = await prepareOutDir(options.out, { ...options, source: input });
+  const unguard = registerCleanup(() => removeViteTemp(options.out));
+  try {
+    return await synthesizeIn(input, options);
+  } finally {
+    unguard();
+    await lock.release();
+  }
+}
+
+/** The run itself, in an output folder already checked, marked and locked. */
+async function synthesizeIn(input: string, options: SynthOptions): Promise<SynthResult> {
   const config = validate(options.config);
   const logger = options.logger ?? silentLogger;
   const out = path.resolve(options.out);
   const started = Date.now();
-  await prepareOutDir(out, options);
   const stages = new StageStore(out, !!options.resume);
   const timings: StageTiming[] = [];
   const progress = (stage: string, done: number, total?: number, message?: string) =>
@@ -217,13 +234,14 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       ...(runnerBin ? { runnerBin } : {}),
       install,
       testCommand,
-      workDir,
+      // Relative to the output folder: a moved dataset still finds its installed copy.
+      workDir: path.relative(out, workDir),
       files,
       preparedAt: new Date().toISOString(),
     };
     await writeFileAtomic(path.join(out, 'repo.json'), JSON.stringify(repoJson, null, 2));
     return repoJson;
-  });
+  }).catch((error: unknown) => { throw inUserRepository(error, workDir, input); });
   progress('prepare', 1, 1);
   const adapter = adapterFor(repo.runner, repo.package, repo.runnerBin);
   // The repository's Node (from the shared cache) first on PATH for every command run in it.
@@ -368,6 +386,8 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       ...(repo.package ? { packageDir: repo.package } : {}),
       // Each settled task is on disk at once: an interrupted run resumes without redoing it.
       onSettled: async (outcome) => {
+        // An outcome of runs a signal killed says nothing about the task: not kept, --resume verifies it.
+        assertNotShuttingDown();
         const c = 'candidate' in outcome ? outcome.candidate : pending.find((p) => p.instanceId === outcome.instance_id)!;
         const record = { key: verifyKeyOf(c), ...('candidate' in outcome ? { task: outcome } : { reject: outcome }) };
         settled.set(c.instanceId, record);

@@ -2,6 +2,8 @@
  * Every CLI option in one declarative table: cac registers them and prints them in --help, and
  * `toConfig` maps parsed flags onto the synthesis config (validated by the schema in @swe-flow/core).
  */
+import { ErrorCodes, SweFlowError } from '@swe-flow/core';
+
 export interface OptionSpec {
   flags: string;
   description: string;
@@ -26,6 +28,8 @@ export const synthOptions: OptionSpec[] = [
   { flags: '--resume', description: 'Continue a run in --out, skipping finished stages' },
   { flags: '--force', description: 'Clear --out first (only a folder swe-flow made: it holds .swe-flow-output)' },
   { flags: '--ref <ref>', description: 'git ref to check out', config: 'ref' },
+  { flags: '--mirror <url=path>', description: 'Clone this URL from a local git repository instead of the network (repeatable)', config: 'mirrors', parse: mirrorPairs },
+  { flags: '--mirror-dir <dir>', description: 'Folder of local snapshots by name (owner+name/repo, owner/name.git, ...) to clone URLs from (or SWEFLOW_MIRROR_DIR)', config: 'mirrorDir' },
   { flags: '--name <owner/repo>', description: 'Repository name for instance ids (default: from the remote or folder)', config: 'name' },
   { flags: '--package <dir>', description: 'Monorepo: the workspace package (folder or name) whose tests to synthesize from', config: 'package' },
   { flags: '--runner <name>', description: 'vitest | jest | mocha | node-test | ava | tape | tap | uvu | jasmine (default: detected)', config: 'runner' },
@@ -57,6 +61,17 @@ export const synthOptions: OptionSpec[] = [
   { flags: '--node-version <v>', description: 'Node version of the environment image', config: 'nodeVersion' },
   { flags: '--skip-image', description: 'Do not write or build the environment image', config: 'skipImage' },
 ];
+
+/** Repeated `--mirror URL=PATH` flags → a URL → path map (the workspace package resolves them). */
+function mirrorPairs(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of ([] as unknown[]).concat(value).map(String)) {
+    const at = pair.lastIndexOf('=');
+    if (at <= 0 || at === pair.length - 1) throw new SweFlowError(ErrorCodes.USAGE, `--mirror ${pair}: give URL=PATH (the URL as passed to synth, the path of a local git repository)`);
+    out[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return out;
+}
 
 const camel = (flag: string) => flag.replace(/^-+/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 

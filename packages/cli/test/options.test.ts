@@ -13,4 +13,10 @@ describe('CLI flags → synthesis config', () => {
     const parsed = parseSynthConfig(toConfig(synthOptions, {}));
     expect(parsed.ok && [parsed.config.warmSessions, parsed.config.modes, parsed.config.runtime]).toEqual([true, ['isolated'], 'local']);
   });
+  it('turns repeated --mirror URL=PATH flags and --mirror-dir into the mirrors config', () => {
+    const config = toConfig(synthOptions, { mirror: ['https://h/a/b=/m/a', 'https://h/c/d=/m/c'], mirrorDir: '/m' });
+    expect(config).toEqual({ mirrors: { 'https://h/a/b': '/m/a', 'https://h/c/d': '/m/c' }, mirrorDir: '/m' });
+    expect(parseSynthConfig(config).ok).toBe(true);
+    expect(() => toConfig(synthOptions, { mirror: 'no-equals-sign' })).toThrow(/URL=PATH/);
+  });
 });

@@ -14,6 +14,8 @@ export const SynthConfigSchema = z
   .object({
     $schema: z.string().optional(),
     ref: z.string().regex(GIT_REF, "a branch, tag or commit (it must not start with '-' nor hold spaces or '..')").optional().describe('git ref to check out (URL or local repository root)'),
+    mirrors: z.record(z.string(), z.string()).optional().describe('git URL → local git repository to clone it from instead of the network'),
+    mirrorDir: z.string().optional().describe('folder of local snapshots by name (owner+name/repo, owner+name, owner/name.git, owner/name) to clone URLs from; default SWEFLOW_MIRROR_DIR'),
     name: z.string().regex(REPO_NAME, "owner/repo: two names of letters, digits, '.', '_' or '-' joined by one '/' (not '.' or '..')").optional().describe('repository name used in instance ids (default: from the remote URL or the folder)'),
     runner: z.enum(RUNNER_NAMES as [string, ...string[]]).optional().describe('test runner; detected when absent'),
     package: z.string().optional().describe('workspace package (folder) to synthesize from, in a monorepo'),

@@ -76,7 +76,7 @@ export function renderSummaryMarkdown(s: Summary): string {
   const lines = [
     `# swe-flow synthesis: ${s.repo}`,
     '',
-    `Source: \`${s.source.input}\`${s.source.commit ? ` at \`${s.source.commit.slice(0, 12)}\`` : ''}${s.source.dirty ? ' (with uncommitted changes)' : ''}; runner **${s.runner}**; runtime **${s.runtime}**; modes ${s.modes.join(', ')}.`,
+    `Source: \`${s.source.input}\`${s.source.commit ? ` at \`${s.source.commit.slice(0, 12)}\`` : ''}${s.source.dirty ? ' (with uncommitted changes)' : ''}${s.source.mirror ? ` (cloned from the mirror \`${s.source.mirror}\`)` : ''}; runner **${s.runner}**; runtime **${s.runtime}**; modes ${s.modes.join(', ')}.`,
     '',
     ...(s.testRun ? [`Test runs: ${s.testRun}.`, ''] : []),
     '| | count |',

@@ -1,4 +1,5 @@
 export { listRepoFiles } from './files.js';
+export { resolveMirror, parseMirrorPairs, readMirrorFile, normalizeGitUrl, type MirrorOptions } from './mirror.js';
 export { materializeSource, isGitUrl, repoNameFromUrl, type SourceInfo } from './source.js';
 export { detectProject, readPackageJson, type ProjectFacts, type PackageManager } from './detect.js';
 export {

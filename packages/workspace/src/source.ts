@@ -3,6 +3,10 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, type Logger, silentLogger } from '@swe-flow/core';
 import { listRepoFiles } from './files.js';
+import { resolveMirror, type MirrorOptions } from './mirror.js';
+import { repoNameFromUrl } from './names.js';
+
+export { repoNameFromUrl };
 
 export interface SourceInfo {
   /** What the user gave: a local path (absolute) or a git URL. */
@@ -14,6 +18,8 @@ export interface SourceInfo {
   dirty: boolean;
   /** `owner/name` guessed from the remote URL or the folder name. */
   name: string;
+  /** A URL cloned from a local snapshot instead of the network: that snapshot's path. */
+  mirror?: string;
 }
 
 const URL_PATTERN = /^(https?:\/\/|git@|ssh:\/\/|git:\/\/|file:\/\/)/;
@@ -61,14 +67,6 @@ async function checkoutRef(dest: string, ref: string, source: string): Promise<v
   await git(dest, ['checkout', '--quiet', '--detach', commit]);
 }
 
-export function repoNameFromUrl(url: string): string {
-  const cleaned = url.replace(/\.git$/, '').replace(/\/+$/, '');
-  const parts = cleaned.split(/[/:]/).filter(Boolean);
-  const name = parts.at(-1) ?? 'repo';
-  const owner = parts.at(-2) ?? 'local';
-  return `${owner}/${name}`;
-}
-
 /**
  * Puts a copy of the repository at `dest` (which must not exist or be empty). The user's
  * repository is only ever read: a local path is copied file by file (tracked and untracked-but-not-
@@ -77,23 +75,14 @@ export function repoNameFromUrl(url: string): string {
 export async function materializeSource(
   input: string,
   dest: string,
-  options: { ref?: string; logger?: Logger } = {},
+  options: { ref?: string; logger?: Logger } & MirrorOptions = {},
 ): Promise<SourceInfo> {
   const logger = options.logger ?? silentLogger;
   await mkdir(dest, { recursive: true });
   if ((await readdir(dest)).length > 0) {
     throw new SweFlowError(ErrorCodes.INTERNAL, `working copy ${dest} is not empty`);
   }
-  if (isGitUrl(input)) {
-    logger.info(`cloning ${input}`);
-    try {
-      await execa('git', ['clone', '--quiet', '--', input, dest]);
-    } catch (cause) {
-      throw new SweFlowError(ErrorCodes.NOT_A_REPO, `could not clone ${input}: check the URL (git said: ${((cause as { stderr?: string }).stderr ?? '').trim().slice(-500)})`, { cause });
-    }
-    if (options.ref) await checkoutRef(dest, options.ref, input);
-    return { input, kind: 'url', commit: await git(dest, ['rev-parse', 'HEAD']), dirty: false, name: repoNameFromUrl(input) };
-  }
+  if (isGitUrl(input)) return cloneUrl(input, dest, options, logger);
 
   const abs = path.resolve(input);
   const st = await stat(abs).catch(() => null);
@@ -144,4 +133,24 @@ export async function materializeSource(
   }
   logger.debug(`copied ${files.length} files from ${abs}`);
   return { input: abs, kind: 'path', commit, dirty, name };
+}
+
+/**
+ * Clones a URL, from its local mirror when one is configured (the clone's `origin` is then set back
+ * to the URL, so the working copy looks as a network clone would).
+ */
+async function cloneUrl(input: string, dest: string, options: { ref?: string } & MirrorOptions, logger: Logger): Promise<SourceInfo> {
+  const mirror = await resolveMirror(input, options);
+  logger.info(mirror ? `cloning ${input} from its mirror ${mirror}` : `cloning ${input}`);
+  try {
+    await execa('git', ['clone', '--quiet', ...(mirror ? ['--no-hardlinks', '--', mirror] : ['--', input]), dest]);
+    if (mirror) await git(dest, ['remote', 'set-url', 'origin', input]);
+  } catch (cause) {
+    const from = mirror ? ` (mirror ${mirror})` : '';
+    throw new SweFlowError(ErrorCodes.NOT_A_REPO, `could not clone ${input}${from}: check the URL (git said: ${((cause as { stderr?: string }).stderr ?? '').trim().slice(-500)})`, { cause });
+  }
+  if (options.ref) await checkoutRef(dest, options.ref, input);
+  const info: SourceInfo = { input, kind: 'url', commit: await git(dest, ['rev-parse', 'HEAD']), dirty: false, name: repoNameFromUrl(input) };
+  if (mirror) info.mirror = mirror;
+  return info;
 }

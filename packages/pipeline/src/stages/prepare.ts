@@ -11,6 +11,7 @@ import {
   installDependencies,
   listRepoFiles,
   materializeSource,
+  readMirrorFile,
   readPackageJson,
   setUpRepositoryNode,
   type NodeChoice,
@@ -91,7 +92,7 @@ export function commandLineFromRoot(spec: CommandSpec): string {
   return spec.cwd && spec.cwd !== '.' ? `cd ${spec.cwd} && ${line}` : line;
 }
 
-type PrepareReads = 'ref' | 'name' | 'package' | 'allowScripts' | 'runner' | 'node' | 'testRun' | 'testEnv' | 'build' | 'installTimeoutMs';
+type PrepareReads = 'ref' | 'mirrors' | 'mirrorDir' | 'name' | 'package' | 'allowScripts' | 'runner' | 'node' | 'testRun' | 'testEnv' | 'build' | 'installTimeoutMs';
 
 /** The runner: as configured, or detected from the repository (in a package, its own dependencies over the root's). */
 async function runnerOf(workDir: string, pkg: string | undefined, configured: string | undefined): Promise<RunnerAdapter> {
@@ -108,13 +109,13 @@ async function runnerOf(workDir: string, pkg: string | undefined, configured: st
 /** 1. Prepare: copy or clone, detect, install; writes `repo.json`. */
 export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
   name: 'prepare',
-  reads: ['ref', 'name', 'package', 'allowScripts', 'runner', 'node', 'testRun', 'testEnv', 'build'],
+  reads: ['ref', 'mirrors', 'mirrorDir', 'name', 'package', 'allowScripts', 'runner', 'node', 'testRun', 'testEnv', 'build'],
   tunes: ['installTimeoutMs'],
   keyOf: (input) => [path.resolve(input.source), SWEFLOW_VERSION],
   async run(config, env, input) {
     const { workDir, logger } = env;
     await rm(workDir, { recursive: true, force: true });
-    const source = await materializeSource(input.source, workDir, { ref: config.ref, logger });
+    const source = await materializeSource(input.source, workDir, { ref: config.ref, logger, ...(await mirrorOptions(config)) });
     const files = await listRepoFiles(workDir);
     const facts: ProjectFacts = await detectProject(workDir);
     // Before installing: a monorepo whose root has no tests fails fast with the packages to choose from.
@@ -152,3 +153,10 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     return { record: repoJson, artifact: repoJson };
   },
 };
+
+/** Mirrors from the config, then from the environment (`SWEFLOW_MIRROR_MAP` file, `SWEFLOW_MIRROR_DIR`). */
+async function mirrorOptions(config: { mirrors?: Record<string, string> | undefined; mirrorDir?: string | undefined }): Promise<{ mirrors: Record<string, string>; mirrorDir?: string }> {
+  const fromFile = process.env.SWEFLOW_MIRROR_MAP ? await readMirrorFile(process.env.SWEFLOW_MIRROR_MAP) : {};
+  const mirrorDir = config.mirrorDir ?? (process.env.SWEFLOW_MIRROR_DIR || undefined);
+  return { mirrors: { ...fromFile, ...config.mirrors }, ...(mirrorDir ? { mirrorDir } : {}) };
+}

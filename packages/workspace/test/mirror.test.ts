@@ -1,0 +1,62 @@
+import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { ErrorCodes } from '@swe-flow/core';
+import { materializeSource, normalizeGitUrl, parseMirrorPairs, readMirrorFile, resolveMirror } from '../src/index.js';
+
+const tmp = (p: string) => mkdtemp(path.join(os.tmpdir(), `swf-mirror-${p}-`));
+const gitc = ['-c', 'user.name=t', '-c', 'user.email=t@t'];
+
+/** A real bare repository with two commits, as a snapshot of `owner/name` would be. */
+async function bareSnapshot(): Promise<{ bare: string; first: string; second: string }> {
+  const work = await tmp('work');
+  await writeFile(path.join(work, 'package.json'), '{"name":"mirrored"}');
+  await writeFile(path.join(work, 'a.txt'), 'one');
+  await execa('git', ['init', '-q'], { cwd: work });
+  await execa('git', ['add', '-A'], { cwd: work });
+  await execa('git', [...gitc, 'commit', '-qm', 'one'], { cwd: work });
+  const first = (await execa('git', ['rev-parse', 'HEAD'], { cwd: work })).stdout;
+  await writeFile(path.join(work, 'a.txt'), 'two');
+  await execa('git', [...gitc, 'commit', '-qam', 'two'], { cwd: work });
+  const second = (await execa('git', ['rev-parse', 'HEAD'], { cwd: work })).stdout;
+  const root = await tmp('mirrors');
+  const bare = path.join(root, 'acme+widget', 'repo');
+  await mkdir(path.dirname(bare), { recursive: true });
+  await execa('git', ['clone', '-q', '--bare', work, bare]);
+  return { bare, first, second };
+}
+
+describe('mirrors', () => {
+  it('clones a URL that does not resolve from its local bare snapshot, at a ref, with origin set to the URL', async () => {
+    const { bare, first } = await bareSnapshot();
+    const url = 'https://git.invalid/acme/widget.git';
+    const dest = path.join(await tmp('dest'), 'copy');
+    const info = await materializeSource(url, dest, { ref: first, mirrors: { 'https://git.invalid/acme/widget': bare } });
+    expect(info).toMatchObject({ kind: 'url', commit: first, name: 'acme/widget', mirror: bare });
+    expect(await readFile(path.join(dest, 'a.txt'), 'utf8')).toBe('one');
+    expect((await execa('git', ['remote', 'get-url', 'origin'], { cwd: dest })).stdout).toBe(url);
+    // Without the mirror the same URL cannot be cloned: the mirror is what made it work.
+    await expect(materializeSource(url, path.join(await tmp('net'), 'c'))).rejects.toMatchObject({ code: ErrorCodes.NOT_A_REPO });
+  });
+
+  it('finds a snapshot in a mirror folder by owner+name, and falls back to the network for others', async () => {
+    const { bare, second } = await bareSnapshot();
+    const mirrorDir = path.dirname(path.dirname(bare));
+    expect(await resolveMirror('git@github.com:acme/widget.git', { mirrorDir })).toBe(bare);
+    expect(await resolveMirror('https://github.com/acme/other', { mirrorDir })).toBeUndefined();
+    const info = await materializeSource('https://github.com/acme/widget', path.join(await tmp('d'), 'c'), { mirrorDir });
+    expect(info.commit).toBe(second);
+  });
+
+  it('reads URL=PATH pairs and map files, and rejects a mirror that is not a git repository', async () => {
+    expect(parseMirrorPairs(['https://h/a/b=/m/a'])).toEqual({ 'https://h/a/b': '/m/a' });
+    expect(() => parseMirrorPairs(['nothing'])).toThrow(/URL=PATH/);
+    expect(normalizeGitUrl('git@GitHub.com:A/B.git')).toBe(normalizeGitUrl('https://github.com/a/b/'));
+    const dir = await tmp('map');
+    await writeFile(path.join(dir, 'map.json'), JSON.stringify({ mirrors: { 'https://h/a/b': 'snap' } }));
+    expect(await readMirrorFile(path.join(dir, 'map.json'))).toEqual({ 'https://h/a/b': path.join(dir, 'snap') });
+    await expect(resolveMirror('https://h/a/b', { mirrors: { 'https://h/a/b': dir } })).rejects.toMatchObject({ code: ErrorCodes.CONFIG_INVALID });
+  });
+});

@@ -51,6 +51,7 @@ export const synthOptions: OptionSpec[] = [
   { flags: '--llm-base-url <url>', description: 'OpenAI-compatible endpoint (or SWEFLOW_LLM_BASE_URL)', config: 'statements.baseUrl' },
   { flags: '--docstrings', description: 'Add doc comments to functions to implement that have none (base and reference alike)', config: 'statements.docstrings' },
   { flags: '--llm-model <model>', description: 'Model name (or SWEFLOW_LLM_MODEL)', config: 'statements.model' },
+  { flags: '--node <version>', description: 'Node for this repository on this machine (install, trace, verify, eval); default: chosen from .nvmrc, engines, volta and the lockfile', config: 'node', parse: (v) => String(v) },
   { flags: '--node-version <v>', description: 'Node version of the environment image', config: 'nodeVersion' },
   { flags: '--skip-image', description: 'Do not write or build the environment image', config: 'skipImage' },
 ];

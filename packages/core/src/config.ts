@@ -43,6 +43,7 @@ export const SynthConfigSchema = z
       })
       .prefault({}),
     nodeVersion: z.string().optional().describe('Node version of the environment image'),
+    node: z.string().optional().describe('Node version or range the repository is installed, traced, verified and evaluated with on this machine (default: chosen from .nvmrc, .node-version, volta, engines and the lockfile)'),
     skipImage: z.boolean().default(false).describe('do not build the environment image'),
   })
   .strict();

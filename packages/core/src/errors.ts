@@ -12,6 +12,8 @@ export const ErrorCodes = {
   NO_TESTS: 'SWEFLOW_NO_TESTS',
   ALL_TESTS_FAIL: 'SWEFLOW_ALL_TESTS_FAIL',
   INSTALL_FAILED: 'SWEFLOW_INSTALL_FAILED',
+  /** Yarn Plug'n'Play: no node_modules to trace through; the message names the linker setting. */
+  YARN_PNP: 'SWEFLOW_YARN_PNP',
   TRACE_TIMEOUT: 'SWEFLOW_TRACE_TIMEOUT',
   TRACE_FAILED: 'SWEFLOW_TRACE_FAILED',
   TEST_FILTER_EMPTY: 'SWEFLOW_TEST_FILTER_EMPTY',
@@ -29,6 +31,9 @@ export const ErrorCodes = {
   SCHEMA_INVALID: 'SWEFLOW_SCHEMA_INVALID',
   INPUT_INVALID: 'SWEFLOW_INPUT_INVALID',
   INTERNAL: 'SWEFLOW_INTERNAL',
+  QUEUE_UNAVAILABLE: 'SWEFLOW_QUEUE_UNAVAILABLE',
+  QUEUE_MISCONFIGURED: 'SWEFLOW_QUEUE_MISCONFIGURED',
+  QUEUE_JOB_FAILED: 'SWEFLOW_QUEUE_JOB_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -46,7 +51,10 @@ const usageCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCodes.OUT_DIR_NOT_EMPTY,
   ErrorCodes.OUT_DIR_UNWRITABLE,
   ErrorCodes.DOCKER_UNAVAILABLE,
+  ErrorCodes.QUEUE_UNAVAILABLE,
+  ErrorCodes.QUEUE_MISCONFIGURED,
   ErrorCodes.INSTALL_FAILED,
+  ErrorCodes.YARN_PNP,
   ErrorCodes.INPUT_INVALID,
 ]);
 

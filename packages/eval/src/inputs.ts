@@ -14,7 +14,7 @@ export interface LoadedDataset {
   dir: string;
   rows: DatasetRow[];
   /** `repo.json`, when present. */
-  repo?: { name?: string; runner?: string; workDir?: string };
+  repo?: { name?: string; runner?: string; workDir?: string; nodeVersion?: string };
   /** `trace.json`'s `testFiles`, when present. */
   traceTestFiles: string[];
 }

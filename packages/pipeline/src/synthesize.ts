@@ -26,7 +26,11 @@ import {
   installDependencies,
   listRepoFiles,
   materializeSource,
+  nodeEnv,
+  provisionNode,
   readPackageJson,
+  setUpRepositoryNode,
+  type NodeChoice,
   type InstallRecord,
   type ProjectFacts,
   type SourceInfo,
@@ -85,8 +89,11 @@ export interface RepoJson {
   packageManager: string;
   lockfile: string | null;
   workspaces: string[];
+  /** The Node the repository was installed with and is traced, verified and evaluated with (local runtime). */
   nodeVersion: string;
   projectNodeVersion: string | null;
+  /** How `nodeVersion` was chosen: source, reason, and every constraint read. */
+  node?: NodeChoice;
   runner: RunnerName;
   /**
    * In a monorepo, the workspace package synthesized from (repo-relative folder): its tests run in that
@@ -171,7 +178,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
 
   // 1. Prepare: copy or clone, detect, install.
   const workDir = path.join(out, '.work', 'repo');
-  const sourceKey = hashOf(path.resolve(input), config.ref ?? '', config.name ?? '', config.package ?? '', config.allowScripts, SWEFLOW_VERSION);
+  const sourceKey = hashOf(path.resolve(input), config.ref ?? '', config.name ?? '', config.package ?? '', config.allowScripts, config.node ?? '', SWEFLOW_VERSION);
   const repo = await stage<RepoJson>('prepare', sourceKey, async () => {
     await rm(workDir, { recursive: true, force: true });
     const source = await materializeSource(input, workDir, { ref: config.ref, logger });
@@ -180,7 +187,9 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     // Before installing: a monorepo whose root has no tests fails fast with the packages to choose from.
     const chosen = await chooseWorkspacePackage(workDir, { requested: config.package, workspaces: facts.workspaces, files, rootPackageJson: facts.packageJson });
     const pkg = chosen?.dir;
-    const install = await installDependencies(workDir, facts, { logger, allowScripts: config.allowScripts, timeoutMs: config.installTimeoutMs });
+    const node = await setUpRepositoryNode(workDir, facts, { ...(config.node ? { override: config.node } : {}), logger });
+    logger.info(`Node ${node.choice.version}: ${node.choice.reason}`);
+    const install = await installDependencies(workDir, facts, { logger, allowScripts: config.allowScripts, timeoutMs: config.installTimeoutMs, node: node.runtime, nodeFor: node.nodeFor });
     const repoFacts = await collectRepoFacts(workDir);
     if (pkg) {
       // Detection sees the package's own dependencies and scripts, over the root's (hoisted) ones.
@@ -199,8 +208,9 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       packageManager: facts.packageManager,
       lockfile: facts.lockfile,
       workspaces: facts.workspaces,
-      nodeVersion: process.versions.node,
+      nodeVersion: install.node,
       projectNodeVersion: facts.nodeVersion,
+      node: node.choice,
       runner: adapter.name,
       ...(pkg ? { package: pkg } : {}),
       ...(runnerBin ? { runnerBin } : {}),
@@ -215,13 +225,15 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
   });
   progress('prepare', 1, 1);
   const adapter = adapterFor(repo.runner, repo.package, repo.runnerBin);
+  // The repository's Node (from the shared cache) first on PATH for every command run in it.
+  const runEnv = nodeEnv(await provisionNode(repo.nodeVersion, { logger }));
   if (repo.package) logger.info(`workspace package ${repo.package}: tests run in its folder, ids stay relative to the repository root`);
 
   // 2. Trace.
   const traceFile = path.join(out, 'trace.json');
   const traceKey = hashOf(sourceKey, repo.runner, config.traceTimeoutMs);
   await stage('trace', traceKey, async () => {
-    const info = await traceWithInfo({ root: workDir, runner: repo.runner, adapters: [adapter], outFile: traceFile, timeoutMs: config.traceTimeoutMs, logger });
+    const info = await traceWithInfo({ root: workDir, runner: repo.runner, adapters: [adapter], outFile: traceFile, timeoutMs: config.traceTimeoutMs, logger, env: runEnv });
     const passed = info.trace.tests.filter((t) => t.status === 'passed').length;
     if (info.trace.tests.length === 0 && info.trace.excluded.length === 0) {
       throw new SweFlowError(ErrorCodes.NO_TESTS, `${repo.runner} found no tests in ${repo.source.input}: check the test files and the runner's configuration`);
@@ -292,7 +304,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
 
   // 5. Environment image (needed before verification in docker).
   let image: EnvironmentImage | undefined;
-  let runtime: Runtime = createLocalRuntime();
+  let runtime: Runtime = createLocalRuntime({ env: runEnv });
   if (config.runtime === 'docker' || !config.skipImage) {
     // The build context is always written under docker/; the image is built when verification runs in it.
     const build = config.runtime === 'docker';
@@ -421,7 +433,10 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     runtime: config.runtime,
     modes: config.modes,
     image: image?.tag ?? null,
-    environment: { node: process.versions.node, platform: `${process.platform}-${process.arch}`, packageManager: `${repo.install.packageManager}@${repo.install.packageManagerVersion}` },
+    environment: {
+      node: repo.nodeVersion, platform: `${process.platform}-${process.arch}`, packageManager: `${repo.install.packageManager}@${repo.install.packageManagerVersion}`,
+      ...(repo.node ? { nodeReason: repo.node.reason } : {}), installFallbacks: repo.install.fallbacks ?? [],
+    },
     counts: {
       testsTraced: trace.tests.length,
       testsPassing: trace.tests.filter((t) => t.status === 'passed').length,

@@ -20,7 +20,15 @@ export async function run(_args: string[], flags: Flags): Promise<number> {
   const instances = flags.instances === undefined ? undefined : String(flags.instances).split(',').map((s) => s.trim()).filter(Boolean);
   const logger = createCliLogger(flags);
   const { evaluate } = await import('@swe-flow/eval');
-  const report = await evaluate({
+  const report = typeof flags.queue === 'string' ? await (await import('./queue-options.js')).evaluateRemotely(flags, {
+    dataset: path.resolve(flags.dataset),
+    predictions: flags.predictions === 'gold' || flags.predictions === 'empty' ? flags.predictions : path.resolve(flags.predictions),
+    runtime,
+    logger,
+    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(flags.runId !== undefined ? { runId: String(flags.runId) } : {}),
+    ...(typeof flags.out === 'string' ? { out: path.resolve(flags.out) } : {}),
+  }) : await evaluate({
     dataset: path.resolve(flags.dataset),
     predictions: flags.predictions === 'gold' || flags.predictions === 'empty' ? flags.predictions : path.resolve(flags.predictions),
     runtime,

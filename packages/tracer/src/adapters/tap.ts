@@ -38,8 +38,12 @@ export function detectTap(facts: RepoFacts): number {
   return Math.min(score, 1);
 }
 
-/** Options every run gets: TAP on stdout, no coverage (it slows every process down and can fail a run). */
-const RUN_OPTIONS = ['--reporter=tap', '--disable-coverage', '--allow-empty-coverage', '--no-color'];
+/**
+ * Options every run gets: TAP on stdout, no coverage (it slows every process down and can fail a run),
+ * no per-file time limit of tap's own (30 s by default; on a machine at load 35 one whole-suite run of
+ * the fixture reported no test at all, likely that limit): swe-flow's wall-clock limit kills a run that hangs.
+ */
+const RUN_OPTIONS = ['--reporter=tap', '--disable-coverage', '--allow-empty-coverage', '--no-color', '--timeout=0'];
 
 interface TestNode {
   name: string;

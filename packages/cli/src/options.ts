@@ -53,6 +53,9 @@ export const synthOptions: OptionSpec[] = [
   { flags: '--llm-model <model>', description: 'Model name (or SWEFLOW_LLM_MODEL)', config: 'statements.model' },
   { flags: '--node-version <v>', description: 'Node version of the environment image', config: 'nodeVersion' },
   { flags: '--skip-image', description: 'Do not write or build the environment image', config: 'skipImage' },
+  { flags: '--no-audit', description: "Do not search the tasks' environments for their solutions (the summary says so)", config: 'audit' },
+  { flags: '--audit-min-tokens <n>', description: 'Bodies shorter than this many tokens are not searched for by the audit (default 12)', config: 'auditMinTokens', parse: int },
+  { flags: '--leaks <policy>', description: 'strip | reject: committed bundles, caches, coverage and source maps with sources are removed from the tasks (strip) or tasks they reveal are rejected by the audit (reject)', config: 'leaks' },
 ];
 
 const camel = (flag: string) => flag.replace(/^-+/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());

@@ -5,3 +5,5 @@ export { runTests, statusMap, commandLine, type TestCommandAdapter } from './run
 export { verifyCandidates, mapPool, type VerifyOptions, type VerifiedTask, type VerifyResult, type VerifyStats } from './verify.js';
 export { buildRow, validateRow, writeDataset, writeFileAtomic, toJsonl, difficultyOf, datasetRowSchema, DATASET_ROW_SCHEMA_PATH, type RowContext } from './rows.js';
 export { testFunctionsFromTrace, changedFunctionsOf, type ChangedFunctions } from './stub-sets.js';
+export { findSolutionCarriers, type SolutionCarrier } from './solution-carriers.js';
+export { evalScript, evalCommand, EVAL_SCRIPT_RESULT_FILE, EVAL_SCRIPT_RUNNERS, type EvalScriptInput } from './eval-script.js';

@@ -10,6 +10,8 @@ export interface StageTiming {
 }
 
 /** `summary.json`: what a run did, in numbers. */
+import type { EnvironmentsSummary } from './environments.js';
+
 export interface Summary {
   schemaVersion: 1;
   swefFlowVersion: string;
@@ -19,6 +21,8 @@ export interface Summary {
   runtime: string;
   modes: string[];
   image: string | null;
+  /** eval.sh files, instance images and the audit (absent in outputs of older versions). */
+  environments?: EnvironmentsSummary;
   environment: { node: string; platform: string; packageManager: string };
   counts: {
     testsTraced: number;
@@ -90,6 +94,7 @@ export function renderSummaryMarkdown(s: Summary): string {
     ...s.stages.map((t) => `| ${t.stage} | ${t.skipped ? 'skipped (resumed)' : secs(t.ms)} |`),
     `| **total** | **${secs(s.totalMs)}** |`,
     '',
+    ...environmentLines(s.environments),
     `Environment: Node ${s.environment.node}, ${s.environment.platform}, ${s.environment.packageManager}${s.image ? `; image \`${s.image}\`` : ''}.`,
     `Statements: ${s.statements.offline} offline, ${s.statements.llm} LLM, ${s.statements.cached} cached, ${s.statements.fallback} fallback, ${s.statements.leakRejected} leak-rejected.`,
     '',
@@ -100,4 +105,12 @@ export function renderSummaryMarkdown(s: Summary): string {
 export async function writeSummary(out: string, summary: Summary): Promise<void> {
   await writeFileAtomic(path.join(out, 'summary.json'), JSON.stringify(summary, null, 2));
   await writeFileAtomic(path.join(out, 'summary.md'), renderSummaryMarkdown(summary));
+}
+
+function environmentLines(e: EnvironmentsSummary | undefined): string[] {
+  if (!e) return [];
+  const audit = e.audit.ran
+    ? `Audit (${e.audit.runtime}): ${e.audit.tasks} tasks searched for their solutions, ${e.audit.failed} rejected as solution-reachable, in ${(e.audit.durationMs / 1000).toFixed(1)} s.`
+    : `Audit: NOT RUN (${e.audit.skippedBecause ?? 'skipped'}); no task environment was searched for its solution.`;
+  return [`Task environments: ${e.instances} instance images, ${e.evalScripts} eval.sh scripts. ${audit}`, ''];
 }

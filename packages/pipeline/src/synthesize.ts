@@ -42,6 +42,7 @@ import {
   changedFunctionsOf,
   writeDataset,
   writeFileAtomic,
+  findSolutionCarriers,
   type Candidate,
   type VerifiedTask,
   type VerifyStats,
@@ -54,6 +55,7 @@ import { scheduleFromTrace } from './schedule-stage.js';
 import { StageStore, hashOf } from './stages.js';
 import { statementInputFor } from './statement-inputs.js';
 import { writeSummary, type StageTiming, type Summary } from './summary.js';
+import { buildTaskEnvironments } from './environments.js';
 
 export const SWEFLOW_VERSION = '0.1.0';
 
@@ -275,12 +277,16 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
 
   // 4. Emit: the task repository and one candidate per step and mode.
   const taskRepoDir = path.join(out, 'task-repo.git');
-  const emitKey = hashOf(scheduleKey, config.modes, config.stubStyle, config.minPatchTokens, config.statements.docstrings, config.statements.writer);
+  const emitKey = hashOf(scheduleKey, config.modes, config.stubStyle, config.minPatchTokens, config.statements.docstrings, config.statements.writer, config.leaks);
   const emitted = await stage('emit', emitKey, async () => {
     await rm(taskRepoDir, { recursive: true, force: true });
     const docComments = config.statements.docstrings ? await docstringsFor(schedule.steps.flatMap((s) => s.nodesToDevelop)) : undefined;
+    // Committed bundles, caches and source maps with sources stay out of the task repository (strip).
+    const carriers = config.leaks === 'strip' ? await findSolutionCarriers(workDir, repo.files, new Set([...Object.keys(trace.functions), ...trace.testFiles])) : [];
+    if (carriers.length) logger.info(`left out of the task repository (they can hold the solution): ${carriers.map((c) => `${c.file} (${c.reason})`).join(', ')}`);
+    const stripped = new Set(carriers.map((c) => c.file));
     const result = await emitCandidates({
-      repoName: instanceRepoName(repo), sourceRoot: workDir, files: repo.files, trace, schedule, modes: config.modes,
+      repoName: instanceRepoName(repo), sourceRoot: workDir, files: repo.files.filter((f) => !stripped.has(f)), trace, schedule, modes: config.modes,
       taskRepoDir, stubStyle: config.stubStyle, minPatchTokens: config.minPatchTokens, logger,
       ...(docComments ? { docComments } : {}),
     });
@@ -410,6 +416,15 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     const { patch: _p, problem_statement: _s, ...meta } = row;
     await writeFileAtomic(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, dropped_fail_to_pass: task.droppedFailToPass }, null, 2));
   }
+  // 9. Task environments: eval.sh, instance images (docker), the audit (drops solution-reachable tasks).
+  const t2 = Date.now();
+  const environments = await buildTaskEnvironments({
+    out, rows, taskRepoDir, ...(image?.built || image?.cached ? { envImage: image.tag } : {}), repoName: repo.name, runtime: config.runtime,
+    workDir, packageManager: repo.packageManager, adapter, audit: config.audit, minTokens: config.auditMinTokens, logger,
+  });
+  timings.push({ stage: 'environments', ms: Date.now() - t2, skipped: false });
+  rows.splice(0, rows.length, ...environments.rows);
+  rejects.push(...environments.rejects);
   await writeDataset(out, rows, rejects);
 
   const summary: Summary = {
@@ -451,6 +466,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       stubStyle: config.stubStyle,
     },
     statements: statementStats,
+    environments: environments.summary,
     stages: timings,
     totalMs: Date.now() - started,
   };

@@ -42,9 +42,21 @@ export * from './labels.js';
 export {
   buildEnvironmentImage,
   environmentDockerfile,
+  exportTree,
+  COLLECT_DEPS_SCRIPT,
   SWE_UID,
   type BaseKind,
   type EnvironmentImage,
   type EnvironmentImageOptions,
 } from './image/environment-image.js';
 export { pruneImages, type PruneOptions, type PruneResult } from './image/prune.js';
+export {
+  buildInstanceImage,
+  instanceDockerfile,
+  instanceImageName,
+  writeTestbedRepo,
+  LABEL_INSTANCE,
+  LABEL_ENV,
+  type InstanceImage,
+  type InstanceImageOptions,
+} from './image/instance-image.js';

@@ -9,7 +9,7 @@ export const LABEL_HASH = 'swe-flow.hash';
 export const LABEL_NODE = 'swe-flow.node';
 export const LABEL_COMMIT = 'swe-flow.commit';
 
-export type SweFlowObjectKind = 'base' | 'rootfs' | 'env' | 'workspace';
+export type SweFlowObjectKind = 'base' | 'rootfs' | 'env' | 'instance' | 'workspace';
 
 export function sweFlowLabels(kind: SweFlowObjectKind, extra: Record<string, string> = {}): Record<string, string> {
   return { [SWE_FLOW_LABEL]: '1', [LABEL_KIND]: kind, ...extra };

@@ -1,0 +1,138 @@
+/**
+ * `auditTasks()`: is any task's solution reachable from the environment an agent gets? Per task, the
+ * reference bodies of its functions are searched for in every file and every git object (reachable
+ * or not: packs, reflogs, stashes, notes, dangling objects) of that environment.
+ *
+ * - docker: a fresh container of the row's instance image (`image_name`), as root, network off; the
+ *   whole file system. Also checks that /testbed has exactly one commit, `base_commit`, and no other ref.
+ * - local: there is no image; what would become one is audited: the task's /testbed repository
+ *   (the same one-commit repository an instance image gets) and the dependency folders the local
+ *   workspaces link (`node_modules` of the prepared copy).
+ */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { silentLogger, type DatasetRow, type Logger } from '@swe-flow/core';
+import { mapPool, writeFileAtomic } from '@swe-flow/emitter';
+import { writeTestbedRepo } from '@swe-flow/runtime';
+import { DEFAULT_MIN_TOKENS, taskNeedles } from './needles.js';
+import { runInFreshContainer, scanInImage, scanOnHost, type ScanHit } from './scan.js';
+
+export const AUDIT_SCHEMA_VERSION = 1;
+
+export interface AuditOptions {
+  rows: readonly DatasetRow[];
+  taskRepo: string;
+  runtime: 'docker' | 'local';
+  /** local: the prepared copy whose node_modules folders the workspaces link. */
+  dependenciesDir?: string;
+  minTokens?: number;
+  workers?: number;
+  logger?: Logger;
+}
+
+export interface TaskAudit {
+  instance_id: string;
+  /** No solution body found and (docker) /testbed is exactly base_commit. */
+  ok: boolean;
+  runtime: 'docker' | 'local';
+  image?: string;
+  hits: ScanHit[];
+  /** Function bodies searched for. */
+  needles: string[];
+  /** Changed bodies below the minimum token count, not searched for. */
+  short: string[];
+  /** docker: what `git rev-list --all` and `git for-each-ref` show in /testbed. */
+  testbed?: { commits: string[]; refs: string[]; stashes: number };
+  problems: string[];
+  files: number;
+  bytes: number;
+  durationMs: number;
+}
+
+export interface AuditReport {
+  schemaVersion: typeof AUDIT_SCHEMA_VERSION;
+  runtime: 'docker' | 'local';
+  minTokens: number;
+  tasks: TaskAudit[];
+  failed: string[];
+  durationMs: number;
+}
+
+async function dependencyRoots(dir: string): Promise<string[]> {
+  const roots: string[] = [];
+  async function walk(rel: string, depth: number): Promise<void> {
+    const entries = await readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (!e.isDirectory() || e.name === '.git' || e.name === '.swe-flow') continue;
+      const child = rel ? path.join(rel, e.name) : e.name;
+      if (e.name === 'node_modules') roots.push(path.join(dir, child));
+      else if (depth < 3) await walk(child, depth + 1);
+    }
+  }
+  await walk('', 0);
+  return roots;
+}
+
+async function testbedState(image: string): Promise<TaskAudit['testbed'] & { error?: string }> {
+  const r = await runInFreshContainer(image, ['sh', '-c', 'cd /testbed && git rev-list --all && echo @@refs && git for-each-ref --format="%(refname)" && echo @@stash && git stash list | wc -l'], { user: 'swe' });
+  if (r.exitCode !== 0) return { commits: [], refs: [], stashes: 0, error: r.stderr.trim() || `exit ${r.exitCode}` };
+  const [commits = '', rest = ''] = r.stdout.split('@@refs');
+  const [refs = '', stash = '0'] = rest.split('@@stash');
+  const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);
+  return { commits: lines(commits), refs: lines(refs), stashes: Number(stash.trim()) || 0 };
+}
+
+async function auditOne(row: DatasetRow, options: AuditOptions, minTokens: number, localRoots: string[]): Promise<TaskAudit> {
+  const started = Date.now();
+  const found = await taskNeedles(options.taskRepo, row, minTokens);
+  const problems: string[] = found.unreadable.map((u) => `${u.file}: functions not located (${u.reason})`);
+  const base = { instance_id: row.instance_id, runtime: options.runtime, needles: found.needles.map((n) => n.id), short: found.short };
+  if (options.runtime === 'docker') {
+    const image = row.image_name ?? '';
+    if (!image) {
+      return { ...base, ok: false, hits: [], problems: ['the row names no instance image (image_name); synthesize with --runtime docker'], files: 0, bytes: 0, durationMs: Date.now() - started };
+    }
+    const testbed = await testbedState(image);
+    if (testbed.error) problems.push(`/testbed is not a git repository: ${testbed.error}`);
+    else {
+      if (testbed.commits.length !== 1 || testbed.commits[0] !== row.base_commit) problems.push(`/testbed holds ${testbed.commits.length} commits (${testbed.commits.slice(0, 3).join(', ')}); expected only ${row.base_commit}`);
+      const extra = testbed.refs.filter((r) => r !== 'refs/heads/main');
+      if (extra.length) problems.push(`/testbed has refs besides main: ${extra.join(', ')}`);
+      if (testbed.stashes) problems.push(`/testbed has ${testbed.stashes} stash entries`);
+    }
+    const scan = await scanInImage(image, found.needles);
+    const { error: _e, ...state } = testbed;
+    return { ...base, ok: scan.hits.length === 0 && problems.length === 0, image, hits: scan.hits, testbed: state, problems, files: scan.files, bytes: scan.bytes, durationMs: Date.now() - started };
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-audit-'));
+  try {
+    const testbed = path.join(dir, 'testbed');
+    await writeTestbedRepo(options.taskRepo, row.base_commit, testbed);
+    const scan = await scanOnHost({ roots: [testbed, ...localRoots], needles: found.needles });
+    return { ...base, ok: scan.hits.length === 0 && problems.length === 0, hits: scan.hits, problems, files: scan.files, bytes: scan.bytes, durationMs: Date.now() - started };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function auditTasks(options: AuditOptions): Promise<AuditReport> {
+  const started = Date.now();
+  const logger = options.logger ?? silentLogger;
+  const minTokens = options.minTokens ?? DEFAULT_MIN_TOKENS;
+  const localRoots = options.runtime === 'local' && options.dependenciesDir ? await dependencyRoots(options.dependenciesDir) : [];
+  let done = 0;
+  const tasks = await mapPool([...options.rows], Math.max(1, options.workers ?? 1), async (row) => {
+    const audit = await auditOne(row, options, minTokens, localRoots);
+    logger.progress?.({ stage: 'audit', done: ++done, total: options.rows.length });
+    if (!audit.ok) logger.warn(`audit: ${row.instance_id}: ${[...audit.hits.map((h) => `${h.id} in ${h.kind} ${h.path}`), ...audit.problems].slice(0, 5).join('; ')}`);
+    return audit;
+  });
+  return { schemaVersion: AUDIT_SCHEMA_VERSION, runtime: options.runtime, minTokens, tasks, failed: tasks.filter((t) => !t.ok).map((t) => t.instance_id), durationMs: Date.now() - started };
+}
+
+/** `<dir>/audit.json` (the whole report) and `<dir>/tasks/<id>/audit.json`. */
+export async function writeAuditReport(dir: string, report: AuditReport): Promise<void> {
+  await writeFileAtomic(path.join(dir, 'audit.json'), `${JSON.stringify(report, null, 2)}\n`);
+  for (const t of report.tasks) await writeFileAtomic(path.join(dir, 'tasks', t.instance_id, 'audit.json'), `${JSON.stringify(t, null, 2)}\n`);
+}

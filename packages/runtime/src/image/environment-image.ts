@@ -232,7 +232,14 @@ async function writeContext(input: {
   await copyFile(COLLECT_DEPS_SCRIPT, path.join(contextDir, 'scripts', 'collect-deps.cjs'));
   const repo = path.join(contextDir, 'repo');
   await mkdir(repo, { recursive: true });
-  if (input.isGitRepo) {
+  if (input.repoDir !== input.taskRepo) {
+    // The prepared source, as installed (files the task repository leaves out, such as a vendored
+    // tarball of the package's own release, may be needed to install); never its history or node_modules.
+    await cp(input.repoDir, repo, {
+      recursive: true,
+      filter: (src) => !/[\\/](node_modules|\.git|\.swe-flow)$/.test(src),
+    });
+  } else if (input.isGitRepo) {
     // The task repository's HEAD tree (the original), without its history: the context is an artifact
     // that may be published, and the history holds every reference solution.
     await exportTree(input.taskRepo, 'HEAD', repo);

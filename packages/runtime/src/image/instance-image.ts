@@ -110,6 +110,9 @@ export async function writeTestbedRepo(taskRepo: string, commit: string, dir: st
   await rm(path.join(dir, '.git', 'FETCH_HEAD'), { force: true });
   await rm(path.join(dir, '.git', 'ORIG_HEAD'), { force: true });
   await rm(path.join(dir, '.git', 'hooks'), { recursive: true, force: true });
+  // The env image's dependencies are not the task's files: `git status` and `git add -A` leave them out.
+  await mkdir(path.join(dir, '.git', 'info'), { recursive: true });
+  await writeFile(path.join(dir, '.git', 'info', 'exclude'), 'node_modules/\n');
   const objects = (await git(['cat-file', '--batch-all-objects', '--batch-check=%(objecttype) %(objectname)'], dir)).split('\n').filter(Boolean);
   const commits = objects.filter((l) => l.startsWith('commit '));
   if (commits.length !== 1 || commits[0] !== `commit ${commit}`) {

@@ -36,6 +36,18 @@ function countTokens(text) {
   return (stripComments(text).match(/[A-Za-z_$][\w$]*|\d+|[^\w\s]/g) || []).length;
 }
 
+/** A function telling which needles a text holds (same normalization and anchors as scan). */
+function matcher(needles) {
+  const asBytes = (t) => Buffer.from(t, 'utf8').toString('latin1');
+  const prepared = needles.map((n) => ({ id: n.id, text: normalize(asBytes(n.text)), anchor: asBytes(anchorOf(n.text)) })).filter((n) => n.text.length > 0);
+  return (text) => {
+    const candidates = prepared.filter((n) => text.includes(n.anchor));
+    if (candidates.length === 0) return [];
+    const norm = normalize(text);
+    return candidates.filter((n) => norm.includes(n.text)).map((n) => n.id);
+  };
+}
+
 function scan(input) {
   const maxFileBytes = input.maxFileBytes || 64 * 1024 * 1024;
   // Files are read as latin1 (one char per byte, any encoding survives): needles are made the same way.
@@ -160,6 +172,6 @@ function main() {
   });
 }
 
-module.exports = { normalize, countTokens, scan, main };
+module.exports = { normalize, countTokens, matcher, scan, main };
 
 if (require.main === module) main();

@@ -5,18 +5,17 @@
  *
  * - docker: a fresh container of the row's instance image (`image_name`), as root, network off; the
  *   whole file system. Also checks that /testbed has exactly one commit, `base_commit`, and no other ref.
- * - local: there is no image; what would become one is audited: the task's /testbed repository
- *   (the same one-commit repository an instance image gets) and the dependency folders the local
- *   workspaces link (`node_modules` of the prepared copy).
+ * - local: there is no image; what would become one is audited: the task's /testbed (the base
+ *   tree's files: the one-commit repository an instance gets holds no other object) and the dependency
+ *   folders the local workspaces link (`node_modules` of the prepared copy, scanned once for all tasks).
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { execa } from 'execa';
 import { silentLogger, type DatasetRow, type Logger } from '@swe-flow/core';
 import { mapPool, writeFileAtomic } from '@swe-flow/emitter';
-import { writeTestbedRepo } from '@swe-flow/runtime';
-import { DEFAULT_MIN_TOKENS, taskNeedles } from './needles.js';
-import { runInFreshContainer, scanInImage, scanOnHost, type ScanHit } from './scan.js';
+import { DEFAULT_MIN_TOKENS, needleMatcher, taskNeedles, type TaskNeedles } from './needles.js';
+import { runInFreshContainer, scanInImage, scanOnHost, type ScanHit, type ScanOutput } from './scan.js';
 
 export const AUDIT_SCHEMA_VERSION = 1;
 
@@ -83,9 +82,8 @@ async function testbedState(image: string): Promise<TaskAudit['testbed'] & { err
   return { commits: lines(commits), refs: lines(refs), stashes: Number(stash.trim()) || 0 };
 }
 
-async function auditOne(row: DatasetRow, options: AuditOptions, minTokens: number, localRoots: string[]): Promise<TaskAudit> {
+async function auditOne(row: DatasetRow, options: AuditOptions, found: TaskNeedles, shared: ScanOutput | undefined, blobs: BlobStore): Promise<TaskAudit> {
   const started = Date.now();
-  const found = await taskNeedles(options.taskRepo, row, minTokens);
   const problems: string[] = found.unreadable.map((u) => `${u.file}: functions not located (${u.reason})`);
   const base = { instance_id: row.instance_id, runtime: options.runtime, needles: found.needles.map((n) => n.id), short: found.short };
   if (options.runtime === 'docker') {
@@ -105,14 +103,44 @@ async function auditOne(row: DatasetRow, options: AuditOptions, minTokens: numbe
     const { error: _e, ...state } = testbed;
     return { ...base, ok: scan.hits.length === 0 && problems.length === 0, image, hits: scan.hits, testbed: state, problems, files: scan.files, bytes: scan.bytes, durationMs: Date.now() - started };
   }
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-audit-'));
-  try {
-    const testbed = path.join(dir, 'testbed');
-    await writeTestbedRepo(options.taskRepo, row.base_commit, testbed);
-    const scan = await scanOnHost({ roots: [testbed, ...localRoots], needles: found.needles });
-    return { ...base, ok: scan.hits.length === 0 && problems.length === 0, hits: scan.hits, problems, files: scan.files, bytes: scan.bytes, durationMs: Date.now() - started };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+  // The task's /testbed would be a repository whose only objects are the base commit's (what
+  // writeTestbedRepo builds and checks): its files are the base tree's blobs, searched here directly.
+  const match = needleMatcher(found.needles);
+  const hits: ScanHit[] = [];
+  let bytes = 0;
+  const tree = await blobs.tree(row.base_commit);
+  for (const [file, sha] of tree) {
+    const text = await blobs.text(sha);
+    bytes += text.length;
+    for (const id of match(text)) hits.push({ id, kind: 'file', path: `/testbed/${file}` });
+  }
+  // The dependency folders are the same for every task: scanned once for all tasks' bodies.
+  const mine = new Set(found.needles.map((n) => n.id));
+  hits.push(...(shared?.hits ?? []).filter((h) => mine.has(h.id)));
+  return { ...base, ok: hits.length === 0 && problems.length === 0, hits, problems, files: tree.length + (shared?.files ?? 0), bytes: bytes + (shared?.bytes ?? 0), durationMs: Date.now() - started };
+}
+
+/** Blobs of the task repository read once (as latin1, as the scanner reads files) and shared by every task. */
+class BlobStore {
+  private readonly cache = new Map<string, string>();
+  constructor(private readonly repo: string) {}
+
+  async tree(commit: string): Promise<Array<[string, string]>> {
+    const r = await execa('git', ['ls-tree', '-r', '-z', commit], { cwd: this.repo, maxBuffer: 256 * 1024 * 1024 });
+    return String(r.stdout).split('\0').filter(Boolean).flatMap((line) => {
+      const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(line);
+      return m ? [[m[2]!, m[1]!] as [string, string]] : [];
+    });
+  }
+
+  async text(sha: string): Promise<string> {
+    let text = this.cache.get(sha);
+    if (text === undefined) {
+      const r = await execa('git', ['cat-file', 'blob', sha], { cwd: this.repo, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
+      text = Buffer.from(r.stdout).toString('latin1');
+      this.cache.set(sha, text);
+    }
+    return text;
   }
 }
 
@@ -120,10 +148,17 @@ export async function auditTasks(options: AuditOptions): Promise<AuditReport> {
   const started = Date.now();
   const logger = options.logger ?? silentLogger;
   const minTokens = options.minTokens ?? DEFAULT_MIN_TOKENS;
-  const localRoots = options.runtime === 'local' && options.dependenciesDir ? await dependencyRoots(options.dependenciesDir) : [];
+  const needles = new Map<string, TaskNeedles>();
+  for (const row of options.rows) needles.set(row.instance_id, await taskNeedles(options.taskRepo, row, minTokens));
+  let shared: ScanOutput | undefined;
+  if (options.runtime === 'local' && options.dependenciesDir) {
+    const union = new Map([...needles.values()].flatMap((f) => f.needles).map((n) => [n.id, n]));
+    shared = await scanOnHost({ roots: await dependencyRoots(options.dependenciesDir), needles: [...union.values()] });
+  }
+  const blobs = new BlobStore(options.taskRepo);
   let done = 0;
   const tasks = await mapPool([...options.rows], Math.max(1, options.workers ?? 1), async (row) => {
-    const audit = await auditOne(row, options, minTokens, localRoots);
+    const audit = await auditOne(row, options, needles.get(row.instance_id)!, shared, blobs);
     logger.progress?.({ stage: 'audit', done: ++done, total: options.rows.length });
     if (!audit.ok) logger.warn(`audit: ${row.instance_id}: ${[...audit.hits.map((h) => `${h.id} in ${h.kind} ${h.path}`), ...audit.problems].slice(0, 5).join('; ')}`);
     return audit;

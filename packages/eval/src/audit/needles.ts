@@ -12,9 +12,15 @@ import type { DatasetRow } from '@swe-flow/core';
 
 const require = createRequire(import.meta.url);
 export const AUDIT_SCAN_SCRIPT = require.resolve('../../runtime/audit-scan.cjs');
-const scanner = require(AUDIT_SCAN_SCRIPT) as { normalize(t: string): string; countTokens(t: string): number };
+const scanner = require(AUDIT_SCAN_SCRIPT) as {
+  normalize(t: string): string;
+  countTokens(t: string): number;
+  matcher(needles: ReadonlyArray<{ id: string; text: string }>): (latin1Text: string) => string[];
+};
 export const normalizeCode = scanner.normalize;
 export const countCodeTokens = scanner.countTokens;
+/** Which of `needles` a text (decoded as latin1, as the scanner reads files) holds. */
+export const needleMatcher = scanner.matcher;
 
 /** Default minimum size of a body the audit looks for, in code tokens. */
 export const DEFAULT_MIN_TOKENS = 12;

@@ -28,6 +28,8 @@ export const commands: CommandSpec[] = [
   { name: 'audit [out]', description: "Search every task's environment (its instance image, or locally its /testbed and node_modules) for its solution", options: [{ flags: '--runtime <name>', description: 'docker | local (default docker when the rows name instance images)' }, { flags: '--min-tokens <n>', description: 'Bodies shorter than this many tokens are not searched for (default 12)' }], load: () => import('./commands/audit.js') },
   { name: 'doctor', description: 'Check Node, git, package managers, the Docker engine and base images', options: [], load: () => import('./commands/doctor.js') },
   { name: 'eval', description: 'Grade SWE-bench predictions on a dataset: --dataset <dir|jsonl> --predictions <jsonl|gold|empty>', options: [{ flags: '--dataset <path>', description: 'A synth output directory or its dataset.jsonl' }, { flags: '--predictions <spec>', description: 'SWE-bench predictions (JSONL or JSON array), gold or empty' }, { flags: '--runtime <name>', description: 'local | docker (default local)' }, { flags: '--workers <n>', description: 'Instances graded in parallel' }, { flags: '--run-id <id>', description: 'Reports in <out>/<run-id>/; a rerun grades only changed patches' }, { flags: '--instances <ids>', description: 'Only these instance ids (comma-separated)' }, { flags: '--out <dir>', description: 'Report directory (default <dataset>/evaluation)' }, { flags: '--timeout <ms>', description: 'Limit for one test run (default 300000)' }, { flags: '--image <tag>', description: 'Environment image instead of the rows\' (docker)' }], load: () => import('./commands/eval.js') },
+  { name: 'view <dir>', description: 'A browsable static report of a synth, release or eval output folder', options: [{ flags: '--out <dir>', description: 'Where the site goes (default <dir>/site)' }, { flags: '--serve', description: 'Also serve it on 127.0.0.1' }, { flags: '--port <n>', description: 'Port for --serve (default: a free one)' }], load: () => import('./commands/view.js') },
+  { name: 'release <action> [...paths]', description: 'Dataset releases: build <manifest> --out DIR --version V | verify <dir> | diff <a> <b>', options: [{ flags: '--out <dir>', description: 'Release folder (build)' }, { flags: '--release-version <v>', description: 'The release\'s version (build; --version works too)' }, { flags: '--workers <n>', description: 'Repositories built at once (default 1)' }, { flags: '--previous <dir>', description: 'Earlier release whose splits are kept (default: the one in --out)' }, { flags: '--retry-failed', description: 'Build again repositories whose last build failed' }], load: () => import('./commands/release.js') },
 ];
 
 /** Registers an extra command module (the eval package adds `eval`). */
@@ -44,18 +46,20 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     for (const option of [...spec.options, ...commonOptions]) cmd.option(option.flags, option.description);
     cmd.action((...args: unknown[]) => {
       const flags = args.pop() as Flags;
-      running = spec.load().then((m) => m.run(args.filter((a): a is string => typeof a === 'string'), flags));
+      running = spec.load().then((m) => m.run(args.flat().filter((a): a is string => typeof a === 'string'), flags));
     });
   }
   cli.help();
   cli.version(version);
+  // `release build --version V` names the release's version; cac keeps `--version` for swe-flow's own.
+  if (argv[2] === 'release') argv = argv.map((a) => (a === '--version' ? '--release-version' : a.startsWith('--version=') ? `--release-version=${a.slice(10)}` : a));
   try {
     cli.parse(argv, { run: false });
   } catch (error) {
     process.stderr.write(`swe-flow: ${(error as Error).message}\nRun \`swe-flow --help\` for usage.\n`);
     return 2;
   }
-  if (cli.options.help || cli.options.version) return 0;
+  if (cli.options.help || (cli.options.version && !cli.matchedCommand)) return 0;
   if (!cli.matchedCommand) {
     if (cli.args.length > 0) {
       process.stderr.write(`swe-flow: unknown command "${cli.args[0]}". Run \`swe-flow --help\` for the commands.\n`);

@@ -1,0 +1,143 @@
+/**
+ * `swe-flow release build`: every repository of a manifest through synth (a worker pool, resumable,
+ * one failure never stops the others), then merge, split and write the release folder.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ErrorCodes, SweFlowError, silentLogger, type DatasetRow, type Logger } from '@swe-flow/core';
+import { mapPool } from '@swe-flow/emitter';
+import { SWEFLOW_VERSION } from '@swe-flow/pipeline';
+import { buildRepo, readRepoResult, type RepoResult } from './build-repo.js';
+import { repoKey, repoSlug, sha256 } from './keys.js';
+import { loadManifest } from './manifest.js';
+import { mergeRows } from './merge.js';
+import { assignSplits, splitRows, type SplitName } from './splits.js';
+import { writeRelease, type ReleaseRecord } from './write-release.js';
+
+export interface ReleaseBuildOptions {
+  manifest: string;
+  out: string;
+  version: string;
+  /** Repositories built at once (default 1). */
+  workers?: number;
+  /** An earlier release folder whose splits are kept (default: the release.json already in `out`). */
+  previous?: string;
+  /** Build again the repositories whose last build failed (default: a failure is final until its inputs change). */
+  retryFailed?: boolean;
+  logger?: Logger;
+  onRepo?: (result: RepoResult, state: 'built' | 'reused', done: number, total: number) => void;
+}
+
+export interface ReleaseBuildResult {
+  dir: string;
+  record: ReleaseRecord;
+  built: number;
+  reused: number;
+  failed: number;
+}
+
+const run = promisify(execFile);
+
+async function generatorCommit(): Promise<string | null> {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return run('git', ['rev-parse', 'HEAD'], { cwd: here }).then((r) => r.stdout.trim() || null, () => null);
+}
+
+/** The tree of the repository as synthesized (the task repository's `original` commit): content, not history. */
+async function sourceTreeOf(synthDir: string): Promise<string | undefined> {
+  return run('git', ['--git-dir', path.join(synthDir, 'task-repo.git'), 'rev-parse', 'original^{tree}']).then((r) => r.stdout.trim() || undefined, () => undefined);
+}
+
+async function previousSplits(dir: string | undefined): Promise<Map<string, SplitName>> {
+  if (!dir) return new Map();
+  const text = await readFile(path.join(dir, 'release.json'), 'utf8').catch(() => undefined);
+  if (!text) return new Map();
+  const record = JSON.parse(text) as ReleaseRecord;
+  return new Map(record.repositories.filter((r) => r.split === 'train' || r.split === 'test').map((r) => [r.name, r.split as SplitName]));
+}
+
+/** A repository's own log under the release's: its info as debug (repositories interleave), warnings kept. */
+function quietFor(logger: Logger, name: string): Logger {
+  return {
+    debug: (m) => logger.debug(`${name}: ${m}`),
+    info: (m) => logger.debug(`${name}: ${m}`),
+    warn: (m) => logger.warn(`${name}: ${m}`),
+    error: (m) => logger.error(`${name}: ${m}`),
+  };
+}
+
+export async function buildRelease(options: ReleaseBuildOptions): Promise<ReleaseBuildResult> {
+  const logger = options.logger ?? silentLogger;
+  if (!/^[0-9A-Za-z][0-9A-Za-z._+-]*$/.test(options.version)) {
+    throw new SweFlowError(ErrorCodes.USAGE, `--version ${JSON.stringify(options.version)} is not a version; use something like 1.0.0`);
+  }
+  const manifest = await loadManifest(options.manifest);
+  const manifestText = await readFile(manifest.file, 'utf8');
+  const dir = path.resolve(options.out);
+  for (const r of manifest.repositories) {
+    const rel = path.relative(r.source, dir);
+    if (!/^[a-z]+:\/\//i.test(r.source) && (rel === '' || !rel.startsWith('..'))) {
+      throw new SweFlowError(ErrorCodes.USAGE, `--out ${dir} is inside the repository ${r.source}; choose a folder outside every repository of the manifest`);
+    }
+  }
+  await mkdir(path.join(dir, '.build'), { recursive: true });
+  const previous = await previousSplits(options.previous ?? dir);
+  const generator = SWEFLOW_VERSION;
+  const total = manifest.repositories.length;
+  let done = 0;
+  let built = 0;
+  let reused = 0;
+  logger.info(`release ${manifest.name} ${options.version}: ${total} repositories, ${options.workers ?? 1} at a time → ${dir}`);
+  const results = await mapPool(manifest.repositories, Math.max(1, options.workers ?? 1), async (repo) => {
+    const repoDir = path.join(dir, '.build', repoSlug(repo));
+    const key = repoKey(repo, manifest.options, generator);
+    const last = await readRepoResult(repoDir);
+    let result: RepoResult;
+    let state: 'built' | 'reused';
+    if (last && last.key === key && (last.status === 'ok' || !options.retryFailed)) {
+      result = last;
+      state = 'reused';
+      reused++;
+    } else {
+      logger.debug(`${repo.name}: synth started`);
+      result = await buildRepo(repo, { releaseDir: dir, repoDir, key, options: manifest.options, logger: quietFor(logger, repo.name) });
+      state = 'built';
+      built++;
+    }
+    done++;
+    const what = result.status === 'ok'
+      ? `${result.rows} rows${result.gold ? `, gold ${result.gold.resolved}/${result.gold.total}` : ''}${result.empty ? `, empty ${result.empty.resolved}/${result.empty.total}` : ''}`
+      : `failed ${result.code}: ${(result.message ?? '').split('\n')[0]}`;
+    logger.info(`[${done}/${total}] ${repo.name}: ${what}${state === 'reused' ? ' (unchanged, reused)' : ` in ${(result.durationMs / 1000).toFixed(1)} s`}`);
+    logger.progress?.({ stage: 'release', done, total, message: repo.name });
+    options.onRepo?.(result, state, done, total);
+    return result;
+  });
+
+  const ok = results.filter((r) => r.status === 'ok');
+  const repoRows = await Promise.all(ok.map(async (r) => {
+    const text = await readFile(path.join(dir, r.synthDir, 'dataset.jsonl'), 'utf8').catch(() => '');
+    const rows = text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as DatasetRow);
+    const tree = await sourceTreeOf(path.join(dir, r.synthDir));
+    return { name: r.name, ...(tree ? { sourceTree: tree } : {}), license: r.license, rows, goldFailing: r.gold?.failing ?? [], emptyResolving: r.empty?.resolving ?? [] };
+  }));
+  const merged = mergeRows(repoRows);
+  const assignment = assignSplits([...new Set(merged.rows.map((r) => r.repo))], manifest.options.split, previous);
+  const splits = splitRows(merged.rows, assignment, manifest.options.split.liteMaxPerRepo);
+  const lockfileHashes = new Map<string, string | null>();
+  for (const r of ok) {
+    const lock = r.lockfile ? await readFile(path.join(dir, r.synthDir, '.work', 'repo', r.lockfile)).catch(() => undefined) : undefined;
+    lockfileHashes.set(r.name, lock ? sha256(lock) : null);
+  }
+  const record = await writeRelease({
+    dir, name: manifest.name, description: manifest.description, version: options.version,
+    generator: { name: 'swe-flow', version: generator, commit: await generatorCommit() },
+    manifestText, splits, assignment, repos: results, dropped: merged.dropped, lockfileHashes,
+  });
+  const failed = results.filter((r) => r.status === 'failed').length;
+  logger.info(`release ${manifest.name} ${options.version}: ${merged.rows.length} rows (${Object.entries(record.splits).map(([s, x]) => `${s} ${x.rows}`).join(', ')}), ${merged.dropped.length} dropped, ${failed} repositories failed; built ${built}, reused ${reused}`);
+  return { dir, record, built, reused, failed };
+}

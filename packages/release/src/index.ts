@@ -1,0 +1,11 @@
+export { buildRelease, type ReleaseBuildOptions, type ReleaseBuildResult } from './build.js';
+export { verifyRelease, type ReleaseVerifyResult, type VerifyProblem } from './verify.js';
+export { diffReleases, type ReleaseDiff } from './diff.js';
+export { loadManifest, resolveManifest, parseManifestText, repoNameOf, MANIFEST_SCHEMA_PATH, type Manifest, type ManifestRepository, type ResolvedManifest } from './manifest.js';
+export { mergeRows, taskFingerprint, type ReleaseRow, type DroppedRow, type DropReason } from './merge.js';
+export { assignSplits, splitRows, stableFraction, type SplitAssignment, type SplitName } from './splits.js';
+export { rowsToParquet, readParquet, columnsOf, hubFeatures } from './parquet.js';
+export { renderCard } from './card.js';
+export { detectLicense } from './license.js';
+export type { RepoResult } from './build-repo.js';
+export type { ReleaseRecord } from './write-release.js';

@@ -67,7 +67,9 @@ export function toConfig(specs: readonly OptionSpec[], flags: Record<string, unk
     if (!spec.config) continue;
     const long = /--([a-z0-9-]+)/.exec(spec.flags)?.[1];
     if (!long) continue;
-    const value = flags[camel(long)];
+    // cac turns `--no-x` into `x: false` when given and `x: true` when not: only the given form counts.
+    const negated = long.startsWith('no-');
+    const value = negated ? (flags[camel(long.slice(3))] === false ? false : undefined) : flags[camel(long)];
     if (value === undefined) continue;
     const parsed = spec.parse ? spec.parse(value) : value;
     const keys = spec.config.split('.');

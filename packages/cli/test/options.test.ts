@@ -13,4 +13,8 @@ describe('CLI flags → synthesis config', () => {
     const parsed = parseSynthConfig(toConfig(synthOptions, {}));
     expect(parsed.ok && [parsed.config.warmSessions, parsed.config.modes, parsed.config.runtime]).toEqual([true, ['isolated'], 'local']);
   });
+  it('maps --no-audit (cac: audit false) and leaves a config file its say when the flag is absent (cac: audit true)', () => {
+    expect(toConfig(synthOptions, { audit: false, leaks: 'reject', auditMinTokens: '20' })).toEqual({ audit: false, leaks: 'reject', auditMinTokens: 20 });
+    expect(toConfig(synthOptions, { audit: true })).toEqual({});
+  });
 });

@@ -148,5 +148,6 @@ describe('swe-flow synth on the node:test fixture', () => {
     expect(await readFile(path.join(outDocker, 'summary.md'), 'utf8')).toContain('Audit: NOT RUN (--no-audit)');
     // No container of this run's image is left behind (other swe-flow runs may be active on the machine).
     expect((await execa('docker', ['ps', '-aq', '--filter', `ancestor=${dockerRows[0]!.image}`])).stdout).toBe('');
-  });
+    // an env image build, verification in containers and an instance image per task
+  }, 600_000);
 });

@@ -2,8 +2,8 @@
 
 export const TRACE_SCHEMA_VERSION = 1;
 
-export type RunnerName = 'vitest' | 'jest' | 'mocha' | 'node-test' | 'ava';
-export const RUNNER_NAMES: readonly RunnerName[] = ['vitest', 'jest', 'mocha', 'node-test', 'ava'];
+export type RunnerName = 'vitest' | 'jest' | 'mocha' | 'node-test' | 'ava' | 'tape' | 'tap' | 'uvu' | 'jasmine';
+export const RUNNER_NAMES: readonly RunnerName[] = ['vitest', 'jest', 'mocha', 'node-test', 'ava', 'tape', 'tap', 'uvu', 'jasmine'];
 
 export type FunctionKind =
   | 'declaration'

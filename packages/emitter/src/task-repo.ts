@@ -6,6 +6,7 @@ import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { ErrorCodes, SweFlowError } from '@swe-flow/core';
+import { registerCleanup } from '@swe-flow/runtime';
 
 /** Fixed identity and clock: the same input gives the same commit SHAs. */
 const FIXED_ENV = {
@@ -167,6 +168,7 @@ export class TaskRepo {
     private readonly git: SimpleGit,
     private readonly scratch: string,
     private readonly inProcess: boolean,
+    private readonly unguard: () => void,
   ) {}
 
   static async create(dir: string, options: TaskRepoOptions = {}): Promise<TaskRepo> {
@@ -179,10 +181,12 @@ export class TaskRepo {
     const gitDir = path.resolve(dir); // git runs with -C elsewhere: a relative GIT_DIR would move
     const git = simpleGit({ baseDir: gitDir }).env({ ...hostEnv(), ...FIXED_ENV, GIT_DIR: gitDir });
     const scratch = await mkdtemp(path.join(os.tmpdir(), 'swf-taskrepo-'));
+    // Removed on dispose, or by the shutdown path when a signal ends the run first.
+    const unguard = registerCleanup(() => rm(scratch, { recursive: true, force: true }));
     // Objects are hashed with SHA-1 here: a repository initialized with another format uses git.
     const config = await readFile(path.join(gitDir, 'config'), 'utf8').catch(() => '');
     const format = /objectformat\s*=\s*(\w+)/i.exec(config)?.[1]?.toLowerCase() ?? 'sha1';
-    return new TaskRepo(gitDir, git, scratch, (options.inProcess ?? true) && format === 'sha1');
+    return new TaskRepo(gitDir, git, scratch, (options.inProcess ?? true) && format === 'sha1', unguard);
   }
 
   private async withIndex<T>(fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
@@ -577,5 +581,6 @@ export class TaskRepo {
   async dispose(): Promise<void> {
     await this.flush();
     await rm(this.scratch, { recursive: true, force: true });
+    this.unguard();
   }
 }

@@ -15,6 +15,7 @@ import {
   type Workspace,
 } from '@swe-flow/core';
 import { hasSession, hasTreeBatch, openSession, runTreeBatch, vitestHasInlineProjects, vitestSharedBatch, vitestSharesWorkers, vitestWorkspaceBatch, type TestSession } from '@swe-flow/tracer';
+import { assertNotShuttingDown } from '@swe-flow/runtime';
 import { affectedTestFiles, type ImportGraph } from './affected.js';
 import type { Candidate } from './emit.js';
 import { runTests, statusMap, type TestCommandAdapter } from './run-tests.js';
@@ -170,7 +171,9 @@ const SHARED_EXTRA_TREES = 8;
  * Runners whose plain run takes many trees' files at once: node:test and ava still run every file in a
  * process or worker of its own; mocha runs them all in one process.
  */
-const PLAIN_BATCH: Record<string, 'isolated-files' | 'shared-process'> = { 'node-test': 'isolated-files', ava: 'isolated-files', mocha: 'shared-process' };
+const PLAIN_BATCH: Record<string, 'isolated-files' | 'shared-process'> = {
+  'node-test': 'isolated-files', ava: 'isolated-files', mocha: 'shared-process', tape: 'shared-process', tap: 'isolated-files', uvu: 'shared-process', jasmine: 'shared-process',
+};
 
 /** Git tree ids of commits in the task repository, in one git process. */
 async function treeIdsOf(taskRepo: string, commits: string[]): Promise<Map<string, string>> {
@@ -522,6 +525,7 @@ export async function verifyCandidates(candidates: readonly Candidate[], options
       if (share) sharedBatches++;
       logger.debug(`batch of ${batch.length} trees done in ${Date.now() - batchStarted} ms`);
     } catch (error) {
+      assertNotShuttingDown(); // a signal's shutdown, not a broken batch
       lane.batchBroken = true;
       logger.warn(`${options.adapter.name} tree batch unavailable; trees run one by one from now on in this worker: ${(error as Error).message.split('\n')[0]}`);
     } finally {

@@ -11,8 +11,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ErrorCodes, SweFlowError, silentLogger, type DatasetRow, type Logger, type RunnerName, type Runtime } from '@swe-flow/core';
 import { mapPool, writeFileAtomic } from '@swe-flow/emitter';
-import { createDockerRuntime, createLocalRuntime, buildEnvironmentImage, getDocker, inspectImage } from '@swe-flow/runtime';
+import { assertNotShuttingDown, createDockerRuntime, createLocalRuntime, buildEnvironmentImage, getDocker, inspectImage } from '@swe-flow/runtime';
 import { getAdapter } from '@swe-flow/tracer';
+import { nodeEnv, provisionNode } from '@swe-flow/workspace';
 import { gradePrediction, type Grade, type GradeResult } from './grade.js';
 import { loadDataset, loadPredictions, type LoadedDataset, type Prediction } from './inputs.js';
 import { renderSummary, summarize, type RunReport } from './report.js';
@@ -159,7 +160,9 @@ export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
   } else {
     // The installed copy whose node_modules local workspaces link (a repo without dependencies has none).
     dependenciesDir = ds.repo?.workDir && (await exists(ds.repo.workDir)) ? ds.repo.workDir : undefined;
-    runtime = createLocalRuntime();
+    // The Node the repository was installed and verified with (repo.json), from the shared cache.
+    const node = ds.repo?.nodeVersion ? await provisionNode(ds.repo.nodeVersion, { logger }) : undefined;
+    runtime = createLocalRuntime({ env: nodeEnv(node) });
   }
 
   const testFiles = new Set([...ds.traceTestFiles]);
@@ -210,6 +213,8 @@ export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
         durationMs: Date.now() - t0,
         evaluatedAt: new Date().toISOString(),
       };
+      // A grade from runs a signal killed is not stored (a rerun would reuse it): grade it again then.
+      assertNotShuttingDown();
       await mkdir(dir, { recursive: true });
       await writeFileAtomic(path.join(dir, 'patch.diff'), prediction.model_patch);
       await writeFileAtomic(path.join(dir, 'apply.log'), logs.apply);

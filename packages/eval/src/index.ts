@@ -3,7 +3,7 @@ export { gradePrediction, type Grade, type GradeContext, type GradeResult, type 
 export { applyPatch, type ApplyMethod, type ApplyOutcome } from './apply.js';
 export { checkPatch, parsePatchFiles, protectedReason, isInsideRepo, symlinkStaysInside, DEFAULT_PROTECTED, type GuardRules, type GuardVerdict, type PatchFile } from './patch-guard.js';
 export { runSelection, selectionFor, type SelectionRun } from './run-selection.js';
-export { loadDataset, loadPredictions, parseJsonRecords, type LoadedDataset, type Prediction } from './inputs.js';
+export { loadDataset, loadPredictions, parseJsonRecords, installedCopyOf, type LoadedDataset, type Prediction } from './inputs.js';
 export { summarize, renderSummary, type RunReport, type RateRow } from './report.js';
 export { auditTasks, writeAuditReport, AUDIT_SCHEMA_VERSION, type AuditOptions, type AuditReport, type TaskAudit } from './audit/audit.js';
 export { taskNeedles, patchFiles, normalizeCode, countCodeTokens, DEFAULT_MIN_TOKENS, AUDIT_SCAN_SCRIPT, type Needle, type TaskNeedles } from './audit/needles.js';

@@ -14,7 +14,7 @@ export interface LoadedDataset {
   dir: string;
   rows: DatasetRow[];
   /** `repo.json`, when present. */
-  repo?: { name?: string; runner?: string; workDir?: string };
+  repo?: { name?: string; runner?: string; workDir?: string; nodeVersion?: string };
   /** `trace.json`'s `testFiles`, when present. */
   traceTestFiles: string[];
 }
@@ -77,8 +77,19 @@ export async function loadDataset(input: string): Promise<LoadedDataset> {
     }
   }
   const repo = await readJson<LoadedDataset['repo']>(path.join(dir, 'repo.json'));
+  if (repo) repo.workDir = installedCopyOf(dir, repo.workDir);
   const trace = await readJson<{ testFiles?: string[] }>(path.join(dir, 'trace.json'));
   return { dir, rows, ...(repo ? { repo } : {}), traceTestFiles: trace?.testFiles ?? [] };
+}
+
+/**
+ * The dataset's installed copy of the repository: `workDir` is relative to the dataset folder. An
+ * absolute one (datasets written before that) is never followed: it may be a folder the dataset was
+ * moved from, whose node_modules are not this dataset's; the copy is looked for in this folder instead.
+ */
+export function installedCopyOf(datasetDir: string, workDir: string | undefined): string {
+  if (workDir !== undefined && !path.isAbsolute(workDir)) return path.resolve(datasetDir, workDir);
+  return path.join(datasetDir, '.work', 'repo');
 }
 
 /** `gold` (each row's reference patch), `empty` (no change), or a JSONL / JSON-array file. */

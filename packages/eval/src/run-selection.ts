@@ -35,7 +35,11 @@ export async function runSelection(ws: Workspace, adapter: TestCommandAdapter, s
   const spec = adapter.plainCommand({ resultFile, selection });
   const exec = await ws.exec(spec, { timeoutMs });
   const base = { exitCode: exec.exitCode, durationMs: exec.durationMs, stdout: exec.stdout, stderr: exec.stderr };
-  if (exec.timedOut) return { kind: 'timeout', ...base };
+  if (exec.timedOut) {
+    // The private result folder goes too: a timed-out run must not leave swe-flow-eval-* behind.
+    await ws.exec({ command: 'rm', args: ['-rf', '--', dir] }, { timeoutMs: SHORT_MS }).catch(() => undefined);
+    return { kind: 'timeout', ...base };
+  }
 
   // Bring the file into the workspace (readFile is confined to the root), then remove both copies.
   const inside = `.swe-flow/eval-${randomBytes(8).toString('hex')}.json`;

@@ -1,5 +1,8 @@
 export { synthesize, SWEFLOW_VERSION, type SynthOptions, type SynthResult, type RepoJson } from './synthesize.js';
-export { prepareOutDir } from './out-dir.js';
+export { prepareOutDir, assertNoOverlap, checkReportDir, isSweFlowOutput, realPathOf, OUTPUT_MARKER, type PrepareOutDirOptions } from './out-dir.js';
+export { acquireOutLock, processAlive, LOCK_FILE, type OutLock } from './out-lock.js';
+export { overlapOf, describeOverlap, type Overlap } from './path-overlap.js';
+export { probeWritable, PROBE_TIMEOUT_MS } from './writable-probe.js';
 export { StageStore, hashOf, stableStringify } from './stages.js';
 export { statementInputFor } from './statement-inputs.js';
 export { renderSummaryMarkdown, writeSummary, type Summary, type StageTiming } from './summary.js';

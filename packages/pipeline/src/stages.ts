@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '@swe-flow/emitter';
+import { assertNotShuttingDown } from '@swe-flow/runtime';
 
 /** Stable JSON: object keys sorted, so equal inputs hash equally. */
 export function stableStringify(value: unknown): string {
@@ -47,6 +48,8 @@ export class StageStore {
   }
 
   async save<T>(stage: string, inputHash: string, durationMs: number, result: T): Promise<StageRecord<T>> {
+    // A stage that ended because a signal killed its processes is not finished: --resume runs it again.
+    assertNotShuttingDown();
     const record: StageRecord<T> = { stage, inputHash, completedAt: new Date().toISOString(), durationMs, result };
     await writeFileAtomic(this.file(stage), JSON.stringify(record, null, 2));
     return record;

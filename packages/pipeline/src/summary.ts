@@ -23,7 +23,15 @@ export interface Summary {
   image: string | null;
   /** eval.sh files, instance images and the audit (absent in outputs of older versions). */
   environments?: EnvironmentsSummary;
-  environment: { node: string; platform: string; packageManager: string };
+  environment: {
+    node: string;
+    platform: string;
+    packageManager: string;
+    /** Why this Node (repo.json `node.reason`). */
+    nodeReason?: string;
+    /** The install fallbacks the working install needed, in order (none: the plain install worked). */
+    installFallbacks?: string[];
+  };
   counts: {
     testsTraced: number;
     testsPassing: number;
@@ -96,6 +104,8 @@ export function renderSummaryMarkdown(s: Summary): string {
     '',
     ...environmentLines(s.environments),
     `Environment: Node ${s.environment.node}, ${s.environment.platform}, ${s.environment.packageManager}${s.image ? `; image \`${s.image}\`` : ''}.`,
+    ...(s.environment.nodeReason ? [`Node choice: ${s.environment.nodeReason}.`] : []),
+    ...(s.environment.installFallbacks?.length ? [`Install fallbacks: ${s.environment.installFallbacks.join('; then ')}.`] : []),
     `Statements: ${s.statements.offline} offline, ${s.statements.llm} LLM, ${s.statements.cached} cached, ${s.statements.fallback} fallback, ${s.statements.leakRejected} leak-rejected.`,
     '',
   ];

@@ -1,4 +1,5 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import {
   ErrorCodes,
@@ -26,7 +27,11 @@ import {
   installDependencies,
   listRepoFiles,
   materializeSource,
+  nodeEnv,
+  provisionNode,
   readPackageJson,
+  setUpRepositoryNode,
+  type NodeChoice,
   type InstallRecord,
   type ProjectFacts,
   type SourceInfo,
@@ -47,10 +52,12 @@ import {
   type VerifiedTask,
   type VerifyStats,
 } from '@swe-flow/emitter';
-import { createDockerRuntime, createLocalRuntime, buildEnvironmentImage, type EnvironmentImage } from '@swe-flow/runtime';
+import { assertNotShuttingDown, registerCleanup, createDockerRuntime, createLocalRuntime, buildEnvironmentImage, type EnvironmentImage } from '@swe-flow/runtime';
 import { functionFace, writeDocstrings, writeStatements, type StatementStats } from '@swe-flow/statements';
 import { locateFunctions, STUB_ERROR_PREFIX } from '@swe-flow/skeleton';
-import { prepareOutDir } from './out-dir.js';
+import { prepareOutDir, removeViteTemp } from './out-dir.js';
+import { probeWritable } from './writable-probe.js';
+import { inUserRepository } from './source-paths.js';
 import { scheduleFromTrace } from './schedule-stage.js';
 import { StageStore, hashOf } from './stages.js';
 import { statementInputFor } from './statement-inputs.js';
@@ -87,8 +94,11 @@ export interface RepoJson {
   packageManager: string;
   lockfile: string | null;
   workspaces: string[];
+  /** The Node the repository was installed with and is traced, verified and evaluated with (local runtime). */
   nodeVersion: string;
   projectNodeVersion: string | null;
+  /** How `nodeVersion` was chosen: source, reason, and every constraint read. */
+  node?: NodeChoice;
   runner: RunnerName;
   /**
    * In a monorepo, the workspace package synthesized from (repo-relative folder): its tests run in that
@@ -99,6 +109,7 @@ export interface RepoJson {
   runnerBin?: string;
   install: InstallRecord;
   testCommand: string;
+  /** The installed copy, relative to the output folder (`.work/repo`). */
   workDir: string;
   files: string[];
   /** When the repository was prepared: the dataset's `created_at`, stable across resumed runs. */
@@ -143,11 +154,24 @@ function validate(config: SynthConfigInput | undefined): SynthConfig {
  * did not change, and verification keeps each settled task on disk as soon as it is settled.
  */
 export async function synthesize(input: string, options: SynthOptions): Promise<SynthResult> {
+  validate(options.config);
+  await probeWritable(os.tmpdir(), 'the temp folder');
+  const lock = await prepareOutDir(options.out, { ...options, source: input });
+  const unguard = registerCleanup(() => removeViteTemp(options.out));
+  try {
+    return await synthesizeIn(input, options);
+  } finally {
+    unguard();
+    await lock.release();
+  }
+}
+
+/** The run itself, in an output folder already checked, marked and locked. */
+async function synthesizeIn(input: string, options: SynthOptions): Promise<SynthResult> {
   const config = validate(options.config);
   const logger = options.logger ?? silentLogger;
   const out = path.resolve(options.out);
   const started = Date.now();
-  await prepareOutDir(out, options);
   const stages = new StageStore(out, !!options.resume);
   const timings: StageTiming[] = [];
   const progress = (stage: string, done: number, total?: number, message?: string) =>
@@ -173,7 +197,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
 
   // 1. Prepare: copy or clone, detect, install.
   const workDir = path.join(out, '.work', 'repo');
-  const sourceKey = hashOf(path.resolve(input), config.ref ?? '', config.name ?? '', config.package ?? '', config.allowScripts, SWEFLOW_VERSION);
+  const sourceKey = hashOf(path.resolve(input), config.ref ?? '', config.name ?? '', config.package ?? '', config.allowScripts, config.node ?? '', SWEFLOW_VERSION);
   const repo = await stage<RepoJson>('prepare', sourceKey, async () => {
     await rm(workDir, { recursive: true, force: true });
     const source = await materializeSource(input, workDir, { ref: config.ref, logger });
@@ -182,7 +206,9 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     // Before installing: a monorepo whose root has no tests fails fast with the packages to choose from.
     const chosen = await chooseWorkspacePackage(workDir, { requested: config.package, workspaces: facts.workspaces, files, rootPackageJson: facts.packageJson });
     const pkg = chosen?.dir;
-    const install = await installDependencies(workDir, facts, { logger, allowScripts: config.allowScripts, timeoutMs: config.installTimeoutMs });
+    const node = await setUpRepositoryNode(workDir, facts, { ...(config.node ? { override: config.node } : {}), logger });
+    logger.info(`Node ${node.choice.version}: ${node.choice.reason}`);
+    const install = await installDependencies(workDir, facts, { logger, allowScripts: config.allowScripts, timeoutMs: config.installTimeoutMs, node: node.runtime, nodeFor: node.nodeFor });
     const repoFacts = await collectRepoFacts(workDir);
     if (pkg) {
       // Detection sees the package's own dependencies and scripts, over the root's (hoisted) ones.
@@ -201,29 +227,33 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       packageManager: facts.packageManager,
       lockfile: facts.lockfile,
       workspaces: facts.workspaces,
-      nodeVersion: process.versions.node,
+      nodeVersion: install.node,
       projectNodeVersion: facts.nodeVersion,
+      node: node.choice,
       runner: adapter.name,
       ...(pkg ? { package: pkg } : {}),
       ...(runnerBin ? { runnerBin } : {}),
       install,
       testCommand,
-      workDir,
+      // Relative to the output folder: a moved dataset still finds its installed copy.
+      workDir: path.relative(out, workDir),
       files,
       preparedAt: new Date().toISOString(),
     };
     await writeFileAtomic(path.join(out, 'repo.json'), JSON.stringify(repoJson, null, 2));
     return repoJson;
-  });
+  }).catch((error: unknown) => { throw inUserRepository(error, workDir, input); });
   progress('prepare', 1, 1);
   const adapter = adapterFor(repo.runner, repo.package, repo.runnerBin);
+  // The repository's Node (from the shared cache) first on PATH for every command run in it.
+  const runEnv = nodeEnv(await provisionNode(repo.nodeVersion, { logger }));
   if (repo.package) logger.info(`workspace package ${repo.package}: tests run in its folder, ids stay relative to the repository root`);
 
   // 2. Trace.
   const traceFile = path.join(out, 'trace.json');
   const traceKey = hashOf(sourceKey, repo.runner, config.traceTimeoutMs);
   await stage('trace', traceKey, async () => {
-    const info = await traceWithInfo({ root: workDir, runner: repo.runner, adapters: [adapter], outFile: traceFile, timeoutMs: config.traceTimeoutMs, logger });
+    const info = await traceWithInfo({ root: workDir, runner: repo.runner, adapters: [adapter], outFile: traceFile, timeoutMs: config.traceTimeoutMs, logger, env: runEnv });
     const passed = info.trace.tests.filter((t) => t.status === 'passed').length;
     if (info.trace.tests.length === 0 && info.trace.excluded.length === 0) {
       throw new SweFlowError(ErrorCodes.NO_TESTS, `${repo.runner} found no tests in ${repo.source.input}: check the test files and the runner's configuration`);
@@ -298,7 +328,7 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
 
   // 5. Environment image (needed before verification in docker).
   let image: EnvironmentImage | undefined;
-  let runtime: Runtime = createLocalRuntime();
+  let runtime: Runtime = createLocalRuntime({ env: runEnv });
   if (config.runtime === 'docker' || !config.skipImage) {
     // The build context is always written under docker/; the image is built when verification runs in it.
     const build = config.runtime === 'docker';
@@ -361,6 +391,8 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
       ...(repo.package ? { packageDir: repo.package } : {}),
       // Each settled task is on disk at once: an interrupted run resumes without redoing it.
       onSettled: async (outcome) => {
+        // An outcome of runs a signal killed says nothing about the task: not kept, --resume verifies it.
+        assertNotShuttingDown();
         const c = 'candidate' in outcome ? outcome.candidate : pending.find((p) => p.instanceId === outcome.instance_id)!;
         const record = { key: verifyKeyOf(c), ...('candidate' in outcome ? { task: outcome } : { reject: outcome }) };
         settled.set(c.instanceId, record);
@@ -436,7 +468,10 @@ export async function synthesize(input: string, options: SynthOptions): Promise<
     runtime: config.runtime,
     modes: config.modes,
     image: image?.tag ?? null,
-    environment: { node: process.versions.node, platform: `${process.platform}-${process.arch}`, packageManager: `${repo.install.packageManager}@${repo.install.packageManagerVersion}` },
+    environment: {
+      node: repo.nodeVersion, platform: `${process.platform}-${process.arch}`, packageManager: `${repo.install.packageManager}@${repo.install.packageManagerVersion}`,
+      ...(repo.node ? { nodeReason: repo.node.reason } : {}), installFallbacks: repo.install.fallbacks ?? [],
+    },
     counts: {
       testsTraced: trace.tests.length,
       testsPassing: trace.tests.filter((t) => t.status === 'passed').length,

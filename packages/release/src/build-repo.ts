@@ -48,6 +48,10 @@ async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   await rename(tmp, file);
 }
 
+export async function writeRepoResult(dir: string, result: RepoResult): Promise<void> {
+  await writeJsonAtomic(path.join(dir, 'result.json'), result);
+}
+
 export async function readRepoResult(dir: string): Promise<RepoResult | undefined> {
   return readFile(path.join(dir, 'result.json'), 'utf8').then((t) => JSON.parse(t) as RepoResult, () => undefined);
 }

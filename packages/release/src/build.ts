@@ -10,9 +10,9 @@ import { promisify } from 'node:util';
 import { ErrorCodes, SweFlowError, silentLogger, type DatasetRow, type Logger } from '@swe-flow/core';
 import { mapPool } from '@swe-flow/emitter';
 import { SWEFLOW_VERSION } from '@swe-flow/pipeline';
-import { buildRepo, readRepoResult, type RepoResult } from './build-repo.js';
-import { repoKey, repoSlug, sha256 } from './keys.js';
-import { loadManifest } from './manifest.js';
+import { buildRepo, readRepoResult, writeRepoResult, type RepoResult } from './build-repo.js';
+import { repoKey, repoSlug, sha256, type RepoEntry } from './keys.js';
+import { loadManifest, type ResolvedManifest } from './manifest.js';
 import { mergeRows } from './merge.js';
 import { assignSplits, splitRows, type SplitName } from './splits.js';
 import { writeRelease, type ReleaseRecord } from './write-release.js';
@@ -29,7 +29,32 @@ export interface ReleaseBuildOptions {
   retryFailed?: boolean;
   logger?: Logger;
   onRepo?: (result: RepoResult, state: 'built' | 'reused', done: number, total: number) => void;
+  /** Where repositories are built: this process (default) or elsewhere, e.g. queue workers. */
+  executor?: RepoExecutor;
 }
+
+export interface RepoJob {
+  repo: RepoEntry;
+  key: string;
+  options: ResolvedManifest['options'];
+  /** The release folder and this repository's folder in it (`.build/<repo>`). */
+  releaseDir: string;
+  repoDir: string;
+}
+
+/**
+ * Builds one repository and returns its result; `synthDir` may be absolute when the artifacts live
+ * outside the release folder (a shared store).
+ */
+export interface RepoExecutor {
+  concurrency?: number;
+  build(job: RepoJob, logger: Logger): Promise<RepoResult>;
+  close?(): Promise<void>;
+}
+
+export const localExecutor: RepoExecutor = {
+  build: (job, logger) => buildRepo(job.repo, { releaseDir: job.releaseDir, repoDir: job.repoDir, key: job.key, options: job.options, logger }),
+};
 
 export interface ReleaseBuildResult {
   dir: string;
@@ -91,7 +116,8 @@ export async function buildRelease(options: ReleaseBuildOptions): Promise<Releas
   let built = 0;
   let reused = 0;
   logger.info(`release ${manifest.name} ${options.version}: ${total} repositories, ${options.workers ?? 1} at a time → ${dir}`);
-  const results = await mapPool(manifest.repositories, Math.max(1, options.workers ?? 1), async (repo) => {
+  const executor = options.executor ?? localExecutor;
+  const results = await mapPool(manifest.repositories, Math.max(1, executor.concurrency ?? options.workers ?? 1), async (repo) => {
     const repoDir = path.join(dir, '.build', repoSlug(repo));
     const key = repoKey(repo, manifest.options, generator);
     const last = await readRepoResult(repoDir);
@@ -103,7 +129,8 @@ export async function buildRelease(options: ReleaseBuildOptions): Promise<Releas
       reused++;
     } else {
       logger.debug(`${repo.name}: synth started`);
-      result = await buildRepo(repo, { releaseDir: dir, repoDir, key, options: manifest.options, logger: quietFor(logger, repo.name) });
+      result = await executor.build({ repo, key, options: manifest.options, releaseDir: dir, repoDir }, quietFor(logger, repo.name));
+      if (executor !== localExecutor) await writeRepoResult(repoDir, result);
       state = 'built';
       built++;
     }
@@ -115,13 +142,13 @@ export async function buildRelease(options: ReleaseBuildOptions): Promise<Releas
     logger.progress?.({ stage: 'release', done, total, message: repo.name });
     options.onRepo?.(result, state, done, total);
     return result;
-  });
+  }).finally(() => executor.close?.());
 
   const ok = results.filter((r) => r.status === 'ok');
   const repoRows = await Promise.all(ok.map(async (r) => {
-    const text = await readFile(path.join(dir, r.synthDir, 'dataset.jsonl'), 'utf8').catch(() => '');
+    const text = await readFile(path.resolve(dir, r.synthDir, 'dataset.jsonl'), 'utf8').catch(() => '');
     const rows = text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as DatasetRow);
-    const tree = await sourceTreeOf(path.join(dir, r.synthDir));
+    const tree = await sourceTreeOf(path.resolve(dir, r.synthDir));
     return { name: r.name, ...(tree ? { sourceTree: tree } : {}), license: r.license, rows, goldFailing: r.gold?.failing ?? [], emptyResolving: r.empty?.resolving ?? [] };
   }));
   const merged = mergeRows(repoRows);
@@ -129,7 +156,7 @@ export async function buildRelease(options: ReleaseBuildOptions): Promise<Releas
   const splits = splitRows(merged.rows, assignment, manifest.options.split.liteMaxPerRepo);
   const lockfileHashes = new Map<string, string | null>();
   for (const r of ok) {
-    const lock = r.lockfile ? await readFile(path.join(dir, r.synthDir, '.work', 'repo', r.lockfile)).catch(() => undefined) : undefined;
+    const lock = r.lockfile ? await readFile(path.resolve(dir, r.synthDir, '.work', 'repo', r.lockfile)).catch(() => undefined) : undefined;
     lockfileHashes.set(r.name, lock ? sha256(lock) : null);
   }
   const record = await writeRelease({

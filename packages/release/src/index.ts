@@ -1,4 +1,6 @@
-export { buildRelease, type ReleaseBuildOptions, type ReleaseBuildResult } from './build.js';
+export { buildRelease, localExecutor, type ReleaseBuildOptions, type ReleaseBuildResult, type RepoExecutor, type RepoJob } from './build.js';
+export { buildRepo, readRepoResult, writeRepoResult, synthConfigFor, type BuildRepoContext } from './build-repo.js';
+export { repoKey, repoSlug, sha256, stableJson, type RepoEntry } from './keys.js';
 export { verifyRelease, type ReleaseVerifyResult, type VerifyProblem } from './verify.js';
 export { diffReleases, type ReleaseDiff } from './diff.js';
 export { loadManifest, resolveManifest, parseManifestText, repoNameOf, MANIFEST_SCHEMA_PATH, type Manifest, type ManifestRepository, type ResolvedManifest } from './manifest.js';

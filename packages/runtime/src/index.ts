@@ -36,7 +36,7 @@ export {
   type PackageManagerChoice,
   type PackageManagerName,
 } from './image/package-manager.js';
-export { registerCleanup, cleanupAll, liveResourceCount } from './cleanup.js';
+export { registerCleanup, cleanupAll, liveResourceCount, onShutdown, isShuttingDown, assertNotShuttingDown, interruptedError, settleLateCleanups, signalExitCode, SHUTDOWN_SIGNALS, type ShutdownSignal, type ShutdownHandler, type ShutdownReport } from './cleanup.js';
 export { BoundedBuffer, DEFAULT_MAX_OUTPUT_BYTES } from './output.js';
 export * from './labels.js';
 export {

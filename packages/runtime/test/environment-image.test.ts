@@ -112,6 +112,11 @@ describe.skipIf(!hasDocker)('buildEnvironmentImage (real engine, offline base)',
     expect(info.Config.User).toBe('swe');
   });
 
+  it('leaves no untagged image of its build stages behind', async () => {
+    const dangling = await getDocker().listImages({ filters: { dangling: ['true'], label: [`swe-flow.hash=${first.inputsHash}`] } });
+    expect(dangling.map((i) => i.Id)).toEqual([]);
+  });
+
   it('installed the dependency inside the image, at /testbed, owned by a non-root user, and holds no source or git', async () => {
     const r = await runInImage(
       first.tag,

@@ -29,7 +29,7 @@ describe.skipIf(!hasDocker)('cleanup when the process is interrupted', () => {
     await rm(outDir, { recursive: true, force: true });
   });
 
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     it(`removes live containers and checkouts on ${signal}, then dies of the signal`, async () => {
       const run = randomUUID();
       const entry = pathToFileURL(path.join(PKG, 'dist', 'index.js')).href;

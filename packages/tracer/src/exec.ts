@@ -3,6 +3,8 @@ import { execa } from 'execa';
 import { TEST_RUN_ENV } from '@swe-flow/core';
 import type { CommandSpec } from '@swe-flow/core';
 import path from 'node:path';
+import { assertNotShuttingDown } from '@swe-flow/runtime';
+import { guardProcessGroup, killProcessGroup } from './process-group.js';
 
 export interface LocalExecResult {
   exitCode: number | null;
@@ -27,6 +29,7 @@ export async function execLocal(root: string, spec: CommandSpec, timeoutMs: numb
     maxBuffer: 256 * 1024 * 1024,
   });
   let timedOut = false;
+  const unguard = guardProcessGroup(sub.pid);
   const timer = setTimeout(() => {
     timedOut = true;
     try {
@@ -37,6 +40,8 @@ export async function execLocal(root: string, spec: CommandSpec, timeoutMs: numb
   }, timeoutMs);
   try {
     const result = await sub;
+    // Killed by a signal's shutdown: its output is not a result, and nothing after it should start.
+    assertNotShuttingDown();
     const all = typeof result.all === 'string' ? result.all : '';
     return {
       exitCode: result.exitCode ?? null,
@@ -47,10 +52,7 @@ export async function execLocal(root: string, spec: CommandSpec, timeoutMs: numb
   } finally {
     clearTimeout(timer);
     // Workers left behind by a runner that exited: the group goes with it.
-    try {
-      if (sub.pid !== undefined) process.kill(-sub.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    killProcessGroup(sub.pid);
+    unguard();
   }
 }

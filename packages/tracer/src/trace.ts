@@ -19,6 +19,7 @@ import {
   type TracedTest,
 } from '@swe-flow/core';
 import { locateFunctions } from '@swe-flow/skeleton';
+import { registerCleanup } from '@swe-flow/runtime';
 import type { RepoFacts, RunnerAdapter } from './adapter.js';
 import { adapters as defaultAdapters, detectRunner, getAdapter } from './adapters/index.js';
 import { execLocal } from './exec.js';
@@ -141,6 +142,8 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
 
   const ownTraceDir = options.traceDir === undefined;
   const dir = options.traceDir ?? (await mkdtemp(path.join(os.tmpdir(), 'sweflow-trace-')));
+  // An interrupted trace leaves no fragment folder behind.
+  const unguard = ownTraceDir ? registerCleanup(() => rm(dir, { recursive: true, force: true })) : () => {};
   let traced;
   let fragmentBytes = 0;
   try {
@@ -148,6 +151,7 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
     fragmentBytes = traced.fragmentBytes ?? (await readFragments(dir)).bytes;
   } finally {
     if (ownTraceDir) await rm(dir, { recursive: true, force: true });
+    unguard();
   }
 
   const all = traced.results.length + (untraced?.results.length ?? 0);

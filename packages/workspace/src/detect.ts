@@ -15,6 +15,12 @@ export interface ProjectFacts {
   /** Node version wanted by the project (`.nvmrc`, `.node-version`, `engines.node`), as written. */
   nodeVersion: string | null;
   testScript: string | null;
+  /** Yarn 2+ (berry): a `__metadata` yarn.lock, a `packageManager` of yarn@2+, or a `.yarnrc.yml`. */
+  yarnBerry?: boolean;
+  /** Berry's `nodeLinker` (`.yarnrc.yml`, or `YARN_NODE_LINKER`); berry's default is `pnp`. */
+  yarnLinker?: string;
+  /** A lockfile of a package manager swe-flow cannot run here (`bun.lock`, `bun.lockb`): installed with npm from package.json instead. */
+  ignoredLockfile?: string;
 }
 
 const exists = (p: string) => stat(p).then(() => true, () => false);
@@ -62,6 +68,12 @@ export async function detectProject(root: string): Promise<ProjectFacts> {
   else if (await exists(path.join(root, 'npm-shrinkwrap.json'))) { packageManager = 'npm'; lockfile = 'npm-shrinkwrap.json'; }
   else if (pmMatch) packageManager = pmMatch[1] as PackageManager;
   if (pmMatch && pmMatch[1] === packageManager) packageManagerVersion = pmMatch[2];
+  let ignoredLockfile: string | undefined;
+  if (lockfile === null) {
+    for (const f of ['bun.lock', 'bun.lockb']) if (await exists(path.join(root, f))) { ignoredLockfile = f; break; }
+    if (ignoredLockfile && (pmField.startsWith('bun@') || !pmMatch)) packageManager = 'npm';
+  }
+  const berry = packageManager === 'yarn' ? await detectYarnBerry(root, packageManagerVersion, lockfile) : undefined;
 
   let workspaces: string[] = [];
   const ws = packageJson.workspaces;
@@ -89,5 +101,19 @@ export async function detectProject(root: string): Promise<ProjectFacts> {
     workspaces,
     nodeVersion,
     testScript,
+    ...(berry ? { yarnBerry: true, yarnLinker: berry.linker } : {}),
+    ...(ignoredLockfile ? { ignoredLockfile } : {}),
   };
+}
+
+/** Yarn berry and its linker, or undefined for yarn classic. */
+async function detectYarnBerry(root: string, version: string | undefined, lockfile: string | null): Promise<{ linker: string } | undefined> {
+  const rc = await readFile(path.join(root, '.yarnrc.yml'), 'utf8').catch(() => undefined);
+  const lock = lockfile ? await readFile(path.join(root, lockfile), 'utf8').catch(() => '') : '';
+  const major = Number((version ?? '').split('.')[0]);
+  // A yarn.lock says which yarn wrote it; without one, a pinned version or a .yarnrc.yml (berry's config file) does.
+  const berry = (version !== undefined && major >= 2) || (lockfile ? /^__metadata:/m.test(lock) : version === undefined && rc !== undefined);
+  if (!berry) return undefined;
+  const linker = process.env.YARN_NODE_LINKER ?? /^nodeLinker:\s*['"]?([\w-]+)/m.exec(rc ?? '')?.[1] ?? 'pnp';
+  return { linker };
 }

@@ -9,5 +9,12 @@ export {
   DEFAULT_PM_VERSIONS,
   type InstallOptions,
   type InstallRecord,
+  type InstallAttempt,
+  DEFAULT_YARN_BERRY_VERSION,
 } from './install.js';
 export { listWorkspacePackages, chooseWorkspacePackage, type WorkspacePackage } from './packages.js';
+export { chooseNodeVersion, pinRange, TRACER_MIN_NODE, type NodeChoice, type NodeConstraint, type NodeConstraintSource } from './node-choice.js';
+export { readNodeConstraints, npmLockEngines, pnpmLockEngines } from './node-constraints.js';
+export { provisionNode, listNodeReleases, defaultNodeCacheDir, hostNode, nodeEnv, type NodeRuntime } from './node-provision.js';
+export { setUpRepositoryNode, type RepositoryNode, type RepositoryNodeOptions } from './node-setup.js';
+export { classifyInstallFailure, errorLines, type InstallFailure } from './install-failure.js';

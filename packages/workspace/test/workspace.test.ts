@@ -85,6 +85,8 @@ describe('installDependencies', () => {
 
     const broken = await tmp('broken');
     await writeFile(path.join(broken, 'package.json'), JSON.stringify({ name: 'b', version: '1.0.0', dependencies: { 'swe-flow-no-such-package-xyz': '1.0.0' } }));
+    // Named by the code: not a dependency the fallbacks may drop.
+    await writeFile(path.join(broken, 'index.js'), "module.exports = require('swe-flow-no-such-package-xyz');\n");
     await expect(installDependencies(broken, await detectProject(broken))).rejects.toMatchObject({ code: ErrorCodes.INSTALL_FAILED, exitCode: 2 });
   });
 });

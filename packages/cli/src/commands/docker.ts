@@ -23,8 +23,9 @@ export async function run(args: string[], flags: Flags): Promise<number> {
       const repo = JSON.parse(await readFile(path.join(out, 'repo.json'), 'utf8').catch(() => {
         throw new SweFlowError(ErrorCodes.PATH_MISSING, `${out} has no repo.json: run swe-flow synth first`);
       })) as { workDir: string; name: string };
+      const { installedCopyOf } = await import('@swe-flow/eval');
       const image = await runtime.buildEnvironmentImage({
-        repoDir: repo.workDir, taskRepo: path.join(out, 'task-repo.git'), repoName: repo.name, outDir: out, logger,
+        repoDir: installedCopyOf(out, repo.workDir), taskRepo: path.join(out, 'task-repo.git'), repoName: repo.name, outDir: out, logger,
         base: flags.base === 'online' ? 'online' : 'offline',
         ...(typeof flags.nodeVersion === 'string' ? { nodeVersion: flags.nodeVersion } : {}),
       });

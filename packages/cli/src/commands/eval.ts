@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ErrorCodes, SweFlowError } from '@swe-flow/core';
 import type { Flags } from '../main.js';
 import { createCliLogger } from '../render.js';
+import { installShutdown } from '../shutdown.js';
 
 const positiveInt = (v: unknown, name: string): number | undefined => {
   if (v === undefined) return undefined;
@@ -18,9 +19,23 @@ export async function run(_args: string[], flags: Flags): Promise<number> {
   const workers = positiveInt(flags.workers, '--workers');
   const timeoutMs = positiveInt(flags.timeout, '--timeout');
   const instances = flags.instances === undefined ? undefined : String(flags.instances).split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof flags.out === 'string') {
+    const { checkReportDir } = await import('@swe-flow/pipeline');
+    await checkReportDir(path.resolve(flags.out), path.resolve(flags.dataset));
+  }
   const logger = createCliLogger(flags);
   const { evaluate } = await import('@swe-flow/eval');
-  const report = await evaluate({
+  const uninstall = installShutdown(logger, undefined, 'rerun the same command: grades already stored are reused');
+  const remote = typeof flags.queue === 'string' ? await import('./queue-options.js') : undefined;
+  const report = await (remote ? remote.evaluateRemotely(flags, {
+    dataset: path.resolve(flags.dataset),
+    predictions: flags.predictions === 'gold' || flags.predictions === 'empty' ? flags.predictions : path.resolve(flags.predictions),
+    runtime,
+    logger,
+    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(flags.runId !== undefined ? { runId: String(flags.runId) } : {}),
+    ...(typeof flags.out === 'string' ? { out: path.resolve(flags.out) } : {}),
+  }) : evaluate({
     dataset: path.resolve(flags.dataset),
     predictions: flags.predictions === 'gold' || flags.predictions === 'empty' ? flags.predictions : path.resolve(flags.predictions),
     runtime,
@@ -31,7 +46,7 @@ export async function run(_args: string[], flags: Flags): Promise<number> {
     ...(flags.runId !== undefined ? { runId: String(flags.runId) } : {}),
     ...(typeof flags.out === 'string' ? { out: path.resolve(flags.out) } : {}),
     ...(typeof flags.image === 'string' ? { image: flags.image } : {}),
-  });
+  })).finally(uninstall);
   logger.finish();
   const pct = (report.resolved_rate * 100).toFixed(1);
   if (flags.json) {

@@ -22,6 +22,7 @@ export async function run(args: string[], flags: Flags): Promise<number> {
       manifest, out: flags.out, version, workers,
       ...(typeof flags.previous === 'string' ? { previous: flags.previous } : {}),
       ...(flags.retryFailed ? { retryFailed: true } : {}),
+      ...(typeof flags.queue === 'string' ? { executor: await (await import('./queue-options.js')).releaseExecutor(flags, logger) } : {}),
       logger,
     }).finally(() => logger.finish());
     const rows = Object.entries(result.record.splits).map(([s, x]) => `${s} ${x.rows}`).join(', ');

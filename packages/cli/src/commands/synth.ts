@@ -4,6 +4,7 @@ import type { Flags } from '../main.js';
 import { loadConfigFile } from '../load-config.js';
 import { synthOptions, toConfig } from '../options.js';
 import { createCliLogger } from '../render.js';
+import { installShutdown } from '../shutdown.js';
 
 export async function runSynthesis(args: string[], flags: Flags, stopAfter?: 'trace' | 'emit' | 'verify'): Promise<number> {
   const repo = args[0];
@@ -13,16 +14,11 @@ export async function runSynthesis(args: string[], flags: Flags, stopAfter?: 'tr
   const fileConfig = await loadConfigFile(typeof flags.config === 'string' ? flags.config : undefined);
   const config = { ...fileConfig, ...toConfig(synthOptions, flags) };
   const { synthesize } = await import('@swe-flow/pipeline');
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    logger.warn('interrupted: partial results stay in the output directory; rerun with --resume to continue');
-    process.exit(130);
-  };
-  process.once('SIGINT', onSignal);
+  const out = path.resolve(flags.out);
+  const command = stopAfter ?? 'synth';
+  const uninstall = installShutdown(logger, out, `to continue, rerun: swe-flow ${command} ${repo} --out ${flags.out} --resume`);
   try {
-    const result = await synthesize(repo, { out: path.resolve(flags.out), resume: !!flags.resume, force: !!flags.force, config, logger, ...(stopAfter ? { stopAfter } : {}) });
+    const result = await synthesize(repo, { out, resume: !!flags.resume, force: !!flags.force, config, logger, ...(stopAfter ? { stopAfter } : {}) });
     logger.finish();
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ type: 'result', out: result.out, completed: result.completed, counts: result.summary?.counts ?? null, rejectReasons: result.summary?.rejectReasons ?? null })}\n`);
@@ -34,7 +30,7 @@ export async function runSynthesis(args: string[], flags: Flags, stopAfter?: 'tr
     }
     return result.summary && result.summary.counts.verified === 0 ? 1 : 0;
   } finally {
-    process.off('SIGINT', onSignal);
+    uninstall();
   }
 }
 

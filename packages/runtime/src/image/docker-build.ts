@@ -55,3 +55,18 @@ export async function buildFromContext(
   }
   return text;
 }
+
+/**
+ * Removes the untagged images a multi-stage build leaves (the legacy builder keeps every stage it
+ * built, such as the `install` stage), found by the inputs-hash label every stage inherits from the
+ * first one: only this build's leftovers, never another image.
+ */
+export async function removeStageImages(docker: Docker, hashLabel: string, hash: string): Promise<number> {
+  const dangling = await docker.listImages({ filters: { dangling: ['true'], label: [`${hashLabel}=${hash}`] } });
+  let removed = 0;
+  for (const image of dangling) {
+    // Still in use by a build of the same inputs running at this moment: it goes with that build.
+    await docker.getImage(image.Id).remove().then(() => removed++, () => undefined);
+  }
+  return removed;
+}

@@ -11,7 +11,7 @@ import { git, refFingerprint } from '../git.js';
 import { LABEL_HASH, LABEL_KIND, LABEL_NODE, LABEL_REPO, SWE_FLOW_LABEL } from '../labels.js';
 import { SWE_USER, TESTBED } from '../docker/docker-runtime.js';
 import { baseImageTag, bootstrapBaseImage } from './bootstrap.js';
-import { buildFromContext } from './docker-build.js';
+import { buildFromContext, removeStageImages } from './docker-build.js';
 import { fetchNpmPackage } from './npm-pack.js';
 import { DEFAULT_NPM_VERSION, resolveNodeVersion, type NodeVersionChoice } from './node-version.js';
 import { detectPackageManager, type PackageManagerChoice, type PackageManagerName } from './package-manager.js';
@@ -150,6 +150,7 @@ export async function buildEnvironmentImage(options: EnvironmentImageOptions): P
   if (ca !== undefined) await copyFile(ca, caInContext);
   try {
     await buildFromContext(docker, contextDir, tag, options.logger, options.noCache === true);
+    await removeStageImages(docker, LABEL_HASH, inputsHash);
   } finally {
     await writeFile(caInContext, '');
   }

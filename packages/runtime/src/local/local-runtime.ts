@@ -18,7 +18,7 @@ import {
 import { git } from '../git.js';
 import { BoundedBuffer, DEFAULT_MAX_OUTPUT_BYTES } from '../output.js';
 import { resolveInside } from '../paths.js';
-import { registerCleanup } from '../cleanup.js';
+import { assertNotShuttingDown, registerCleanup } from '../cleanup.js';
 
 export interface LocalRuntimeOptions {
   /** Where temp checkouts go; default the OS temp dir. */
@@ -231,6 +231,8 @@ class LocalWorkspace implements Workspace {
     const unregister = registerCleanup(async () => killGroup());
     try {
       const result = await child;
+      // Killed by a signal's shutdown: not a result; the caller stops here.
+      assertNotShuttingDown();
       return {
         exitCode: timedOut ? null : (result.exitCode ?? null),
         stdout: stdout.toString(),

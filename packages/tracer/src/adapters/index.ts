@@ -9,8 +9,12 @@ import { jestAdapter } from './jest.js';
 import { mochaAdapter } from './mocha.js';
 import { nodeTestAdapter } from './node-test.js';
 import { avaAdapter } from './ava.js';
+import { tapeAdapter } from './tape.js';
+import { jasmineAdapter } from './jasmine.js';
+import { uvuAdapter } from './uvu.js';
+import { tapAdapter } from './tap.js';
 
-export const adapters: RunnerAdapter[] = [vitestAdapter, jestAdapter, mochaAdapter, nodeTestAdapter, avaAdapter];
+export const adapters: RunnerAdapter[] = [vitestAdapter, jestAdapter, mochaAdapter, nodeTestAdapter, avaAdapter, tapeAdapter, jasmineAdapter, uvuAdapter, tapAdapter];
 
 export function getAdapter(name: RunnerName, registry: readonly RunnerAdapter[] = adapters): RunnerAdapter {
   const found = registry.find((a) => a.name === name);

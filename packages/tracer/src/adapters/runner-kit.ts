@@ -14,6 +14,8 @@ import { ErrorCodes, SweFlowError, parseTestId, type CommandSpec, type Edge, typ
 import type { RepoFacts, TestRecord, TracedRunContext, TracedRunOutput } from '../adapter.js';
 import { instrumentSource } from '../instrument/transform.js';
 import { listSourceFiles } from '../sources.js';
+import { guardProcessGroup } from '../process-group.js';
+import { assertNotShuttingDown, registerCleanup } from '@swe-flow/runtime';
 
 /** Every dependency name declared by package.json (all dependency fields). */
 export function declaredDeps(pkg: Record<string, unknown>): Set<string> {
@@ -114,6 +116,7 @@ export async function runRunner(
     maxBuffer: 256 * 1024 * 1024,
   });
   let timedOut = false;
+  const unguard = guardProcessGroup(sub.pid);
   const timer = setTimeout(() => {
     timedOut = true;
     try {
@@ -124,6 +127,9 @@ export async function runRunner(
   }, options.timeoutMs);
   const result = await sub;
   clearTimeout(timer);
+  unguard();
+  // Killed by a signal's shutdown: its output is not a result, and nothing after it should start.
+  assertNotShuttingDown();
   const wallMs = performance.now() - started;
   const all = typeof result.all === 'string' ? result.all : '';
   return {
@@ -291,6 +297,23 @@ export interface TracedRunSpec {
  * results, merge the recorder's fragments, remove the work directory.
  */
 export async function collectTracedRun(spec: TracedRunSpec): Promise<TracedRunOutput> {
+  // The work directory goes on every path out: success, timeout, a failed run, a signal.
+  const unguard = registerCleanup(() => rm(spec.work, { recursive: true, force: true }));
+  let run;
+  try {
+    run = await readTracedRun(spec);
+  } finally {
+    await rm(spec.work, { recursive: true, force: true });
+    unguard();
+  }
+  const { proc, results, merged, testFiles } = run;
+  return tracedOutput(merged, {
+    results, testFiles, wallMs: proc.wallMs, exitCode: proc.exitCode, logTail: proc.logTail,
+    ...(spec.functions ? { functions: spec.functions } : {}),
+  });
+}
+
+async function readTracedRun(spec: TracedRunSpec) {
   const proc = await runRunner(spec.command, spec.args, { cwd: spec.root, timeoutMs: spec.ctx.timeoutMs, env: spec.env });
   if (proc.timedOut) throw timeoutError(spec.runner, spec.ctx.timeoutMs, proc.logTail);
   let text: string;
@@ -302,11 +325,7 @@ export async function collectTracedRun(spec: TracedRunSpec): Promise<TracedRunOu
   const results = spec.parse(text, spec.root);
   const merged = await mergeFragments(spec.ctx.traceDir);
   const testFiles = typeof spec.testFiles === 'function' ? spec.testFiles(text) : spec.testFiles;
-  await rm(spec.work, { recursive: true, force: true });
-  return tracedOutput(merged, {
-    results, testFiles, wallMs: proc.wallMs, exitCode: proc.exitCode, logTail: proc.logTail,
-    ...(spec.functions ? { functions: spec.functions } : {}),
-  });
+  return { proc, results, merged, testFiles };
 }
 
 /** The recorder's environment for a traced run of `runner` (mocha, node:test, ava). */

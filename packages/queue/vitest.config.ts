@@ -1,0 +1,3 @@
+import { defineProjectConfig } from '../../tools/vitest.shared.js';
+
+export default defineProjectConfig('queue');

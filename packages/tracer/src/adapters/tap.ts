@@ -1,0 +1,163 @@
+/**
+ * node-tap 18–21 (the `tap` package with @tapjs plugins): detection, test files from `tap list` (its
+ * config, its defaults), plain commands that run tap's own bin with its TAP reporter on stdout, parsed
+ * with tap-parser (node-tap's own TAP parser; subtests are nested TAP 14), selection with one `--grep`
+ * per title level, and a traced run: every test process tap starts gets the instrumenting preload
+ * and swe-flow's root hooks (`tap-hooks.ts`) through `--node-arg`. Coverage is turned off in every run.
+ * tap runs each file in a process of its own, so tree batches are a run over every tree's files.
+ */
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { Parser, type EventLog, type Result } from 'tap-parser';
+import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult, type TestStatus } from '@swe-flow/core';
+import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
+import { binScriptCommand } from './bin-launch.js';
+import { tapHooksImport } from './tap-hooks.js';
+import {
+  allScripts,
+  collectTracedRun,
+  declaredDeps,
+  exactAlternation,
+  instrumenterModule,
+  prewarmInstrumentCache,
+  runtimeDir,
+  selectionFiles,
+  testScript,
+  toRepoRelative,
+  tracedEnv,
+} from './runner-kit.js';
+
+export function detectTap(facts: RepoFacts): number {
+  const deps = declaredDeps(facts.packageJson);
+  if (!deps.has('tap') && !/(^|[\s/])tap(\s|$)/.test(allScripts(facts.packageJson))) return 0;
+  let score = deps.has('tap') ? 0.6 : 0.3;
+  if (/(^|[\s/;&])tap(\s|$)/.test(testScript(facts.packageJson))) score += 0.3;
+  if ('tap' in facts.packageJson || facts.files.includes('.taprc')) score += 0.1;
+  return Math.min(score, 1);
+}
+
+/** Options every run gets: TAP on stdout, no coverage (it slows every process down and can fail a run). */
+const RUN_OPTIONS = ['--reporter=tap', '--disable-coverage', '--allow-empty-coverage', '--no-color'];
+
+interface TestNode {
+  name: string;
+  result: Result;
+  /** Events of the subtest's own TAP, when it had any. */
+  events?: EventLog;
+}
+
+/** The test points of one TAP level: asserts closing a subtest, and skipped points (tests a filter left out). */
+function testNodes(events: EventLog): TestNode[] {
+  const out: TestNode[] = [];
+  let child: EventLog | undefined;
+  for (const ev of events) {
+    if (ev[0] === 'child') child = ev[1] as EventLog;
+    else if (ev[0] === 'assert') {
+      const res = ev[1] as Result;
+      if (res.closingTestPoint && child) out.push({ name: res.name, result: res, events: child });
+      else if (res.skip || res.todo) out.push({ name: res.name, result: res });
+      child = undefined;
+    }
+  }
+  return out;
+}
+
+function failureText(node: TestNode): string {
+  const lines: string[] = [];
+  const walk = (events: EventLog, depth: number) => {
+    for (const ev of events) {
+      if (ev[0] === 'child') walk(ev[1] as EventLog, depth + 1);
+      else if (ev[0] === 'assert') {
+        const r = ev[1] as Result;
+        if (!r.ok && !r.todo && !r.skip && !r.closingTestPoint) lines.push(`${r.name}${r.diag ? `\n${JSON.stringify(r.diag, null, 1)}` : ''}`);
+      }
+    }
+  };
+  if (node.events) walk(node.events, 0);
+  return (lines.join('\n') || `not ok - ${node.name}`).slice(0, 4000);
+}
+
+function collectLeaves(node: TestNode, titlePath: string[], file: string, out: TestResult[]): void {
+  const subtests = node.events ? testNodes(node.events) : [];
+  if (subtests.length > 0) {
+    for (const s of subtests) collectLeaves(s, [...titlePath, s.name], file, out);
+    return;
+  }
+  const r = node.result;
+  const status: TestStatus = r.skip || r.todo ? 'skipped' : r.ok ? 'passed' : 'failed';
+  const result: TestResult = { id: formatTestId(file, titlePath), file, titlePath, status, durationMs: typeof r.time === 'number' ? r.time : 0 };
+  if (status === 'failed') result.error = failureText(node);
+  out.push(result);
+}
+
+/**
+ * Parses tap's TAP report: the top level has one subtest per test file (named by its path); below
+ * it, the tests are the subtests, and the results are the tests without subtests of their own.
+ */
+export function parseTapResults(text: string, root: string): TestResult[] {
+  if (!/^TAP version/m.test(text)) {
+    throw new SweFlowError(ErrorCodes.RESULTS_UNREADABLE, 'tap result file is not TAP; check that the run used --reporter=tap and wrote stdout to the result file');
+  }
+  const out: TestResult[] = [];
+  for (const fileNode of testNodes(Parser.parse(text))) {
+    if (!fileNode.events) continue;
+    const file = toRepoRelative(root, fileNode.name);
+    for (const t of testNodes(fileNode.events)) collectLeaves(t, [t.name], file, out);
+  }
+  return out;
+}
+
+/** One `--grep` per title level: level k matches the k-th titles of the selected ids (a superset, narrowed by the caller). */
+function selectionArgs(selection: PlainRunContext['selection']): string[] {
+  const paths = selection.testIds.map((id) => id.split(' > ').slice(1));
+  const depth = Math.max(0, ...paths.map((p) => p.length));
+  const args: string[] = [];
+  for (let k = 0; k < depth; k++) {
+    const names = paths.map((p) => p[k]).filter((n): n is string => n !== undefined);
+    args.push(`--grep=${exactAlternation(names)}`);
+  }
+  return [...args, ...selectionFiles(selection)];
+}
+
+export function tapPlainCommand(ctx: PlainRunContext): CommandSpec {
+  return binScriptCommand('tap', 'tap', [...RUN_OPTIONS, ...selectionArgs(ctx.selection)], { resultFile: ctx.resultFile, redirectStdout: true });
+}
+
+/** The files tap itself would run (`tap list`: its config, its defaults). */
+export async function listTapTestFiles(facts: RepoFacts): Promise<string[]> {
+  const list = binScriptCommand('tap', 'tap', ['list']);
+  const r = await execa(list.command, list.args, { cwd: facts.root, reject: false, stdin: 'ignore' });
+  if (r.exitCode !== 0) {
+    throw new SweFlowError(ErrorCodes.TRACE_FAILED, `tap list failed (exit ${r.exitCode}); install the repository's dependencies first`, { details: { stderr: String(r.stderr).slice(-2000) } });
+  }
+  return String(r.stdout).split('\n').map((l) => l.trim()).filter(Boolean).map((f) => toRepoRelative(facts.root, f)).sort();
+}
+
+async function runTapTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
+  const root = ctx.facts.root;
+  const instrumenter = await instrumenterModule();
+  const testFiles = await listTapTestFiles(ctx.facts);
+  if (testFiles.length === 0) throw new SweFlowError(ErrorCodes.NO_TESTS, `no tap test files found in ${root}; check tap's include config`);
+  const work = await mkdtemp(path.join(os.tmpdir(), 'sweflow-tap-'));
+  const resultFile = path.join(work, 'results.tap');
+  await mkdir(ctx.traceDir, { recursive: true });
+  const { functions, ...warm } = await prewarmInstrumentCache(ctx.facts, instrumenter);
+  ctx.logger.debug('instrumentation cache warmed', warm);
+  const nodeArgs = [`--node-arg=--import=${path.join(runtimeDir(), 'node-test-preload.mjs')}`, `--node-arg=--import=${tapHooksImport()}`];
+  const spec = binScriptCommand('tap', 'tap', [...RUN_OPTIONS, ...nodeArgs, ...testFiles], { resultFile, redirectStdout: true });
+  return collectTracedRun({
+    runner: 'tap', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseTapResults, testFiles, functions,
+    env: await tracedEnv(ctx, root, instrumenter, 'tap', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),
+  });
+}
+
+export const tapAdapter: RunnerAdapter = {
+  name: 'tap',
+  detect: detectTap,
+  listTestFiles: listTapTestFiles,
+  plainCommand: tapPlainCommand,
+  parseResults: parseTapResults,
+  runTraced: runTapTraced,
+};

@@ -1,0 +1,87 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { listRepoFiles } from './files.js';
+
+const DEP_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'] as const;
+const NOT_CODE = /(^|\/)(package\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?)$|\.(md|markdown|txt|lock|log|png|jpe?g|gif|svg|ico|woff2?|ttf|eot|zip|gz|tgz|wasm|map)$/i;
+const MAX_BYTES = 2 * 1024 * 1024;
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/**
+ * The files that name `pkg` as a module (`'pkg'`, `"pkg/sub"`, `` `pkg` ``): imports, requires, and
+ * configs that load it by name (presets, plugins). A dependency named by none of them is not needed
+ * to run the tests.
+ */
+export async function filesNaming(root: string, pkg: string): Promise<string[]> {
+  const re = new RegExp(`['"\`]${escape(pkg)}(?:/[^'"\`]*)?['"\`]`);
+  const out: string[] = [];
+  for (const file of await listRepoFiles(root)) {
+    if (NOT_CODE.test(file)) continue;
+    const abs = path.join(root, file);
+    const st = await stat(abs).catch(() => null);
+    if (!st?.isFile() || st.size > MAX_BYTES) continue;
+    if (re.test(await readFile(abs, 'utf8'))) out.push(file);
+  }
+  return out;
+}
+
+/** Dependencies declared as git URLs or GitHub shorthands (`user/repo`), in the given package.json files. */
+export async function gitDependencies(root: string, manifests: string[]): Promise<string[]> {
+  const out = new Set<string>();
+  for (const m of manifests) {
+    const pkg = JSON.parse(await readFile(path.join(root, m), 'utf8').catch(() => '{}')) as Record<string, unknown>;
+    for (const field of DEP_FIELDS) {
+      for (const [name, spec] of Object.entries((pkg[field] as Record<string, unknown> | undefined) ?? {})) {
+        if (typeof spec === 'string' && /^(git\+|git:|github:|gitlab:|bitbucket:|https?:\/\/.*\.git(#|$)|[\w.-]+\/[\w.-]+(#.*)?$)/.test(spec)) out.add(name);
+      }
+    }
+  }
+  return [...out];
+}
+
+/** Removes `names` from every dependency field of the given package.json files (of the working copy only). Returns the names removed. */
+export async function dropDependencies(root: string, manifests: string[], names: string[]): Promise<string[]> {
+  const removed = new Set<string>();
+  for (const m of manifests) {
+    const file = path.join(root, m);
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    const pkg = JSON.parse(text) as Record<string, Record<string, unknown> | undefined>;
+    let changed = false;
+    for (const field of DEP_FIELDS) {
+      for (const name of names) {
+        if (pkg[field] && name in pkg[field]) {
+          delete pkg[field][name];
+          removed.add(name);
+          changed = true;
+        }
+      }
+    }
+    if (changed) await writeFile(file, `${JSON.stringify(pkg, null, 2)}\n`);
+  }
+  return [...removed];
+}
+
+/** Points every dependency on `name` written as dist-tag `tag` at `latest` instead. Returns whether any changed. */
+export async function retagDependency(root: string, manifests: string[], name: string, tag: string): Promise<boolean> {
+  let any = false;
+  for (const m of manifests) {
+    const file = path.join(root, m);
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    const pkg = JSON.parse(text) as Record<string, Record<string, unknown> | undefined>;
+    let changed = false;
+    for (const field of DEP_FIELDS) {
+      if (pkg[field]?.[name] === tag) {
+        pkg[field][name] = 'latest';
+        changed = true;
+      }
+    }
+    if (changed) await writeFile(file, `${JSON.stringify(pkg, null, 2)}\n`);
+    any ||= changed;
+  }
+  return any;
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { classifyInstallFailure, errorLines } from '../src/index.js';
+
+// Lines as the package managers printed them on this machine's registry (ai/nanoid, changesets/changesets, a 404 fixture).
+describe('classifyInstallFailure', () => {
+  it('names the package of a 404, whether its metadata or only its tarball is missing', () => {
+    expect(classifyInstallFailure(' ERR_PNPM_FETCH_404  GET https://registry.npmjs.org/actions-up/-/actions-up-1.17.0.tgz: Not Found - 404\n'))
+      .toEqual({ kind: 'unavailable-package', packages: ['actions-up'], git: false });
+    expect(classifyInstallFailure('npm error 404 Not Found - GET https://registry.npmjs.org/@scope%2fgone/-/gone-1.0.0.tgz - Not found\n'))
+      .toEqual({ kind: 'unavailable-package', packages: ['@scope/gone'], git: false });
+    expect(classifyInstallFailure('npm error code E404\nnpm error 404 Not Found - GET https://registry.npmjs.org/swe-flow-nope - Not found\n'))
+      .toEqual({ kind: 'unavailable-package', packages: ['swe-flow-nope'], git: false });
+    expect(classifyInstallFailure('[ERR_PNPM_FETCH_404] GET https://registry.npmjs.org/@pnpm%2Fpnpr.linux-arm64-musl: Not Found - 404\n'))
+      .toEqual({ kind: 'unavailable-package', packages: ['@pnpm/pnpr.linux-arm64-musl'], git: false });
+  });
+
+  it('tells a missing dist-tag from a missing version range', () => {
+    expect(classifyInstallFailure('npm error notarget No matching version found for typescript@next.\n')).toEqual({ kind: 'missing-dist-tag', package: 'typescript', tag: 'next' });
+    expect(classifyInstallFailure('npm error notarget No matching version found for is-number@^99.0.0.\n').kind).not.toBe('missing-dist-tag');
+  });
+
+  it("keeps npm's error lines and drops the usage text npm ci appends", () => {
+    const out = 'npm error code EUSAGE\nnpm error\nnpm error `npm ci` can only install packages when your package.json and package-lock.json are in sync.\nnpm error\nnpm error Clean install a project\nnpm error\nnpm error Usage:\nnpm error npm ci\n';
+    expect(errorLines(out, 'npm')).toEqual(['npm error code EUSAGE', 'npm error', 'npm error `npm ci` can only install packages when your package.json and package-lock.json are in sync.', 'npm error']);
+    expect(classifyInstallFailure(out).kind).toBe('lockfile-out-of-sync');
+  });
+});

@@ -1,0 +1,143 @@
+import { cp, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { ErrorCodes } from '@swe-flow/core';
+import { detectProject, installDependencies, setUpRepositoryNode, type InstallRecord } from '../src/index.js';
+
+const FIXTURES = fileURLToPath(new URL('../../../fixtures/install', import.meta.url));
+const exists = (p: string) => stat(p).then(() => true, () => false);
+
+/** A fresh copy of `fixtures/install/<name>` (installs write node_modules and may edit package.json). */
+async function copyOf(name: string): Promise<string> {
+  const dir = path.join(await mkdtemp(path.join(os.tmpdir(), `swf-install-${name}-`)), name);
+  await cp(path.join(FIXTURES, name), dir, { recursive: true });
+  return dir;
+}
+
+async function install(dir: string): Promise<InstallRecord> {
+  const facts = await detectProject(dir);
+  const node = await setUpRepositoryNode(dir, facts);
+  return installDependencies(dir, facts, { node: node.runtime, nodeFor: node.nodeFor });
+}
+
+describe('install fallbacks, each after the plain install failed, each recorded', { timeout: 240_000 }, () => {
+  it('ERESOLVE (a peer conflict without lockfile) -> --legacy-peer-deps', async () => {
+    const dir = await copyOf('peer-conflict');
+    const record = await install(dir);
+    expect(record.attempts.map((a) => [a.label, a.ok, a.failure])).toEqual([['plain', false, 'peer-conflict'], ['legacy-peer-deps', true, undefined]]);
+    expect(record.attempts[0]!.errorLines!.join('\n')).toContain('ERESOLVE');
+    expect(record.command).toContain('--legacy-peer-deps');
+    expect(await exists(path.join(dir, 'node_modules/preact-render-to-string/package.json'))).toBe(true);
+  });
+
+  it('a lockfile out of sync -> a plain install; the error lines are npm\'s cause, not its usage text', async () => {
+    const dir = await copyOf('lockfile-out-of-sync');
+    const record = await install(dir);
+    expect(record.attempts.map((a) => [a.command[1], a.ok, a.failure])).toEqual([['ci', false, 'lockfile-out-of-sync'], ['install', true, undefined]]);
+    const lines = record.attempts[0]!.errorLines!.join('\n');
+    expect(lines).toContain('in sync');
+    expect(lines).not.toMatch(/Usage:|Clean install a project|--install-strategy/);
+    expect(await exists(path.join(dir, 'node_modules/is-number'))).toBe(true);
+  });
+
+  it('a devDependency missing from the registry (404) that no file names -> installed without it, and said', async () => {
+    const dir = await copyOf('missing-dev-dependency');
+    const record = await install(dir);
+    expect(record.fallbacks).toHaveLength(1);
+    expect(record.fallbacks[0]).toContain('without swe-flow-fixture-no-such-package-7f3a9c2e');
+    expect(record.droppedDependencies).toEqual(['swe-flow-fixture-no-such-package-7f3a9c2e']);
+    expect(record.attempts[0]).toMatchObject({ ok: false, failure: 'unavailable-package' });
+    const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    expect(Object.keys(pkg.devDependencies)).toEqual(['is-number']);
+    // The test that needs what stayed still runs.
+    expect((await execa('node', ['--test'], { cwd: dir, reject: false })).exitCode).toBe(0);
+  });
+
+  it('the same 404 package named by a test file is not dropped: the error shows npm\'s E404 lines and what was tried', async () => {
+    const dir = await copyOf('missing-dev-dependency');
+    await writeFile(path.join(dir, 'test/missing.test.js'), "require('swe-flow-fixture-no-such-package-7f3a9c2e');\n");
+    const error = await install(dir).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCodes.INSTALL_FAILED, exitCode: 2 });
+    const message = (error as Error).message;
+    expect(message).toMatch(/npm error code E404/);
+    expect(message).toContain('404 Not Found - GET https://registry.npmjs.org/swe-flow-fixture-no-such-package-7f3a9c2e');
+    expect(message).toContain('plain: npm install');
+    expect(message).not.toMatch(/Usage:|A complete log/);
+  });
+
+  it('a failing lifecycle script (a missing tool) -> scripts off', async () => {
+    const dir = await copyOf('failing-prepare');
+    const record = await install(dir);
+    expect(record.attempts.map((a) => [a.ok, a.failure])).toEqual([[false, 'lifecycle-script'], [true, undefined]]);
+    expect(record.attempts[0]!.errorLines!.join('\n')).toContain('swe-flow-fixture-missing-tool');
+    expect(record.command).toContain('--ignore-scripts');
+  });
+
+  it("an engines-pinned dependency (undici 8: node >=22.19) -> yarn's engine error -> Node 22 from the registry, not an override", async () => {
+    const dir = await copyOf('engines-node22');
+    const facts = await detectProject(dir);
+    const node = await setUpRepositoryNode(dir, facts);
+    expect(node.choice.host).toBe(true);
+    const record = await installDependencies(dir, facts, { node: node.runtime, nodeFor: node.nodeFor });
+    expect(record.attempts[0]).toMatchObject({ ok: false, failure: 'engine', node: process.versions.node });
+    expect(record.attempts[0]!.errorLines!.join('\n')).toContain('The engine "node" is incompatible with this module');
+    expect(record.attempts).toHaveLength(2);
+    expect(record.attempts[1]!.ok).toBe(true);
+    expect(record.node).toMatch(/^22\./);
+    expect(record.command).not.toContain('--ignore-engines');
+    expect(node.choice).toMatchObject({ version: record.node, host: false, source: 'install-error' });
+    expect(await exists(path.join(dir, 'node_modules/undici/package.json'))).toBe(true);
+  });
+
+  it('pnpm 10 settings in pnpm-workspace.yaml with no pinned pnpm -> pnpm 9 fails, pnpm 10 installs', async () => {
+    const dir = await copyOf('pnpm10-workspace-settings');
+    const record = await install(dir);
+    expect(record.attempts.map((a) => [a.ok, a.failure])).toEqual([[false, 'package-manager-too-old'], [true, undefined]]);
+    expect(record.attempts[0]!.errorLines!.join('\n')).toContain('packages field missing or empty');
+    expect(record.packageManagerVersion).toMatch(/^10\./);
+  });
+
+  it('a dist-tag the registry lacks (ETARGET) -> the package\'s latest, recorded', async () => {
+    const dir = await copyOf('missing-dist-tag');
+    const record = await install(dir);
+    expect(record.attempts.map((a) => [a.ok, a.failure])).toEqual([[false, 'missing-dist-tag'], [true, undefined]]);
+    expect(record.fallbacks[0]).toContain('is-number@latest');
+    expect(record.attempts[0]!.errorLines!.join('\n')).toContain('No matching version found for is-number@swe-flow-no-such-tag');
+    expect(await exists(path.join(dir, 'node_modules/is-number/package.json'))).toBe(true);
+  });
+
+  it('bun.lock without bun -> npm from package.json, the ignored lockfile recorded', async () => {
+    const dir = await copyOf('bun-lockfile');
+    const facts = await detectProject(dir);
+    expect(facts).toMatchObject({ packageManager: 'npm', lockfile: null, ignoredLockfile: 'bun.lock' });
+    const record = await installDependencies(dir, facts);
+    expect(record).toMatchObject({ ignoredLockfile: 'bun.lock', fallbacks: [] });
+    expect(await exists(path.join(dir, 'node_modules/is-number'))).toBe(true);
+  });
+});
+
+describe('yarn berry', { timeout: 240_000 }, () => {
+  it('with nodeLinker: node-modules installs into node_modules with yarn 4 from the registry', async () => {
+    const dir = await copyOf('yarn-berry-node-modules');
+    const facts = await detectProject(dir);
+    expect(facts).toMatchObject({ packageManager: 'yarn', yarnBerry: true, yarnLinker: 'node-modules', packageManagerVersion: '4.9.2' });
+    const record = await installDependencies(dir, facts);
+    expect(record.packageManagerVersion).toBe('4.9.2');
+    expect(record.command).toEqual(['yarn', 'install', '--no-immutable']);
+    expect(await exists(path.join(dir, 'node_modules/is-number/package.json'))).toBe(true);
+    expect(await exists(path.join(dir, '.pnp.cjs'))).toBe(false);
+  });
+
+  it("with Plug'n'Play is refused before installing, naming the setting that switches linkers", async () => {
+    const dir = await copyOf('yarn-berry-pnp');
+    const facts = await detectProject(dir);
+    expect(facts).toMatchObject({ yarnBerry: true, yarnLinker: 'pnp' });
+    const error = await installDependencies(dir, facts).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCodes.YARN_PNP, exitCode: 2 });
+    expect((error as Error).message).toContain('nodeLinker: node-modules');
+    expect(await exists(path.join(dir, '.pnp.cjs'))).toBe(false);
+  });
+});

@@ -60,6 +60,9 @@ export const synthOptions: OptionSpec[] = [
   { flags: '--node <version>', description: 'Node for this repository on this machine (install, trace, verify, eval); default: chosen from .nvmrc, engines, volta and the lockfile', config: 'node', parse: (v) => String(v) },
   { flags: '--node-version <v>', description: 'Node version of the environment image', config: 'nodeVersion' },
   { flags: '--skip-image', description: 'Do not write or build the environment image', config: 'skipImage' },
+  { flags: '--no-audit', description: "Do not search the tasks' environments for their solutions (the summary says so)", config: 'audit' },
+  { flags: '--audit-min-tokens <n>', description: 'Bodies shorter than this many tokens are not searched for by the audit (default 12)', config: 'auditMinTokens', parse: int },
+  { flags: '--leaks <policy>', description: 'strip | reject: committed bundles, caches, coverage and source maps with sources are removed from the tasks (strip) or tasks they reveal are rejected by the audit (reject)', config: 'leaks' },
 ];
 
 /** Repeated `--mirror URL=PATH` flags → a URL → path map (the workspace package resolves them). */
@@ -82,7 +85,9 @@ export function toConfig(specs: readonly OptionSpec[], flags: Record<string, unk
     if (!spec.config) continue;
     const long = /--([a-z0-9-]+)/.exec(spec.flags)?.[1];
     if (!long) continue;
-    const value = flags[camel(long)];
+    // cac turns `--no-x` into `x: false` when given and `x: true` when not: only the given form counts.
+    const negated = long.startsWith('no-');
+    const value = negated ? (flags[camel(long.slice(3))] === false ? false : undefined) : flags[camel(long)];
     if (value === undefined) continue;
     const parsed = spec.parse ? spec.parse(value) : value;
     const keys = spec.config.split('.');

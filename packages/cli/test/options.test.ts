@@ -19,4 +19,8 @@ describe('CLI flags → synthesis config', () => {
     expect(parseSynthConfig(config).ok).toBe(true);
     expect(() => toConfig(synthOptions, { mirror: 'no-equals-sign' })).toThrow(/URL=PATH/);
   });
+  it('maps --no-audit (cac: audit false) and leaves a config file its say when the flag is absent (cac: audit true)', () => {
+    expect(toConfig(synthOptions, { audit: false, leaks: 'reject', auditMinTokens: '20' })).toEqual({ audit: false, leaks: 'reject', auditMinTokens: 20 });
+    expect(toConfig(synthOptions, { audit: true })).toEqual({});
+  });
 });

@@ -136,13 +136,18 @@ describe('swe-flow synth on the node:test fixture', () => {
       ctx.skip();
     }
     const outDocker = path.join(await tmp('docker'), 'out');
-    const r = await swf(['synth', fixture, '--out', outDocker, '--mode', 'isolated', '--runtime', 'docker']);
+    // The audit of instance images has its own Docker test (pipeline's task-environments); here it would
+    // only add a container per task.
+    const r = await swf(['synth', fixture, '--out', outDocker, '--mode', 'isolated', '--runtime', 'docker', '--no-audit']);
     expect(r.code).toBe(0);
     const dockerRows = await readJsonl<DatasetRow>(path.join(outDocker, 'dataset.jsonl'));
     const verdicts = (xs: DatasetRow[]) => xs.filter((x) => x.mode === 'isolated').map((x) => [x.instance_id, x.FAIL_TO_PASS, x.PASS_TO_PASS]);
     expect(verdicts(dockerRows)).toEqual(verdicts(rows));
     expect(dockerRows[0]!.image).toMatch(/^swe-flow\/env-/);
+    expect(dockerRows.every((x) => x.image_name?.startsWith('swe-flow/instance-'))).toBe(true);
+    expect(await readFile(path.join(outDocker, 'summary.md'), 'utf8')).toContain('Audit: NOT RUN (--no-audit)');
     // No container of this run's image is left behind (other swe-flow runs may be active on the machine).
     expect((await execa('docker', ['ps', '-aq', '--filter', `ancestor=${dockerRows[0]!.image}`])).stdout).toBe('');
-  });
+    // an env image build, verification in containers and an instance image per task
+  }, 600_000);
 });

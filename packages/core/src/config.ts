@@ -57,6 +57,9 @@ export const SynthConfigSchema = z
     nodeVersion: z.string().optional().describe('Node version of the environment image'),
     node: z.string().optional().describe('Node version or range the repository is installed, traced, verified and evaluated with on this machine (default: chosen from .nvmrc, .node-version, volta, engines and the lockfile)'),
     skipImage: z.boolean().default(false).describe('do not build the environment image'),
+    audit: z.boolean().default(true).describe("search every task's environment for its solution and drop the tasks where it is found (solution-reachable)"),
+    auditMinTokens: z.number().int().min(1).default(12).describe('function bodies shorter than this many code tokens are not searched for by the audit'),
+    leaks: z.enum(['strip', 'reject']).default('strip').describe("committed bundles, build caches, coverage and source maps with sources: strip them from the task repository (strip) or keep them and let the audit reject the tasks they reveal (reject)"),
   })
   .strict();
 

@@ -17,7 +17,9 @@ export type RejectReason =
   | 'type-check-error'
   | 'stub-failed'
   | 'tests-missing'
-  | 'infrastructure-error';
+  | 'infrastructure-error'
+  /** The task's solution can be found in its environment (swe-flow audit). */
+  | 'solution-reachable';
 
 export interface DatasetRow {
   instance_id: string;
@@ -30,6 +32,10 @@ export interface DatasetRow {
   FAIL_TO_PASS: string[];
   PASS_TO_PASS: string[];
   image: string;
+  /** The task's instance image (docker runtime): /testbed holds only base_commit. SWE-smith's field name. */
+  image_name?: string;
+  /** Runs the task's tests in its instance image and prints a verdict: `docker run ... sh /eval.sh`. */
+  eval_command?: string;
   version: string;
   created_at: string;
   environment_setup_commit: string;

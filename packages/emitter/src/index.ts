@@ -8,3 +8,5 @@ export { testFunctionsFromTrace, changedFunctionsOf, type ChangedFunctions } fro
 // Kept for callers that imported them from here: mapPool is core's, writeFileAtomic the runtime's.
 export { mapPool } from '@swe-flow/core';
 export { writeFileAtomic } from '@swe-flow/runtime';
+export { findSolutionCarriers, type SolutionCarrier } from './solution-carriers.js';
+export { evalScript, evalCommand, EVAL_SCRIPT_RESULT_FILE, EVAL_SCRIPT_RUNNERS, type EvalScriptInput } from './eval-script.js';

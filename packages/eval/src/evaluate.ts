@@ -154,6 +154,12 @@ async function makeRunDir(runDir: string, chosen: boolean): Promise<void> {
   }
 }
 
+async function allImagesExist(names: ReadonlyArray<string | undefined>): Promise<boolean> {
+  const docker = getDocker();
+  for (const name of new Set(names)) if (!name || !(await inspectImage(docker, name))) return false;
+  return true;
+}
+
 export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
   const logger = options.logger ?? silentLogger;
   const started = Date.now();
@@ -188,8 +194,11 @@ export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
   let runtime: Runtime;
   let image: string | undefined;
   let dependenciesDir: string | undefined;
+  // Rows whose instance images all exist are graded each in its own (the environment an agent got).
+  let instanceImages = false;
   if (runtimeName === 'docker') {
-    image = jobs.length ? await ensureImage(ds, jobRows, taskRepo, options.image, logger) : undefined;
+    instanceImages = !options.image && jobRows.length > 0 && (await allImagesExist(jobRows.map((r) => r.image_name)));
+    image = jobs.length && !instanceImages ? await ensureImage(ds, jobRows, taskRepo, options.image, logger) : undefined;
     runtime = createDockerRuntime({ ...(image ? { image } : {}), labels: { [EVAL_RUN_LABEL]: runId } });
   } else {
     // The installed copy whose node_modules local workspaces link (a repo without dependencies has none).
@@ -207,7 +216,8 @@ export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
     const row = rowsById.get(prediction.instance_id)!;
     const dir = path.join(runDir, safeName(row.instance_id));
     const patchSha = sha256(prediction.model_patch);
-    const cacheKey = sha256(JSON.stringify([patchSha, row.base_commit, row.FAIL_TO_PASS, row.PASS_TO_PASS, row.test_files, row.runner, runtimeName, image ?? '', timeoutMs, options.protectedPaths ?? []]));
+    const rowImage = instanceImages ? row.image_name : image;
+    const cacheKey = sha256(JSON.stringify([patchSha, row.base_commit, row.FAIL_TO_PASS, row.PASS_TO_PASS, row.test_files, row.runner, runtimeName, rowImage ?? '', timeoutMs, options.protectedPaths ?? []]));
     const reportFile = path.join(dir, 'report.json');
     const previous = await readFile(reportFile, 'utf8').then((t) => JSON.parse(t) as InstanceReport).catch(() => undefined);
     let report: InstanceReport;
@@ -222,7 +232,7 @@ export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
       const result = await gradePrediction(row, prediction.model_patch, {
         runtime, adapter, taskRepo, timeoutMs,
         ...(dependenciesDir ? { dependenciesDir } : {}),
-        ...(image ? { image } : {}),
+        ...(rowImage ? { image: rowImage } : {}),
         rules: { testFiles: new Set([...testFiles, ...row.test_files]), ...(options.protectedPaths ? { protectedPaths: options.protectedPaths } : {}) },
       }).catch((error: unknown): GradeResult => ({
         grade: 'error', reason: `infrastructure: ${(error as Error).message}`, exitCode: null, testDurationMs: 0,
@@ -240,7 +250,7 @@ export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
         step: row.step,
         runner: row.runner,
         runtime: runtimeName,
-        ...(image ? { image } : {}),
+        ...(rowImage ? { image: rowImage } : {}),
         patch_sha256: patchSha,
         cache_key: cacheKey,
         ...graded,

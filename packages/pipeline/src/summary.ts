@@ -11,6 +11,8 @@ export interface StageTiming {
 }
 
 /** `summary.json`: what a run did, in numbers. */
+import type { EnvironmentsSummary } from './environments.js';
+
 export interface Summary {
   schemaVersion: 1;
   sweFlowVersion: string;
@@ -22,6 +24,8 @@ export interface Summary {
   runtime: string;
   modes: string[];
   image: string | null;
+  /** eval.sh files, instance images and the audit (absent in outputs of older versions). */
+  environments?: EnvironmentsSummary;
   environment: {
     node: string;
     platform: string;
@@ -105,6 +109,7 @@ export function renderSummaryMarkdown(s: Summary): string {
     ...s.stages.map((t) => `| ${t.stage} | ${t.skipped ? 'skipped (resumed)' : secs(t.ms)} |`),
     `| **total** | **${secs(s.totalMs)}** |`,
     '',
+    ...environmentLines(s.environments),
     `Environment: Node ${s.environment.node}, ${s.environment.platform}, ${s.environment.packageManager}${s.image ? `; image \`${s.image}\`` : ''}.`,
     ...(s.environment.nodeReason ? [`Node choice: ${s.environment.nodeReason}.`] : []),
     ...(s.environment.installFallbacks?.length ? [`Install fallbacks: ${s.environment.installFallbacks.join('; then ')}.`] : []),
@@ -128,4 +133,12 @@ export function renderLostTests(lost: readonly LostTest[]): string[] {
 export async function writeSummary(out: string, summary: Summary): Promise<void> {
   await writeFileAtomic(path.join(out, 'summary.json'), JSON.stringify(summary, null, 2));
   await writeFileAtomic(path.join(out, 'summary.md'), renderSummaryMarkdown(summary));
+}
+
+function environmentLines(e: EnvironmentsSummary | undefined): string[] {
+  if (!e) return [];
+  const audit = e.audit.ran
+    ? `Audit (${e.audit.runtime}): ${e.audit.tasks} tasks searched for their solutions, ${e.audit.failed} rejected as solution-reachable, in ${(e.audit.durationMs / 1000).toFixed(1)} s.`
+    : `Audit: NOT RUN (${e.audit.skippedBecause ?? 'skipped'}); no task environment was searched for its solution.`;
+  return [`Task environments: ${e.instances} instance images, ${e.evalScripts} eval.sh scripts. ${audit}`, ''];
 }

@@ -118,7 +118,7 @@ async function synthesizeIn(input: string, options: SynthOptions): Promise<Synth
 
   const statements = (await stages.run(statementsStage, { repo, verified: verified.verified })).artifact;
   const written = { repo, adapter, trace, schedule, emitted, verified, statements, ...(image ? { image } : {}) };
-  const { rows, summary } = await writeOutputs(out, written, config, stages.timings, started, logger);
-  logger.info(`done: ${rows.length} verified tasks, ${verified.rejects.length} rejected, in ${((Date.now() - started) / 1000).toFixed(1)} s → ${out}`);
-  return { out, completed: 'all', summary, rows, rejects: verified.rejects };
+  const { rows, rejects, summary } = await writeOutputs(out, written, config, stages.timings, started, logger);
+  logger.info(`done: ${rows.length} verified tasks, ${rejects.length} rejected, in ${((Date.now() - started) / 1000).toFixed(1)} s → ${out}`);
+  return { out, completed: 'all', summary, rows, rejects };
 }

@@ -42,6 +42,8 @@ export * from './labels.js';
 export {
   buildEnvironmentImage,
   environmentDockerfile,
+  exportTree,
+  COLLECT_DEPS_SCRIPT,
   SWE_UID,
   type BaseKind,
   type EnvironmentImage,
@@ -50,3 +52,13 @@ export {
 export { pruneImages, type PruneOptions, type PruneResult } from './image/prune.js';
 export { writeFileAtomic, pathExists } from './fs.js';
 export { killProcessGroup } from './process-group.js';
+export {
+  buildInstanceImage,
+  instanceDockerfile,
+  instanceImageName,
+  writeTestbedRepo,
+  LABEL_INSTANCE,
+  LABEL_ENV,
+  type InstanceImage,
+  type InstanceImageOptions,
+} from './image/instance-image.js';

@@ -13,7 +13,7 @@ export const LABEL_WORKER = 'swe-flow.worker';
 /** Set by `swe-flow worker` for the jobs it runs. */
 export const WORKER_ID_ENV = 'SWEFLOW_WORKER_ID';
 
-export type SweFlowObjectKind = 'base' | 'rootfs' | 'env' | 'workspace';
+export type SweFlowObjectKind = 'base' | 'rootfs' | 'env' | 'instance' | 'workspace';
 
 export function sweFlowLabels(kind: SweFlowObjectKind, extra: Record<string, string> = {}): Record<string, string> {
   const worker = process.env[WORKER_ID_ENV];

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildEnvironmentImage,
+  buildInstanceImage,
   environmentDockerfile,
   getDocker,
   detectPackageManager,
@@ -98,6 +99,7 @@ describe.skipIf(!hasDocker)('buildEnvironmentImage (real engine, offline base)',
     const dockerfile = await readFile(path.join(outDir, 'docker', 'Dockerfile'), 'utf8');
     expect(dockerfile).toContain(`FROM swe-flow/base:node${DEFAULT_NODE_VERSION}-bookworm AS env`);
     expect(dockerfile).toContain('npm ci');
+    expect(dockerfile).toContain('collect-deps.cjs');
     expect(first.packageManager).toMatchObject({ name: 'npm', lockfile: 'package-lock.json' });
     const info = await getDocker().getImage(first.tag).inspect();
     expect(info.Config.Labels).toMatchObject({ 'swe-flow': '1', 'swe-flow.kind': 'env', 'swe-flow.repo': 'tiny-npm-fixture', 'swe-flow.hash': first.inputsHash });
@@ -115,18 +117,42 @@ describe.skipIf(!hasDocker)('buildEnvironmentImage (real engine, offline base)',
     expect(dangling.map((i) => i.Id)).toEqual([]);
   });
 
-  it('installed the dependency inside the image, at /testbed, owned by a non-root user', async () => {
+  it('installed the dependency inside the image, at /testbed, owned by a non-root user, and holds no source or git', async () => {
     const r = await runInImage(
       first.tag,
-      `set -e; id -u; stat -c %U /testbed /testbed/node_modules/ms; node -e "process.stdout.write(require('./duration').toMillis('2h') + '\\n')"; git rev-parse HEAD; test ! -e /tmp/swe-flow-ca && echo no-ca`,
+      `set -e; id -u; stat -c %U /testbed /testbed/node_modules/ms; test ! -e /testbed/duration.js && test ! -e /testbed/package.json && test ! -e /testbed/.git && echo no-source; test ! -e /tmp/swe-flow-ca && echo no-ca`,
     );
     expect(r.code, r.out).toBe(0);
     const lines = r.out.trim().split('\n');
     expect(lines[0]).toBe('10001');
     expect(lines.slice(1, 3)).toEqual(['swe', 'swe']);
-    expect(lines[3]).toBe('7200000');
-    expect(lines[4]).toBe(repo.second);
-    expect(lines[5]).toBe('no-ca');
+    expect(lines[3]).toBe('no-source');
+    expect(lines[4]).toBe('no-ca');
+    // the written context holds the original tree without its history
+    await expect(readFile(path.join(outDir, 'docker', 'repo', 'duration.js'), 'utf8')).resolves.toContain('toMillis');
+    await expect(readFile(path.join(outDir, 'docker', 'repo', '.git', 'HEAD'), 'utf8')).rejects.toThrow();
+  });
+
+  it('builds an instance image on it: /testbed is only the given commit, on main, with the dependencies', async () => {
+    const contextRoot = path.join(outDir, 'docker', 'instances');
+    const inst = await buildInstanceImage({ envImage: first.tag, taskRepo: repo.taskRepo, baseCommit: repo.first, instanceId: 'tiny__npm-isolated-1', repoName: 'tiny-npm-fixture', contextRoot });
+    try {
+      expect(inst.built || inst.cached).toBe(true);
+      const info = await getDocker().getImage(inst.tag).inspect();
+      expect(info.Config.Labels).toMatchObject({ 'swe-flow': '1', 'swe-flow.kind': 'instance', 'swe-flow.commit': repo.first, 'swe-flow.instance': 'tiny__npm-isolated-1' });
+      const r = await runInImage(
+        inst.tag,
+        `set -e; cd /testbed; git rev-list --all; git for-each-ref --format='%(refname)'; git reflog | wc -l; test ! -e second.txt && echo no-second; node -e "process.stdout.write(require('./duration').toMillis('2h') + '\\n')"; git status --porcelain | wc -l`,
+      );
+      expect(r.code, r.out).toBe(0);
+      expect(r.out.trim().split('\n')).toEqual([repo.first, 'refs/heads/main', '0', 'no-second', '7200000', '0']);
+      // the instance adds its tree, not another copy of the dependencies
+      if (inst.built) expect(inst.addedBytes ?? Infinity).toBeLessThan(1024 * 1024);
+      const again = await buildInstanceImage({ envImage: first.tag, taskRepo: repo.taskRepo, baseCommit: repo.first, instanceId: 'tiny__npm-isolated-1', repoName: 'tiny-npm-fixture', contextRoot });
+      expect(again).toMatchObject({ tag: inst.tag, cached: true, built: false });
+    } finally {
+      await getDocker().getImage(inst.tag).remove().catch(() => {});
+    }
   });
 
   it('is a cache hit the second time: same tag, same image, nothing built', async () => {

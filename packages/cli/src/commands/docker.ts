@@ -33,8 +33,12 @@ export async function run(args: string[], flags: Flags): Promise<number> {
       return 0;
     }
     case 'prune': {
-      const r = await runtime.pruneImages();
-      print({ ...r }, `removed ${JSON.stringify(r)}`);
+      const tiers = typeof flags.tier === 'string' ? flags.tier.split(',').map((t) => t.trim()).filter(Boolean) : undefined;
+      const known = ['instance', 'env', 'base', 'rootfs', 'workspace'];
+      const unknown = (tiers ?? []).filter((t) => !known.includes(t));
+      if (unknown.length) throw new SweFlowError(ErrorCodes.USAGE, `unknown tier ${unknown.join(', ')}: use ${known.join(', ')}`);
+      const r = await runtime.pruneImages({ ...(tiers ? { kinds: tiers.includes('base') ? [...tiers, 'rootfs'] : tiers } : {}), ...(flags.dryRun ? { dryRun: true } : {}) });
+      print({ ...r }, `${flags.dryRun ? 'would remove' : 'removed'} ${r.images.length} images and ${r.containers.length} containers${r.kept.length ? `; kept ${r.kept.length} (${r.kept.map((k) => `${k.ref}: ${k.reason}`).join('; ')})` : ''}`);
       return 0;
     }
     default:

@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseFunctionId, type Logger, type RejectRow, type ScheduleJson, type SynthConfig, type TraceJson } from '@swe-flow/core';
-import { emitCandidates, type Candidate } from '@swe-flow/emitter';
+import { emitCandidates, findSolutionCarriers, type Candidate } from '@swe-flow/emitter';
 import { locateFunctions } from '@swe-flow/skeleton';
 import { functionFace, writeDocstrings } from '@swe-flow/statements';
 import { instanceRepoName, type RepoJson } from './prepare.js';
@@ -49,21 +49,25 @@ async function docstringsFor(ids: readonly string[], workDir: string, statements
 
 export const taskRepoDirOf = (out: string) => path.join(out, 'task-repo.git');
 
-type EmitReads = 'modes' | 'stubStyle' | 'minPatchTokens' | 'statements';
+type EmitReads = 'modes' | 'stubStyle' | 'minPatchTokens' | 'statements' | 'leaks';
 
 /** 4. Emit: the task repository (`task-repo.git`) and one candidate per step and mode. */
 export const emitStage: Stage<EmitReads, { repo: RepoJson; trace: TraceJson; schedule: ScheduleJson }, Emitted> = {
   name: 'emit',
   // `statements`: doc comments written into bases come from its writer.
-  reads: ['modes', 'stubStyle', 'minPatchTokens', 'statements'],
+  reads: ['modes', 'stubStyle', 'minPatchTokens', 'statements', 'leaks'],
   async run(config, env, { repo, trace, schedule }) {
     const taskRepoDir = taskRepoDirOf(env.out);
     await rm(taskRepoDir, { recursive: true, force: true });
     const docComments = config.statements.docstrings
       ? await docstringsFor(schedule.steps.flatMap((s) => s.nodesToDevelop), env.workDir, config.statements, env.out, env.logger)
       : undefined;
+    // Committed bundles, caches and source maps with sources stay out of the task repository (strip).
+    const carriers = config.leaks === 'strip' ? await findSolutionCarriers(env.workDir, repo.files, new Set([...Object.keys(trace.functions), ...trace.testFiles])) : [];
+    if (carriers.length) env.logger.info(`left out of the task repository (they can hold the solution): ${carriers.map((c) => `${c.file} (${c.reason})`).join(', ')}`);
+    const stripped = new Set(carriers.map((c) => c.file));
     const result = await emitCandidates({
-      repoName: instanceRepoName(repo), sourceRoot: env.workDir, files: repo.files, trace, schedule, modes: config.modes,
+      repoName: instanceRepoName(repo), sourceRoot: env.workDir, files: repo.files.filter((f) => !stripped.has(f)), trace, schedule, modes: config.modes,
       taskRepoDir, stubStyle: config.stubStyle, minPatchTokens: config.minPatchTokens, logger: env.logger,
       ...(docComments ? { docComments } : {}),
     });

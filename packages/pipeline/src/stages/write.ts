@@ -1,11 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { DatasetRow, Logger, ScheduleJson, SynthConfig, TraceJson } from '@swe-flow/core';
+import type { DatasetRow, Logger, RejectRow, ScheduleJson, SynthConfig, TraceJson } from '@swe-flow/core';
 import { buildRow, TaskRepo, writeDataset, type VerifiedTask } from '@swe-flow/emitter';
 import { writeFileAtomic } from '@swe-flow/runtime';
 import type { EnvironmentImage } from '@swe-flow/runtime';
 import type { RunnerAdapter } from '@swe-flow/tracer';
 import { writeSummary, type StageTiming, type Summary } from '../summary.js';
+import { buildTaskEnvironments } from '../environments.js';
 import { taskRepoDirOf, type Emitted } from './emit.js';
 import { commandLineFromRoot, SWEFLOW_VERSION, type RepoJson } from './prepare.js';
 import type { Statements } from './statements.js';
@@ -53,8 +54,21 @@ export async function writeTasks(out: string, input: WriteInput, logger: Logger)
     const { patch: _p, problem_statement: _s, ...meta } = row;
     await writeFileAtomic(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, dropped_fail_to_pass: task.droppedFailToPass }, null, 2));
   }
-  await writeDataset(out, rows, rejects);
   return rows;
+}
+
+/** 9. Task environments: eval.sh, instance images (docker), the audit (drops solution-reachable tasks); then the dataset. */
+async function environmentsAndDataset(out: string, input: WriteInput, rows: DatasetRow[], config: SynthConfig, stages: StageTiming[], logger: Logger) {
+  const { repo, adapter, image, verified: { rejects } } = input;
+  const t0 = Date.now();
+  const environments = await buildTaskEnvironments({
+    out, rows, taskRepoDir: taskRepoDirOf(out), ...(image?.built || image?.cached ? { envImage: image.tag } : {}), repoName: repo.name, runtime: config.runtime,
+    workDir: path.join(out, repo.workDir), packageManager: repo.packageManager, adapter, audit: config.audit, minTokens: config.auditMinTokens, logger,
+  });
+  stages.push({ stage: 'environments', ms: Date.now() - t0, skipped: false });
+  const allRejects = [...rejects, ...environments.rejects];
+  await writeDataset(out, environments.rows, allRejects);
+  return { rows: environments.rows, rejects: allRejects, summary: environments.summary };
 }
 
 function countBy(values: readonly string[]): Record<string, number> {
@@ -116,9 +130,11 @@ export function summaryOf(input: WriteInput, rows: readonly DatasetRow[], config
 }
 
 /** Writes the dataset and the summary. */
-export async function writeOutputs(out: string, input: WriteInput, config: SynthConfig, stages: StageTiming[], started: number, logger: Logger): Promise<{ rows: DatasetRow[]; summary: Summary }> {
-  const rows = await writeTasks(out, input, logger);
-  const summary = summaryOf(input, rows, config, stages, Date.now() - started);
+export async function writeOutputs(out: string, input: WriteInput, config: SynthConfig, stages: StageTiming[], started: number, logger: Logger): Promise<{ rows: DatasetRow[]; rejects: RejectRow[]; summary: Summary }> {
+  const written = await writeTasks(out, input, logger);
+  const env = await environmentsAndDataset(out, input, written, config, stages, logger);
+  const rows = env.rows;
+  const summary = { ...summaryOf({ ...input, verified: { ...input.verified, rejects: env.rejects } }, rows, config, stages, Date.now() - started), environments: env.summary };
   await writeSummary(out, summary);
-  return { rows, summary };
+  return { rows, rejects: env.rejects, summary };
 }

@@ -160,6 +160,9 @@ class DockerWorkspace implements Workspace {
   /** `git checkout -f <commit>` in /testbed; when the image predates the commit, the task repo's
    * history is brought in as a git bundle first. */
   async checkout(commit: string, taskRepo: string | undefined): Promise<void> {
+    // An instance image already holds its one commit: nothing to do (and no reflog entry made).
+    const head = await this.run(['git', 'rev-parse', '--verify', '--quiet', 'HEAD'], { timeoutMs: 60_000 });
+    if (head.exitCode === 0 && head.stdout.trim() === commit) return;
     const tryCheckout = () =>
       this.run(['git', '-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--force', '--detach', commit], { timeoutMs: 120_000 });
     let result = await tryCheckout();
@@ -177,6 +180,9 @@ class DockerWorkspace implements Workspace {
     try {
       await git(['bundle', 'create', '--quiet', path.join(dir, 'task.bundle'), '--all'], taskRepo);
       await this.container.putArchive(tarFs.pack(dir, { map: (h) => ({ ...h, mode: 0o644 }) }), { path: '/tmp' });
+      // An env image's /testbed holds dependencies only: make it a repository first.
+      const init = await this.run(['sh', '-c', 'git rev-parse --git-dir >/dev/null 2>&1 || git init --quiet .'], { timeoutMs: 60_000 });
+      if (init.exitCode !== 0) throw new SweFlowError(ErrorCodes.GIT_FAILED, `could not make /testbed a git repository in the container: ${init.stderr.trim()}`);
       const r = await this.run(['git', 'fetch', '--quiet', '/tmp/task.bundle', '+refs/*:refs/swe-flow-bundle/*'], { timeoutMs: 300_000 });
       if (r.exitCode !== 0) throw new SweFlowError(ErrorCodes.GIT_FAILED, `could not import the task repo history into the container: ${r.stderr.trim()}`);
     } finally {

@@ -3,6 +3,8 @@ import { cp, mkdir, mkdtemp, readFile, readdir, realpath, rm, stat, writeFile, c
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
+import { execa } from 'execa';
+import { fileURLToPath } from 'node:url';
 import { ErrorCodes, SweFlowError, type Logger } from '@swe-flow/core';
 import { getDocker, inspectImage } from '../docker/client.js';
 import { git, refFingerprint } from '../git.js';
@@ -15,6 +17,9 @@ import { DEFAULT_NPM_VERSION, resolveNodeVersion, type NodeVersionChoice } from 
 import { detectPackageManager, type PackageManagerChoice, type PackageManagerName } from './package-manager.js';
 
 export type BaseKind = 'online' | 'offline';
+
+/** Moves every node_modules folder of an install out of the tree, without self copies and caches. */
+export const COLLECT_DEPS_SCRIPT = fileURLToPath(new URL('../../runtime/collect-deps.cjs', import.meta.url));
 
 export const SWE_UID = 10001;
 
@@ -106,6 +111,7 @@ export async function buildEnvironmentImage(options: EnvironmentImageOptions): P
   feed('base', options.base);
   if (options.base === 'offline') feed('base-id', (await inspectImage(docker, baseImage))?.Id ?? 'absent');
   feed('pm', `${pm.name}@${pm.version}`);
+  feed('collect-deps', await readFile(COLLECT_DEPS_SCRIPT));
   if (pm.lockfile !== undefined) feed('lockfile', await readFile(path.join(repoDir, pm.lockfile)));
   for (const manifest of await packageJsonFiles(repoDir)) feed(`manifest:${manifest}`, await readFile(path.join(repoDir, manifest)));
   const isGitRepo = await isGit(taskRepo);
@@ -182,17 +188,23 @@ ${online}RUN (id -u ${SWE_USER} >/dev/null 2>&1 || useradd --create-home --uid $
 COPY pm/ /opt/swe-flow/pm/
 RUN ${links.join(' && ')} && ${pm.name} --version
 
-# Install stage: the only place the extra CA bundle exists; it never reaches the final image.
+# Install stage: the only place the extra CA bundle and the repository's source exist. The source is
+# the original tree without git history, for install scripts that need it; nothing of it but the
+# installed dependencies reaches the final image (the task's own tree comes with each instance image).
 FROM env AS install
 COPY ca/ /tmp/swe-flow-ca/
 COPY --chown=${SWE_USER}:${SWE_USER} repo/ ${TESTBED}/
+COPY scripts/ /opt/swe-flow/scripts/
 USER ${SWE_USER}
 WORKDIR ${TESTBED}
 RUN if [ -s /tmp/swe-flow-ca/extra.pem ]; then export NODE_EXTRA_CA_CERTS=/tmp/swe-flow-ca/extra.pem; fi; \\
-    ${pm.installCommand.join(' ')} && git status --porcelain >/dev/null
+    ${pm.installCommand.join(' ')} && node /opt/swe-flow/scripts/collect-deps.cjs ${TESTBED} /tmp/swe-flow-deps
 
+# The env tier: the base with every node_modules folder of the install, minus copies of the
+# repository's own package and tool caches (collect-deps.cjs). No source, no git.
 FROM env
-COPY --from=install --chown=${SWE_USER}:${SWE_USER} ${TESTBED} ${TESTBED}
+RUN mkdir -p ${TESTBED} && chown ${SWE_USER}:${SWE_USER} ${TESTBED}
+COPY --from=install --chown=${SWE_USER}:${SWE_USER} /tmp/swe-flow-deps/ ${TESTBED}/
 USER ${SWE_USER}
 WORKDIR ${TESTBED}
 `;
@@ -217,19 +229,42 @@ async function writeContext(input: {
   } finally {
     await rm(dl, { recursive: true, force: true });
   }
+  await mkdir(path.join(contextDir, 'scripts'), { recursive: true });
+  await copyFile(COLLECT_DEPS_SCRIPT, path.join(contextDir, 'scripts', 'collect-deps.cjs'));
   const repo = path.join(contextDir, 'repo');
-  if (input.isGitRepo) {
-    // A full, standalone clone (no alternates pointing back at this host).
-    await git(['clone', '--quiet', '--no-hardlinks', input.taskRepo, repo]);
-    await git(['remote', 'set-url', 'origin', 'swe-flow-task-repo'], repo);
+  await mkdir(repo, { recursive: true });
+  if (input.repoDir !== input.taskRepo) {
+    // The prepared source, as installed (files the task repository leaves out, such as a vendored
+    // tarball of the package's own release, may be needed to install); never its history or node_modules.
+    await cp(input.repoDir, repo, {
+      recursive: true,
+      filter: (src) => !/[\\/](node_modules|\.git|\.swe-flow)$/.test(src),
+    });
+  } else if (input.isGitRepo) {
+    // The task repository's HEAD tree (the original), without its history: the context is an artifact
+    // that may be published, and the history holds every reference solution.
+    await exportTree(input.taskRepo, 'HEAD', repo);
+    // A lockfile the local install resolved (the repository had none): install the versions verified.
+    const lockfile = input.pm.lockfile;
+    if (lockfile !== undefined && !(await stat(path.join(repo, lockfile)).then(() => true, () => false))) {
+      await copyFile(path.join(input.repoDir, lockfile), path.join(repo, lockfile)).catch(() => {});
+    }
   } else {
     await cp(input.repoDir, repo, {
       recursive: true,
       filter: (src) => !/[\\/](node_modules|\.git)$/.test(src),
     });
-    await git(['init', '--quiet'], repo);
-    await git(['add', '-A'], repo);
-    await git(['-c', 'user.name=swe-flow', '-c', 'user.email=swe-flow@localhost', 'commit', '--quiet', '-m', 'source'], repo);
+  }
+}
+
+/** Writes the tree of `commit` into `dir` (git archive, no .git). */
+export async function exportTree(gitDir: string, commit: string, dir: string): Promise<void> {
+  const archive = execa('git', ['archive', '--format=tar', commit], { cwd: gitDir, encoding: 'buffer', reject: false });
+  const tar = execa('tar', ['-x', '-C', dir], { reject: false });
+  archive.stdout?.pipe(tar.stdin!);
+  const [a, t] = await Promise.all([archive, tar]);
+  if (a.exitCode !== 0 || t.exitCode !== 0) {
+    throw new SweFlowError(ErrorCodes.GIT_FAILED, `could not export ${commit} of ${gitDir}: ${Buffer.from(a.stderr ?? '').toString().trim()} ${String(t.stderr ?? '').trim()}`);
   }
 }
 

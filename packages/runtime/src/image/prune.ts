@@ -10,6 +10,12 @@ export interface PruneOptions {
   keepBase?: boolean;
   /** List what would go without removing anything. */
   dryRun?: boolean;
+  /**
+   * Only these tiers (`swe-flow.kind`): `instance` (per task), `env` (per repository), `base`/`rootfs`
+   * (offline bases), `workspace` (containers). Default every kind. An env image goes only after its
+   * instances (they are its children), so `['env']` alone keeps an env that instances still use.
+   */
+  kinds?: readonly string[];
 }
 
 export interface PruneResult {
@@ -31,7 +37,8 @@ export async function pruneImages(options: PruneOptions = {}): Promise<PruneResu
   const label = [`${SWE_FLOW_LABEL}=1`, ...Object.entries(options.match ?? {}).map(([k, v]) => `${k}=${v}`)];
   const result: PruneResult = { containers: [], images: [], kept: [] };
 
-  for (const c of await docker.listContainers({ all: true, filters: { label } })) {
+  const containers = options.kinds && !options.kinds.includes('workspace') ? [] : await docker.listContainers({ all: true, filters: { label } });
+  for (const c of containers) {
     if (options.dryRun !== true) {
       try {
         await docker.getContainer(c.Id).remove({ force: true });
@@ -46,9 +53,13 @@ export async function pruneImages(options: PruneOptions = {}): Promise<PruneResu
   }
 
   const keepKinds = options.keepBase === true ? new Set(['base', 'rootfs']) : new Set<string>();
+  const onlyKinds = options.kinds ? new Set(options.kinds) : undefined;
   let pending = (await docker.listImages({ all: true, filters: { label } })).filter(
-    (img) => !keepKinds.has(img.Labels?.[LABEL_KIND] ?? ''),
+    (img) => !keepKinds.has(img.Labels?.[LABEL_KIND] ?? '') && (!onlyKinds || onlyKinds.has(img.Labels?.[LABEL_KIND] ?? '')),
   );
+  // Instances first, then envs, then bases: children before parents.
+  const order = ['instance', 'env', 'base', 'rootfs'];
+  pending.sort((a, b) => order.indexOf(a.Labels?.[LABEL_KIND] ?? '') - order.indexOf(b.Labels?.[LABEL_KIND] ?? ''));
   // Children before parents: retry until a round removes nothing.
   for (let round = 0; round < 5 && pending.length > 0; round++) {
     const next: typeof pending = [];

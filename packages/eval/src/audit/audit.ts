@@ -1,0 +1,173 @@
+/**
+ * `auditTasks()`: is any task's solution reachable from the environment an agent gets? Per task, the
+ * reference bodies of its functions are searched for in every file and every git object (reachable
+ * or not: packs, reflogs, stashes, notes, dangling objects) of that environment.
+ *
+ * - docker: a fresh container of the row's instance image (`image_name`), as root, network off; the
+ *   whole file system. Also checks that /testbed has exactly one commit, `base_commit`, and no other ref.
+ * - local: there is no image; what would become one is audited: the task's /testbed (the base
+ *   tree's files: the one-commit repository an instance gets holds no other object) and the dependency
+ *   folders the local workspaces link (`node_modules` of the prepared copy, scanned once for all tasks).
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { silentLogger, type DatasetRow, type Logger } from '@swe-flow/core';
+import { mapPool, writeFileAtomic } from '@swe-flow/emitter';
+import { DEFAULT_MIN_TOKENS, needleMatcher, taskNeedles, type TaskNeedles } from './needles.js';
+import { runInFreshContainer, scanInImage, scanOnHost, type ScanHit, type ScanOutput } from './scan.js';
+
+export const AUDIT_SCHEMA_VERSION = 1;
+
+export interface AuditOptions {
+  rows: readonly DatasetRow[];
+  taskRepo: string;
+  runtime: 'docker' | 'local';
+  /** local: the prepared copy whose node_modules folders the workspaces link. */
+  dependenciesDir?: string;
+  minTokens?: number;
+  workers?: number;
+  logger?: Logger;
+}
+
+export interface TaskAudit {
+  instance_id: string;
+  /** No solution body found and (docker) /testbed is exactly base_commit. */
+  ok: boolean;
+  runtime: 'docker' | 'local';
+  image?: string;
+  hits: ScanHit[];
+  /** Function bodies searched for. */
+  needles: string[];
+  /** Changed bodies below the minimum token count, not searched for. */
+  short: string[];
+  /** docker: what `git rev-list --all` and `git for-each-ref` show in /testbed. */
+  testbed?: { commits: string[]; refs: string[]; stashes: number };
+  problems: string[];
+  files: number;
+  bytes: number;
+  durationMs: number;
+}
+
+export interface AuditReport {
+  schemaVersion: typeof AUDIT_SCHEMA_VERSION;
+  runtime: 'docker' | 'local';
+  minTokens: number;
+  tasks: TaskAudit[];
+  failed: string[];
+  durationMs: number;
+}
+
+async function dependencyRoots(dir: string): Promise<string[]> {
+  const roots: string[] = [];
+  async function walk(rel: string, depth: number): Promise<void> {
+    const entries = await readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (!e.isDirectory() || e.name === '.git' || e.name === '.swe-flow') continue;
+      const child = rel ? path.join(rel, e.name) : e.name;
+      if (e.name === 'node_modules') roots.push(path.join(dir, child));
+      else if (depth < 3) await walk(child, depth + 1);
+    }
+  }
+  await walk('', 0);
+  return roots;
+}
+
+async function testbedState(image: string): Promise<TaskAudit['testbed'] & { error?: string }> {
+  const r = await runInFreshContainer(image, ['sh', '-c', 'cd /testbed && git rev-list --all && echo @@refs && git for-each-ref --format="%(refname)" && echo @@stash && git stash list | wc -l'], { user: 'swe' });
+  if (r.exitCode !== 0) return { commits: [], refs: [], stashes: 0, error: r.stderr.trim() || `exit ${r.exitCode}` };
+  const [commits = '', rest = ''] = r.stdout.split('@@refs');
+  const [refs = '', stash = '0'] = rest.split('@@stash');
+  const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);
+  return { commits: lines(commits), refs: lines(refs), stashes: Number(stash.trim()) || 0 };
+}
+
+async function auditOne(row: DatasetRow, options: AuditOptions, found: TaskNeedles, shared: ScanOutput | undefined, blobs: BlobStore): Promise<TaskAudit> {
+  const started = Date.now();
+  const problems: string[] = found.unreadable.map((u) => `${u.file}: functions not located (${u.reason})`);
+  const base = { instance_id: row.instance_id, runtime: options.runtime, needles: found.needles.map((n) => n.id), short: found.short };
+  if (options.runtime === 'docker') {
+    const image = row.image_name ?? '';
+    if (!image) {
+      return { ...base, ok: false, hits: [], problems: ['the row names no instance image (image_name); synthesize with --runtime docker'], files: 0, bytes: 0, durationMs: Date.now() - started };
+    }
+    const testbed = await testbedState(image);
+    if (testbed.error) problems.push(`/testbed is not a git repository: ${testbed.error}`);
+    else {
+      if (testbed.commits.length !== 1 || testbed.commits[0] !== row.base_commit) problems.push(`/testbed holds ${testbed.commits.length} commits (${testbed.commits.slice(0, 3).join(', ')}); expected only ${row.base_commit}`);
+      const extra = testbed.refs.filter((r) => r !== 'refs/heads/main');
+      if (extra.length) problems.push(`/testbed has refs besides main: ${extra.join(', ')}`);
+      if (testbed.stashes) problems.push(`/testbed has ${testbed.stashes} stash entries`);
+    }
+    const scan = await scanInImage(image, found.needles);
+    const { error: _e, ...state } = testbed;
+    return { ...base, ok: scan.hits.length === 0 && problems.length === 0, image, hits: scan.hits, testbed: state, problems, files: scan.files, bytes: scan.bytes, durationMs: Date.now() - started };
+  }
+  // The task's /testbed would be a repository whose only objects are the base commit's (what
+  // writeTestbedRepo builds and checks): its files are the base tree's blobs, searched here directly.
+  const match = needleMatcher(found.needles);
+  const hits: ScanHit[] = [];
+  let bytes = 0;
+  const tree = await blobs.tree(row.base_commit);
+  for (const [file, sha] of tree) {
+    const text = await blobs.text(sha);
+    bytes += text.length;
+    for (const id of match(text)) hits.push({ id, kind: 'file', path: `/testbed/${file}` });
+  }
+  // The dependency folders are the same for every task: scanned once for all tasks' bodies.
+  const mine = new Set(found.needles.map((n) => n.id));
+  hits.push(...(shared?.hits ?? []).filter((h) => mine.has(h.id)));
+  return { ...base, ok: hits.length === 0 && problems.length === 0, hits, problems, files: tree.length + (shared?.files ?? 0), bytes: bytes + (shared?.bytes ?? 0), durationMs: Date.now() - started };
+}
+
+/** Blobs of the task repository read once (as latin1, as the scanner reads files) and shared by every task. */
+class BlobStore {
+  private readonly cache = new Map<string, string>();
+  constructor(private readonly repo: string) {}
+
+  async tree(commit: string): Promise<Array<[string, string]>> {
+    const r = await execa('git', ['ls-tree', '-r', '-z', commit], { cwd: this.repo, maxBuffer: 256 * 1024 * 1024 });
+    return String(r.stdout).split('\0').filter(Boolean).flatMap((line) => {
+      const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(line);
+      return m ? [[m[2]!, m[1]!] as [string, string]] : [];
+    });
+  }
+
+  async text(sha: string): Promise<string> {
+    let text = this.cache.get(sha);
+    if (text === undefined) {
+      const r = await execa('git', ['cat-file', 'blob', sha], { cwd: this.repo, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
+      text = Buffer.from(r.stdout).toString('latin1');
+      this.cache.set(sha, text);
+    }
+    return text;
+  }
+}
+
+export async function auditTasks(options: AuditOptions): Promise<AuditReport> {
+  const started = Date.now();
+  const logger = options.logger ?? silentLogger;
+  const minTokens = options.minTokens ?? DEFAULT_MIN_TOKENS;
+  const needles = new Map<string, TaskNeedles>();
+  for (const row of options.rows) needles.set(row.instance_id, await taskNeedles(options.taskRepo, row, minTokens));
+  let shared: ScanOutput | undefined;
+  if (options.runtime === 'local' && options.dependenciesDir) {
+    const union = new Map([...needles.values()].flatMap((f) => f.needles).map((n) => [n.id, n]));
+    shared = await scanOnHost({ roots: await dependencyRoots(options.dependenciesDir), needles: [...union.values()] });
+  }
+  const blobs = new BlobStore(options.taskRepo);
+  let done = 0;
+  const tasks = await mapPool([...options.rows], Math.max(1, options.workers ?? 1), async (row) => {
+    const audit = await auditOne(row, options, needles.get(row.instance_id)!, shared, blobs);
+    logger.progress?.({ stage: 'audit', done: ++done, total: options.rows.length });
+    if (!audit.ok) logger.warn(`audit: ${row.instance_id}: ${[...audit.hits.map((h) => `${h.id} in ${h.kind} ${h.path}`), ...audit.problems].slice(0, 5).join('; ')}`);
+    return audit;
+  });
+  return { schemaVersion: AUDIT_SCHEMA_VERSION, runtime: options.runtime, minTokens, tasks, failed: tasks.filter((t) => !t.ok).map((t) => t.instance_id), durationMs: Date.now() - started };
+}
+
+/** `<dir>/audit.json` (the whole report) and `<dir>/tasks/<id>/audit.json`. */
+export async function writeAuditReport(dir: string, report: AuditReport): Promise<void> {
+  await writeFileAtomic(path.join(dir, 'audit.json'), `${JSON.stringify(report, null, 2)}\n`);
+  for (const t of report.tasks) await writeFileAtomic(path.join(dir, 'tasks', t.instance_id, 'audit.json'), `${JSON.stringify(t, null, 2)}\n`);
+}

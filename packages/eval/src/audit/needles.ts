@@ -1,0 +1,78 @@
+/**
+ * What the audit looks for: the reference bodies of a task's functions. Taken from the task itself,
+ * not from the schedule: every function of a file the patch changes whose body in the reference is
+ * not in the base (the stubbed ones; for a factory unit, its inner functions and the whole outer
+ * body). Bodies shorter than a minimum token count are left out (one-liners shared with other code
+ * would be found everywhere) and listed as such.
+ */
+import { createRequire } from 'node:module';
+import { execa } from 'execa';
+import { locateFunctions } from '@swe-flow/skeleton';
+import type { DatasetRow } from '@swe-flow/core';
+
+const require = createRequire(import.meta.url);
+export const AUDIT_SCAN_SCRIPT = require.resolve('../../runtime/audit-scan.cjs');
+const scanner = require(AUDIT_SCAN_SCRIPT) as {
+  normalize(t: string): string;
+  countTokens(t: string): number;
+  matcher(needles: ReadonlyArray<{ id: string; text: string }>): (latin1Text: string) => string[];
+};
+export const normalizeCode = scanner.normalize;
+export const countCodeTokens = scanner.countTokens;
+/** Which of `needles` a text (decoded as latin1, as the scanner reads files) holds. */
+export const needleMatcher = scanner.matcher;
+
+/** Default minimum size of a body the audit looks for, in code tokens. */
+export const DEFAULT_MIN_TOKENS = 12;
+
+export interface Needle {
+  /** Function id (as in nodes_to_develop when the function is one of them) or `<file>:<line>:<col>:<name>`. */
+  id: string;
+  text: string;
+  tokens: number;
+}
+
+export interface TaskNeedles {
+  needles: Needle[];
+  /** Changed bodies too short to search for. */
+  short: string[];
+  /** Changed files whose functions could not be located (not parseable), with the reason. */
+  unreadable: Array<{ file: string; reason: string }>;
+}
+
+/** The files a unified diff changes (new side). */
+export function patchFiles(patch: string): string[] {
+  const files = new Set<string>();
+  for (const m of patch.matchAll(/^diff --git a\/(.+?) b\/(.+)$/gm)) files.add(m[2]!);
+  return [...files];
+}
+
+async function show(taskRepo: string, commit: string, file: string): Promise<string | undefined> {
+  const r = await execa('git', ['show', `${commit}:${file}`], { cwd: taskRepo, reject: false, stripFinalNewline: false });
+  return r.exitCode === 0 ? String(r.stdout) : undefined;
+}
+
+export async function taskNeedles(taskRepo: string, row: Pick<DatasetRow, 'patch' | 'base_commit' | 'reference_commit'>, minTokens = DEFAULT_MIN_TOKENS): Promise<TaskNeedles> {
+  const out: TaskNeedles = { needles: [], short: [], unreadable: [] };
+  for (const file of patchFiles(row.patch)) {
+    const reference = await show(taskRepo, row.reference_commit, file);
+    if (reference === undefined) continue;
+    const base = normalizeCode((await show(taskRepo, row.base_commit, file)) ?? '');
+    let located;
+    try {
+      located = locateFunctions(reference, file);
+    } catch (error) {
+      out.unreadable.push({ file, reason: (error as Error).message });
+      continue;
+    }
+    for (const fn of located) {
+      const text = reference.slice(fn.bodyStart, fn.bodyEnd);
+      const norm = normalizeCode(text);
+      if (norm === '' || base.includes(norm)) continue;
+      const tokens = countCodeTokens(text);
+      if (tokens < minTokens) out.short.push(fn.id);
+      else out.needles.push({ id: fn.id, text, tokens });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// swe-flow env tier: moves every node_modules folder of an installed tree <root> into <out> (same
+// relative paths), so the env image holds the dependencies and none of the repository's source.
+// On the way it removes what could hold the repository's own code:
+//   - a published copy of the repository's own package (or of one of its workspace packages) that is
+//     a real folder, under any name (a devDependency on its own previous release, aliased or not);
+//   - tool caches kept inside node_modules (.cache, .vite, .vitest, .jest-cache, .tsbuildinfo files).
+// Workspace links (symlinks into the tree) are kept: they point at the instance's own tree.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const [root, out] = process.argv.slice(2);
+if (!root || !out) {
+  console.error('usage: collect-deps.cjs <installed tree> <out dir>');
+  process.exit(2);
+}
+
+function readName(dir) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The names of the repository's own packages: the root's and every package.json's outside node_modules. */
+function ownNames(dir, depth, names) {
+  const name = readName(dir);
+  if (typeof name === 'string' && name) names.add(name);
+  if (depth > 3) return names;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory() && e.name !== 'node_modules' && e.name !== '.git') ownNames(path.join(dir, e.name), depth + 1, names);
+  }
+  return names;
+}
+
+function nodeModulesDirs(dir, rel, found) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.name === 'node_modules') found.push(r);
+    else if (e.name !== '.git') nodeModulesDirs(path.join(dir, e.name), r, found);
+  }
+  return found;
+}
+
+const CACHE_NAMES = new Set(['.cache', '.vite', '.vitest', '.jest-cache', '.turbo']);
+const removed = [];
+
+/** Walks a node_modules folder: package folders (and @scope/x), nested node_modules, caches. */
+function clean(nm, names) {
+  let entries;
+  try {
+    entries = fs.readdirSync(nm, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const p = path.join(nm, e.name);
+    if (e.isSymbolicLink()) continue;
+    if (CACHE_NAMES.has(e.name) || e.name.endsWith('.tsbuildinfo')) {
+      fs.rmSync(p, { recursive: true, force: true });
+      removed.push({ path: p, why: 'cache' });
+      continue;
+    }
+    if (!e.isDirectory()) continue;
+    if (e.name.startsWith('@')) {
+      clean(p, names);
+      continue;
+    }
+    if (e.name === '.pnpm') {
+      // pnpm's virtual store: <name>@<version>/node_modules/<name>
+      for (const v of fs.readdirSync(p, { withFileTypes: true })) if (v.isDirectory()) clean(path.join(p, v.name, 'node_modules'), names);
+      continue;
+    }
+    const name = readName(p);
+    if (typeof name === 'string' && names.has(name)) {
+      fs.rmSync(p, { recursive: true, force: true });
+      removed.push({ path: p, why: `a copy of the repository's own package ${name}` });
+      continue;
+    }
+    clean(path.join(p, 'node_modules'), names);
+  }
+}
+
+const names = ownNames(root, 0, new Set());
+fs.mkdirSync(out, { recursive: true });
+for (const rel of nodeModulesDirs(root, '', [])) {
+  const target = path.join(out, rel);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.renameSync(path.join(root, rel), target);
+  clean(target, names);
+}
+for (const r of removed) console.log(`swe-flow: removed ${path.relative(out, r.path)} (${r.why})`);

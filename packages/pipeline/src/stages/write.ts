@@ -37,7 +37,7 @@ async function basePatchesAndBundle(out: string, originalCommit: string, verifie
 
 /** 8. The dataset, per-task folders (patches, problem, meta) and the bundle; the rows written. */
 export async function writeTasks(out: string, input: WriteInput, logger: Logger): Promise<DatasetRow[]> {
-  const { repo, adapter, image, verified: { verified, rejects }, statements } = input;
+  const { repo, adapter, image, verified: { verified }, statements } = input;
   const rows: DatasetRow[] = [];
   const basePatches = await basePatchesAndBundle(out, input.emitted.originalCommit, verified, logger);
   for (const [i, task] of verified.entries()) {

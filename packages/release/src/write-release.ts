@@ -70,6 +70,8 @@ export async function writeRelease(input: WriteReleaseInput): Promise<ReleaseRec
   const { dir } = input;
   await rm(path.join(dir, 'data'), { recursive: true, force: true });
   const all = Object.values(input.splits).flat();
+  // lite repeats rows of test: a repository's rows are counted once, from train and test.
+  const published = Object.entries(input.splits).filter(([split]) => split !== 'lite').flatMap(([, rows]) => rows);
   const columns = columnsOf(all as unknown as Record<string, unknown>[]);
   const present = Object.keys(input.splits).filter((s) => input.splits[s]!.length > 0);
   const splits: ReleaseRecord['splits'] = {};
@@ -96,8 +98,8 @@ export async function writeRelease(input: WriteReleaseInput): Promise<ReleaseRec
       name: r.name, url: r.url, commit: r.commit, package: r.package, sourceCommit: r.sourceCommit ?? null, status: r.status,
       split: r.status === 'ok' ? (input.assignment.get(r.name)?.split ?? null) : null, splitWhy: r.status === 'ok' ? (input.assignment.get(r.name)?.why ?? null) : null,
       license: r.license, runner: r.runner ?? null, packageManager: r.packageManager ?? null, nodeVersion: r.nodeVersion ?? null,
-      lockfile: r.lockfile ?? null, lockfileSha256: input.lockfileHashes.get(r.name) ?? null, rows: all.filter((x) => x.repo === r.name && splitOf.get(x.repo) !== undefined).length,
-      code: r.code ?? null, images: [...new Set(all.filter((x) => x.repo === r.name).map((x) => x.image))].sort(), gold: r.gold ?? null, empty: r.empty ?? null,
+      lockfile: r.lockfile ?? null, lockfileSha256: input.lockfileHashes.get(r.name) ?? null, rows: published.filter((x) => x.repo === r.name).length,
+      code: r.code ?? null, images: [...new Set(published.filter((x) => x.repo === r.name).map((x) => String((x as { image_name?: string }).image_name ?? x.image)))].sort(), gold: r.gold ?? null, empty: r.empty ?? null,
     })),
     dropped,
   };

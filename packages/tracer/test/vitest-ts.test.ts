@@ -122,7 +122,7 @@ describe('trace() on fixtures/vitest-ts', () => {
     expect(detectRunner(facts).name).toBe('vitest');
     const id = 'test/report.test.ts > report > catalog > loads one shape by name';
     const spec = vitestAdapter.plainCommand({ resultFile: '.sweflow/one.json', selection: { files: [], testIds: [id] } });
-    expect(spec.args[0]).toBe('node_modules/vitest/vitest.mjs');
+    expect([spec.command, spec.args[0]]).toEqual(['node_modules/.bin/vitest', 'run']);
     const { execLocal } = await import('../src/exec.js');
     const res = await execLocal(root, spec, 120_000);
     expect(res.timedOut).toBe(false);

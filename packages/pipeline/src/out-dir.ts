@@ -135,7 +135,7 @@ export async function checkReportDir(out: string, dataset: string): Promise<void
       `${describeOverlap(kind, datasetDir, out).replace('the source', 'the dataset')}: reports would mix with the dataset's own files; choose an --out inside it or elsewhere`,
     );
   }
-  await probeWritable(out, '--out');
+  await probeWritable(out, '--out', undefined, { removeCreated: true });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, statfs, unlink, writeFile } from 'node:fs/promises';
+import { rm, mkdir, readFile, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCodes, SweFlowError } from '@swe-flow/core';
 
@@ -73,7 +73,7 @@ async function mkdirStepwise(dir: string): Promise<void> {
  * pseudo file system (`/proc`, `/sys`) is refused by its type before anything is tried there, and a
  * folder whose writes hang (a dead network mount) is reported instead of waited on.
  */
-export async function probeWritable(dir: string, what = '--out', timeoutMs = PROBE_TIMEOUT_MS): Promise<void> {
+export async function probeWritable(dir: string, what = '--out', timeoutMs = PROBE_TIMEOUT_MS, options: { removeCreated?: boolean } = {}): Promise<void> {
   const abs = path.resolve(dir);
   const timeout = () => unwritable(what, abs, `it did not answer a test write within ${timeoutMs} ms`);
   const existing = await withTimeout(nearestExisting(abs), timeoutMs, timeout);
@@ -89,6 +89,8 @@ export async function probeWritable(dir: string, what = '--out', timeoutMs = PRO
       await writeFile(probe, 'swe-flow');
       if ((await readFile(probe, 'utf8')) !== 'swe-flow') throw unwritable(what, abs, 'a test file read back differently');
       await unlink(probe);
+      // A check that writes nothing: the folders made for the probe go again (the run makes them when it writes).
+      if (options.removeCreated && existing !== abs) await rm(path.join(existing, path.relative(existing, abs).split(path.sep)[0]!), { recursive: true, force: true });
     })().catch((error: unknown) => {
       if (error instanceof SweFlowError) throw error;
       const code = (error as NodeJS.ErrnoException).code ?? 'error';

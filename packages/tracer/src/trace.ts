@@ -146,7 +146,8 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
   const timeoutMs = options.timeoutMs ?? 600_000;
   const env = options.env ?? {};
   const registry = options.adapters ?? defaultAdapters;
-  const facts = options.facts ?? (await collectRepoFacts(root));
+  // Discovery runs the repository's code too: with the same Node and environment as its test runs.
+  const facts = { ...(options.facts ?? (await collectRepoFacts(root))), env: { ...(options.facts?.env ?? {}), ...env } };
   const adapter = options.runner ? getAdapter(options.runner, registry) : detectRunner(facts, registry);
   const keep = matcher(options.filter);
   const excludedBy = excludeMatcher(options.exclude ?? []);

@@ -27,7 +27,7 @@ import { collectRepoFacts } from './facts.js';
 import { tail, withRunnerOutput, writeRunnerLog } from './adapters/runner-kit.js';
 import { readFragments } from './fragments.js';
 import { findLostTests } from './lost-tests.js';
-import { excludeMatcher, isTimeoutError } from './test-exclusions.js';
+import { excludeMatcher, isTimeoutError, titleExclusionSource } from './test-exclusions.js';
 
 export interface TraceOptions {
   /** Absolute path of a prepared checkout (a copy, dependencies installed). */
@@ -94,11 +94,11 @@ function matcher(filter: string | RegExp | undefined): (id: string) => boolean {
   };
 }
 
-async function runUntraced(adapter: RunnerAdapter, root: string, timeoutMs: number, env: Record<string, string>, testFileTimeoutMs?: number, logDir?: string): Promise<{ results: TestResult[]; wallMs: number }> {
+async function runUntraced(adapter: RunnerAdapter, root: string, timeoutMs: number, env: Record<string, string>, testFileTimeoutMs?: number, logDir?: string, exclude?: readonly string[]): Promise<{ results: TestResult[]; wallMs: number }> {
   const resultFile = path.join('.sweflow', 'untraced-results.json');
   await mkdir(path.join(root, '.sweflow'), { recursive: true });
   await rm(path.join(root, resultFile), { force: true });
-  const spec = adapter.plainCommand({ resultFile, selection: { files: [], testIds: [] }, ...(testFileTimeoutMs ? { testFileTimeoutMs } : {}) });
+  const spec = adapter.plainCommand({ resultFile, selection: { files: [], testIds: [] }, ...(testFileTimeoutMs ? { testFileTimeoutMs } : {}), ...(exclude?.length ? { exclude } : {}) });
   const res = await execLocal(root, spec, timeoutMs, env);
   const logFile = await writeRunnerLog(logDir, `${adapter.name.replace(':', '-')}-untraced`, res.output);
   const details = { logTail: tail(res.output), ...(logFile ? { logFile } : {}) };
@@ -114,6 +114,15 @@ async function runUntraced(adapter: RunnerAdapter, root: string, timeoutMs: numb
     throw new SweFlowError(ErrorCodes.RESULTS_UNREADABLE, withRunnerOutput(message, adapter.name, res.output, logFile), { cause, details });
   }
   return { results: adapter.parseResults(text, root), wallMs: res.durationMs };
+}
+
+/** The pattern whose title part (what a runner's name filter saw) matches the test's titles. */
+function titleMatcher(patterns: readonly string[]): (id: string) => string | undefined {
+  const checks = patterns.map((p) => ({ p, source: titleExclusionSource([p]) }));
+  return (id) => {
+    const titles = id.split(' > ').slice(1).join(' ');
+    return checks.find((c) => c.source !== undefined && new RegExp(c.source).test(titles))?.p;
+  };
 }
 
 /**
@@ -150,11 +159,12 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
   const adapter = options.runner ? getAdapter(options.runner, registry) : detectRunner(facts, registry);
   const keep = matcher(options.filter);
   const excludedBy = excludeMatcher(options.exclude ?? []);
+  const titleExcluded = titleMatcher(options.exclude ?? []);
 
   let untraced: { results: TestResult[]; wallMs: number } | undefined;
   if (!options.skipUntraced) {
     logger.info('running the suite untraced', { runner: adapter.name });
-    untraced = await runUntraced(adapter, root, timeoutMs, env, options.testFileTimeoutMs, options.logDir);
+    untraced = await runUntraced(adapter, root, timeoutMs, env, options.testFileTimeoutMs, options.logDir, options.exclude);
   }
 
   const ownTraceDir = options.traceDir === undefined;
@@ -164,7 +174,7 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
   let traced;
   let fragmentBytes = 0;
   try {
-    traced = await adapter.runTraced({ facts, traceDir: dir, timeoutMs, logger, env, ...(options.testFileTimeoutMs ? { testFileTimeoutMs: options.testFileTimeoutMs } : {}), ...(options.logDir ? { logDir: options.logDir } : {}), ...(options.specFiles ? { specFiles: options.specFiles } : {}) });
+    traced = await adapter.runTraced({ facts, traceDir: dir, timeoutMs, logger, env, ...(options.exclude?.length ? { exclude: options.exclude } : {}), ...(options.testFileTimeoutMs ? { testFileTimeoutMs: options.testFileTimeoutMs } : {}), ...(options.logDir ? { logDir: options.logDir } : {}), ...(options.specFiles ? { specFiles: options.specFiles } : {}) });
     fragmentBytes = traced.fragmentBytes ?? (await readFragments(dir)).bytes;
   } finally {
     if (ownTraceDir) await rm(dir, { recursive: true, force: true });
@@ -194,6 +204,11 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
     const pattern = excludedBy(id);
     if (pattern !== undefined) {
       excluded.push({ id, reason: 'excluded-by-option', error: `matches --exclude-test ${pattern}` });
+      continue;
+    }
+    const byTitle = [u, t].every((r) => !r || r.status === 'skipped') ? titleExcluded(id) : undefined;
+    if (byTitle !== undefined) {
+      excluded.push({ id, reason: 'excluded-by-option', error: `not run: the runner's name filter for --exclude-test ${byTitle} sees titles only, and this test has the same title in another file` });
       continue;
     }
     const cut = [u, t].find((r) => r?.status === 'failed' && isTimeoutError(r.error));

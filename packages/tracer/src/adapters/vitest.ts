@@ -15,6 +15,7 @@ import { readFragments, toEdgeList } from '../fragments.js';
 import { RUNTIME_DIR } from '../recorder-path.js';
 import { listSourceFiles, prepareInstrumentation } from '../sources.js';
 import { binLink, findInstalledRunner, runnerBinFile } from './runner-bin.js';
+import { withTitleExclusion } from '../test-exclusions.js';
 
 /** The link npm, yarn and pnpm make from vitest's `bin`: what plain commands start when no entry is known. */
 const VITEST_LINK = binLink('vitest');
@@ -238,7 +239,8 @@ export function createVitestAdapter(options: VitestAdapterOptions = {}): RunnerA
     plainCommand(ctx: PlainRunContext): CommandSpec {
       const files = new Set(ctx.selection.files);
       for (const id of ctx.selection.testIds) files.add(parseTestId(id).file);
-      const pattern = testNamePattern(ctx.selection.testIds);
+      // Excluded tests never start (vitest reports them skipped): a hanging one cannot hold the run.
+      const pattern = withTitleExclusion(testNamePattern(ctx.selection.testIds), ctx.exclude);
       const start = plainStart();
       return {
         command: start.command,
@@ -282,6 +284,7 @@ export function createVitestAdapter(options: VitestAdapterOptions = {}): RunnerA
         }),
       );
       const resultFile = path.join(root, SWEFLOW_DIR, 'traced-results.json');
+      const excludePattern = withTitleExclusion(undefined, ctx.exclude);
       await rm(resultFile, { force: true });
       await rm(ctx.traceDir, { recursive: true, force: true });
       await mkdir(ctx.traceDir, { recursive: true });
@@ -295,6 +298,7 @@ export function createVitestAdapter(options: VitestAdapterOptions = {}): RunnerA
           path.join(work, 'vitest.config.mjs'),
           '--reporter=json',
           `--outputFile=${resultFile}`,
+          ...(excludePattern ? ['-t', excludePattern] : []),
           // Serial within a worker comes from the wrapper config (`maxConcurrency: 1`): vitest 1 has
           // no --maxConcurrency flag and rejects the run with it.
         ],

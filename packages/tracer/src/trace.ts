@@ -136,7 +136,8 @@ type UntracedRun = { results: TestResult[]; wallMs: number };
 async function traceContext(options: TraceOptions): Promise<TraceContext> {
   const root = path.resolve(options.root);
   const registry = options.adapters ?? defaultAdapters;
-  const facts = options.facts ?? (await collectRepoFacts(root));
+  // Discovery runs the repository's code too: with the same Node and environment as its test runs.
+  const facts = { ...(options.facts ?? (await collectRepoFacts(root))), env: { ...(options.facts?.env ?? {}), ...env } };
   const adapter = options.runner ? getAdapter(options.runner, registry) : detectRunner(facts, registry);
   return { options, root, logger: options.logger ?? silentLogger, timeoutMs: options.timeoutMs ?? 600_000, env: options.env ?? {}, facts, adapter };
 }

@@ -58,6 +58,15 @@ export function titleExclusionSource(patterns: readonly string[]): string | unde
   return parts.length > 0 ? `(?:${parts.join('|')})` : undefined;
 }
 
+/** The pattern whose title part (what `titleExclusionSource` gives a name filter) matches an id's titles. */
+export function titleExcludeMatcher(patterns: readonly string[]): (id: string) => string | undefined {
+  const checks = patterns.flatMap((p) => {
+    const source = titleExclusionSource([p]);
+    return source ? [{ p, regex: new RegExp(source) }] : [];
+  });
+  return (id) => checks.find((c) => c.regex.test(id.split(' > ').slice(1).join(' ')))?.p;
+}
+
 /**
  * A name filter that keeps `selection` (a `^...` pattern, or every test) and drops the excluded
  * titles: a negative lookahead at the start, so one regular expression does both.

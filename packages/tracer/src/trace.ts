@@ -137,9 +137,10 @@ async function traceContext(options: TraceOptions): Promise<TraceContext> {
   const root = path.resolve(options.root);
   const registry = options.adapters ?? defaultAdapters;
   // Discovery runs the repository's code too: with the same Node and environment as its test runs.
+  const env = options.env ?? {};
   const facts = { ...(options.facts ?? (await collectRepoFacts(root))), env: { ...(options.facts?.env ?? {}), ...env } };
   const adapter = options.runner ? getAdapter(options.runner, registry) : detectRunner(facts, registry);
-  return { options, root, logger: options.logger ?? silentLogger, timeoutMs: options.timeoutMs ?? 600_000, env: options.env ?? {}, facts, adapter };
+  return { options, root, logger: options.logger ?? silentLogger, timeoutMs: options.timeoutMs ?? 600_000, env, facts, adapter };
 }
 
 /** The traced run, its recorder fragments in a folder of their own that is removed afterwards. */

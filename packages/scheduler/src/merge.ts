@@ -17,8 +17,12 @@ export interface MergeInput {
   /** Core → core edges as rank pairs (merged graph). */
   coreEdges: Int32Array;
   floor: number;
+  /** No merge builds a step of more functions than this (default 8). */
   maxFunctions?: number;
 }
+
+/** Without maxFunctionsPerStep, the floor never builds a step of more functions than this: a repository of one-line functions keeps a schedule, not one task. */
+export const MAX_MERGED_FUNCTIONS = 8;
 
 export interface MergeResult {
   stepGroups: number[][];
@@ -126,15 +130,16 @@ function canJoin(steps: readonly Step[], i: number, j: number, groupNodes: Merge
 /**
  * Merges every step below the floor into the nearest related step (within 8 steps either side;
  * at equal distance the higher score, then the earlier one), again while the merged step is still below
- * the floor. A step with no related step it can join, or whose merge would exceed `maxFunctions`,
- * stays as it is.
+ * the floor. A step with no related step it can join, or whose merge would exceed `maxFunctions`
+ * (default 8), stays as it is.
  */
 export function mergeSmallSteps(input: MergeInput): MergeResult {
   const { lines, floor, maxFunctions } = input;
   const steps: Step[] = input.stepGroups.map((groups, i) => ({ groups: [...groups], dev: [...input.stepDev[i]!], merged: 1 }));
   const relations = new Relations(input.coreEdges, input.groupNodes);
   const size = (s: Step): number => s.dev.reduce((sum, n) => sum + lines[n]!, 0);
-  const fits = (a: Step, b: Step): boolean => maxFunctions === undefined || a.dev.length + b.dev.length <= maxFunctions;
+  const cap = maxFunctions ?? MAX_MERGED_FUNCTIONS;
+  const fits = (a: Step, b: Step): boolean => a.dev.length + b.dev.length <= cap;
   let i = 0;
   while (i < steps.length) {
     const s = steps[i]!;

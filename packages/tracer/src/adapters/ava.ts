@@ -221,7 +221,7 @@ async function readAvaConfig(facts: RepoFacts): Promise<Record<string, unknown>>
   const configFile = ['ava.config.js', 'ava.config.mjs', 'ava.config.cjs'].find((f) => facts.files.includes(f));
   if (!configFile) return {};
   const script = `const m = await import(${JSON.stringify(path.join(facts.root, configFile))}); let c = m.default; if (typeof c === 'function') c = await c({ projectDir: process.cwd() }); process.stdout.write(JSON.stringify(c ?? {}));`;
-  const r = await execa('node', ['--input-type=module', '-e', script], { cwd: facts.root, reject: false, stdin: 'ignore' });
+  const r = await execa('node', ['--input-type=module', '-e', script], { cwd: facts.root, reject: false, stdin: 'ignore', env: facts.env });
   if (r.exitCode !== 0) {
     throw new SweFlowError(ErrorCodes.CONFIG_INVALID, `${configFile} could not be loaded (exit ${r.exitCode}); fix the ava config`, { details: { stderr: String(r.stderr).slice(-2000) } });
   }

@@ -4,6 +4,7 @@
  */
 import { ErrorCodes, SweFlowError, type RunnerName } from '@swe-flow/core';
 import type { RepoFacts, RunnerAdapter } from '../adapter.js';
+import { findWrappedRunners } from './wrapper-runner.js';
 import { vitestAdapter } from './vitest.js';
 import { jestAdapter } from './jest.js';
 import { mochaAdapter } from './mocha.js';
@@ -36,9 +37,13 @@ export function detectRunner(facts: RepoFacts, registry: readonly RunnerAdapter[
     }
   }
   if (!best) {
+    // A wrapper (`kcd-scripts test`) that depends on a runner: name it, and the flag that picks it.
+    const wrapped = findWrappedRunners(facts.root, facts.packageJson).filter((w) => registry.some((a) => a.name === w.runner));
+    const hint = wrapped.map((w) => `the test script runs \`${w.command}\` (${w.wrapper}), which depends on ${w.runner}: if it runs the tests with ${w.runner}, pass --runner ${w.runner}`).join('; ');
     throw new SweFlowError(
       ErrorCodes.UNKNOWN_RUNNER,
-      `could not tell which test runner ${facts.root} uses (looked for ${registry.map((a) => a.name).join(', ')}); pass the runner explicitly`,
+      `could not tell which test runner ${facts.root} uses (looked for ${registry.map((a) => a.name).join(', ')} in its dependencies, scripts and config files)${hint ? `; ${hint}` : '; pass the runner explicitly (--runner NAME)'}`,
+      wrapped.length > 0 ? { details: { wrappedRunners: wrapped } } : undefined,
     );
   }
   return best;

@@ -142,11 +142,28 @@ export function avaMatchPattern(title: string): string {
   return title.startsWith('!') ? `*${title}` : title;
 }
 
+/**
+ * `--match '!*title*'` for each substring `--exclude-test` pattern (its leading test-file segment
+ * dropped): ava then never starts those tests. /Regular expressions/ have no ava equivalent and are
+ * filtered after the run only.
+ */
+export function avaExcludeArgs(exclude: readonly string[] = []): string[] {
+  const args: string[] = [];
+  for (const p of exclude) {
+    if (/^\/.+\/[a-z]*$/.test(p)) continue;
+    const segments = p.split(' > ');
+    if (segments.length > 1 && /\.[cm]?[jt]sx?$/.test(segments[0]!)) segments.shift();
+    const title = segments.join(' > ');
+    if (title.trim()) args.push('--match', `!*${title}*`);
+  }
+  return args;
+}
+
 /** ava's `--match` takes wildcard patterns (`*`) over the title alone; several flags are ORed. */
-function selectionArgs(selection: PlainRunContext['selection']): string[] {
+function selectionArgs(selection: PlainRunContext['selection'], exclude?: readonly string[]): string[] {
   const args: string[] = [];
   for (const id of new Set(selection.testIds)) args.push('--match', avaMatchPattern(id.split(' > ').slice(1).join(' > ')));
-  return [...args, ...selectionFiles(selection)];
+  return [...args, ...avaExcludeArgs(exclude), ...selectionFiles(selection)];
 }
 
 /**
@@ -165,7 +182,7 @@ export const AVA_TIMEOUT_ARG = '--timeout=5m';
 export function avaPlainCommand(ctx: PlainRunContext): CommandSpec {
   const dir = path.posix.dirname(ctx.resultFile.split(path.sep).join('/'));
   const script = 'mkdir -p -- "$1" && out=$2 && NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--import=$3" && export NODE_OPTIONS && shift 3 && exec "$@" > "$out"';
-  return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, ctx.resultFile, avaTapNamesImport(), binLink('ava'), '--tap', AVA_TIMEOUT_ARG, ...selectionArgs(ctx.selection)] };
+  return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, ctx.resultFile, avaTapNamesImport(), binLink('ava'), '--tap', AVA_TIMEOUT_ARG, ...selectionArgs(ctx.selection, ctx.exclude)] };
 }
 
 const DEFAULT_EXTENSIONS = ['cjs', 'mjs', 'js'];
@@ -253,7 +270,7 @@ async function runAvaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const spec = shellWrapped(
     resultFile,
     'node',
-    ['--import', path.join(rt, 'node-test-preload.mjs'), '--import', avaTapNamesImport(), avaBinFile(root), '--tap', '--serial', AVA_TIMEOUT_ARG, ...testFiles],
+    ['--import', path.join(rt, 'node-test-preload.mjs'), '--import', avaTapNamesImport(), avaBinFile(root), '--tap', '--serial', AVA_TIMEOUT_ARG, ...avaExcludeArgs(ctx.exclude), ...testFiles],
     true,
   );
   return collectTracedRun({

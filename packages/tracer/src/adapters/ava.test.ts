@@ -50,7 +50,7 @@ describe('ava selection by id', () => {
     });
     try {
       for (const id of ['test/a.test.js > !important', 'test/a.test.js > a * b']) {
-        const resultFile = '.sweflow/sel.tap';
+        const resultFile = '.swe-flow/sel.tap';
         const spec = avaAdapter.plainCommand({ resultFile, selection: { files: [], testIds: [id] } });
         const res = await execLocal(repo.root, spec, 120_000);
         expect(res.timedOut).toBe(false);

@@ -68,6 +68,11 @@ export interface CheckoutOptions {
 export interface Workspace {
   /** Root path of the checkout as seen by commands run in it. */
   readonly root: string;
+  /**
+   * True when commands run on this machine, so a path they print (a `mktemp -d` folder) is a host path
+   * the caller must remove itself should a signal stop the run (a container takes its own with it).
+   */
+  readonly onHost?: boolean;
   exec(spec: CommandSpec, options: ExecOptions): Promise<ExecResult>;
   /**
    * Moves the checkout to another commit of the task repository it was opened from (forced, detached;

@@ -175,6 +175,7 @@ async function isDir(p: string): Promise<boolean> {
 }
 
 class LocalWorkspace implements Workspace {
+  readonly onHost = true;
   private disposed = false;
   /** Kill functions of processes started with spawn that are still alive. */
   private readonly spawned = new Set<() => void>();

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@swe-flow/core';
-import { detectProject, installDependencies, setUpRepositoryNode, type InstallRecord } from '../src/index.js';
+import semver from 'semver';
+import { detectProject, hostNode, installDependencies, setUpRepositoryNode, type InstallRecord } from '../src/index.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/install', import.meta.url));
 const exists = (p: string) => stat(p).then(() => true, () => false);
@@ -50,10 +51,22 @@ describe('install fallbacks, each after the plain install failed, each recorded'
     expect(record.fallbacks[0]).toContain('without swe-flow-fixture-no-such-package-7f3a9c2e');
     expect(record.droppedDependencies).toEqual(['swe-flow-fixture-no-such-package-7f3a9c2e']);
     expect(record.attempts[0]).toMatchObject({ ok: false, failure: 'unavailable-package' });
-    const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
-    expect(Object.keys(pkg.devDependencies)).toEqual(['is-number']);
+    // The copy keeps the repository's own package.json (the tasks show it); the installed one is kept aside for images.
+    const own = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    expect(Object.keys(own.devDependencies)).toEqual(['is-number', 'swe-flow-fixture-no-such-package-7f3a9c2e']);
+    const installed = JSON.parse(await readFile(path.join(dir, '.swe-flow/installed-manifests/package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    expect(Object.keys(installed.devDependencies)).toEqual(['is-number']);
+    expect(record.restoredManifests).toEqual(['package.json']);
     // The test that needs what stayed still runs.
     expect((await execa('node', ['--test'], { cwd: dir, reject: false })).exitCode).toBe(0);
+  });
+
+  it('a 404 package named only by a benchmark (nanoid\'s nope-id in test/benchmark.js) is dropped too, and the file named', async () => {
+    const dir = await copyOf('missing-dev-dependency');
+    await writeFile(path.join(dir, 'test/benchmark.js'), "const { fast } = require('swe-flow-fixture-no-such-package-7f3a9c2e');\nconsole.log(fast());\n");
+    const record = await install(dir);
+    expect(record.droppedDependencies).toEqual(['swe-flow-fixture-no-such-package-7f3a9c2e']);
+    expect(record.fallbacks[0]).toContain('named only by test/benchmark.js, which the tests do not load');
   });
 
   it('the same 404 package named by a test file is not dropped: the error shows npm\'s E404 lines and what was tried', async () => {
@@ -140,6 +153,15 @@ describe('yarn berry', { timeout: 240_000 }, () => {
     expect(await exists(path.join(dir, '.pnp.cjs'))).toBe(false);
   });
 
+  it('a pinned yarn the registry never carried (4.10.0) -> the nearest release of the same minor, recorded', async () => {
+    const dir = await copyOf('yarn-berry-unpublished-version');
+    const record = await install(dir);
+    expect(record.packageManagerVersion).toBe('4.10.1');
+    expect(record.fallbacks).toEqual(['yarn 4.10.1 (the pinned 4.10.0 is not in the registry; the nearest release)']);
+    expect(record.attempts).toHaveLength(1);
+    expect(await exists(path.join(dir, 'node_modules/is-number/package.json'))).toBe(true);
+  });
+
   it("with Plug'n'Play is refused before installing, naming the setting that switches linkers", async () => {
     const dir = await copyOf('yarn-berry-pnp');
     const facts = await detectProject(dir);
@@ -148,5 +170,34 @@ describe('yarn berry', { timeout: 240_000 }, () => {
     expect(error).toMatchObject({ code: ErrorCodes.YARN_PNP, exitCode: 2 });
     expect((error as Error).message).toContain('nodeLinker: node-modules');
     expect(await exists(path.join(dir, '.pnp.cjs'))).toBe(false);
+  });
+});
+
+describe('a package manager that needs a newer Node than the host', { timeout: 240_000 }, () => {
+  it('pnpm 11 (engines >=22.13) on a Node 20 host: the repository is set on Node 22 before pnpm runs, and the record says why', async () => {
+    const dir = await copyOf('pnpm11-package-manager');
+    const facts = await detectProject(dir);
+    const node = await setUpRepositoryNode(dir, facts);
+    // Read from packageManager before anything runs.
+    expect(node.choice).toMatchObject({ host: false, source: 'packageManager' });
+    expect(semver.satisfies(node.choice.version, '>=22.13')).toBe(true);
+    const record = await installDependencies(dir, facts, { node: node.runtime, nodeFor: node.nodeFor });
+    expect(record).toMatchObject({ node: node.choice.version, fallbacks: [] });
+    expect(record.packageManagerVersion).toBe('11.18.0');
+    expect(await exists(path.join(dir, 'node_modules/is-number/package.json'))).toBe(true);
+  });
+
+  it("started on the host's Node anyway, pnpm's own engines move the install to a Node it runs on (no SWEFLOW_INTERNAL from pnpm --version)", async () => {
+    const dir = await copyOf('pnpm11-package-manager');
+    const facts = await detectProject(dir);
+    const node = await setUpRepositoryNode(dir, facts);
+    const record = await installDependencies(dir, facts, { node: hostNode(), nodeFor: node.nodeFor });
+    expect(semver.satisfies(record.node, '>=22.13')).toBe(true);
+    expect(node.choice.reason).toContain('pnpm@11.18.0 runs on Node >=22.13');
+    // Without a way to switch Node, the error names the range and the option.
+    const again = await copyOf('pnpm11-package-manager');
+    const error = await installDependencies(again, facts, { node: hostNode() }).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCodes.INSTALL_FAILED });
+    expect((error as Error).message).toMatch(/pnpm 11\.18\.0 .* runs on Node >=22\.13.*pass --node/);
   });
 });

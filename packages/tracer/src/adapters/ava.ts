@@ -1,5 +1,5 @@
 /**
- * ava 6: detection, test files from ava's `files` config (or its defaults), plain commands writing
+ * ava 3–6: detection, test files from ava's `files` config (or its defaults), plain commands writing
  * TAP to the result file, and a traced run: `--serial`, a preload in the main process and its
  * workers instruments sources, and a load hook prepends swe-flow's hooks to each test file on its
  * first line (ava has no global hooks).
@@ -63,9 +63,28 @@ export async function load(url, context, nextLoad) {
 }
 `;
 
-const TAP_NAMES_PRELOAD = `import { register } from 'node:module';
-register(${JSON.stringify(`data:text/javascript;base64,${Buffer.from(TAP_NAMES_HOOKS).toString('base64')}`)});
+/**
+ * ava 3 is CommonJS, and Node 20's module hooks do not see a plain `require` chain: the same two
+ * changes go in through CommonJS compilation (ava 3's prefixTitle has no `extensions` argument).
+ */
+const TAP_NAMES_CJS = `
+const compileModule = Module.prototype._compile;
+Module.prototype._compile = function (content, filename) {
+  const f = String(filename).split(path.sep).join('/');
+  if (f.endsWith('/ava/lib/reporters/prefix-title.js')) {
+    content = "const path = require('path'); module.exports = (base, file, title) => " +
+      "JSON.stringify([path.relative(process.cwd(), file).split(path.sep).join('/'), title]);";
+  } else if (f.endsWith('/ava/lib/reporters/tap.js')) {
+    content = content.replace('if (plan.files.length > 1) {', 'if (true) {');
+  }
+  return compileModule.call(this, content, filename);
+};
 `;
+
+const TAP_NAMES_PRELOAD = `import Module, { register } from 'node:module';
+import path from 'node:path';
+register(${JSON.stringify(`data:text/javascript;base64,${Buffer.from(TAP_NAMES_HOOKS).toString('base64')}`)});
+${TAP_NAMES_CJS}`;
 
 export function avaTapNamesImport(): string {
   return `data:text/javascript;base64,${Buffer.from(TAP_NAMES_PRELOAD).toString('base64')}`;
@@ -123,11 +142,28 @@ export function avaMatchPattern(title: string): string {
   return title.startsWith('!') ? `*${title}` : title;
 }
 
+/**
+ * `--match '!*title*'` for each substring `--exclude-test` pattern (its leading test-file segment
+ * dropped): ava then never starts those tests. /Regular expressions/ have no ava equivalent and are
+ * filtered after the run only.
+ */
+export function avaExcludeArgs(exclude: readonly string[] = []): string[] {
+  const args: string[] = [];
+  for (const p of exclude) {
+    if (/^\/.+\/[a-z]*$/.test(p)) continue;
+    const segments = p.split(' > ');
+    if (segments.length > 1 && /\.[cm]?[jt]sx?$/.test(segments[0]!)) segments.shift();
+    const title = segments.join(' > ');
+    if (title.trim()) args.push('--match', `!*${title}*`);
+  }
+  return args;
+}
+
 /** ava's `--match` takes wildcard patterns (`*`) over the title alone; several flags are ORed. */
-function selectionArgs(selection: PlainRunContext['selection']): string[] {
+function selectionArgs(selection: PlainRunContext['selection'], exclude?: readonly string[]): string[] {
   const args: string[] = [];
   for (const id of new Set(selection.testIds)) args.push('--match', avaMatchPattern(id.split(' > ').slice(1).join(' > ')));
-  return [...args, ...selectionFiles(selection)];
+  return [...args, ...avaExcludeArgs(exclude), ...selectionFiles(selection)];
 }
 
 /**
@@ -137,7 +173,7 @@ function selectionArgs(selection: PlainRunContext['selection']): string[] {
 export function avaPlainCommand(ctx: PlainRunContext): CommandSpec {
   const dir = path.posix.dirname(ctx.resultFile.split(path.sep).join('/'));
   const script = 'mkdir -p -- "$1" && out=$2 && NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--import=$3" && export NODE_OPTIONS && shift 3 && exec "$@" > "$out"';
-  return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, ctx.resultFile, avaTapNamesImport(), binLink('ava'), '--tap', ...selectionArgs(ctx.selection)] };
+  return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, ctx.resultFile, avaTapNamesImport(), binLink('ava'), '--tap', ...selectionArgs(ctx.selection, ctx.exclude)] };
 }
 
 const EXT = '{js,cjs,mjs}';
@@ -176,7 +212,7 @@ async function readAvaConfig(facts: RepoFacts): Promise<Record<string, unknown>>
   const configFile = ['ava.config.js', 'ava.config.mjs', 'ava.config.cjs'].find((f) => facts.files.includes(f));
   if (!configFile) return {};
   const script = `const m = await import(${JSON.stringify(path.join(facts.root, configFile))}); let c = m.default; if (typeof c === 'function') c = await c({ projectDir: process.cwd() }); process.stdout.write(JSON.stringify(c ?? {}));`;
-  const r = await execa('node', ['--input-type=module', '-e', script], { cwd: facts.root, reject: false, stdin: 'ignore' });
+  const r = await execa('node', ['--input-type=module', '-e', script], { cwd: facts.root, reject: false, stdin: 'ignore', env: facts.env });
   if (r.exitCode !== 0) {
     throw new SweFlowError(ErrorCodes.CONFIG_INVALID, `${configFile} could not be loaded (exit ${r.exitCode}); fix the ava config`, { details: { stderr: String(r.stderr).slice(-2000) } });
   }
@@ -206,7 +242,7 @@ async function runAvaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const spec = shellWrapped(
     resultFile,
     'node',
-    ['--import', path.join(rt, 'node-test-preload.mjs'), '--import', avaTapNamesImport(), avaBinFile(root), '--tap', '--serial', ...testFiles],
+    ['--import', path.join(rt, 'node-test-preload.mjs'), '--import', avaTapNamesImport(), avaBinFile(root), '--tap', '--serial', ...avaExcludeArgs(ctx.exclude), ...testFiles],
     true,
   );
   return collectTracedRun({

@@ -102,3 +102,11 @@ export interface Runtime {
  * output and the tests that read these variables behave the same in trace, verification and eval.
  */
 export const TEST_RUN_ENV: Readonly<Record<string, string>> = { FORCE_COLOR: '0', NO_COLOR: '1', CI: '1' };
+
+/**
+ * Inside a prepared copy: the manifests (package.json files, lockfile) as the install that worked used
+ * them, kept when a fallback had to change them (a dependency dropped, a dist-tag replaced, the lockfile
+ * resolved again). The copy itself, and so the task repository, keeps the repository's own manifests;
+ * environment images install from these.
+ */
+export const INSTALLED_MANIFESTS_DIR = '.swe-flow/installed-manifests';

@@ -2,8 +2,10 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { validateRow } from '@swe-flow/emitter';
-import type { DatasetRow, RejectRow } from '@swe-flow/core';
+import { addedLines, difficultyEvidence, difficultyOf, validateRow } from '@swe-flow/emitter';
+import { isAnonymousId } from '@swe-flow/scheduler';
+import { checkStatement } from '@swe-flow/statements';
+import type { DatasetRow, RejectRow, ScheduleJson } from '@swe-flow/core';
 import { BIN, REPO_ROOT, swf, tmp } from './helpers.js';
 
 const fixture = path.join(REPO_ROOT, 'fixtures/node-test-esm');
@@ -41,6 +43,26 @@ describe('swe-flow synth on the node:test fixture', () => {
       expect(reject.reason).toMatch(/^[a-z0-9-]+$/);
       expect(reject.detail.length).toBeGreaterThan(5);
     }
+  });
+
+  it('tasks are named units with their evidence: no anonymous-only row, difficulty from evidence, statements pass their checks', async () => {
+    const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+    const schedule = JSON.parse(await readFile(path.join(out, 'schedule.json'), 'utf8')) as ScheduleJson;
+    // The fixture's callbacks (TaskQueue#drain's and #purgeLater's arrows) are developed with their methods.
+    expect(schedule.steps.flatMap((s) => s.nodesToDevelop).filter((id) => id.split(':').pop()!.includes('/'))).toEqual([]);
+    expect(schedule.options.minStepLines).toBe(5);
+    for (const row of rows) {
+      expect(row.nodes_to_develop.every(isAnonymousId)).toBe(false);
+      const ev = row.difficulty_evidence!;
+      expect(ev.functions).toBe(row.nodes_to_develop.length);
+      expect(ev.fail_to_pass).toBe(row.FAIL_TO_PASS.length);
+      expect(ev.added_lines).toBe(addedLines(row.patch));
+      expect(row.difficulty).toBe(difficultyOf(difficultyEvidence(ev)));
+      expect(checkStatement(row.problem_statement, { functions: row.nodes_to_develop.map((id) => ({ name: id.split(':').pop()!, kind: 'method' as const })), failToPass: row.FAIL_TO_PASS }).problems).toEqual([]);
+    }
+    expect(summary.tasks).toMatchObject({ onlyAnonymous: 0, statementChecks: { checked: rows.length, failed: 0 } });
+    expect(summary.tasks.difficulty.easy + summary.tasks.difficulty.medium + summary.tasks.difficulty.hard).toBe(rows.length);
+    expect(await readFile(path.join(out, 'summary.md'), 'utf8')).toContain('Rows with only anonymous functions to implement: 0.');
   });
 
   it('leaves out the test that already fails on the original code', async () => {

@@ -20,7 +20,8 @@ describe.each(['vitest-ts', 'jest-ts', 'mocha-cjs', 'node-test-esm', 'ava-esm'])
     const result = await synthesize(path.join(FIXTURES, name), { out, stopAfter: 'schedule', config: { name: `fixtures/${name}` } });
     expect(result.completed).toBe('schedule');
     const schedule = JSON.parse(await readFile(path.join(out, 'schedule.json'), 'utf8')) as ScheduleJson;
-    expect(schedule.steps.length).toBeGreaterThan(5);
+    // The fixtures' functions are a few lines each: the size floor (5 lines) merges many of their steps.
+    expect(schedule.steps.length).toBeGreaterThan(3);
     await expect(formatSchedule(schedule)).toMatchFileSnapshot(path.join(FIXTURES, name, 'expected-schedule.txt'));
   });
 });

@@ -150,16 +150,22 @@ function helpersSection(input: StatementInput): string[] {
   ];
 }
 
+/** A test id as a code span, never shortened: the Acceptance list names every test in full. */
+function idSpan(id: string): string {
+  const one = id.replace(/\s*\n\s*/g, ' ').trim();
+  return one.includes('`') ? `\`\` ${one} \`\`` : `\`${one}\``;
+}
+
 function acceptance(input: StatementInput): string[] {
   const lines = ['## Acceptance: these tests must pass', ''];
-  for (const test of input.tests) lines.push(`- ${code(test.id)}`);
+  for (const test of input.tests) lines.push(`- ${idSpan(test.id)}`);
   const p2p = input.passToPass ?? [];
   if (p2p.length > 0) {
     lines.push('');
     if (p2p.length <= MAX_P2P_LISTED) {
       lines.push('These tests pass already and must keep passing:');
       lines.push('');
-      for (const id of p2p) lines.push(`- ${code(id)}`);
+      for (const id of p2p) lines.push(`- ${idSpan(id)}`);
     } else {
       lines.push(`These ${p2p.length} tests pass already and must keep passing (the dataset row lists them one by one):`);
       lines.push('');

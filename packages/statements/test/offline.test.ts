@@ -64,6 +64,13 @@ describe('offline writer: content', () => {
     expect(checkStatement(full, { functions: many.functions, failToPass, budget }).problems).toEqual([`has ${full.length} characters (budget ${budget})`]);
   });
 
+  it('lists a long FAIL_TO_PASS id with backticks in full, so the check finds it', () => {
+    const id = `${shapesVitest.tests[0]!.file} > Utils > \`Result.combineWithAllErrors\` > testdouble \`ResultAsync.combine\` > Combines \`testdouble\` proxies from mocks generated via interfaces and a title long enough to be cut`;
+    const input = { ...shapesVitest, tests: [{ ...shapesVitest.tests[0]!, id }] };
+    const s = writeOfflineStatement(input);
+    expect(checkStatement(s, { functions: input.functions, failToPass: [id] }).missingTests).toEqual([]);
+  });
+
   it.each([
     { what: 'a function left out', drop: 'function' as const },
     { what: 'a FAIL_TO_PASS test left out', drop: 'test' as const },

@@ -24,6 +24,12 @@ export interface PlainRunContext {
   selection: TestSelection;
   /** Limit for one test file, for runners without a limit of their own (node:test); set by trace() only. */
   testFileTimeoutMs?: number;
+  /**
+   * Limit for each test of this run (base verification runs, `testTimeLimitScope`): the runner's own
+   * per-test flag (per file where the runner limits files: node:test on Node 20); absent, the
+   * repository's own limits.
+   */
+  testTimeoutMs?: number;
 }
 
 export interface TracedRunContext {

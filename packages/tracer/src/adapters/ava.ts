@@ -137,7 +137,7 @@ function selectionArgs(selection: PlainRunContext['selection']): string[] {
 export function avaPlainCommand(ctx: PlainRunContext): CommandSpec {
   const dir = path.posix.dirname(ctx.resultFile.split(path.sep).join('/'));
   const script = 'mkdir -p -- "$1" && out=$2 && NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--import=$3" && export NODE_OPTIONS && shift 3 && exec "$@" > "$out"';
-  return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, ctx.resultFile, avaTapNamesImport(), binLink('ava'), '--tap', ...selectionArgs(ctx.selection)] };
+  return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, ctx.resultFile, avaTapNamesImport(), binLink('ava'), '--tap', ...(ctx.testTimeoutMs ? [`--timeout=${ctx.testTimeoutMs}ms`] : []), ...selectionArgs(ctx.selection)] };
 }
 
 const EXT = '{js,cjs,mjs}';

@@ -108,6 +108,8 @@ export function jestPlainCommand(ctx: PlainRunContext): CommandSpec {
     '--json',
     `--outputFile=${ctx.resultFile}`,
     '--testLocationInResults',
+    // jest >= 24.9 (`testTimeLimitScope` checks the installed jest before asking for it).
+    ...(ctx.testTimeoutMs ? [`--testTimeout=${ctx.testTimeoutMs}`] : []),
     ...selectionArgs(ctx.selection),
   ]);
 }

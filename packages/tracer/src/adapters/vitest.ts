@@ -245,6 +245,7 @@ export function createVitestAdapter(options: VitestAdapterOptions = {}): RunnerA
         args: [
           ...start.args,
           'run',
+          ...(ctx.testTimeoutMs ? [`--testTimeout=${ctx.testTimeoutMs}`] : []),
           '--reporter=json',
           `--outputFile=${fromCwd(ctx.resultFile)}`,
           ...(pattern ? ['-t', pattern] : []),

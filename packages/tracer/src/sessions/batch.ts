@@ -26,6 +26,8 @@ export interface TreeBatchOptions {
   timeoutMs: number;
   /** Worker processes the runner may use for the batch. */
   maxWorkers?: number;
+  /** A limit for each test of every tree (base runs); absent, each tree's config's own. */
+  testTimeoutMs?: number;
   /**
    * The monorepo package (relative to a tree's root) whose tests run: each tree's project is that
    * folder of the tree. Selections and results keep ids relative to the repository root.
@@ -66,6 +68,7 @@ export async function runTreeBatch(workspace: Workspace, runner: string, trees: 
     // it asked for, and only the asked-for ones are read.
     pattern: testNamePattern(allIds) ?? null,
     ...(options.maxWorkers ? { maxWorkers: options.maxWorkers } : {}),
+    ...(options.testTimeoutMs ? { testTimeout: options.testTimeoutMs } : {}),
     workspaceRoot: workspace.root,
   };
   await workspace.writeFile(requestFile, JSON.stringify(request));

@@ -76,7 +76,13 @@ export class TreeBatcher {
       const trees = await this.writeTrees(ws, batch, units);
       ctx.logger.debug(`wrote ${units.length} trees in ${span().wallMs} ms`);
       testTimeoutMs = await this.testTimeoutOf(ws, batch);
-      const byDir = await ctx.runner.run(ws, trees, { timeoutMs: ctx.timeoutMs, maxWorkers: Math.max(1, availableParallelism()), shareWorkers: share, ...(testTimeoutMs ? { testTimeoutMs } : {}) });
+      const byDir = await ctx.runner.run(ws, trees, { timeoutMs: ctx.timeoutMs, maxWorkers: Math.max(1, availableParallelism()), shareWorkers: share, ...(testTimeoutMs ? { testTimeoutMs } : {}),
+        onShareFallback: (why) => {
+          share = false;
+          ctx.tally.counts.sharedBatchFallbacks++;
+          ctx.logger.warn(`the repository's vitest config could not be applied per tree in a shared batch (${why}); its trees ran as projects of their own`);
+        },
+      });
       results = jobResults(units, trees, byDir);
       ctx.tally.counts.batches++;
       if (share) ctx.tally.counts.sharedBatches++;

@@ -27,6 +27,7 @@ export class VerifyTally {
     passToPassRecheckedAlone: 0,
     passToPassPassingAlone: 0,
     baseRunsTimeLimited: 0,
+    sharedBatchFallbacks: 0,
   };
 
   /** Tests that did not pass every run of the reference, across all candidates. */
@@ -70,6 +71,7 @@ export class VerifyTally {
       passToPassRecheckedAlone: c.passToPassRecheckedAlone,
       passToPassPassingAlone: c.passToPassPassingAlone,
       baseRunsTimeLimited: c.baseRunsTimeLimited,
+      sharedBatchFallbacks: c.sharedBatchFallbacks,
       batchTimes: [...this.batches],
       slowestTrees: this.slowestTrees(),
     };

@@ -135,6 +135,8 @@ export interface VerifyStats {
   passToPassPassingAlone: number;
   /** Base runs (plain, session or tree batch) whose tests ran under the per-test limit of `baseTimeLimit`. */
   baseRunsTimeLimited: number;
+  /** Shared batches whose repository config could not be applied per tree: their trees ran as projects of their own. */
+  sharedBatchFallbacks: number;
   /** Every tree batch: how many trees and files, how long, how busy the machine was. */
   batchTimes: BatchTiming[];
   /** The trees that took longest (their tests' time in a batch, or their run alone), slowest first. */

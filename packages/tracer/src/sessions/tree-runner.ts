@@ -1,6 +1,6 @@
 import type { TestCommandAdapter, TestResult, TestSelection, Workspace } from '@swe-flow/core';
 import { runTests } from '../run-tests.js';
-import { hasTreeBatch, runTreeBatch, vitestHasInlineProjects, vitestSharedBatch, vitestSharesWorkers, vitestWorkspaceBatch } from './batch.js';
+import { hasTreeBatch, runTreeBatch, vitestHasInlineProjects, vitestSharedBatch, vitestSharesWorkers, vitestWorkspaceBatch, writeVitestSharedConfig } from './batch.js';
 
 /** A checkout ("tree") inside the workspace and the tests to run there. */
 export interface RunnerTree {
@@ -17,6 +17,8 @@ export interface TreeRunOptions {
   shareWorkers: boolean;
   /** A limit for each test of every tree (base runs; `testTimeLimitScope`); absent, the repository's own. */
   testTimeoutMs?: number;
+  /** Told when workers could not be shared after all (the repository's config did not apply per tree). */
+  onShareFallback?: (reason: string) => void;
 }
 
 /**
@@ -103,7 +105,26 @@ class VitestTreeRunner implements TreeRunner {
 
   async run(workspace: Workspace, trees: readonly RunnerTree[], options: TreeRunOptions): Promise<Map<string, TestResult[]>> {
     const { maxWorkers, testTimeoutMs } = options;
-    if (options.shareWorkers) return runPlain(workspace, vitestSharedBatch(this.adapter, { maxWorkers }), trees, options.timeoutMs, testTimeoutMs);
+    if (options.shareWorkers) {
+      const treesDir = (trees[0]?.dir ?? '').split('/').slice(0, -1).join('/');
+      const config = await writeVitestSharedConfig(workspace, treesDir);
+      try {
+        const results = await runPlain(workspace, vitestSharedBatch(this.adapter, { maxWorkers, ...(config ? { config } : {}) }), trees, options.timeoutMs, testTimeoutMs);
+        // Nothing reported at all: the config did not apply per tree (its include matched no tree file).
+        if (!config || [...results.values()].some((r) => r.length > 0)) return results;
+        options.onShareFallback?.('the shared batch reported no test');
+      } catch (error) {
+        // The repository's config could not be applied per tree: each tree a project of its own instead.
+        if (!config) throw error;
+        options.onShareFallback?.((error as Error).message.split('\n')[0] ?? '');
+      }
+    }
+    return this.runProjects(workspace, trees, options);
+  }
+
+  /** Each tree a vitest project of its own, extending the tree's own config. */
+  private async runProjects(workspace: Workspace, trees: readonly RunnerTree[], options: TreeRunOptions): Promise<Map<string, TestResult[]>> {
+    const { maxWorkers, testTimeoutMs } = options;
     if (await vitestHasInlineProjects(workspace)) {
       return runTreeBatch(workspace, this.adapter.name, trees, {
         timeoutMs: batchTimeout(options.timeoutMs, trees.length),

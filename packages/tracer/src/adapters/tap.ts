@@ -132,7 +132,7 @@ export function tapPlainCommand(ctx: PlainRunContext): CommandSpec {
 /** The files tap itself would run (`tap list`: its config, its defaults). */
 export async function listTapTestFiles(facts: RepoFacts): Promise<string[]> {
   const list = binScriptCommand('tap', 'tap', ['list']);
-  const r = await execa(list.command, list.args, { cwd: facts.root, reject: false, stdin: 'ignore' });
+  const r = await execa(list.command, list.args, { cwd: facts.root, reject: false, stdin: 'ignore', env: facts.env });
   if (r.exitCode !== 0) {
     throw new SweFlowError(ErrorCodes.TRACE_FAILED, `tap list failed (exit ${r.exitCode}); install the repository's dependencies first`, { details: { stderr: String(r.stderr).slice(-2000) } });
   }

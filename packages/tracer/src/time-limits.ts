@@ -9,8 +9,13 @@ import type { Workspace } from '@swe-flow/core';
 /** `test`: the limit bounds each test; `file`: each test file as a whole (node:test on Node 20). */
 export type TestTimeLimitScope = 'test' | 'file';
 
-/** Runners whose plain command takes a per-test limit, whatever their version. */
-const PER_TEST: readonly string[] = ['vitest', 'mocha', 'ava'];
+/**
+ * Runners whose plain command takes a per-test limit, whatever their version. Not ava: its `--timeout`
+ * is the whole run's inactivity (no result for that long aborts every file still running), so a short
+ * one cut whole base batches while their workers were still starting (sindresorhus/camelcase under load);
+ * its 10 s default stays.
+ */
+const PER_TEST: readonly string[] = ['vitest', 'mocha'];
 
 async function installedVersion(workspace: Workspace, pkg: string): Promise<[number, number] | undefined> {
   const text = await workspace.readFile(`node_modules/${pkg}/package.json`).catch(() => undefined);
@@ -21,7 +26,8 @@ async function installedVersion(workspace: Workspace, pkg: string): Promise<[num
 
 /**
  * How a plain run of `runner` in this workspace can limit its tests; undefined when it cannot (tape,
- * uvu, jasmine, node-tap, jest before 24.9 whose CLI refuses `--testTimeout`).
+ * uvu, jasmine, node-tap, ava whose limit is the run's inactivity, jest before 24.9 whose CLI refuses
+ * `--testTimeout`).
  */
 export async function testTimeLimitScope(runner: string, workspace: Workspace): Promise<TestTimeLimitScope | undefined> {
   if (PER_TEST.includes(runner)) return 'test';

@@ -28,6 +28,7 @@ import {
   toRepoRelative,
   tracedEnv,
 } from './runner-kit.js';
+import { withTitleExclusion } from '../test-exclusions.js';
 
 export function detectTap(facts: RepoFacts): number {
   const deps = declaredDeps(facts.packageJson);
@@ -125,8 +126,22 @@ function selectionArgs(selection: PlainRunContext['selection']): string[] {
   return [...args, ...selectionFiles(selection)];
 }
 
+/** How deep the exclusion's `--grep` reaches: tap filters each level of subtests by its own grep. */
+const EXCLUDE_LEVELS = 4;
+
+/**
+ * `--exclude-test` for a whole-suite run: the same negative `--grep` at every level, so a test whose
+ * own title matches never starts (tap reports it skipped); a pattern spanning several titles is
+ * filtered after the run only.
+ */
+export function tapExcludeArgs(exclude: readonly string[] = []): string[] {
+  const pattern = withTitleExclusion(undefined, exclude);
+  return pattern ? Array.from({ length: EXCLUDE_LEVELS }, () => `--grep=${pattern}`) : [];
+}
+
 export function tapPlainCommand(ctx: PlainRunContext): CommandSpec {
-  return binScriptCommand('tap', 'tap', [...RUN_OPTIONS, ...selectionArgs(ctx.selection)], { resultFile: ctx.resultFile, redirectStdout: true });
+  const select = ctx.selection.testIds.length > 0 ? selectionArgs(ctx.selection) : [...tapExcludeArgs(ctx.exclude), ...selectionArgs(ctx.selection)];
+  return binScriptCommand('tap', 'tap', [...RUN_OPTIONS, ...select], { resultFile: ctx.resultFile, redirectStdout: true });
 }
 
 /** The files tap itself would run (`tap list`: its config, its defaults). */
@@ -150,7 +165,7 @@ async function runTapTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const { functions, ...warm } = await prewarmInstrumentCache(ctx.facts, instrumenter);
   ctx.logger.debug('instrumentation cache warmed', warm);
   const nodeArgs = [`--node-arg=--import=${path.join(runtimeDir(), 'node-test-preload.mjs')}`, `--node-arg=--import=${tapHooksImport()}`];
-  const spec = binScriptCommand('tap', 'tap', [...RUN_OPTIONS, ...nodeArgs, ...testFiles], { resultFile, redirectStdout: true });
+  const spec = binScriptCommand('tap', 'tap', [...RUN_OPTIONS, ...nodeArgs, ...tapExcludeArgs(ctx.exclude), ...testFiles], { resultFile, redirectStdout: true });
   return collectTracedRun({
     runner: 'tap', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseTapResults, testFiles, functions,
     env: await tracedEnv(ctx, root, instrumenter, 'tap', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),

@@ -71,7 +71,9 @@ beforeAll(async () => {
   }
   await symlink(OWN_MODULES, path.join(src, 'node_modules'));
   traced = await trace({ root: src, runner: 'vitest', skipUntraced: true });
-  const schedule = buildSchedule(buildRdg(traced), { frozen: traced.moduleLoadFunctions });
+  // Every traced function a node of its own (namedUnits off) and no size floor: the step that develops
+  // drain's callbacks leaves drain itself, which ran at load, in place.
+  const schedule = buildSchedule(buildRdg(traced, { units: false }), { frozen: traced.moduleLoadFunctions, minStepLines: 0 });
   const emitted = await emitCandidates({
     repoName: 'local/waits', sourceRoot: src, files: Object.keys(FILES).sort(), trace: traced, schedule,
     modes: ['isolated'], taskRepoDir: path.join(dir, 'task-repo.git'),

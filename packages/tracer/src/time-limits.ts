@@ -12,8 +12,7 @@ export type TestTimeLimitScope = 'test' | 'file';
 /**
  * Runners whose plain command takes a per-test limit, whatever their version. Not ava: its `--timeout`
  * is the whole run's inactivity (no result for that long aborts every file still running), so a short
- * one cut whole base batches while their workers were still starting (sindresorhus/camelcase under load);
- * its 10 s default stays.
+ * one cut whole base batches while their workers were still starting (sindresorhus/camelcase under load).
  */
 const PER_TEST: readonly string[] = ['vitest', 'mocha'];
 

@@ -32,6 +32,10 @@ export interface TestRunOutcome {
 /** What running tests needs from a runner adapter: a plain command and its result parser. */
 export interface TestCommandAdapter {
   name: string;
-  plainCommand(ctx: { resultFile: string; selection: TestSelection }): CommandSpec;
+  /**
+   * `testTimeoutMs`: a time limit for each test of this run (base verification runs), where the runner
+   * has one (`testTimeLimitScope` in @swe-flow/tracer); absent, the repository's own limits apply.
+   */
+  plainCommand(ctx: { resultFile: string; selection: TestSelection; testTimeoutMs?: number }): CommandSpec;
   parseResults(text: string, root: string): TestResult[];
 }

@@ -4,9 +4,11 @@
  * (vitest 4, with inline projects, for comparison).
  * A tiny repository is installed with each version from the registry; its candidates must get the same
  * verdicts batched as tree by tree, with every tree (the original included) answered by a batch.
- * With the stub's error known and no vitest config, vitest 2 batches share workers between trees (one
- * project without per-file isolation, a tree per test file); with a config they keep the repository's
- * pool. A test that swallows the stub's error fails on its base without it: its tree must run again alone.
+ * With the stub's error known, vitest >= 2 batches share workers between trees (one project without
+ * per-file isolation, a tree per test file); a repository config applies per tree there: its include
+ * patterns, an alias to an absolute path of the repository's own source and a setup file that imports it
+ * must reach the tree's (stubbed) copy, or the verdicts would differ from tree-by-tree runs.
+ * A test that swallows the stub's error fails on its base without it: its tree must run again alone.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -63,7 +65,27 @@ const SOURCES: Record<string, string> = {
   ].join('\n'),
 };
 
-const CONFIG = "export default { test: { include: ['test/**/*.test.js'] } };\n";
+const CONFIG = [
+  "import path from 'node:path';",
+  "import { fileURLToPath } from 'node:url';",
+  'const here = path.dirname(fileURLToPath(import.meta.url));',
+  "export default { test: { include: ['test/**/*.test.js'], alias: { '#text': path.join(here, 'src/text.js') }, setupFiles: ['./test/setup.js'] } };",
+  '',
+].join('\n');
+
+/** With the config: a test through the alias, and one through what the setup file imported. */
+const CONFIG_FILES: Record<string, string> = {
+  'vitest.config.js': CONFIG,
+  'test/setup.js': "import { words } from '../src/text.js';\nglobalThis.splitWords = words;\n",
+  'test/alias.test.js': [
+    "import { expect, it } from 'vitest';",
+    "import { initials } from '#text';",
+    '',
+    "it('takes initials through the alias', () => expect(initials('grace hopper')).toBe('G.H.'));",
+    "it('splits through the setup file', () => expect(globalThis.splitWords('a b')).toEqual(['a', 'b']));",
+    '',
+  ].join('\n'),
+};
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -80,6 +102,7 @@ function signature(r: VerifyResult) {
 describe.each([
   ['2.1.9', false],
   ['2.1.9', true],
+  ['4.1.12', true],
   // The vitest change-case uses: no --maxWorkers on its command line.
   ['1.0.1', false],
   // vitest >= 3.2 batches through inline projects; sharing runs the plain command, as on vitest 2.
@@ -89,7 +112,7 @@ describe.each([
     const dir = await mkdtemp(path.join(os.tmpdir(), `swf-batch-vitest${version.split('.')[0]}-`));
     dirs.push(dir);
     const fixture = path.join(dir, 'fixture');
-    const files = { ...SOURCES, ...(withConfig ? { 'vitest.config.js': CONFIG } : {}), 'package.json': JSON.stringify({ name: 'tiny-text', version: '1.0.0', private: true, type: 'module', scripts: { test: 'vitest run' }, devDependencies: { vitest: version } }, null, 2) };
+    const files = { ...SOURCES, ...(withConfig ? CONFIG_FILES : {}), 'package.json': JSON.stringify({ name: 'tiny-text', version: '1.0.0', private: true, type: 'module', scripts: { test: 'vitest run' }, devDependencies: { vitest: version } }, null, 2) };
     for (const [file, text] of Object.entries(files)) {
       await mkdir(path.dirname(path.join(fixture, file)), { recursive: true });
       await writeFile(path.join(fixture, file), text);
@@ -116,7 +139,15 @@ describe.each([
     expect(batched.stats.sharedBatches).toBe(0);
 
     expect(signature(shared)).toEqual(signature(oneByOne));
-    if (version.startsWith('1.') || withConfig) {
+    if (withConfig) {
+      // The setup file's import and the alias reached each tree's own (stubbed) copy.
+      const viaSetup = oneByOne.verified.find((v) => v.failToPass.includes('test/alias.test.js > splits through the setup file'));
+      expect(viaSetup?.candidate.nodesToDevelop.some((id) => id.endsWith(':words'))).toBe(true);
+      expect(oneByOne.verified.some((v) => v.failToPass.includes('test/alias.test.js > takes initials through the alias'))).toBe(true);
+      // ... in batches that shared workers with the config applied per tree (no fallback to projects).
+      expect(shared.stats.sharedBatchFallbacks).toBe(0);
+    }
+    if (version.startsWith('1.')) {
       expect(shared.stats.sharedBatches).toBe(0);
       expect(shared.stats.batchDoubtTrees).toBe(0);
     } else {

@@ -4,11 +4,15 @@ import { writeFileAtomic } from '@swe-flow/runtime';
 import type { StatementStats } from '@swe-flow/statements';
 import type { SourceInfo } from '@swe-flow/workspace';
 import type { LostTest } from '@swe-flow/core';
+import type { BatchTiming, TreeTiming } from '@swe-flow/emitter';
 
 export interface StageTiming {
   stage: string;
   ms: number;
   skipped: boolean;
+  /** CPU time of swe-flow and the processes it ran during the stage, and the unused share of the machine (0–1). */
+  cpuMs?: number;
+  idleShare?: number;
 }
 
 /** `summary.json`: what a run did, in numbers. */
@@ -68,6 +72,13 @@ export interface Summary {
     sessionRuns: number;
     plainRuns: number;
     sessionFailures: number;
+    /** Base runs (trees) whose tests ran under the per-test limit derived from the traced durations, and that limit's settings. */
+    baseRunsTimeLimited?: number;
+    baseTimeLimit?: { factor: number; floorMs: number };
+    /** Every tree batch: trees, test files, wall and CPU time, idle share, trees settled and left in doubt. */
+    batchTimes?: BatchTiming[];
+    /** The trees that took longest, slowest first. */
+    slowestTrees?: TreeTiming[];
     flakyTests: string[];
     stubStyle: string;
   };
@@ -106,12 +117,13 @@ export function renderSummaryMarkdown(s: Summary): string {
     '',
     `Test runs: ${s.verification.testRuns} (${s.verification.batchedTrees ?? 0} in ${s.verification.batches ?? 0} tree batches${s.verification.sharedBatches ? `, ${s.verification.sharedBatches} of them sharing workers between trees` : ''}${s.verification.batchDoubtTrees ? `, ${s.verification.batchDoubtTrees} trees left in doubt ran again alone` : ''}, ${s.verification.sessionRuns} in warm runner sessions, ${s.verification.plainRuns} as plain runner processes${s.verification.sessionFailures ? `, ${s.verification.sessionFailures} session failures fell back to plain runs` : ''}). Distinct trees run: ${s.verification.treeRuns ?? 0} (${s.verification.sharedRuns ?? 0} candidate runs shared a tree with another candidate). PASS_TO_PASS tests run: ${s.verification.passToPassRun}; proven unaffected and not run: ${s.verification.passToPassProvenUnaffected} (by the trace, over all candidates: ${s.verification.passToPassProvenByTrace ?? 0} whose traced run called no stubbed function). Flaky tests dropped: ${s.verification.flakyTests.length}. Stub style: ${s.verification.stubStyle}.`,
     '',
+    ...renderBatchTimes(s.verification.batchTimes ?? [], s.verification.slowestTrees ?? [], s.verification),
     '## Time per stage',
     '',
-    '| stage | time |',
-    '|---|---:|',
-    ...s.stages.map((t) => `| ${t.stage} | ${t.skipped ? 'skipped (resumed)' : secs(t.ms)} |`),
-    `| **total** | **${secs(s.totalMs)}** |`,
+    '| stage | time | CPU (children included) | idle |',
+    '|---|---:|---:|---:|',
+    ...s.stages.map((t) => `| ${t.stage} | ${t.skipped ? 'skipped (resumed)' : secs(t.ms)} | ${t.cpuMs !== undefined && !t.skipped ? secs(t.cpuMs) : '—'} | ${t.idleShare !== undefined && !t.skipped ? `${Math.round(t.idleShare * 100)}%` : '—'} |`),
+    `| **total** | **${secs(s.totalMs)}** | | |`,
     '',
     ...environmentLines(s.environments),
     `Environment: Node ${s.environment.node}, ${s.environment.platform}, ${s.environment.packageManager}${s.image ? `; image \`${s.image}\`` : ''}.`,
@@ -121,6 +133,22 @@ export function renderSummaryMarkdown(s: Summary): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** Batches and the slowest trees, under "Verification". */
+function renderBatchTimes(batches: readonly BatchTiming[], slowest: readonly TreeTiming[], v: Summary['verification']): string[] {
+  const secs = (ms: number) => (ms / 1000).toFixed(1);
+  const limit = v.baseTimeLimit ? `Base runs limit each test to ${v.baseTimeLimit.factor}× its traced time, at least ${v.baseTimeLimit.floorMs} ms (${v.baseRunsTimeLimited ?? 0} base trees ran so).` : 'Base runs keep the repository\'s own test time limits.';
+  const lines = [limit, ''];
+  if (batches.length > 0) {
+    lines.push('| batch | runner | trees | test files | per-test limit | wall (s) | CPU (s) | idle | settled | run again alone |', '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const [i, b] of batches.entries()) {
+      lines.push(`| ${i + 1} | ${b.runner}${b.sharedWorkers ? ' (shared workers)' : ''}${b.failed ? ' (failed)' : ''} | ${b.trees} | ${b.testFiles} | ${b.testTimeoutMs ? `${b.testTimeoutMs} ms` : '—'} | ${secs(b.wallMs)} | ${secs(b.cpuMs)} | ${Math.round(b.idleShare * 100)}% | ${b.settled} | ${b.doubt} |`);
+    }
+    lines.push('');
+  }
+  if (slowest.length > 0) lines.push(`Slowest trees: ${slowest.map((t) => `${t.label} ${secs(t.ms)} s (${t.how})`).join('; ')}.`, '');
+  return lines;
 }
 
 /** The "Lost tests" section: every test file or name the runner lost, with why and what to do. */

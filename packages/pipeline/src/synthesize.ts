@@ -27,6 +27,7 @@ import { traceStage } from './stages/trace.js';
 import { verifyStage } from './stages/verify.js';
 import { writeOutputs } from './stages/write.js';
 import type { Summary } from './summary.js';
+import { writeProfile } from './profile.js';
 
 export { SWEFLOW_VERSION, instanceRepoName, type RepoJson } from './stages/prepare.js';
 
@@ -119,6 +120,7 @@ async function synthesizeIn(input: string, options: SynthOptions): Promise<Synth
   const statements = (await stages.run(statementsStage, { repo, verified: verified.verified })).artifact;
   const written = { repo, adapter, trace, schedule, emitted, verified, statements, ...(image ? { image } : {}) };
   const { rows, rejects, summary } = await writeOutputs(out, written, config, stages.timings, started, logger);
+  if (config.profile) logger.info(`profile: ${await writeProfile(out, summary)}`);
   logger.info(`done: ${rows.length} verified tasks, ${rejects.length} rejected, in ${((Date.now() - started) / 1000).toFixed(1)} s → ${out}`);
   return { out, completed: 'all', summary, rows, rejects };
 }

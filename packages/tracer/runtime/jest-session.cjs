@@ -45,6 +45,8 @@ async function handle(req) {
     cache: false,
     ...(req.files.length > 0 ? { runTestsByPath: true } : {}),
     ...(req.pattern ? { testNamePattern: req.pattern } : {}),
+    // A base run's per-test limit (jest >= 24.9 reads it; the caller asks only then).
+    ...(req.testTimeout ? { testTimeout: req.testTimeout } : {}),
   };
   const started = performance.now();
   const { results } = await runCLI(argv, [root]);

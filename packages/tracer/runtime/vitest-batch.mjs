@@ -6,7 +6,7 @@
 // Usage: node vitest-batch.mjs <request.json> <result.json>, run where the tests run (the workspace
 // root, or a monorepo package's folder; the repository's vitest is found from there upwards).
 // request: { workspaceRoot, trees: [{ dir (relative to workspaceRoot), files: [relative to dir] }],
-// pattern: string|null, maxWorkers?: number }. result: { trees: [{ dir, results: [...], moduleErrors }],
+// pattern: string|null, maxWorkers?: number, testTimeout?: number (ms, each test of every tree) }. result: { trees: [{ dir, results: [...], moduleErrors }],
 // unhandledErrors } or { error }. Results come from vitest's reported-tasks API, never from text.
 import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -42,7 +42,7 @@ try {
   });
   const projects = trees.map((t) => ({
     ...(t.config ? { extends: t.config } : {}),
-    test: { name: t.name, root: t.abs, ...(request.isolate === false ? { isolate: false } : {}) },
+    test: { name: t.name, root: t.abs, ...(request.isolate === false ? { isolate: false } : {}), ...(request.testTimeout ? { testTimeout: request.testTimeout } : {}) },
   }));
   vitest = await mod.createVitest('test', {
     watch: false,

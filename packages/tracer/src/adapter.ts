@@ -31,6 +31,12 @@ export interface PlainRunContext {
   /** Limit for one test file, for runners without a limit of their own (node:test); set by trace() only. */
   testFileTimeoutMs?: number;
   /**
+   * Limit for each test of this run (base verification runs, `testTimeLimitScope`): the runner's own
+   * per-test flag (per file where the runner limits files: node:test on Node 20); absent, the
+   * repository's own limits.
+   */
+  testTimeoutMs?: number;
+  /**
    * `--exclude-test` patterns (substrings of ids, or /regex/): tests the runner must not run at all, so
    * a hanging one cannot hold the run; each adapter uses its runner's own mechanism. Set by trace() only.
    */

@@ -28,10 +28,12 @@ export async function runTests(
   adapter: TestCommandAdapter,
   selection: TestSelection,
   timeoutMs: number,
+  /** A limit for each test (`testTimeLimitScope`); absent, the repository's own. */
+  testTimeoutMs?: number,
 ): Promise<TestRunOutcome> {
   const resultFile = `.swe-flow/results-${process.pid}-${++resultCounter}.json`;
   await workspace.writeFile('.swe-flow/.keep', '');
-  const spec = adapter.plainCommand({ resultFile, selection });
+  const spec = adapter.plainCommand({ resultFile, selection, ...(testTimeoutMs ? { testTimeoutMs } : {}) });
   const exec = await workspace.exec(spec, { timeoutMs });
   const logTail = `${exec.stdout}\n${exec.stderr}`.split('\n').slice(-40).join('\n');
   if (exec.timedOut) {

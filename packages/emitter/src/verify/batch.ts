@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Logger, TestResult, TestStatus, Workspace } from '@swe-flow/core';
-import { assertNotShuttingDown } from '@swe-flow/runtime';
+import { assertNotShuttingDown, startCpuSpan } from '@swe-flow/runtime';
 import type { RunnerTree, TreeRunner } from '@swe-flow/tracer';
 import type { Job } from './job.js';
 import type { Lane } from './lane.js';
 import { fileOf } from './plan.js';
 import type { VerifyTally } from './stats.js';
+import type { BaseTimeLimits } from './time-limit.js';
 
 let linkTrees: Promise<string> | undefined;
 /** The script that gives batch trees node_modules of their own (runtime/link-trees.cjs). */
@@ -21,6 +22,8 @@ const TREES_DIR = '.swe-flow/trees';
  * repository's pool.
  */
 const SHARED_EXTRA_TREES = 8;
+/** While a batch runs, a line every this many ms says how long it has run: no silent minutes. */
+export const BATCH_HEARTBEAT_MS = 30_000;
 
 export interface BatchContext {
   /** The runner's way of running many trees (`treeRunnerFor`). */
@@ -32,6 +35,8 @@ export interface BatchContext {
   tally: VerifyTally;
   /** Where a lane opens its workspace when a batch is its first run. */
   firstCommit: string;
+  /** Per-test limits of batches of bases only. */
+  baseLimits?: BaseTimeLimits;
 }
 
 /** A tree to write: the job it belongs to and its share of the job's tests. */
@@ -50,7 +55,7 @@ export class TreeBatcher {
   async run(lane: Lane, batch: Job[], runAlone: (lane: Lane, job: Job) => Promise<void>): Promise<void> {
     const { ctx } = this;
     const ws = lane.workspace ?? (await lane.moveTo(ctx.firstCommit, 'batch'));
-    const started = Date.now();
+    const span = startCpuSpan();
     // A batch that shares workers between trees is a first pass: only failures that carry the stub's
     // error are taken from it.
     let share = !ctx.runner.sharedProcess && ctx.sharedBatches !== false && !!ctx.stubMarker && (await ctx.runner.sharesWorkers(ws));
@@ -62,27 +67,50 @@ export class TreeBatcher {
       else share = false;
     }
     let results: Map<number, TestResult[]> | undefined;
+    let testTimeoutMs: number | undefined;
+    const testFiles = units.reduce((n, u) => n + u.files.length, 0);
     const how = share ? ' (workers shared between files)' : '';
-    ctx.logger.info(`running ${batch.length} trees (${units.reduce((n, u) => n + u.files.length, 0)} test files) in one ${ctx.runner.runner} run${how}`);
+    ctx.logger.info(`running ${batch.length} trees (${testFiles} test files) in one ${ctx.runner.runner} run${how}`);
+    const heartbeat = setInterval(() => ctx.logger.info(`the batch of ${batch.length} trees has run for ${Math.round(span().wallMs / 1000)} s`), BATCH_HEARTBEAT_MS);
     try {
       const trees = await this.writeTrees(ws, batch, units);
-      ctx.logger.debug(`wrote ${units.length} trees in ${Date.now() - started} ms`);
-      const byDir = await ctx.runner.run(ws, trees, { timeoutMs: ctx.timeoutMs, maxWorkers: Math.max(1, availableParallelism()), shareWorkers: share });
+      ctx.logger.debug(`wrote ${units.length} trees in ${span().wallMs} ms`);
+      testTimeoutMs = await this.testTimeoutOf(ws, batch);
+      const byDir = await ctx.runner.run(ws, trees, { timeoutMs: ctx.timeoutMs, maxWorkers: Math.max(1, availableParallelism()), shareWorkers: share, ...(testTimeoutMs ? { testTimeoutMs } : {}),
+        onShareFallback: (why) => {
+          share = false;
+          ctx.tally.counts.sharedBatchFallbacks++;
+          ctx.logger.warn(`the repository's vitest config could not be applied per tree in a shared batch (${why}); its trees ran as projects of their own`);
+        },
+      });
       results = jobResults(units, trees, byDir);
       ctx.tally.counts.batches++;
       if (share) ctx.tally.counts.sharedBatches++;
-      ctx.logger.debug(`batch of ${batch.length} trees done in ${Date.now() - started} ms`);
     } catch (error) {
       assertNotShuttingDown(); // a signal's shutdown, not a broken batch
       lane.batchBroken = true;
       ctx.logger.warn(`${ctx.runner.runner} tree batch unavailable; trees run one by one from now on in this worker: ${(error as Error).message.split('\n')[0]}`);
     } finally {
+      clearInterval(heartbeat);
       await ws.exec({ command: 'rm', args: ['-rf', TREES_DIR] }, { timeoutMs: 120_000 }).catch(() => undefined);
     }
+    const timing = span();
     const markerOnly = ctx.runner.sharedProcess || share;
-    for (const [i, job] of batch.entries()) {
-      if (!this.settleFromBatch(job, results, results?.get(i), markerOnly)) await runAlone(lane, job);
-    }
+    const doubt = batch.filter((job, i) => !this.settleFromBatch(job, results, results?.get(i), markerOnly));
+    ctx.tally.batches.push({
+      runner: ctx.runner.runner, trees: batch.length, testFiles, sharedWorkers: share, ...(testTimeoutMs ? { testTimeoutMs } : {}),
+      ...timing, settled: batch.length - doubt.length, doubt: doubt.length, ...(results ? {} : { failed: true }),
+    });
+    ctx.logger.info(`batch of ${batch.length} trees: ${batch.length - doubt.length} settled in ${(timing.wallMs / 1000).toFixed(1)} s (CPU ${(timing.cpuMs / 1000).toFixed(1)} s, ${Math.round(timing.idleShare * 100)}% idle)${doubt.length ? `, ${doubt.length} run again alone` : ''}`);
+    for (const job of doubt) await runAlone(lane, job);
+  }
+
+  /** A batch of bases only gets the per-test limit of its slowest test; anything else the repository's limits. */
+  private async testTimeoutOf(ws: Workspace, batch: Job[]): Promise<number | undefined> {
+    if (!this.ctx.baseLimits || !batch.every((j) => j.baseOnly)) return undefined;
+    const limit = await this.ctx.baseLimits.forRun(ws, batch.flatMap((j) => [...j.ids]));
+    if (limit) this.ctx.tally.counts.baseRunsTimeLimited += batch.length;
+    return limit;
   }
 
   /** Writes each unit's tree (`git archive` of its job's commit) and links node_modules into them. */
@@ -121,6 +149,7 @@ export class TreeBatcher {
     }
     ctx.tally.counts.batchedTrees++;
     ctx.tally.counts.testRuns++;
+    ctx.tally.tree({ label: job.label, ms: Math.round(job.ids.size === 0 ? 0 : [...job.ids].reduce((n, id) => n + (byId.get(id)?.durationMs ?? 0), 0)), how: 'batch' });
     const last = new Map<string, TestStatus | 'missing'>();
     const passes = new Map<string, number>();
     for (const id of job.ids) {

@@ -7,10 +7,11 @@ import { Lane, type LaneContext } from './lane.js';
 import { filesOf, originalSelection, planVerification, type CandidatePlan, type VerifyPlan } from './plan.js';
 import { Pool } from './pool.js';
 import { VerifyTally } from './stats.js';
+import { BaseTimeLimits } from './time-limit.js';
 import type { RunStatuses, VerifiedTask, VerifyOptions, VerifyOutcome, VerifyResult } from './types.js';
 import { failureOf, judge, rejectRowOf, Rejection, type Verdict } from './verdict.js';
 
-export type { VerifyOptions, VerifiedTask, VerifyResult, VerifyStats } from './types.js';
+export type { VerifyOptions, VerifiedTask, VerifyResult, VerifyStats, BatchTiming, TreeTiming } from './types.js';
 export { judge, type Verdict, type VerdictInput, type LaterRuns } from './verdict.js';
 export { planVerification, passToPassToRun, type VerifyPlan } from './plan.js';
 
@@ -58,6 +59,7 @@ class Verification {
       ...(options.image ? { image: options.image } : {}),
       warm: (options.warm ?? true) && hasSession(options.adapter.name),
       timeoutMs: options.timeoutMs ?? 5 * 60_000,
+      ...(options.testDurations && options.baseTimeLimit ? { baseLimits: new BaseTimeLimits(options.adapter.name, options.testDurations, options.baseTimeLimit) } : {}),
       logger: this.logger,
       tally: this.tally,
     };
@@ -88,6 +90,7 @@ class Verification {
     return new TreeBatcher({
       runner, timeoutMs: this.lane.timeoutMs, logger: this.logger, tally: this.tally,
       firstCommit: this.candidates[0]?.originalCommit ?? '',
+      ...(this.lane.baseLimits ? { baseLimits: this.lane.baseLimits } : {}),
       ...(options.stubMarker ? { stubMarker: options.stubMarker } : {}),
       ...(options.sharedBatches !== undefined ? { sharedBatches: options.sharedBatches } : {}),
     });
@@ -96,7 +99,7 @@ class Verification {
   async run(): Promise<VerifyResult> {
     const { candidates, options } = this;
     const batcher = this.batcher();
-    this.pool = new Pool({ logger: this.logger, batchSize: Math.max(2, options.batchSize ?? 64), ...(batcher ? { batcher } : {}) });
+    this.pool = new Pool({ logger: this.logger, tally: this.tally, batchSize: Math.max(2, options.batchSize ?? 64), ...(batcher ? { batcher } : {}) });
     const trees = await treeIdsOf(options.taskRepo, [...new Set(candidates.flatMap((c) => [c.baseCommit, c.referenceCommit, c.originalCommit]))]);
     // The original tree is run `reruns` times in all (counting `originalPriorRuns`), once for all
     // candidates: it is every isolated task's reference, and the tests that do not pass every time there

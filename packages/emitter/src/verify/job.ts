@@ -14,6 +14,8 @@ export class Job {
   get label(): string { return this.run.label; }
   get ids(): ReadonlySet<string> { return this.run.ids; }
   get files(): ReadonlySet<string> { return this.run.files; }
+  /** Only bases use it: its tests may be limited from their traced durations. */
+  get baseOnly(): boolean { return this.run.baseOnly; }
 
   resolve(statuses: RunStatuses): void {
     this.settle(statuses);

@@ -2,6 +2,7 @@ import type { Logger, Runtime, TestRunOutcome, TestSelection, TestStatus, Worksp
 import { openSession, type TestSession } from '@swe-flow/tracer';
 import { runTests, statusMap, type TestCommandAdapter } from '../run-tests.js';
 import type { VerifyTally } from './stats.js';
+import type { BaseTimeLimits } from './time-limit.js';
 import type { RunStatuses } from './types.js';
 
 /** What every lane of one verification shares. */
@@ -14,6 +15,8 @@ export interface LaneContext {
   /** Try a warm runner session (the runner has one and the caller wants it). */
   warm: boolean;
   timeoutMs: number;
+  /** Per-test limits of base runs; absent, every run keeps the repository's own limits. */
+  baseLimits?: BaseTimeLimits;
   logger: Logger;
   tally: VerifyTally;
 }
@@ -89,13 +92,13 @@ export class Lane {
   }
 
   /** A session run, when it answers for every requested test; undefined: run plainly. */
-  private async sessionRun(session: TestSession, selection: TestSelection): Promise<TestRunOutcome | undefined> {
+  private async sessionRun(session: TestSession, selection: TestSelection, testTimeoutMs: number | undefined): Promise<TestRunOutcome | undefined> {
     const { ctx } = this;
     const started = Date.now();
     try {
       const changed = this.changed;
       this.changed = [];
-      const results = await session.run(selection, [...new Set(changed)]);
+      const results = await session.run(selection, [...new Set(changed)], testTimeoutMs ? { testTimeoutMs } : {});
       const reported = new Set(results.map((r) => r.id));
       const missing = selection.testIds.filter((id) => !reported.has(id));
       if (missing.length === 0) {
@@ -112,23 +115,31 @@ export class Lane {
     return undefined;
   }
 
-  /** One run of a selection: through the warm session when it has one and the answer is beyond doubt. */
-  async runOnce(ws: Workspace, selection: TestSelection): Promise<TestRunOutcome> {
+  /**
+   * One run of a selection: through the warm session when it has one and the answer is beyond doubt.
+   * `testTimeoutMs` limits each test (a base run); the vitest session keeps its config's limits.
+   */
+  async runOnce(ws: Workspace, selection: TestSelection, testTimeoutMs?: number): Promise<TestRunOutcome> {
     const session = await this.sessionOf(ws);
-    const warm = session ? await this.sessionRun(session, selection) : undefined;
+    const warm = session ? await this.sessionRun(session, selection, testTimeoutMs) : undefined;
     if (warm) return warm;
     this.ctx.tally.counts.plainRuns++;
-    return runTests(ws, this.ctx.adapter, selection, this.ctx.timeoutMs);
+    return runTests(ws, this.ctx.adapter, selection, this.ctx.timeoutMs, testTimeoutMs);
   }
 
-  /** Runs the selection `times` times on a commit: per test, how many runs it passed and its last status. */
-  async runRepeated(commit: string, label: string, selection: TestSelection, times: number): Promise<RunStatuses> {
+  /**
+   * Runs the selection `times` times on a commit: per test, how many runs it passed and its last status.
+   * `baseOnly`: a run for bases only, whose tests get the per-test limit of base runs.
+   */
+  async runRepeated(commit: string, label: string, selection: TestSelection, times: number, baseOnly = false): Promise<RunStatuses> {
     const passes = new Map<string, number>();
     const last = new Map<string, TestStatus | 'missing'>();
     const ws = await this.moveTo(commit, label);
+    const testTimeoutMs = baseOnly ? await this.ctx.baseLimits?.forRun(ws, selection.testIds) : undefined;
+    if (testTimeoutMs) this.ctx.tally.counts.baseRunsTimeLimited++;
     for (let i = 0; i < times; i++) {
       this.ctx.tally.counts.testRuns++;
-      const outcome = await this.runOnce(ws, selection);
+      const outcome = await this.runOnce(ws, selection, testTimeoutMs);
       if (outcome.timedOut) return { passes, last, error: { reason: 'timeout', detail: `tests on ${label} did not finish within ${this.ctx.timeoutMs} ms` } };
       for (const [id, status] of statusMap(outcome)) {
         last.set(id, status);

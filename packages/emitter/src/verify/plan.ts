@@ -65,6 +65,8 @@ export interface PlannedRun {
   label: string;
   ids: Set<string>;
   files: Set<string>;
+  /** Every user of the run is a base: it may get a per-test limit from the traced durations. */
+  baseOnly: boolean;
 }
 
 export interface CandidatePlan {
@@ -93,8 +95,8 @@ export interface PlanOptions extends PassToPassOptions {
   originalInRuns: boolean;
 }
 
-export function newRun(commit: string, label: string, selection: TestSelection): PlannedRun {
-  return { commit, label, ids: new Set(selection.testIds), files: new Set(selection.files) };
+export function newRun(commit: string, label: string, selection: TestSelection, baseOnly = false): PlannedRun {
+  return { commit, label, ids: new Set(selection.testIds), files: new Set(selection.files), baseOnly };
 }
 
 /**
@@ -104,16 +106,18 @@ export function newRun(commit: string, label: string, selection: TestSelection):
 export function planVerification(candidates: readonly Candidate[], options: PlanOptions): VerifyPlan {
   const byTree = new Map<string, PlannedRun>();
   const plan: VerifyPlan = { runs: [], candidates: [], sharedRuns: 0, passToPassProvenByTrace: 0 };
-  const runFor = (commit: string, label: string, selection: TestSelection): PlannedRun => {
+  const runFor = (commit: string, label: string, selection: TestSelection, base = false): PlannedRun => {
     const key = options.trees.get(commit) ?? commit;
     const existing = byTree.get(key);
     if (!existing) {
-      const run = newRun(commit, label, selection);
+      const run = newRun(commit, label, selection, base);
       byTree.set(key, run);
       plan.runs.push(run);
       return run;
     }
     plan.sharedRuns++;
+    // A tree that is also a reference (incremental step k+1's base is step k's reference) keeps generous limits.
+    existing.baseOnly &&= base;
     for (const id of selection.testIds) existing.ids.add(id);
     for (const f of selection.files) existing.files.add(f);
     return existing;
@@ -126,7 +130,7 @@ export function planVerification(candidates: readonly Candidate[], options: Plan
     const selection: TestSelection = { files: filesOf([...candidate.failToPass, ...p2pToRun]), testIds: [...candidate.failToPass, ...p2pToRun] };
     const refOnOriginal = candidate.mode === 'isolated' || (originalTree !== undefined && options.trees.get(candidate.referenceCommit) === originalTree);
     const reference = refOnOriginal ? undefined : runFor(candidate.referenceCommit, `${candidate.instanceId} reference`, selection);
-    const base = runFor(candidate.baseCommit, `${candidate.instanceId} base`, selection);
+    const base = runFor(candidate.baseCommit, `${candidate.instanceId} base`, selection, true);
     plan.candidates.push({ candidate, p2pToRun, ...(reference ? { reference } : {}), base });
   }
   return plan;

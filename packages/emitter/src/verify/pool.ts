@@ -5,6 +5,7 @@ import type { Lane } from './lane.js';
 import { newRun, type PlannedRun } from './plan.js';
 import { failureOf } from './verdict.js';
 import type { RunStatuses } from './types.js';
+import type { VerifyTally } from './stats.js';
 
 export interface PoolOptions {
   logger: Logger;
@@ -12,6 +13,8 @@ export interface PoolOptions {
   batcher?: TreeBatcher;
   /** Trees per batch. */
   batchSize: number;
+  /** Where each run alone records its time. */
+  tally?: VerifyTally;
 }
 
 /**
@@ -69,11 +72,13 @@ export class Pool {
   /** One run of a job in a lane; what goes wrong becomes the job's failure. */
   async runJob(lane: Lane, job: Job): Promise<void> {
     this.options.logger.debug(`run of ${job.label}: ${job.files.size} test files, ${job.ids.size} tests`);
+    const started = Date.now();
     try {
-      job.resolve(await lane.runRepeated(job.commit, job.label, { files: [...job.files].sort(), testIds: [...job.ids] }, 1));
+      job.resolve(await lane.runRepeated(job.commit, job.label, { files: [...job.files].sort(), testIds: [...job.ids] }, 1, job.baseOnly));
     } catch (error) {
       job.resolve({ last: new Map(), passes: new Map(), error: failureOf(error) });
     }
+    this.options.tally?.tree({ label: job.label, ms: Date.now() - started, how: 'alone' });
   }
 
   /** Runs `workers` workers (at most one per queued run) until every expected candidate is settled. */
@@ -97,12 +102,25 @@ export class Pool {
     }
   }
 
+  /**
+   * Up to `n` queued jobs of the same kind as the first (bases only, or not): a batch has one per-test
+   * limit, and a reference or the original in it would lose its generous limits.
+   */
+  private takeBatch(n: number): Job[] {
+    const kind = this.queue[0]?.baseOnly;
+    const taken: Job[] = [];
+    const left: Job[] = [];
+    for (const job of this.queue) (taken.length < n && job.baseOnly === kind ? taken : left).push(job);
+    this.queue.splice(0, this.queue.length, ...left);
+    return taken;
+  }
+
   /** Workers share the queue: an idle worker takes its even part of what is left, up to batchSize trees. */
   private async runBatch(batcher: TreeBatcher, lane: Lane): Promise<void> {
     const share = Math.ceil(this.queue.length / Math.max(1, this.workerCount - this.lanesInBatch));
     this.lanesInBatch++;
     try {
-      await batcher.run(lane, this.queue.splice(0, Math.max(2, Math.min(this.options.batchSize, share))), (l, job) => this.runJob(l, job));
+      await batcher.run(lane, this.takeBatch(Math.max(2, Math.min(this.options.batchSize, share))), (l, job) => this.runJob(l, job));
     } finally {
       this.lanesInBatch--;
     }

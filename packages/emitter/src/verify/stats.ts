@@ -1,8 +1,11 @@
 import type { RejectRow } from '@swe-flow/core';
-import type { VerifiedTask, VerifyStats } from './types.js';
+import type { BatchTiming, TreeTiming, VerifiedTask, VerifyStats } from './types.js';
 
 /** The counts that runs and settling add to while verification goes on (the rest is derived at the end). */
-export type VerifyCounts = Omit<VerifyStats, 'candidates' | 'verified' | 'rejected' | 'passToPassRun' | 'passToPassProvenUnaffected' | 'flakyTests'>;
+export type VerifyCounts = Omit<VerifyStats, 'candidates' | 'verified' | 'rejected' | 'passToPassRun' | 'passToPassProvenUnaffected' | 'flakyTests' | 'batchTimes' | 'slowestTrees'>;
+
+/** How many of the slowest trees the statistics keep. */
+const SLOWEST_TREES = 10;
 
 /** One verification's statistics: counters every part adds to, and the tests found flaky so far. */
 export class VerifyTally {
@@ -23,10 +26,24 @@ export class VerifyTally {
     sessionReruns: 0,
     passToPassRecheckedAlone: 0,
     passToPassPassingAlone: 0,
+    baseRunsTimeLimited: 0,
+    sharedBatchFallbacks: 0,
   };
 
   /** Tests that did not pass every run of the reference, across all candidates. */
   readonly flaky = new Set<string>();
+  /** Every tree batch, in the order they ended. */
+  readonly batches: BatchTiming[] = [];
+  private readonly trees: TreeTiming[] = [];
+
+  /** A tree's time: its tests' durations in a batch, or the wall time of its run alone. */
+  tree(t: TreeTiming): void {
+    this.trees.push(t);
+  }
+
+  slowestTrees(): TreeTiming[] {
+    return [...this.trees].sort((a, b) => b.ms - a.ms).slice(0, SLOWEST_TREES);
+  }
 
   toStats(candidates: number, verified: readonly VerifiedTask[], rejects: readonly RejectRow[]): VerifyStats {
     const c = this.counts;
@@ -53,6 +70,10 @@ export class VerifyTally {
       sessionReruns: c.sessionReruns,
       passToPassRecheckedAlone: c.passToPassRecheckedAlone,
       passToPassPassingAlone: c.passToPassPassingAlone,
+      baseRunsTimeLimited: c.baseRunsTimeLimited,
+      sharedBatchFallbacks: c.sharedBatchFallbacks,
+      batchTimes: [...this.batches],
+      slowestTrees: this.slowestTrees(),
     };
   }
 }

@@ -63,6 +63,17 @@ export interface VerifyOptions {
   sharedBatches?: boolean;
   /** The monorepo package whose tests run (`--package`), relative to the repository root. */
   packageDir?: string;
+  /**
+   * Traced duration per test id (trace.json), for the per-test limit of base runs (`baseTimeLimit`).
+   */
+  testDurations?: ReadonlyMap<string, number>;
+  /**
+   * Base runs limit each test to `factor` times its traced duration, at least `floorMs` (node:test on
+   * Node 20: each file, at least five floors), so a stub that makes a test wait costs about a second; a
+   * test cut there counts as failing. References, the original and PASS_TO_PASS tests re-run alone keep
+   * the repository's own limits. Needs `testDurations`; absent or factor 0: no limit.
+   */
+  baseTimeLimit?: { factor: number; floorMs: number };
   /** Trees per batch (default 64). */
   batchSize?: number;
   /**
@@ -122,6 +133,40 @@ export interface VerifyStats {
    */
   passToPassRecheckedAlone: number;
   passToPassPassingAlone: number;
+  /** Base runs (plain, session or tree batch) whose tests ran under the per-test limit of `baseTimeLimit`. */
+  baseRunsTimeLimited: number;
+  /** Shared batches whose repository config could not be applied per tree: their trees ran as projects of their own. */
+  sharedBatchFallbacks: number;
+  /** Every tree batch: how many trees and files, how long, how busy the machine was. */
+  batchTimes: BatchTiming[];
+  /** The trees that took longest (their tests' time in a batch, or their run alone), slowest first. */
+  slowestTrees: TreeTiming[];
+}
+
+export interface BatchTiming {
+  runner: string;
+  trees: number;
+  testFiles: number;
+  /** Workers shared between trees (vitest first pass). */
+  sharedWorkers: boolean;
+  /** The per-test limit of a batch of bases; absent: the repository's own. */
+  testTimeoutMs?: number;
+  /** Wall time from writing the trees to the results, CPU time of swe-flow and its runner processes over it, and the unused share of the machine (0–1). */
+  wallMs: number;
+  cpuMs: number;
+  idleShare: number;
+  /** Trees settled from the batch, and trees it left in doubt (run again alone). */
+  settled: number;
+  doubt: number;
+  /** The batch could not run: its trees ran one by one. */
+  failed?: boolean;
+}
+
+export interface TreeTiming {
+  label: string;
+  ms: number;
+  /** `batch`: the sum of its tests' durations as the batch reported them; `alone`: its run's wall time. */
+  how: 'batch' | 'alone';
 }
 
 export interface VerifyResult {

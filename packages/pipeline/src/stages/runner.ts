@@ -1,4 +1,5 @@
 import type { SynthConfig } from '@swe-flow/core';
+import { startCpuSpan } from '@swe-flow/runtime';
 import { hashOf, StageStore } from '../stages.js';
 import type { StageTiming } from '../summary.js';
 import { configFor, type Stage, type StageEnv, type StageName } from './stage.js';
@@ -36,6 +37,7 @@ export class StageRunner {
       return { key, artifact };
     }
     const t0 = Date.now();
+    const span = startCpuSpan();
     if (stage.cached !== false) {
       this.env.progress(stage.name, 0);
       logger.info(`${stage.name}: started`);
@@ -46,7 +48,8 @@ export class StageRunner {
       await this.store.save(stage.name, key, ms, output.record);
       logger.info(`${stage.name}: done in ${(ms / 1000).toFixed(1)} s`);
     }
-    this.timings.push({ stage: stage.name, ms, skipped: output.skipped ?? false });
+    const { cpuMs, idleShare } = span();
+    this.timings.push({ stage: stage.name, ms, skipped: output.skipped ?? false, cpuMs, idleShare });
     return { key, artifact: output.artifact };
   }
 }

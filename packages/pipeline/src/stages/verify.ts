@@ -44,7 +44,7 @@ export interface Verified {
 interface VerifyRecord { key: string; task?: VerifiedTask; reject?: RejectRow }
 
 type VerifyReads = 'runtime' | 'reruns' | 'testTimeoutMs' | 'fullPassToPass' | 'traceProvenPassToPass' | 'stubStyle'
-  | 'workers' | 'warmSessions' | 'batchTrees' | 'sharedBatches';
+  | 'workers' | 'warmSessions' | 'batchTrees' | 'sharedBatches' | 'baseTestTimeoutFactor' | 'baseTestTimeoutFloorMs';
 
 /**
  * Each settled candidate under `<out>/.swe-flow/verify/<instance>.json`, keyed by the candidate and the
@@ -100,6 +100,9 @@ function verifyOptionsOf(config: Pick<SynthConfig, VerifyReads>, env: StageEnv, 
     runtime, adapter: input.adapter, taskRepo: taskRepoDirOf(env.out), dependenciesDir: env.workDir,
     ...(image && config.runtime === 'docker' ? { image: image.tag } : {}),
     reruns: config.reruns, timeoutMs: config.testTimeoutMs, workers: config.workers,
+    // Base runs limit each test from its traced duration: a stub that makes a test wait costs about a second.
+    testDurations: new Map(trace.tests.map((t) => [t.id, t.durationMs])),
+    baseTimeLimit: { factor: config.baseTestTimeoutFactor, floorMs: config.baseTestTimeoutFloorMs },
     fullPassToPass: config.fullPassToPass, importGraph, logger: env.logger, warm: config.warmSessions,
     // PASS_TO_PASS tests whose traced run called no stubbed function need not run on base.
     ...(config.traceProvenPassToPass ? { testFunctions: testFunctionsFromTrace(trace), changedFunctions: changedFunctionsOf(schedule, trace.moduleLoadFunctions, functionUnits(trace.functions)) } : {}),
@@ -119,7 +122,7 @@ function verifyOptionsOf(config: Pick<SynthConfig, VerifyReads>, env: StageEnv, 
 /** 6. Verify every candidate; each settled one is kept on disk at once. */
 export const verifyStage: Stage<VerifyReads, VerifyInput, null, Verified> = {
   name: 'verify',
-  reads: ['runtime', 'reruns', 'testTimeoutMs', 'fullPassToPass', 'traceProvenPassToPass', 'stubStyle'],
+  reads: ['runtime', 'reruns', 'testTimeoutMs', 'fullPassToPass', 'traceProvenPassToPass', 'stubStyle', 'baseTestTimeoutFactor', 'baseTestTimeoutFloorMs'],
   // How verification runs, not what it finds.
   tunes: ['workers', 'warmSessions', 'batchTrees', 'sharedBatches'],
   keyOf: (input) => input.image?.tag ?? '',

@@ -111,6 +111,8 @@ export function jestPlainCommand(ctx: PlainRunContext): CommandSpec {
     '--json',
     `--outputFile=${ctx.resultFile}`,
     '--testLocationInResults',
+    // jest >= 24.9 (`testTimeLimitScope` checks the installed jest before asking for it).
+    ...(ctx.testTimeoutMs ? [`--testTimeout=${ctx.testTimeoutMs}`] : []),
     ...selectionArgs(ctx.selection, ctx.exclude),
   ]);
 }

@@ -115,7 +115,7 @@ export function mochaPlainCommand(ctx: PlainRunContext): CommandSpec {
   const script = 'mkdir -p -- "$(dirname -- "$2")" && printf %s "$1" > "$2" && shift 2 && exec "$@"';
   return {
     command: 'sh',
-    args: ['-c', script, 'sweflow-run', MOCHA_REPORTER_CJS, reporter, binLink('_mocha'), ...reporterArgs(resultFile, reporter), ...selectionArgs(ctx.selection, ctx.exclude)],
+    args: ['-c', script, 'sweflow-run', MOCHA_REPORTER_CJS, reporter, binLink('_mocha'), ...reporterArgs(resultFile, reporter), ...(ctx.testTimeoutMs ? [`--timeout=${ctx.testTimeoutMs}`] : []), ...selectionArgs(ctx.selection, ctx.exclude)],
   };
 }
 

@@ -158,7 +158,8 @@ export function nodeTestPlainCommand(ctx: PlainRunContext): CommandSpec {
     '--test',
     `--test-reporter=${nodeTestReporter()}`,
     `--test-reporter-destination=${ctx.resultFile}`,
-    ...testFileTimeoutArgs(ctx.testFileTimeoutMs),
+    // A base run's limit (per file on Node 20, as `testTimeLimitScope` says) over the trace's file limit.
+    ...testFileTimeoutArgs(ctx.testTimeoutMs ?? ctx.testFileTimeoutMs),
     ...selectionArgs(ctx.selection),
   ]);
 }

@@ -274,6 +274,7 @@ function vitestPlainCommand(layout: VitestLayout, ctx: PlainRunContext): Command
     args: [
       ...start.args,
       'run',
+      ...(ctx.testTimeoutMs ? [`--testTimeout=${ctx.testTimeoutMs}`] : []),
       '--reporter=json',
       `--outputFile=${layout.fromCwd(ctx.resultFile)}`,
       ...(pattern ? ['-t', pattern] : []),

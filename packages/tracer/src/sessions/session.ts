@@ -19,9 +19,14 @@ export interface TestSession {
    * which files changed on disk since the previous run. Results carry the same ids as the runner's
    * plain-run parser yields.
    */
-  run(selection: TestSelection, changedFiles: string[]): Promise<TestResult[]>;
+  run(selection: TestSelection, changedFiles: string[], options?: SessionRunOptions): Promise<TestResult[]>;
   /** Ends the session process; safe to call twice. */
   close(): Promise<void>;
+}
+
+export interface SessionRunOptions {
+  /** A limit for each test of this run (jest's `testTimeout`); the vitest session keeps its config's. */
+  testTimeoutMs?: number;
 }
 
 export interface OpenSessionOptions {
@@ -167,18 +172,18 @@ class LineSession implements TestSession {
     });
   }
 
-  run(selection: TestSelection, changedFiles: string[]): Promise<TestResult[]> {
-    const next = this.chain.then(() => this.runNow(selection, changedFiles));
+  run(selection: TestSelection, changedFiles: string[], options: SessionRunOptions = {}): Promise<TestResult[]> {
+    const next = this.chain.then(() => this.runNow(selection, changedFiles, options));
     this.chain = next.catch(() => {});
     return next;
   }
 
-  private async runNow(selection: TestSelection, changedFiles: string[]): Promise<TestResult[]> {
+  private async runNow(selection: TestSelection, changedFiles: string[], options: SessionRunOptions): Promise<TestResult[]> {
     if (this.dead || !this.proc) throw this.dead ?? new SweFlowError(ErrorCodes.SESSION_FAILED, 'the session is closed');
     const id = this.nextId++;
     const files = [...new Set([...selection.files, ...selection.testIds.map((t) => parseTestId(t).file)])].sort();
     const reply = this.expect(id, this.runTimeoutMs);
-    this.proc.write(`${JSON.stringify({ id, files, pattern: namePattern(this.runner, selection.testIds), changed: changedFiles })}\n`);
+    this.proc.write(`${JSON.stringify({ id, files, pattern: namePattern(this.runner, selection.testIds), changed: changedFiles, ...(options.testTimeoutMs ? { testTimeout: options.testTimeoutMs } : {}) })}\n`);
     const r = await reply;
     if (r.error !== undefined || !r.results) {
       throw await this.failure(`the ${this.runner} session failed a run: ${r.error ?? 'no results'}`);

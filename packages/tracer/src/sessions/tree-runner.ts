@@ -1,6 +1,6 @@
 import type { TestCommandAdapter, TestResult, TestSelection, Workspace } from '@swe-flow/core';
 import { runTests } from '../run-tests.js';
-import { hasTreeBatch, runTreeBatch, vitestHasInlineProjects, vitestSharedBatch, vitestSharesWorkers, vitestWorkspaceBatch } from './batch.js';
+import { hasTreeBatch, runTreeBatch, vitestHasInlineProjects, vitestSharedBatch, vitestSharesWorkers, vitestWorkspaceBatch, writeVitestSharedConfig } from './batch.js';
 
 /** A checkout ("tree") inside the workspace and the tests to run there. */
 export interface RunnerTree {
@@ -15,6 +15,10 @@ export interface TreeRunOptions {
   maxWorkers: number;
   /** Share worker processes between trees (only when `sharesWorkers` said yes). */
   shareWorkers: boolean;
+  /** A limit for each test of every tree (base runs; `testTimeLimitScope`); absent, the repository's own. */
+  testTimeoutMs?: number;
+  /** Told when workers could not be shared after all (the repository's config did not apply per tree). */
+  onShareFallback?: (reason: string) => void;
 }
 
 /**
@@ -43,13 +47,13 @@ export interface TreeRunnerOptions {
 const batchTimeout = (timeoutMs: number, trees: number) => timeoutMs * Math.max(1, Math.ceil(trees / 8));
 
 /** One plain run over every tree's files (prefixed with the tree's folder); results split back per tree. */
-async function runPlain(workspace: Workspace, adapter: TestCommandAdapter, trees: readonly RunnerTree[], timeoutMs: number): Promise<Map<string, TestResult[]>> {
+async function runPlain(workspace: Workspace, adapter: TestCommandAdapter, trees: readonly RunnerTree[], timeoutMs: number, testTimeoutMs?: number): Promise<Map<string, TestResult[]>> {
   const prefixed = (dir: string, id: string) => `${dir}/${id}`;
   const selection: TestSelection = {
     files: trees.flatMap((t) => t.selection.files.map((f) => prefixed(t.dir, f))),
     testIds: trees.flatMap((t) => t.selection.testIds.map((id) => prefixed(t.dir, id))),
   };
-  const outcome = await runTests(workspace, adapter, selection, batchTimeout(timeoutMs, trees.length));
+  const outcome = await runTests(workspace, adapter, selection, batchTimeout(timeoutMs, trees.length), testTimeoutMs);
   if (outcome.timedOut) throw new Error(`a batch of ${trees.length} trees did not finish within its time`);
   const out = new Map<string, TestResult[]>(trees.map((t) => [t.dir, []]));
   const depth = (trees[0]?.dir ?? '').split('/').length;
@@ -77,7 +81,7 @@ class PlainTreeRunner implements TreeRunner {
   }
 
   run(workspace: Workspace, trees: readonly RunnerTree[], options: TreeRunOptions): Promise<Map<string, TestResult[]>> {
-    return runPlain(workspace, this.adapter, trees, options.timeoutMs);
+    return runPlain(workspace, this.adapter, trees, options.timeoutMs, options.testTimeoutMs);
   }
 }
 
@@ -100,18 +104,38 @@ class VitestTreeRunner implements TreeRunner {
   }
 
   async run(workspace: Workspace, trees: readonly RunnerTree[], options: TreeRunOptions): Promise<Map<string, TestResult[]>> {
-    const { maxWorkers } = options;
-    if (options.shareWorkers) return runPlain(workspace, vitestSharedBatch(this.adapter, { maxWorkers }), trees, options.timeoutMs);
+    const { maxWorkers, testTimeoutMs } = options;
+    if (options.shareWorkers) {
+      const treesDir = (trees[0]?.dir ?? '').split('/').slice(0, -1).join('/');
+      const config = await writeVitestSharedConfig(workspace, treesDir);
+      try {
+        const results = await runPlain(workspace, vitestSharedBatch(this.adapter, { maxWorkers, ...(config ? { config } : {}) }), trees, options.timeoutMs, testTimeoutMs);
+        // Nothing reported at all: the config did not apply per tree (its include matched no tree file).
+        if (!config || [...results.values()].some((r) => r.length > 0)) return results;
+        options.onShareFallback?.('the shared batch reported no test');
+      } catch (error) {
+        // The repository's config could not be applied per tree: each tree a project of its own instead.
+        if (!config) throw error;
+        options.onShareFallback?.((error as Error).message.split('\n')[0] ?? '');
+      }
+    }
+    return this.runProjects(workspace, trees, options);
+  }
+
+  /** Each tree a vitest project of its own, extending the tree's own config. */
+  private async runProjects(workspace: Workspace, trees: readonly RunnerTree[], options: TreeRunOptions): Promise<Map<string, TestResult[]>> {
+    const { maxWorkers, testTimeoutMs } = options;
     if (await vitestHasInlineProjects(workspace)) {
       return runTreeBatch(workspace, this.adapter.name, trees, {
         timeoutMs: batchTimeout(options.timeoutMs, trees.length),
         maxWorkers,
+        ...(testTimeoutMs ? { testTimeoutMs } : {}),
         ...(this.projectDir ? { projectDir: this.projectDir } : {}),
       });
     }
     const viaWorkspace = await vitestWorkspaceBatch(workspace, this.adapter, trees.map((t) => t.dir), this.projectDir, { maxWorkers });
     try {
-      return await runPlain(workspace, viaWorkspace.adapter, trees, options.timeoutMs);
+      return await runPlain(workspace, viaWorkspace.adapter, trees, options.timeoutMs, testTimeoutMs);
     } finally {
       await viaWorkspace.cleanup();
     }

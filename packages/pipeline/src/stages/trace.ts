@@ -9,6 +9,30 @@ interface TraceRecord { tests: number; passed: number; excluded: number }
 
 const traceFileOf = (env: StageEnv) => path.join(env.out, 'trace.json');
 
+/** Reasons a test is excluded that mean it did not pass on the original code. */
+const FAILING = new Set(['fails-untraced', 'timed-out']);
+
+/**
+ * Why no test is left to build on, by what the exclusions say: failing tests (ALL_TESTS_FAIL), or
+ * tests that passed but were reported by one of the two runs only, or differently (the untraced and
+ * the traced run did not run the same suite: TRACE_FAILED, with the counts).
+ */
+export function noPassingTests(trace: Pick<TraceJson, 'excluded'>, traceFile: string): SweFlowError {
+  const counts = new Map<string, number>();
+  for (const e of trace.excluded) counts.set(e.reason, (counts.get(e.reason) ?? 0) + 1);
+  const failing = trace.excluded.filter((e) => FAILING.has(e.reason)).length;
+  const byReason = [...counts].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} ${r}`).join(', ');
+  if (failing > 0 || trace.excluded.length === 0) {
+    return new SweFlowError(ErrorCodes.ALL_TESTS_FAIL, `no test passes on the original code (${byReason || 'none reported'}): fix the suite or its environment first; see ${traceFile}`);
+  }
+  const onlyTraced = counts.get('not-reported') ?? 0;
+  return new SweFlowError(
+    ErrorCodes.TRACE_FAILED,
+    `no test failed, but none was reported the same way by the untraced and the traced run (${byReason}${onlyTraced > 0 ? '; "not-reported" tests ran in one of the two runs only' : ''}): the two runs did not run the same tests. Check which files the test script runs (the runner's own config, or the files named on its command line), or set "runner" in the config; see ${traceFile} and the runs' logs in logs/`,
+    { details: { excluded: Object.fromEntries(counts) } },
+  );
+}
+
 /** 2. Trace: runs the suite untraced and traced; writes `trace.json` and hands the trace on. */
 export const traceStage: Stage<'traceTimeoutMs' | 'testFileTimeoutMs' | 'excludeTests', { repo: RepoJson; adapter: RunnerAdapter; env: Record<string, string> }, TraceRecord, TraceJson> = {
   name: 'trace',
@@ -23,14 +47,13 @@ export const traceStage: Stage<'traceTimeoutMs' | 'testFileTimeoutMs' | 'exclude
       env: { ...runEnv, ...(repo.testEnv ?? {}) },
       logDir: path.join(env.out, 'logs'),
       ...(repo.specFiles ? { specFiles: repo.specFiles } : {}),
+      ...(repo.runnerArgs ? { runnerArgs: repo.runnerArgs } : {}),
     });
     const passed = info.trace.tests.filter((t) => t.status === 'passed').length;
     if (info.trace.tests.length === 0 && info.trace.excluded.length === 0) {
       throw new SweFlowError(ErrorCodes.NO_TESTS, `${repo.runner} found no tests in ${repo.source.input}: check the test files and the runner's configuration`);
     }
-    if (passed === 0) {
-      throw new SweFlowError(ErrorCodes.ALL_TESTS_FAIL, `every test fails on the original code (${info.trace.excluded.length} excluded): fix the suite or its environment first; see ${traceFile}`);
-    }
+    if (passed === 0) throw noPassingTests(info.trace, traceFile);
     return { record: { tests: info.trace.tests.length, passed, excluded: info.trace.excluded.length }, artifact: info.trace };
   },
   async load(env) {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { mochaAdapter } from './mocha.js';
 import { describeAdapterOnFixture } from './runner-kit.suite.js';
 import { esmHooksEnv, needsEsmHooks } from './runner-kit.js';
+import { readMochaOptsWords, splitMochaArgs } from './mocha-options.js';
 
 describeAdapterOnFixture(mochaAdapter, {
   fixture: 'mocha-cjs',
@@ -36,5 +37,25 @@ describe('ES module hooks in traced runs', () => {
     } finally {
       await rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("mocha's command line in a test script", () => {
+  it('tells spec files from option values with mocha\'s own table, and drops what swe-flow sets itself', () => {
+    // expressjs/express: `-r test/support/env` is a module to require, not a spec folder.
+    expect(splitMochaArgs(['--require', 'test/support/env', '--reporter', 'spec', '--check-leaks', 'test/', 'test/acceptance/'])).toEqual({
+      files: ['test/', 'test/acceptance/'],
+      options: ['--require', 'test/support/env', '--check-leaks'],
+    });
+    expect(splitMochaArgs(['--u', 'tdd'])).toEqual({ files: [], options: ['--u', 'tdd'] });
+    expect(splitMochaArgs(['-u', 'tdd', '--timeout=5000', '-R', 'dot', '--spec', 'a.js', '--spec=b.js', '-b', '--exit', '--recursive'])).toEqual({
+      files: ['a.js', 'b.js'],
+      options: ['-u', 'tdd', '--timeout=5000', '--exit', '--recursive'],
+    });
+    expect(splitMochaArgs(['--parallel', '--jobs', '4', '--grep', 'slow', '--watch', 'test/*.mjs'])).toEqual({ files: ['test/*.mjs'], options: [] });
+  });
+
+  it('reads the words of a mocha.opts file', () => {
+    expect(readMochaOptsWords('--ui tdd\n# a comment\n--reporter spec\n  --check-leaks  \n')).toEqual(['--ui', 'tdd', '--reporter', 'spec', '--check-leaks']);
   });
 });

@@ -591,3 +591,18 @@ export function withDefaultFiles<A extends { plainCommand(ctx: PlainRunContext):
       adapter.plainCommand(ctx.selection.files.length === 0 && ctx.selection.testIds.length === 0 ? { ...ctx, selection: { files: [...files], testIds: [] } } : ctx),
   };
 }
+
+/**
+ * The adapter with `args` (runner options of the repository's test script, such as mocha's `--ui tdd`)
+ * added to every plain command: the untraced run, verification, evaluation and the task's test command.
+ */
+export function withRunnerArgs<A extends { plainCommand(ctx: PlainRunContext): CommandSpec }>(adapter: A, args: readonly string[]): A {
+  if (args.length === 0) return adapter;
+  return {
+    ...adapter,
+    plainCommand: (ctx: PlainRunContext) => {
+      const spec = adapter.plainCommand(ctx);
+      return { ...spec, args: [...spec.args, ...args] };
+    },
+  };
+}

@@ -7,6 +7,7 @@ import type { EnvironmentImage } from '@swe-flow/runtime';
 import type { RunnerAdapter } from '@swe-flow/tracer';
 import { writeSummary, type StageTiming, type Summary } from '../summary.js';
 import { buildTaskEnvironments } from '../environments.js';
+import { noTasksReason } from '../no-tasks.js';
 import { taskRepoDirOf, type Emitted } from './emit.js';
 import { commandLineFromRoot, SWEFLOW_VERSION, type RepoJson } from './prepare.js';
 import type { Statements } from './statements.js';
@@ -134,7 +135,9 @@ export async function writeOutputs(out: string, input: WriteInput, config: Synth
   const written = await writeTasks(out, input, logger);
   const env = await environmentsAndDataset(out, input, written, config, stages, logger);
   const rows = env.rows;
-  const summary = { ...summaryOf({ ...input, verified: { ...input.verified, rejects: env.rejects } }, rows, config, stages, Date.now() - started), environments: env.summary };
+  const counted = { ...summaryOf({ ...input, verified: { ...input.verified, rejects: env.rejects } }, rows, config, stages, Date.now() - started), environments: env.summary };
+  const noTasks = noTasksReason({ trace: input.trace, schedule: input.schedule, verified: counted.counts.verified, rejectReasons: counted.rejectReasons });
+  const summary: Summary = { ...counted, ...(noTasks ? { noTasks } : {}) };
   await writeSummary(out, summary);
   return { rows, rejects: env.rejects, summary };
 }

@@ -3,26 +3,32 @@
 // fallbacks) and prints one JSON line per repository: whether the plain install worked (what swe-flow
 // did before the fallbacks), which fallbacks the working install needed, and the Node chosen.
 //   node tools/install-sweep.mjs <git-dir-or-url> ... > sweep.jsonl
-// Each repository is cloned into a temp folder, installed, and the folder removed.
-import { mkdtemp, rm } from 'node:fs/promises';
+//   node tools/install-sweep.mjs --manifest corpus/manifest.json --mirror-dir /work/.mirror [--jobs 2] [--only a/b,c/d] > sweep.jsonl
+// With a manifest, each repository is cloned from <mirror-dir>/<owner>+<name>/repo at the manifest's
+// commit. Each repository is cloned into a temp folder, installed, and the folder removed.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { detectProject, installDependencies, setUpRepositoryNode } from '@swe-flow/workspace';
 
 const logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-async function sweep(source) {
+async function sweep({ source, commit, name }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'swf-sweep-'));
   const started = Date.now();
-  const row = { source };
+  const row = { name: name ?? source, source };
   try {
-    await execa('git', ['clone', '--quiet', source, dir]);
+    await execa('git', ['clone', '--quiet', '--no-checkout', source, dir]);
+    await execa('git', ['checkout', '--quiet', commit ?? 'HEAD'], { cwd: dir });
     row.commit = (await execa('git', ['rev-parse', 'HEAD'], { cwd: dir })).stdout;
     const facts = await detectProject(dir);
     row.packageManager = facts.packageManager + (facts.yarnBerry ? ` berry (${facts.yarnLinker})` : '');
     row.lockfile = facts.lockfile ?? facts.ignoredLockfile ?? null;
     const node = await setUpRepositoryNode(dir, facts, { logger });
+    row.node = node.choice.version;
+    row.nodeSource = node.choice.source;
     const record = await installDependencies(dir, facts, { logger, node: node.runtime, nodeFor: node.nodeFor, timeoutMs: 10 * 60_000 });
     Object.assign(row, {
       ok: true, plainOk: record.attempts[0].ok, node: record.node, nodeSource: node.choice.source,
@@ -42,4 +48,22 @@ async function sweep(source) {
   return row;
 }
 
-for (const source of process.argv.slice(2)) console.log(JSON.stringify(await sweep(source)));
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { manifest: { type: 'string' }, 'mirror-dir': { type: 'string' }, jobs: { type: 'string' }, only: { type: 'string' } },
+});
+const items = positionals.map((source) => ({ source }));
+if (values.manifest) {
+  const manifest = JSON.parse(await readFile(values.manifest, 'utf8'));
+  const only = values.only ? new Set(values.only.split(',')) : undefined;
+  for (const repo of manifest.repositories) {
+    if (only && !only.has(repo.name)) continue;
+    const source = values['mirror-dir'] ? path.join(values['mirror-dir'], repo.name.replace('/', '+'), 'repo') : repo.url;
+    items.push({ source, commit: repo.commit, name: repo.name });
+  }
+}
+const jobs = Math.max(1, Number(values.jobs ?? 1));
+let next = 0;
+await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, async () => {
+  while (next < items.length) console.log(JSON.stringify(await sweep(items[next++])));
+}));

@@ -160,13 +160,17 @@ async function allImagesExist(names: ReadonlyArray<string | undefined>): Promise
   return true;
 }
 
-export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
-  const logger = options.logger ?? silentLogger;
-  const started = Date.now();
-  const ds = await loadDataset(options.dataset);
-  const predictions = await loadPredictions(options.predictions, ds.rows);
+/** Which predictions are graded, and which selected rows have none. */
+interface JobSelection {
+  rowsById: Map<string, DatasetRow>;
+  jobs: Prediction[];
+  unknown: string[];
+  withoutPrediction: string[];
+}
+
+function selectJobs(ds: LoadedDataset, predictions: readonly Prediction[], instances: readonly string[] | undefined, logger: Logger): JobSelection {
   const rowsById = new Map(ds.rows.map((r) => [r.instance_id, r]));
-  const wanted = options.instances ? new Set(options.instances) : undefined;
+  const wanted = instances ? new Set(instances) : undefined;
   const unknown = predictions.filter((p) => !rowsById.has(p.instance_id)).map((p) => p.instance_id);
   if (wanted) {
     const notInDataset = [...wanted].filter((id) => !rowsById.has(id));
@@ -181,6 +185,121 @@ export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
   checkMatches(predictions, jobs, unknown, ds.dir, logger);
   const predicted = new Set(jobs.map((p) => p.instance_id));
   const withoutPrediction = ds.rows.filter((r) => (!wanted || wanted.has(r.instance_id)) && !predicted.has(r.instance_id)).map((r) => r.instance_id);
+  return { rowsById, jobs, unknown, withoutPrediction };
+}
+
+/** Where the instances are graded: the runtime, and the image or installed dependencies it uses. */
+interface GradingEnvironment {
+  runtimeName: 'local' | 'docker';
+  runtime: Runtime;
+  image?: string;
+  dependenciesDir?: string;
+  /** Rows whose instance images all exist are graded each in its own (the environment an agent got). */
+  instanceImages: boolean;
+}
+
+async function openEnvironment(ds: LoadedDataset, runtimeName: 'local' | 'docker', jobRows: readonly DatasetRow[], taskRepo: string, runId: string, options: EvaluateOptions, logger: Logger): Promise<GradingEnvironment> {
+  if (runtimeName === 'docker') {
+    const instanceImages = !options.image && jobRows.length > 0 && (await allImagesExist(jobRows.map((r) => r.image_name)));
+    const image = jobRows.length && !instanceImages ? await ensureImage(ds, jobRows, taskRepo, options.image, logger) : undefined;
+    const runtime = createDockerRuntime({ ...(image ? { image } : {}), labels: { [EVAL_RUN_LABEL]: runId } });
+    return { runtimeName, runtime, instanceImages, ...(image ? { image } : {}) };
+  }
+  // The installed copy whose node_modules local workspaces link (a repo without dependencies has none).
+  const dependenciesDir = ds.repo?.workDir && (await pathExists(ds.repo.workDir)) ? ds.repo.workDir : undefined;
+  // The Node the repository was installed and verified with (repo.json), from the shared cache.
+  const node = ds.repo?.nodeVersion ? await provisionNode(ds.repo.nodeVersion, { logger }) : undefined;
+  return { runtimeName, runtime: createLocalRuntime({ env: nodeEnv(node) }), instanceImages: false, ...(dependenciesDir ? { dependenciesDir } : {}) };
+}
+
+const infrastructureError = (error: unknown): GradeResult => ({
+  grade: 'error', reason: `infrastructure: ${(error as Error).message}`, exitCode: null, testDurationMs: 0,
+  FAIL_TO_PASS: { passed: [], failed: [], missing: [] }, PASS_TO_PASS: { passed: [], failed: [], missing: [] },
+  logs: { apply: '', stdout: '', stderr: '' },
+});
+
+/** Grades one prediction at a time into `<runDir>/<instance>/`, reusing a stored grade of the same patch and task. */
+class InstanceGrader {
+  /** Instances graded now (not read from a previous run). */
+  evaluated = 0;
+  private readonly testFiles: Set<string>;
+
+  constructor(
+    private readonly ds: LoadedDataset,
+    private readonly env: GradingEnvironment,
+    private readonly run: { runDir: string; taskRepo: string; timeoutMs: number },
+    private readonly options: EvaluateOptions,
+    private readonly logger: Logger,
+  ) {
+    this.testFiles = new Set([...ds.traceTestFiles]);
+  }
+
+  async grade(row: DatasetRow, prediction: Prediction): Promise<InstanceReport> {
+    const dir = path.join(this.run.runDir, safeName(row.instance_id));
+    const patchSha = sha256(prediction.model_patch);
+    const rowImage = this.env.instanceImages ? row.image_name : this.env.image;
+    const cacheKey = sha256(JSON.stringify([patchSha, row.base_commit, row.FAIL_TO_PASS, row.PASS_TO_PASS, row.test_files, row.runner, this.env.runtimeName, rowImage ?? '', this.run.timeoutMs, this.options.protectedPaths ?? []]));
+    const reportFile = path.join(dir, 'report.json');
+    const previous = await readFile(reportFile, 'utf8').then((t) => JSON.parse(t) as InstanceReport).catch(() => undefined);
+    if (previous && previous.cache_key === cacheKey && previous.grade !== 'error') {
+      this.logger.debug(`${row.instance_id}: ${previous.grade} (stored, patch unchanged)`);
+      return { ...previous, cached: true };
+    }
+    this.evaluated++;
+    const t0 = Date.now();
+    const { logs, ...graded } = await this.runGrade(row, prediction, rowImage).catch(infrastructureError);
+    const report: InstanceReport = {
+      schemaVersion: EVAL_REPORT_SCHEMA_VERSION,
+      instance_id: row.instance_id,
+      model_name_or_path: prediction.model_name_or_path,
+      repo: row.repo,
+      difficulty: row.difficulty,
+      mode: row.mode,
+      step: row.step,
+      runner: row.runner,
+      runtime: this.env.runtimeName,
+      ...(rowImage ? { image: rowImage } : {}),
+      patch_sha256: patchSha,
+      cache_key: cacheKey,
+      ...graded,
+      durationMs: Date.now() - t0,
+      evaluatedAt: new Date().toISOString(),
+    };
+    // A grade from runs a signal killed is not stored (a rerun would reuse it): grade it again then.
+    assertNotShuttingDown();
+    await this.store(dir, prediction, logs, report);
+    this.logger.info(`${row.instance_id}: ${report.grade}${report.reason ? ` (${report.reason})` : ''}`);
+    return report;
+  }
+
+  private runGrade(row: DatasetRow, prediction: Prediction, rowImage: string | undefined): Promise<GradeResult> {
+    const { ds, env, options } = this;
+    // The test script's environment (repo.json `testEnv`), as verification ran the tests.
+    const adapter = withRunEnv(getAdapter((row.runner || ds.repo?.runner) as RunnerName), ds.repo?.testEnv ?? {});
+    return gradePrediction(row, prediction.model_patch, {
+      runtime: env.runtime, adapter, taskRepo: this.run.taskRepo, timeoutMs: this.run.timeoutMs,
+      ...(env.dependenciesDir ? { dependenciesDir: env.dependenciesDir } : {}),
+      ...(rowImage ? { image: rowImage } : {}),
+      rules: { testFiles: new Set([...this.testFiles, ...row.test_files]), ...(options.protectedPaths ? { protectedPaths: options.protectedPaths } : {}) },
+    });
+  }
+
+  private async store(dir: string, prediction: Prediction, logs: GradeResult['logs'], report: InstanceReport): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    await writeFileAtomic(path.join(dir, 'patch.diff'), prediction.model_patch);
+    await writeFileAtomic(path.join(dir, 'apply.log'), logs.apply);
+    await writeFileAtomic(path.join(dir, 'test-stdout.log'), tail(logs.stdout));
+    await writeFileAtomic(path.join(dir, 'test-stderr.log'), tail(logs.stderr));
+    await writeFileAtomic(path.join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  }
+}
+
+export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
+  const logger = options.logger ?? silentLogger;
+  const started = Date.now();
+  const ds = await loadDataset(options.dataset);
+  const predictions = await loadPredictions(options.predictions, ds.rows);
+  const { rowsById, jobs, unknown, withoutPrediction } = selectJobs(ds, predictions, options.instances, logger);
 
   const runtimeName = await chooseRuntime(options.runtime, isTrustedPredictions(options.predictions), logger);
   const runId = safeName(options.runId ?? jobs[0]?.model_name_or_path ?? 'run');
@@ -189,84 +308,13 @@ export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
   await makeRunDir(runDir, options.out !== undefined);
   const taskRepo = await taskRepoOf(ds, runDir);
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;
+  const env = await openEnvironment(ds, runtimeName, jobs.map((p) => rowsById.get(p.instance_id)!), taskRepo, runId, options, logger);
 
-  const jobRows = jobs.map((p) => rowsById.get(p.instance_id)!);
-  let runtime: Runtime;
-  let image: string | undefined;
-  let dependenciesDir: string | undefined;
-  // Rows whose instance images all exist are graded each in its own (the environment an agent got).
-  let instanceImages = false;
-  if (runtimeName === 'docker') {
-    instanceImages = !options.image && jobRows.length > 0 && (await allImagesExist(jobRows.map((r) => r.image_name)));
-    image = jobs.length && !instanceImages ? await ensureImage(ds, jobRows, taskRepo, options.image, logger) : undefined;
-    runtime = createDockerRuntime({ ...(image ? { image } : {}), labels: { [EVAL_RUN_LABEL]: runId } });
-  } else {
-    // The installed copy whose node_modules local workspaces link (a repo without dependencies has none).
-    dependenciesDir = ds.repo?.workDir && (await pathExists(ds.repo.workDir)) ? ds.repo.workDir : undefined;
-    // The Node the repository was installed and verified with (repo.json), from the shared cache.
-    const node = ds.repo?.nodeVersion ? await provisionNode(ds.repo.nodeVersion, { logger }) : undefined;
-    runtime = createLocalRuntime({ env: nodeEnv(node) });
-  }
-
-  const testFiles = new Set([...ds.traceTestFiles]);
+  const grader = new InstanceGrader(ds, env, { runDir, taskRepo, timeoutMs }, options, logger);
   const total = jobs.length;
   let done = 0;
-  let evaluated = 0;
   const reports = await mapPool(jobs, Math.max(1, options.workers ?? 1), async (prediction): Promise<InstanceReport> => {
-    const row = rowsById.get(prediction.instance_id)!;
-    const dir = path.join(runDir, safeName(row.instance_id));
-    const patchSha = sha256(prediction.model_patch);
-    const rowImage = instanceImages ? row.image_name : image;
-    const cacheKey = sha256(JSON.stringify([patchSha, row.base_commit, row.FAIL_TO_PASS, row.PASS_TO_PASS, row.test_files, row.runner, runtimeName, rowImage ?? '', timeoutMs, options.protectedPaths ?? []]));
-    const reportFile = path.join(dir, 'report.json');
-    const previous = await readFile(reportFile, 'utf8').then((t) => JSON.parse(t) as InstanceReport).catch(() => undefined);
-    let report: InstanceReport;
-    if (previous && previous.cache_key === cacheKey && previous.grade !== 'error') {
-      report = { ...previous, cached: true };
-      logger.debug(`${row.instance_id}: ${previous.grade} (stored, patch unchanged)`);
-    } else {
-      evaluated++;
-      const t0 = Date.now();
-      // The test script's environment (repo.json `testEnv`), as verification ran the tests.
-      const adapter = withRunEnv(getAdapter((row.runner || ds.repo?.runner) as RunnerName), ds.repo?.testEnv ?? {});
-      const result = await gradePrediction(row, prediction.model_patch, {
-        runtime, adapter, taskRepo, timeoutMs,
-        ...(dependenciesDir ? { dependenciesDir } : {}),
-        ...(rowImage ? { image: rowImage } : {}),
-        rules: { testFiles: new Set([...testFiles, ...row.test_files]), ...(options.protectedPaths ? { protectedPaths: options.protectedPaths } : {}) },
-      }).catch((error: unknown): GradeResult => ({
-        grade: 'error', reason: `infrastructure: ${(error as Error).message}`, exitCode: null, testDurationMs: 0,
-        FAIL_TO_PASS: { passed: [], failed: [], missing: [] }, PASS_TO_PASS: { passed: [], failed: [], missing: [] },
-        logs: { apply: '', stdout: '', stderr: '' },
-      }));
-      const { logs, ...graded } = result;
-      report = {
-        schemaVersion: EVAL_REPORT_SCHEMA_VERSION,
-        instance_id: row.instance_id,
-        model_name_or_path: prediction.model_name_or_path,
-        repo: row.repo,
-        difficulty: row.difficulty,
-        mode: row.mode,
-        step: row.step,
-        runner: row.runner,
-        runtime: runtimeName,
-        ...(rowImage ? { image: rowImage } : {}),
-        patch_sha256: patchSha,
-        cache_key: cacheKey,
-        ...graded,
-        durationMs: Date.now() - t0,
-        evaluatedAt: new Date().toISOString(),
-      };
-      // A grade from runs a signal killed is not stored (a rerun would reuse it): grade it again then.
-      assertNotShuttingDown();
-      await mkdir(dir, { recursive: true });
-      await writeFileAtomic(path.join(dir, 'patch.diff'), prediction.model_patch);
-      await writeFileAtomic(path.join(dir, 'apply.log'), logs.apply);
-      await writeFileAtomic(path.join(dir, 'test-stdout.log'), tail(logs.stdout));
-      await writeFileAtomic(path.join(dir, 'test-stderr.log'), tail(logs.stderr));
-      await writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
-      logger.info(`${row.instance_id}: ${report.grade}${report.reason ? ` (${report.reason})` : ''}`);
-    }
+    const report = await grader.grade(rowsById.get(prediction.instance_id)!, prediction);
     done++;
     options.onInstance?.(report, done, total);
     logger.progress?.({ stage: 'eval', done, total });
@@ -276,9 +324,9 @@ export async function evaluate(options: EvaluateOptions): Promise<RunReport> {
   const run = summarize(reports, {
     runId, dataset: ds.dir, runtime: runtimeName, workers: Math.max(1, options.workers ?? 1),
     predictions: typeof options.predictions === 'string' ? options.predictions : '(records)',
-    evaluated, withoutPrediction, unknownPredictions: unknown,
+    evaluated: grader.evaluated, withoutPrediction, unknownPredictions: unknown,
     startedAt: new Date(started).toISOString(), durationMs: Date.now() - started,
-    ...(image ? { image } : {}),
+    ...(env.image ? { image: env.image } : {}),
   });
   await writeFileAtomic(path.join(runDir, 'report.json'), `${JSON.stringify(run, null, 2)}\n`);
   await writeFileAtomic(path.join(runDir, 'summary.md'), renderSummary(run));

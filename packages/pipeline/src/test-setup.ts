@@ -57,12 +57,14 @@ export function chooseTestSetup(packageJson: Record<string, unknown>, config: Te
 }
 
 /** Runs the build steps in the checkout; a failing step stops synthesis with its output and full log. */
-export async function runBuild(root: string, setup: TestSetup, options: { logDir: string; timeoutMs: number; logger: Logger }): Promise<void> {
+export async function runBuild(root: string, setup: TestSetup, options: { logDir: string; timeoutMs: number; logger: Logger; nodeBinDir?: string | null }): Promise<void> {
+  // The repository's Node first (after its own .bin), as for its install and test runs.
+  const nodeDir = options.nodeBinDir ? `${options.nodeBinDir}${path.delimiter}` : '';
   for (const command of setup.build) {
     options.logger.info(`build before tests: ${command}`);
     const r = await execa('sh', ['-c', command], {
       cwd: root,
-      env: { ...setup.env, ...TEST_RUN_ENV, PATH: `${path.join(root, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}` },
+      env: { ...setup.env, ...TEST_RUN_ENV, PATH: `${path.join(root, 'node_modules', '.bin')}${path.delimiter}${nodeDir}${process.env.PATH ?? ''}` },
       extendEnv: true,
       reject: false,
       all: true,

@@ -2,6 +2,7 @@ import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { expect, it } from 'vitest';
 import type { TraceJson } from '@swe-flow/core';
 import { createLocalRuntime } from '@swe-flow/runtime';
@@ -38,5 +39,27 @@ it('a repository pinned to Node 22 (.nvmrc) is installed, traced and verified wi
     expect(r.stdout.trim()).toBe(`v${repo.nodeVersion}`);
   } finally {
     await ws.dispose();
+  }
+});
+
+it('code and tests that load only on Node 22 (engines >=22; mocha lists its files by loading them) are discovered, traced and verified with Node 22 on a Node 20 host', { timeout: 300_000 }, async () => {
+  const src = path.join(await mkdtemp(path.join(os.tmpdir(), 'swf-needs22-')), 'repo');
+  await cp(fileURLToPath(new URL('../../../fixtures/install/needs-node22', import.meta.url)), src, { recursive: true });
+  const out = path.join(path.dirname(src), 'out');
+  const result = await synthesize(src, { out, config: { maxSteps: 3, skipImage: true } });
+  const repo = JSON.parse(await readFile(path.join(out, 'repo.json'), 'utf8')) as RepoJson;
+  expect(repo.nodeVersion).toMatch(/^2[2-9]\./);
+  expect(repo.node).toMatchObject({ host: false, source: 'engines' });
+  expect(repo.runner).toBe('mocha');
+  const trace = JSON.parse(await readFile(path.join(out, 'trace.json'), 'utf8')) as TraceJson;
+  expect(trace.tests.filter((t) => t.status === 'passed')).toHaveLength(4);
+  expect(result.rows.length).toBeGreaterThan(0);
+  expect(result.rows.every((r) => r.FAIL_TO_PASS.length > 0)).toBe(true);
+  // The suite does not load on the host's Node: what ran it above was the repository's Node.
+  if (Number(process.versions.node.split('.')[0]) < 22) {
+    const work = path.join(out, repo.workDir);
+    const host = await execa(process.execPath, ['node_modules/mocha/bin/mocha.js'], { cwd: work, reject: false });
+    expect(host.exitCode).not.toBe(0);
+    expect(`${host.stdout}${host.stderr}`).toMatch(/withResolvers is not a function/);
   }
 });

@@ -16,6 +16,12 @@ export interface RepoFacts {
   packageJson: Record<string, unknown>;
   /** Repo-relative POSIX paths of all files, excluding node_modules and .git. */
   files: string[];
+  /**
+   * The environment the repository's commands run with (its Node first on PATH, the test script's
+   * variables): discovery calls (`jest --listTests`, mocha's listing, configs evaluated by Node) use it,
+   * as the test runs do. Unset: the host's environment.
+   */
+  env?: Record<string, string>;
 }
 
 export interface PlainRunContext {

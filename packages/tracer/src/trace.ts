@@ -10,24 +10,23 @@ import {
   silentLogger,
   SweFlowError,
   TRACE_SCHEMA_VERSION,
-  type ExcludedTest,
   type FunctionManifestEntry,
   type Logger,
   type RunnerName,
   type TestResult,
   type TraceJson,
-  type TracedTest,
 } from '@swe-flow/core';
 import { locateFunctions } from '@swe-flow/skeleton';
 import { registerCleanup } from '@swe-flow/runtime';
-import type { RepoFacts, RunnerAdapter } from './adapter.js';
+import type { RepoFacts, RunnerAdapter, TracedRunOutput } from './adapter.js';
 import { adapters as defaultAdapters, detectRunner, getAdapter } from './adapters/index.js';
 import { execLocal } from './exec.js';
 import { collectRepoFacts } from './facts.js';
 import { tail, withRunnerOutput, writeRunnerLog } from './adapters/runner-kit.js';
 import { readFragments } from './fragments.js';
 import { findLostTests } from './lost-tests.js';
-import { excludeMatcher, isTimeoutError } from './test-exclusions.js';
+import { excludeMatcher } from './test-exclusions.js';
+import { byId, judgeParity } from './trace-parity.js';
 
 export interface TraceOptions {
   /** Absolute path of a prepared checkout (a copy, dependencies installed). */
@@ -118,126 +117,69 @@ async function runUntraced(adapter: RunnerAdapter, root: string, timeoutMs: numb
   return { results: adapter.parseResults(text, root), wallMs: res.durationMs };
 }
 
-/**
- * Results by id. Tests that share an id (same file and titles) cannot be rerun apart; they become one
- * test that fails when any of them fails (their edges are already recorded together).
- */
-function byId(results: readonly TestResult[]): Map<string, TestResult> {
-  const out = new Map<string, TestResult>();
-  const rank = { failed: 2, passed: 1, skipped: 0 } as const;
-  for (const r of results) {
-    const prev = out.get(r.id);
-    if (!prev) {
-      out.set(r.id, r);
-      continue;
-    }
-    const worse = rank[r.status] > rank[prev.status] ? r : prev;
-    out.set(r.id, { ...worse, durationMs: prev.durationMs + r.durationMs });
-  }
-  return out;
-}
-
 /** Runs the suite untraced and traced and returns (and optionally writes) trace.json. */
 export async function trace(options: TraceOptions): Promise<TraceJson> {
   return (await traceWithInfo(options)).trace;
 }
 
-export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo> {
+/** What one trace run is working with, resolved once from the options. */
+interface TraceContext {
+  options: TraceOptions;
+  root: string;
+  logger: Logger;
+  timeoutMs: number;
+  env: Record<string, string>;
+  facts: RepoFacts;
+  adapter: RunnerAdapter;
+}
+
+type UntracedRun = { results: TestResult[]; wallMs: number };
+
+async function traceContext(options: TraceOptions): Promise<TraceContext> {
   const root = path.resolve(options.root);
-  const logger = options.logger ?? silentLogger;
-  const timeoutMs = options.timeoutMs ?? 600_000;
-  const env = options.env ?? {};
   const registry = options.adapters ?? defaultAdapters;
-  const facts = options.facts ?? (await collectRepoFacts(root));
+  // Discovery runs the repository's code too: with the same Node and environment as its test runs.
+  const env = options.env ?? {};
+  const facts = { ...(options.facts ?? (await collectRepoFacts(root))), env: { ...(options.facts?.env ?? {}), ...env } };
   const adapter = options.runner ? getAdapter(options.runner, registry) : detectRunner(facts, registry);
-  const keep = matcher(options.filter);
-  const excludedBy = excludeMatcher(options.exclude ?? []);
+  return { options, root, logger: options.logger ?? silentLogger, timeoutMs: options.timeoutMs ?? 600_000, env, facts, adapter };
+}
 
-  let untraced: { results: TestResult[]; wallMs: number } | undefined;
-  if (!options.skipUntraced) {
-    logger.info('running the suite untraced', { runner: adapter.name });
-    untraced = await runUntraced(adapter, root, timeoutMs, env, options.testFileTimeoutMs, options.logDir);
-  }
-
+/** The traced run, its recorder fragments in a folder of their own that is removed afterwards. */
+async function runTracedOnce(ctx: TraceContext): Promise<{ traced: TracedRunOutput; fragmentBytes: number }> {
+  const { options } = ctx;
   const ownTraceDir = options.traceDir === undefined;
   const dir = options.traceDir ?? (await mkdtemp(path.join(os.tmpdir(), 'sweflow-trace-')));
   // An interrupted trace leaves no fragment folder behind.
   const unguard = ownTraceDir ? registerCleanup(() => rm(dir, { recursive: true, force: true })) : () => {};
-  let traced;
-  let fragmentBytes = 0;
   try {
-    traced = await adapter.runTraced({ facts, traceDir: dir, timeoutMs, logger, env, ...(options.testFileTimeoutMs ? { testFileTimeoutMs: options.testFileTimeoutMs } : {}), ...(options.logDir ? { logDir: options.logDir } : {}), ...(options.specFiles ? { specFiles: options.specFiles } : {}), ...(options.runnerArgs ? { runnerArgs: options.runnerArgs } : {}) });
-    fragmentBytes = traced.fragmentBytes ?? (await readFragments(dir)).bytes;
+    const traced = await ctx.adapter.runTraced({ facts: ctx.facts, traceDir: dir, timeoutMs: ctx.timeoutMs, logger: ctx.logger, env: ctx.env, ...(options.testFileTimeoutMs ? { testFileTimeoutMs: options.testFileTimeoutMs } : {}), ...(options.logDir ? { logDir: options.logDir } : {}), ...(options.specFiles ? { specFiles: options.specFiles } : {}), ...(options.runnerArgs ? { runnerArgs: options.runnerArgs } : {}) });
+    return { traced, fragmentBytes: traced.fragmentBytes ?? (await readFragments(dir)).bytes };
   } finally {
     if (ownTraceDir) await rm(dir, { recursive: true, force: true });
     unguard();
   }
+}
 
+/** The ids to judge: every id either run reported that the filter keeps, sorted. */
+function reportedIds(ctx: TraceContext, traced: TracedRunOutput, untraced: UntracedRun | undefined): string[] {
   const all = traced.results.length + (untraced?.results.length ?? 0);
   if (all === 0) {
-    throw new SweFlowError(ErrorCodes.NO_TESTS, `${adapter.name} reported no tests in ${root}; check the runner config and that dependencies are installed`, {
+    throw new SweFlowError(ErrorCodes.NO_TESTS, `${ctx.adapter.name} reported no tests in ${ctx.root}; check the runner config and that dependencies are installed`, {
       details: { logTail: traced.logTail },
     });
   }
-
-  const tracedById = byId(traced.results);
-  const untracedById = byId(untraced?.results ?? []);
-  const recordById = new Map(traced.records.map((r) => [r.testId, r]));
-  const ids = [...new Set([...tracedById.keys(), ...untracedById.keys()])].filter(keep).sort();
-  if (options.filter !== undefined && ids.length === 0) {
-    throw new SweFlowError(ErrorCodes.TEST_FILTER_EMPTY, `the test filter ${String(options.filter)} matches none of the ${all} reported tests; check the filter`);
+  const { filter } = ctx.options;
+  const keep = matcher(filter);
+  const ids = [...new Set([...traced.results, ...(untraced?.results ?? [])].map((r) => r.id))].filter(keep).sort();
+  if (filter !== undefined && ids.length === 0) {
+    throw new SweFlowError(ErrorCodes.TEST_FILTER_EMPTY, `the test filter ${String(filter)} matches none of the ${all} reported tests; check the filter`);
   }
+  return ids;
+}
 
-  const tests: TracedTest[] = [];
-  const excluded: ExcludedTest[] = [];
-  for (const id of ids) {
-    const t = tracedById.get(id);
-    const u = untracedById.get(id);
-    const pattern = excludedBy(id);
-    if (pattern !== undefined) {
-      excluded.push({ id, reason: 'excluded-by-option', error: `matches --exclude-test ${pattern}` });
-      continue;
-    }
-    const cut = [u, t].find((r) => r?.status === 'failed' && isTimeoutError(r.error));
-    if (cut) {
-      excluded.push({ id, reason: 'timed-out', error: `${cut.error ?? 'timed out'}; raise the runner's test timeout if it is only slow` });
-      continue;
-    }
-    if (untraced && !u) {
-      excluded.push({ id, reason: 'not-reported', error: 'reported by the traced run only' });
-      continue;
-    }
-    if (!t) {
-      excluded.push({ id, reason: 'not-reported', error: 'reported by the untraced run only' });
-      continue;
-    }
-    if (u?.status === 'failed') {
-      excluded.push({ id, reason: 'fails-untraced', ...(u.error ? { error: u.error } : {}) });
-      continue;
-    }
-    if (t.status === 'skipped' || u?.status === 'skipped') {
-      excluded.push({ id, reason: 'skipped' });
-      continue;
-    }
-    if (u && u.status !== t.status) {
-      excluded.push({ id, reason: 'outcome-differs-traced', error: `untraced ${u.status}, traced ${t.status}${t.error ? `: ${t.error}` : ''}` });
-      continue;
-    }
-    if (t.status === 'failed') {
-      excluded.push({ id, reason: 'fails-untraced', ...(t.error ? { error: t.error } : {}) });
-      continue;
-    }
-    tests.push({
-      id,
-      file: t.file,
-      titlePath: t.titlePath,
-      fullName: t.titlePath.join(' '),
-      status: t.status,
-      durationMs: t.durationMs,
-      edges: recordById.get(id)?.edges ?? [],
-    });
-  }
-
+/** The function manifest per instrumented file: the instrumenter's own where it has one, else located again. */
+async function functionManifest(ctx: TraceContext, traced: TracedRunOutput): Promise<Record<string, FunctionManifestEntry[]>> {
   const functions: Record<string, FunctionManifestEntry[]> = {};
   for (const file of [...traced.instrumentedFiles].sort()) {
     // The instrumenter located them on the same code already: no second parse.
@@ -247,24 +189,30 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
       continue;
     }
     try {
-      const code = await readFile(path.join(root, file), 'utf8');
+      const code = await readFile(path.join(ctx.root, file), 'utf8');
       functions[file] = locateFunctions(code, file).map(manifestEntry);
     } catch (error) {
-      logger.warn('could not list the functions of a file', { file, error: (error as Error).message });
+      ctx.logger.warn('could not list the functions of a file', { file, error: (error as Error).message });
     }
   }
+  return functions;
+}
 
+/** trace.json from the two runs: kept and excluded tests, the manifest, setup edges and lost tests. */
+async function assembleTrace(ctx: TraceContext, traced: TracedRunOutput, untraced: UntracedRun | undefined): Promise<TraceJson> {
+  const ids = reportedIds(ctx, traced, untraced);
+  const { tests, excluded } = judgeParity({ ids, traced: byId(traced.results), ...(untraced ? { untraced: byId(untraced.results) } : {}), records: new Map(traced.records.map((r) => [r.testId, r])), excludedBy: excludeMatcher(ctx.options.exclude ?? []) });
   const testFiles = [...new Set(traced.testFiles)].sort();
   const setupByFile = new Map(traced.setup.map((s) => [s.file, s.edges]));
-  const lost = await findLostTests(root, testFiles, untraced?.results ?? traced.results, traced.results);
-  for (const l of lost) logger.warn(`lost ${l.id ?? l.file}: ${l.detail}`, { reason: l.reason });
-  const result: TraceJson = {
+  const lost = await findLostTests(ctx.root, testFiles, untraced?.results ?? traced.results, traced.results);
+  for (const l of lost) ctx.logger.warn(`lost ${l.id ?? l.file}: ${l.detail}`, { reason: l.reason });
+  return {
     schemaVersion: TRACE_SCHEMA_VERSION,
-    runner: adapter.name,
-    root,
+    runner: ctx.adapter.name,
+    root: ctx.root,
     createdAt: new Date().toISOString(),
     testFiles,
-    functions,
+    functions: await functionManifest(ctx, traced),
     moduleLoadFunctions: [...traced.moduleLoadFunctions].sort(),
     files: testFiles.map((file) => ({ file, setupEdges: setupByFile.get(file) ?? [] })),
     tests,
@@ -278,10 +226,20 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
       instrumentedFiles: traced.instrumentedFiles.length,
     },
   };
+}
 
+export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo> {
+  const ctx = await traceContext(options);
+  let untraced: UntracedRun | undefined;
+  if (!options.skipUntraced) {
+    ctx.logger.info('running the suite untraced', { runner: ctx.adapter.name });
+    untraced = await runUntraced(ctx.adapter, ctx.root, ctx.timeoutMs, ctx.env, options.testFileTimeoutMs, options.logDir);
+  }
+  const { traced, fragmentBytes } = await runTracedOnce(ctx);
+  const result = await assembleTrace(ctx, traced, untraced);
   if (options.outFile) await writeJsonAtomic(options.outFile, result);
   // The checkout is left as it was given (the instrumented cache holds a copy of every source).
-  if (!options.keepWorkDir) await rm(path.join(root, '.sweflow'), { recursive: true, force: true });
+  if (!options.keepWorkDir) await rm(path.join(ctx.root, '.sweflow'), { recursive: true, force: true });
   return {
     trace: result,
     fragmentBytes,

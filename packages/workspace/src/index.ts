@@ -2,17 +2,15 @@ export { listRepoFiles } from './files.js';
 export { resolveMirror, parseMirrorPairs, readMirrorFile, normalizeGitUrl, type MirrorOptions } from './mirror.js';
 export { materializeSource, isGitUrl, repoNameFromUrl, type SourceInfo } from './source.js';
 export { detectProject, readPackageJson, type ProjectFacts, type PackageManager } from './detect.js';
+export { installDependencies, dependencyHash, type InstallOptions, type InstallRecord, type InstallAttempt } from './install.js';
 export {
-  installDependencies,
   resolvePackageManager,
-  dependencyHash,
+  nearestRelease,
   defaultToolsDir,
   DEFAULT_PM_VERSIONS,
-  type InstallOptions,
-  type InstallRecord,
-  type InstallAttempt,
   DEFAULT_YARN_BERRY_VERSION,
-} from './install.js';
+  type ResolvedPackageManager,
+} from './package-manager.js';
 export { readTestScript, builtOutputImports, splitCommands, shellWords, type ScriptRun, type TestScriptFacts } from './test-script.js';
 export { listWorkspacePackages, chooseWorkspacePackage, type WorkspacePackage } from './packages.js';
 export { chooseNodeVersion, pinRange, TRACER_MIN_NODE, type NodeChoice, type NodeConstraint, type NodeConstraintSource } from './node-choice.js';

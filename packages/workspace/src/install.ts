@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, type Logger, silentLogger } from '@swe-flow/core';
@@ -10,14 +9,11 @@ import { dropDependencies, filesNaming, gitDependencies, retagDependency } from 
 import { listRepoFiles } from './files.js';
 import { classifyInstallFailure, errorLines, type InstallFailure } from './install-failure.js';
 import { hostNode, nodeEnv, type NodeRuntime } from './node-provision.js';
+import { DEFAULT_PM_VERSIONS, defaultToolsDir, resolvePackageManager, type ResolvedPackageManager } from './package-manager.js';
 import { listWorkspacePackages } from './packages.js';
 
-/** Versions used when the repository does not pin its package manager. */
-export const DEFAULT_PM_VERSIONS: Record<PackageManager, string> = { npm: '11', pnpm: '9', yarn: '1.22.22' };
 /** The pnpm tried when the default is too old for a repository that pins none. */
 export const NEWER_PNPM = '10';
-/** Yarn berry when the repository is berry but pins no version. */
-export const DEFAULT_YARN_BERRY_VERSION = '4';
 
 export interface InstallOptions {
   logger?: Logger;
@@ -29,7 +25,7 @@ export interface InstallOptions {
   /** The Node chosen for the repository (default: the host's). */
   node?: NodeRuntime;
   /** On engine errors: a Node that satisfies these ranges as well as the repository's own, or undefined. */
-  nodeFor?: (ranges: string[]) => Promise<NodeRuntime | undefined>;
+  nodeFor?: (ranges: string[], askedBy?: string) => Promise<NodeRuntime | undefined>;
 }
 
 /** One run of the package manager: what was tried, with which Node, and how it ended. */
@@ -66,56 +62,6 @@ export interface InstallRecord {
   droppedDependencies: string[];
   /** A lockfile swe-flow could not use (`bun.lockb`): the install ran from package.json. */
   ignoredLockfile?: string;
-}
-
-const exists = (p: string) => stat(p).then(() => true, () => false);
-
-export function defaultToolsDir(): string {
-  return path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'swe-flow', 'tools');
-}
-
-/** npm 11 runs on ^20.17 || >=22.9; older Nodes get npm 10. */
-function npmFor(node: NodeRuntime | undefined): string | undefined {
-  if (!node?.binDir) return undefined;
-  return semver.satisfies(node.version, '^20.17.0 || >=22.9.0') ? undefined : '10';
-}
-
-/**
- * The executable of a package manager: the one on PATH when its major version fits, otherwise one
- * installed from the npm registry into `toolsDir` (corepack shims try to download and fail offline).
- */
-export async function resolvePackageManager(
-  pm: PackageManager,
-  version: string | undefined,
-  toolsDir: string,
-  logger: Logger,
-  options: { node?: NodeRuntime; berry?: boolean } = {},
-): Promise<{ bin: string; version: string }> {
-  const npmPin = pm === 'npm' ? npmFor(options.node) : undefined;
-  const wanted = npmPin ?? version ?? (options.berry ? DEFAULT_YARN_BERRY_VERSION : DEFAULT_PM_VERSIONS[pm]);
-  const wantedMajor = wanted.split('.')[0];
-  const env = nodeEnv(options.node);
-  try {
-    const { stdout } = await execa(pm, ['--version'], { env });
-    const have = stdout.trim();
-    if ((pm === 'npm' && npmPin === undefined) || have.split('.')[0] === wantedMajor) return { bin: pm, version: have };
-  } catch {
-    // not on PATH
-  }
-  const pkg = pm === 'yarn' && Number(wantedMajor) >= 2 ? '@yarnpkg/cli-dist' : pm;
-  const dir = path.join(toolsDir, `${pm}@${wanted}`);
-  const bin = path.join(dir, 'node_modules', '.bin', pm);
-  if (!(await exists(bin))) {
-    logger.info(`installing ${pkg}@${wanted} from the registry into ${dir}`);
-    await mkdir(dir, { recursive: true });
-    try {
-      await execa('npm', ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', `${pkg}@${wanted}`]);
-    } catch (cause) {
-      throw new SweFlowError(ErrorCodes.INSTALL_FAILED, `could not install ${pm}@${wanted} from the npm registry: check registry access`, { cause });
-    }
-  }
-  const { stdout } = await execa(bin, ['--version'], { env, cwd: toolsDir });
-  return { bin, version: stdout.trim() };
 }
 
 /** The switches the fallbacks turn; the plain install has them all off (and `frozen` on with a lockfile). */
@@ -197,7 +143,7 @@ export async function installDependencies(root: string, facts: ProjectFacts, opt
   const started = Date.now();
   let label = 'plain';
   for (;;) {
-    const pm = await resolvePackageManager(facts.packageManager, plan.pmVersion ?? facts.packageManagerVersion, toolsDir, logger, { node: plan.node, berry: !!facts.yarnBerry });
+    const pm = await packageManagerFor(facts, plan, toolsDir, logger, options, fallbacks);
     const args = installArgs(facts.packageManager, facts, allowScripts, plan);
     logger.info(`installing dependencies (${label}, Node ${plan.node.version}): ${facts.packageManager} ${args.join(' ')}`);
     const t0 = Date.now();
@@ -222,6 +168,33 @@ export async function installDependencies(root: string, facts: ProjectFacts, opt
     fallbacks.push(next);
     label = next;
   }
+}
+
+/**
+ * The package manager for the next attempt, on a Node it runs on: a pinned version the registry lacks is
+ * replaced by the nearest release, and a package manager that needs a newer Node than the repository's
+ * (pnpm 11: >=22.13) moves the repository to one that satisfies both; each is recorded in `fallbacks`.
+ */
+async function packageManagerFor(facts: ProjectFacts, plan: InstallPlan, toolsDir: string, logger: Logger, options: InstallOptions, fallbacks: string[]): Promise<ResolvedPackageManager> {
+  const name = facts.packageManager;
+  const pinned = plan.pmVersion ?? facts.packageManagerVersion;
+  let pm = await resolvePackageManager(name, pinned, toolsDir, logger, { node: plan.node, berry: !!facts.yarnBerry });
+  if (pm.substituted && !fallbacks.some((f) => f.startsWith(`${name} ${pm.substituted!.taken} `))) {
+    fallbacks.push(`${name} ${pm.substituted.taken} (the pinned ${pm.substituted.pinned} is not in the registry; the nearest release)`);
+  }
+  if (pm.nodeRange === undefined || semver.satisfies(plan.node.version, pm.nodeRange)) return pm;
+  const node = options.nodeFor ? await options.nodeFor([pm.nodeRange], `${name}@${pm.version}`) : undefined;
+  if (!node) {
+    throw new SweFlowError(
+      ErrorCodes.INSTALL_FAILED,
+      `${name} ${pm.version} (the repository's packageManager) runs on Node ${pm.nodeRange}, but this repository runs on Node ${plan.node.version}` +
+        `${options.nodeFor ? ' and no Node release satisfies both' : ''}: pass --node with a version in ${pm.nodeRange}, or change packageManager in package.json`,
+    );
+  }
+  logger.info(`${name} ${pm.version} needs Node ${pm.nodeRange}: the repository runs on Node ${node.version}`);
+  plan.node = node;
+  pm = await resolvePackageManager(name, pinned, toolsDir, logger, { node, berry: !!facts.yarnBerry });
+  return pm;
 }
 
 /** Applies the fallback that answers `failure` to `plan` and names it; undefined when none is left. */

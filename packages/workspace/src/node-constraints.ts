@@ -14,6 +14,7 @@ function firstLine(text: string | undefined): string | undefined {
 /** Node versions the package manager itself needs (from the managers' own `engines`). */
 function packageManagerNeeds(facts: ProjectFacts): string | undefined {
   const major = Number((facts.packageManagerVersion ?? '').split('.')[0]);
+  if (facts.packageManager === 'pnpm' && major >= 11) return '>=22.13';
   if (facts.packageManager === 'pnpm' && major >= 9) return '>=18.12';
   if (facts.packageManager === 'yarn' && major >= 4) return '>=18.12';
   return undefined;

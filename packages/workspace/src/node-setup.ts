@@ -9,7 +9,8 @@ export interface RepositoryNode {
   choice: NodeChoice;
   runtime: NodeRuntime;
   /** For `installDependencies`: the Node to switch to when the install's engine errors ask for `ranges`. */
-  nodeFor: (ranges: string[]) => Promise<NodeRuntime | undefined>;
+  /** `askedBy`: the package or package manager that asked (recorded as the reason); default: the install's engine errors. */
+  nodeFor: (ranges: string[], askedBy?: string) => Promise<NodeRuntime | undefined>;
 }
 
 export interface RepositoryNodeOptions {
@@ -38,14 +39,15 @@ export async function setUpRepositoryNode(root: string, facts: ProjectFacts, opt
   };
   const choice = await choose([]);
   const runtime = await provisionNode(choice.version, provisionOptions);
-  const nodeFor = async (ranges: string[]): Promise<NodeRuntime | undefined> => {
+  const nodeFor = async (ranges: string[], askedBy?: string): Promise<NodeRuntime | undefined> => {
     if (options.override !== undefined) return undefined;
-    const next = await choose(ranges.map((range) => ({ from: 'install-error' as const, range })));
+    const from = askedBy ? ('packageManager' as const) : ('install-error' as const);
+    const next = await choose(ranges.map((range) => ({ from, range, ...(askedBy ? { package: askedBy } : {}) })));
     if (!ranges.every((r) => semver.satisfies(next.version, r))) return undefined;
     choice.version = next.version;
     choice.host = next.host;
-    choice.source = 'install-error';
-    choice.reason = `${next.reason}; chosen after the install's engine errors (${ranges.join(', ')})`;
+    choice.source = from;
+    choice.reason = askedBy ? `${next.reason}; chosen because ${askedBy} runs on Node ${ranges.join(', ')}` : `${next.reason}; chosen after the install's engine errors (${ranges.join(', ')})`;
     choice.constraints = next.constraints;
     return provisionNode(next.version, provisionOptions);
   };

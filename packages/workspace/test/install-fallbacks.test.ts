@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@swe-flow/core';
-import { detectProject, installDependencies, setUpRepositoryNode, type InstallRecord } from '../src/index.js';
+import semver from 'semver';
+import { detectProject, hostNode, installDependencies, setUpRepositoryNode, type InstallRecord } from '../src/index.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/install', import.meta.url));
 const exists = (p: string) => stat(p).then(() => true, () => false);
@@ -140,6 +141,15 @@ describe('yarn berry', { timeout: 240_000 }, () => {
     expect(await exists(path.join(dir, '.pnp.cjs'))).toBe(false);
   });
 
+  it('a pinned yarn the registry never carried (4.10.0) -> the nearest release of the same minor, recorded', async () => {
+    const dir = await copyOf('yarn-berry-unpublished-version');
+    const record = await install(dir);
+    expect(record.packageManagerVersion).toBe('4.10.1');
+    expect(record.fallbacks).toEqual(['yarn 4.10.1 (the pinned 4.10.0 is not in the registry; the nearest release)']);
+    expect(record.attempts).toHaveLength(1);
+    expect(await exists(path.join(dir, 'node_modules/is-number/package.json'))).toBe(true);
+  });
+
   it("with Plug'n'Play is refused before installing, naming the setting that switches linkers", async () => {
     const dir = await copyOf('yarn-berry-pnp');
     const facts = await detectProject(dir);
@@ -148,5 +158,34 @@ describe('yarn berry', { timeout: 240_000 }, () => {
     expect(error).toMatchObject({ code: ErrorCodes.YARN_PNP, exitCode: 2 });
     expect((error as Error).message).toContain('nodeLinker: node-modules');
     expect(await exists(path.join(dir, '.pnp.cjs'))).toBe(false);
+  });
+});
+
+describe('a package manager that needs a newer Node than the host', { timeout: 240_000 }, () => {
+  it('pnpm 11 (engines >=22.13) on a Node 20 host: the repository is set on Node 22 before pnpm runs, and the record says why', async () => {
+    const dir = await copyOf('pnpm11-package-manager');
+    const facts = await detectProject(dir);
+    const node = await setUpRepositoryNode(dir, facts);
+    // Read from packageManager before anything runs.
+    expect(node.choice).toMatchObject({ host: false, source: 'packageManager' });
+    expect(semver.satisfies(node.choice.version, '>=22.13')).toBe(true);
+    const record = await installDependencies(dir, facts, { node: node.runtime, nodeFor: node.nodeFor });
+    expect(record).toMatchObject({ node: node.choice.version, fallbacks: [] });
+    expect(record.packageManagerVersion).toBe('11.18.0');
+    expect(await exists(path.join(dir, 'node_modules/is-number/package.json'))).toBe(true);
+  });
+
+  it("started on the host's Node anyway, pnpm's own engines move the install to a Node it runs on (no SWEFLOW_INTERNAL from pnpm --version)", async () => {
+    const dir = await copyOf('pnpm11-package-manager');
+    const facts = await detectProject(dir);
+    const node = await setUpRepositoryNode(dir, facts);
+    const record = await installDependencies(dir, facts, { node: hostNode(), nodeFor: node.nodeFor });
+    expect(semver.satisfies(record.node, '>=22.13')).toBe(true);
+    expect(node.choice.reason).toContain('pnpm@11.18.0 runs on Node >=22.13');
+    // Without a way to switch Node, the error names the range and the option.
+    const again = await copyOf('pnpm11-package-manager');
+    const error = await installDependencies(again, facts, { node: hostNode() }).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCodes.INSTALL_FAILED });
+    expect((error as Error).message).toMatch(/pnpm 11\.18\.0 .* runs on Node >=22\.13.*pass --node/);
   });
 });

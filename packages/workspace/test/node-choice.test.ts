@@ -4,7 +4,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@swe-flow/core';
-import { chooseNodeVersion, detectProject, nodeEnv, pnpmLockEngines, provisionNode, readNodeConstraints, type NodeConstraint } from '../src/index.js';
+import { chooseNodeVersion, detectProject, nearestRelease, nodeEnv, pnpmLockEngines, provisionNode, readNodeConstraints, type NodeConstraint } from '../src/index.js';
 
 const HOST = '20.20.2';
 const AVAILABLE = ['16.20.2', '18.20.8', '20.19.0', '20.20.2', '21.7.3', '22.12.0', '22.23.5', '23.11.1', '24.22.3', '25.1.0'];
@@ -87,5 +87,15 @@ describe('provisionNode', { timeout: 300_000 }, () => {
     const r = await execa('node', ['-p', 'process.version'], { env: nodeEnv(node) });
     expect(r.stdout).toBe('v22.23.5');
     expect(await provisionNode(process.versions.node)).toEqual({ version: process.versions.node, binDir: null });
+  });
+});
+
+describe('nearestRelease (a pinned package manager the registry lacks)', () => {
+  it('takes the closest newer release of the same minor, else of the major, else the newest older one', () => {
+    const yarn = ['4.9.3', '4.9.4', '4.10.1', '4.10.2', '4.10.3', '4.11.0', '5.0.0'];
+    expect(nearestRelease('4.10.0', yarn)).toBe('4.10.1');
+    expect(nearestRelease('4.9.9', yarn)).toBe('4.10.1');
+    expect(nearestRelease('4.12.0', yarn)).toBe('4.11.0');
+    expect(nearestRelease('6.0.0', yarn)).toBeUndefined();
   });
 });

@@ -11,6 +11,7 @@ import {
   installDependencies,
   listRepoFiles,
   materializeSource,
+  provisionNode,
   readMirrorFile,
   readPackageJson,
   setUpRepositoryNode,
@@ -148,7 +149,7 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     // What the test script says beyond the runner: its environment, and a build the tests read.
     const setup = chooseTestSetup(facts.packageJson, config);
     if (setup.note) logger.info(setup.note);
-    await runBuild(pkg ? path.join(workDir, pkg) : workDir, setup, { logDir: path.join(env.out, 'logs'), timeoutMs: config.installTimeoutMs, logger });
+    await runBuild(pkg ? path.join(workDir, pkg) : workDir, setup, { logDir: path.join(env.out, 'logs'), timeoutMs: config.installTimeoutMs, logger, nodeBinDir: (await provisionNode(install.node, { logger })).binDir });
     await requireBuiltOutput(workDir, files, setup);
     const { specFiles, runnerArgs } = pkg ? { specFiles: [], runnerArgs: [] } : await commandLineOf(detected, { root: workDir, packageJson: facts.packageJson, files }, setup.runArgs);
     const adapter = adapterFor(detected.name, pkg, runnerBin, setup.env, specFiles, runnerArgs);

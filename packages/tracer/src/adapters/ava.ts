@@ -1,5 +1,5 @@
 /**
- * ava 6: detection, test files from ava's `files` config (or its defaults), plain commands writing
+ * ava 3–6: detection, test files from ava's `files` config (or its defaults), plain commands writing
  * TAP to the result file, and a traced run: `--serial`, a preload in the main process and its
  * workers instruments sources, and a load hook prepends swe-flow's hooks to each test file on its
  * first line (ava has no global hooks).
@@ -63,9 +63,28 @@ export async function load(url, context, nextLoad) {
 }
 `;
 
-const TAP_NAMES_PRELOAD = `import { register } from 'node:module';
-register(${JSON.stringify(`data:text/javascript;base64,${Buffer.from(TAP_NAMES_HOOKS).toString('base64')}`)});
+/**
+ * ava 3 is CommonJS, and Node 20's module hooks do not see a plain `require` chain: the same two
+ * changes go in through CommonJS compilation (ava 3's prefixTitle has no `extensions` argument).
+ */
+const TAP_NAMES_CJS = `
+const compileModule = Module.prototype._compile;
+Module.prototype._compile = function (content, filename) {
+  const f = String(filename).split(path.sep).join('/');
+  if (f.endsWith('/ava/lib/reporters/prefix-title.js')) {
+    content = "const path = require('path'); module.exports = (base, file, title) => " +
+      "JSON.stringify([path.relative(process.cwd(), file).split(path.sep).join('/'), title]);";
+  } else if (f.endsWith('/ava/lib/reporters/tap.js')) {
+    content = content.replace('if (plan.files.length > 1) {', 'if (true) {');
+  }
+  return compileModule.call(this, content, filename);
+};
 `;
+
+const TAP_NAMES_PRELOAD = `import Module, { register } from 'node:module';
+import path from 'node:path';
+register(${JSON.stringify(`data:text/javascript;base64,${Buffer.from(TAP_NAMES_HOOKS).toString('base64')}`)});
+${TAP_NAMES_CJS}`;
 
 export function avaTapNamesImport(): string {
   return `data:text/javascript;base64,${Buffer.from(TAP_NAMES_PRELOAD).toString('base64')}`;
@@ -176,7 +195,7 @@ async function readAvaConfig(facts: RepoFacts): Promise<Record<string, unknown>>
   const configFile = ['ava.config.js', 'ava.config.mjs', 'ava.config.cjs'].find((f) => facts.files.includes(f));
   if (!configFile) return {};
   const script = `const m = await import(${JSON.stringify(path.join(facts.root, configFile))}); let c = m.default; if (typeof c === 'function') c = await c({ projectDir: process.cwd() }); process.stdout.write(JSON.stringify(c ?? {}));`;
-  const r = await execa('node', ['--input-type=module', '-e', script], { cwd: facts.root, reject: false, stdin: 'ignore' });
+  const r = await execa('node', ['--input-type=module', '-e', script], { cwd: facts.root, reject: false, stdin: 'ignore', env: facts.env });
   if (r.exitCode !== 0) {
     throw new SweFlowError(ErrorCodes.CONFIG_INVALID, `${configFile} could not be loaded (exit ${r.exitCode}); fix the ava config`, { details: { stderr: String(r.stderr).slice(-2000) } });
   }

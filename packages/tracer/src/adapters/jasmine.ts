@@ -122,7 +122,7 @@ async function readJasmineConfig(facts: RepoFacts): Promise<Record<string, unkno
     }
   }
   const script = `const m = await import(${JSON.stringify(path.join(facts.root, file))}); const c = m.default ?? m; process.stdout.write(JSON.stringify(c ?? {}));`;
-  const r = await execa('node', ['--input-type=module', '-e', script], { cwd: facts.root, reject: false, stdin: 'ignore' });
+  const r = await execa('node', ['--input-type=module', '-e', script], { cwd: facts.root, reject: false, stdin: 'ignore', env: facts.env });
   if (r.exitCode !== 0) {
     throw new SweFlowError(ErrorCodes.CONFIG_INVALID, `${file} could not be loaded (exit ${r.exitCode}); fix the jasmine config`, { details: { stderr: String(r.stderr).slice(-2000) } });
   }

@@ -113,7 +113,7 @@ export function jestPlainCommand(ctx: PlainRunContext): CommandSpec {
 }
 
 export async function listJestTestFiles(facts: RepoFacts): Promise<string[]> {
-  const r = await execa('node', [installedJest(facts.root).bin, '--listTests', '--json', '--no-watchman'], { cwd: facts.root, reject: false, stdin: 'ignore' });
+  const r = await execa('node', [installedJest(facts.root).bin, '--listTests', '--json', '--no-watchman'], { cwd: facts.root, reject: false, stdin: 'ignore', env: facts.env });
   if (r.exitCode !== 0) {
     throw new SweFlowError(ErrorCodes.TRACE_FAILED, `jest --listTests failed (exit ${r.exitCode}); install the repository's dependencies first`, {
       details: { stderr: String(r.stderr).slice(-2000) },

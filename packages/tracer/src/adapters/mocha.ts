@@ -133,6 +133,7 @@ export async function listMochaTestFiles(facts: RepoFacts, specFiles: readonly s
     cwd: facts.root,
     reject: false,
     stdin: 'ignore',
+    env: facts.env,
   });
   let text: string;
   try {

@@ -4,8 +4,10 @@
  * on the newest majors the fixtures pin (jest 30, mocha 11). Only what the old runner needs differs:
  * jest 22 takes its transformer as a plain path (no options tuple), its TypeScript through ts-jest 23,
  * a TS-only test pattern, and has never heard of node:timers/promises; mocha 5 reads `test/mocha.opts`,
- * not `.mocharc.json`.
+ * not `.mocharc.json`; ava 3 is CommonJS (its TAP reporter is patched through CommonJS compilation, not
+ * module hooks) and needs nothing else.
  */
+import { avaAdapter } from './ava.js';
 import { jestAdapter } from './jest.js';
 import { mochaAdapter } from './mocha.js';
 import { describeAdapterOnFixture } from './runner-kit.suite.js';
@@ -45,4 +47,11 @@ describeAdapterOnFixture(mochaAdapter, {
     remove: ['.mocharc.json'],
     files: { 'test/mocha.opts': 'test/**/*.test.js\n' },
   },
+});
+
+describeAdapterOnFixture(avaAdapter, {
+  fixture: 'ava-esm',
+  testFiles: ['test/money.test.js', 'test/rates.test.js', 'test/units.test.js'],
+  missing: { file: 'test/units.test.js', id: 'test/units.test.js > no such test' },
+  variant: { label: 'ava 3 (CommonJS reporters)', devDependencies: { ava: '3.15.0' } },
 });

@@ -167,7 +167,7 @@ async function listLegacyTapTestFiles(facts: RepoFacts): Promise<string[]> {
 export async function listTapTestFiles(facts: RepoFacts): Promise<string[]> {
   if (isLegacyTap(findInstalledRunner(facts.root, 'tap')?.major ?? 21)) return listLegacyTapTestFiles(facts);
   const list = binScriptCommand('tap', 'tap', ['list']);
-  const r = await execa(list.command, list.args, { cwd: facts.root, reject: false, stdin: 'ignore' });
+  const r = await execa(list.command, list.args, { cwd: facts.root, reject: false, stdin: 'ignore', env: facts.env });
   if (r.exitCode !== 0) {
     throw new SweFlowError(ErrorCodes.TRACE_FAILED, `tap list failed (exit ${r.exitCode}); install the repository's dependencies first`, { details: { stderr: String(r.stderr).slice(-2000) } });
   }

@@ -197,141 +197,187 @@ export default merged;
 `;
 }
 
-export const vitestAdapter: RunnerAdapter = createVitestAdapter();
+/**
+ * Where a vitest adapter runs: the repository root, or one workspace package of a monorepo whose
+ * runner runs in the package folder while every path the adapter hands out stays repo-relative.
+ */
+class VitestLayout {
+  readonly pkg: string;
+  /** Spawn options that start the runner in the package folder. */
+  readonly cwdSpec: { cwd?: string };
+
+  constructor(private readonly options: VitestAdapterOptions) {
+    this.pkg = normalizePackageDir(options.packageDir);
+    this.cwdSpec = this.pkg ? { cwd: this.pkg } : {};
+  }
+
+  /** Repo-relative path -> the same file relative to the runner's cwd (the package folder). */
+  fromCwd(rel: string): string {
+    return this.pkg ? posix.relative(this.pkg, rel) : rel;
+  }
+
+  /** The repo-relative vitest entry to start with node. */
+  bin(root: string): string {
+    return this.options.vitestBin ?? findVitestBin(root, this.pkg);
+  }
+
+  /** Plain commands: the known entry with node, else vitest's `.bin` link (they also run in containers). */
+  plainStart(): { command: string; args: string[] } {
+    const { vitestBin } = this.options;
+    return vitestBin ? { command: 'node', args: [this.fromCwd(vitestBin)] } : { command: this.pkg ? this.fromCwd(VITEST_LINK) : VITEST_LINK, args: [] };
+  }
+
+  /** The package's own config file (relative to the package folder), if it has one. */
+  userConfig(facts: RepoFacts): string | undefined {
+    const { pkg } = this;
+    const files = pkg ? facts.files.filter((f) => f.startsWith(`${pkg}/`)).map((f) => f.slice(pkg.length + 1)) : facts.files;
+    return findVitestConfig(files);
+  }
+
+  packageRoot(root: string): string {
+    return this.pkg ? path.join(root, this.pkg) : root;
+  }
+}
+
+function detectVitest(layout: VitestLayout, facts: RepoFacts): number {
+  let score = 0;
+  if ('vitest' in deps(facts.packageJson)) score += 10;
+  if (layout.userConfig(facts)?.startsWith('vitest.')) score += 5;
+  const scripts = (facts.packageJson.scripts as Record<string, string> | undefined) ?? {};
+  if (/\bvitest\b/.test(scripts.test ?? '')) score += 3;
+  return score;
+}
+
+async function listVitestFiles(layout: VitestLayout, facts: RepoFacts): Promise<string[]> {
+  const config = layout.userConfig(facts);
+  const out = path.join(facts.root, SWEFLOW_DIR, 'list.json');
+  await mkdir(path.join(facts.root, SWEFLOW_DIR), { recursive: true });
+  const args = [layout.fromCwd(layout.bin(facts.root)), 'list', '--filesOnly', `--json=${out}`, ...(config ? ['--config', config] : [])];
+  const res = await execLocal(facts.root, { command: 'node', args, ...layout.cwdSpec }, 120_000);
+  if (res.exitCode !== 0) {
+    throw new SweFlowError(ErrorCodes.TRACE_FAILED, `vitest list failed (exit ${res.exitCode}); check the repository's vitest config:\n${res.output.slice(-2000)}`);
+  }
+  const list = JSON.parse(await readFile(out, 'utf8')) as { file: string }[];
+  return [...new Set(list.map((e) => path.relative(facts.root, e.file).split(path.sep).join('/')))].sort();
+}
+
+function vitestPlainCommand(layout: VitestLayout, ctx: PlainRunContext): CommandSpec {
+  const files = new Set(ctx.selection.files);
+  for (const id of ctx.selection.testIds) files.add(parseTestId(id).file);
+  const pattern = testNamePattern(ctx.selection.testIds);
+  const start = layout.plainStart();
+  return {
+    command: start.command,
+    args: [
+      ...start.args,
+      'run',
+      '--reporter=json',
+      `--outputFile=${layout.fromCwd(ctx.resultFile)}`,
+      ...(pattern ? ['-t', pattern] : []),
+      ...[...files].sort().map((f) => layout.fromCwd(f)),
+    ],
+    ...layout.cwdSpec,
+  };
+}
+
+/** Instruments the sources into the work folder and writes the wrapper config next to the runtime scripts. */
+async function prepareTracedRun(layout: VitestLayout, ctx: TracedRunContext, work: string): Promise<{ sources: string[]; prepared: Awaited<ReturnType<typeof prepareInstrumentation>> }> {
+  const { facts } = ctx;
+  const root = facts.root;
+  await mkdir(work, { recursive: true });
+  const sources = await listSourceFiles(facts);
+  const prepared = await prepareInstrumentation(root, sources, path.join(work, 'instrumented'));
+  for (const f of prepared.failed) ctx.logger.warn('could not instrument a file; its functions are not traced', f);
+  for (const name of ['recorder.cjs', 'vitest-setup.mjs', 'vitest-plugin.mjs']) {
+    await copyFile(path.join(RUNTIME_DIR, name), path.join(work, name));
+  }
+  const userConfig = layout.userConfig(facts);
+  const packageRoot = layout.packageRoot(root);
+  await writeFile(
+    path.join(work, 'vitest.config.mjs'),
+    wrapperConfig({
+      vite: resolveVite(root, layout.bin(root)),
+      ...(userConfig ? { userConfig: path.join(packageRoot, userConfig) } : {}),
+      root: packageRoot,
+      cacheDir: prepared.cacheDir,
+      setup: path.join(work, 'vitest-setup.mjs'),
+      plugin: path.join(work, 'vitest-plugin.mjs'),
+    }),
+  );
+  return { sources, prepared };
+}
+
+/** The traced run's JSON report, or an error that shows the run's output. */
+async function readTracedReport(resultFile: string, res: Awaited<ReturnType<typeof execLocal>>, timeoutMs: number): Promise<string> {
+  if (res.timedOut) {
+    throw new SweFlowError(ErrorCodes.TRACE_TIMEOUT, `the traced vitest run did not finish within ${timeoutMs} ms and was killed; raise --trace-timeout (traceTimeoutMs in swe-flow.config.json), or find the hanging test by running the suite with the repository's own test command`, {
+      details: { logTail: res.output.slice(-4000) },
+    });
+  }
+  try {
+    return await readFile(resultFile, 'utf8');
+  } catch (cause) {
+    throw new SweFlowError(ErrorCodes.RESULTS_UNREADABLE, `the traced vitest run wrote no JSON report (exit ${res.exitCode}); its output ends with:\n${res.output.slice(-3000)}`, { cause });
+  }
+}
+
+async function runVitestTraced(layout: VitestLayout, ctx: TracedRunContext): Promise<TracedRunOutput> {
+  const root = ctx.facts.root;
+  const work = path.join(root, SWEFLOW_DIR);
+  const { sources, prepared } = await prepareTracedRun(layout, ctx, work);
+  const resultFile = path.join(root, SWEFLOW_DIR, 'traced-results.json');
+  await rm(resultFile, { force: true });
+  await rm(ctx.traceDir, { recursive: true, force: true });
+  await mkdir(ctx.traceDir, { recursive: true });
+  const spec: CommandSpec = {
+    command: 'node',
+    ...layout.cwdSpec,
+    args: [
+      layout.fromCwd(layout.bin(root)),
+      'run',
+      '--config',
+      path.join(work, 'vitest.config.mjs'),
+      '--reporter=json',
+      `--outputFile=${resultFile}`,
+      // Serial within a worker comes from the wrapper config (`maxConcurrency: 1`): vitest 1 has
+      // no --maxConcurrency flag and rejects the run with it.
+    ],
+  };
+  ctx.logger.info('running the suite traced', { runner: 'vitest', files: sources.length });
+  const res = await execLocal(root, spec, ctx.timeoutMs, {
+    ...ctx.env,
+    SWEFLOW_TRACE_DIR: ctx.traceDir,
+    SWEFLOW_ROOT: root,
+  });
+  const results = parseVitestJson(await readTracedReport(resultFile, res, ctx.timeoutMs), root);
+  const merged = await readFragments(ctx.traceDir);
+  const testFiles = [...new Set([...results.map((r) => r.file), ...merged.setup.keys()])].sort();
+  return {
+    results,
+    records: [...merged.tests].map(([testId, edges]) => ({ testId, edges: toEdgeList(edges) })),
+    setup: [...merged.setup].map(([file, edges]) => ({ file, edges: toEdgeList(edges) })),
+    moduleLoadFunctions: [...merged.moduleLoadFunctions].sort(),
+    instrumentedFiles: prepared.files,
+    functions: prepared.functions,
+    fragmentBytes: merged.bytes,
+    testFiles,
+    wallMs: res.durationMs,
+    exitCode: res.exitCode,
+    logTail: res.output.slice(-4000),
+  };
+}
 
 /** A vitest adapter; with `packageDir`, one that runs a monorepo's workspace package (see the options). */
 export function createVitestAdapter(options: VitestAdapterOptions = {}): RunnerAdapter {
-  const pkg = normalizePackageDir(options.packageDir);
-  /** Repo-relative path -> the same file relative to the runner's cwd (the package folder). */
-  const fromCwd = (rel: string): string => (pkg ? posix.relative(pkg, rel) : rel);
-  const cwdSpec = pkg ? { cwd: pkg } : {};
-  const binFor = (root: string): string => options.vitestBin ?? findVitestBin(root, pkg);
-  /** Plain commands: the known entry with node, else vitest's `.bin` link (they also run in containers). */
-  const plainStart = (): { command: string; args: string[] } =>
-    options.vitestBin ? { command: 'node', args: [fromCwd(options.vitestBin)] } : { command: pkg ? fromCwd(VITEST_LINK) : VITEST_LINK, args: [] };
-  const inPackage = (files: readonly string[]): string[] => (pkg ? files.filter((f) => f.startsWith(`${pkg}/`)).map((f) => f.slice(pkg.length + 1)) : [...files]);
+  const layout = new VitestLayout(options);
   return {
     name: 'vitest',
-
-    detect(facts: RepoFacts): number {
-      let score = 0;
-      if ('vitest' in deps(facts.packageJson)) score += 10;
-      if (findVitestConfig(inPackage(facts.files))?.startsWith('vitest.')) score += 5;
-      const scripts = (facts.packageJson.scripts as Record<string, string> | undefined) ?? {};
-      if (/\bvitest\b/.test(scripts.test ?? '')) score += 3;
-      return score;
-    },
-
-    async listTestFiles(facts: RepoFacts): Promise<string[]> {
-      const config = findVitestConfig(inPackage(facts.files));
-      const out = path.join(facts.root, SWEFLOW_DIR, 'list.json');
-      await mkdir(path.join(facts.root, SWEFLOW_DIR), { recursive: true });
-      const args = [fromCwd(binFor(facts.root)), 'list', '--filesOnly', `--json=${out}`, ...(config ? ['--config', config] : [])];
-      const res = await execLocal(facts.root, { command: 'node', args, ...cwdSpec }, 120_000);
-      if (res.exitCode !== 0) {
-        throw new SweFlowError(ErrorCodes.TRACE_FAILED, `vitest list failed (exit ${res.exitCode}); check the repository's vitest config:\n${res.output.slice(-2000)}`);
-      }
-      const list = JSON.parse(await readFile(out, 'utf8')) as { file: string }[];
-      return [...new Set(list.map((e) => path.relative(facts.root, e.file).split(path.sep).join('/')))].sort();
-    },
-
-    plainCommand(ctx: PlainRunContext): CommandSpec {
-      const files = new Set(ctx.selection.files);
-      for (const id of ctx.selection.testIds) files.add(parseTestId(id).file);
-      const pattern = testNamePattern(ctx.selection.testIds);
-      const start = plainStart();
-      return {
-        command: start.command,
-        args: [
-          ...start.args,
-          'run',
-          '--reporter=json',
-          `--outputFile=${fromCwd(ctx.resultFile)}`,
-          ...(pattern ? ['-t', pattern] : []),
-          ...[...files].sort().map(fromCwd),
-        ],
-        ...cwdSpec,
-      };
-    },
-
+    detect: (facts) => detectVitest(layout, facts),
+    listTestFiles: (facts) => listVitestFiles(layout, facts),
+    plainCommand: (ctx) => vitestPlainCommand(layout, ctx),
     parseResults: parseVitestJson,
-
-    async runTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
-      const { facts } = ctx;
-      const root = facts.root;
-      const work = path.join(root, SWEFLOW_DIR);
-      await mkdir(work, { recursive: true });
-      const sources = await listSourceFiles(facts);
-      const prepared = await prepareInstrumentation(root, sources, path.join(work, 'instrumented'));
-      for (const f of prepared.failed) ctx.logger.warn('could not instrument a file; its functions are not traced', f);
-      for (const name of ['recorder.cjs', 'vitest-setup.mjs', 'vitest-plugin.mjs']) {
-        await copyFile(path.join(RUNTIME_DIR, name), path.join(work, name));
-      }
-      const userConfig = findVitestConfig(inPackage(facts.files));
-      const packageRoot = pkg ? path.join(root, pkg) : root;
-      const bin = binFor(root);
-      await writeFile(
-        path.join(work, 'vitest.config.mjs'),
-        wrapperConfig({
-          vite: resolveVite(root, bin),
-          ...(userConfig ? { userConfig: path.join(packageRoot, userConfig) } : {}),
-          root: packageRoot,
-          cacheDir: prepared.cacheDir,
-          setup: path.join(work, 'vitest-setup.mjs'),
-          plugin: path.join(work, 'vitest-plugin.mjs'),
-        }),
-      );
-      const resultFile = path.join(root, SWEFLOW_DIR, 'traced-results.json');
-      await rm(resultFile, { force: true });
-      await rm(ctx.traceDir, { recursive: true, force: true });
-      await mkdir(ctx.traceDir, { recursive: true });
-      const spec: CommandSpec = {
-        command: 'node',
-        ...cwdSpec,
-        args: [
-          fromCwd(bin),
-          'run',
-          '--config',
-          path.join(work, 'vitest.config.mjs'),
-          '--reporter=json',
-          `--outputFile=${resultFile}`,
-          // Serial within a worker comes from the wrapper config (`maxConcurrency: 1`): vitest 1 has
-          // no --maxConcurrency flag and rejects the run with it.
-        ],
-      };
-      ctx.logger.info('running the suite traced', { runner: 'vitest', files: sources.length });
-      const res = await execLocal(root, spec, ctx.timeoutMs, {
-        ...ctx.env,
-        SWEFLOW_TRACE_DIR: ctx.traceDir,
-        SWEFLOW_ROOT: root,
-      });
-      if (res.timedOut) {
-        throw new SweFlowError(ErrorCodes.TRACE_TIMEOUT, `the traced vitest run did not finish within ${ctx.timeoutMs} ms and was killed; raise --trace-timeout (traceTimeoutMs in swe-flow.config.json), or find the hanging test by running the suite with the repository's own test command`, {
-          details: { logTail: res.output.slice(-4000) },
-        });
-      }
-      let text: string;
-      try {
-        text = await readFile(resultFile, 'utf8');
-      } catch (cause) {
-        throw new SweFlowError(ErrorCodes.RESULTS_UNREADABLE, `the traced vitest run wrote no JSON report (exit ${res.exitCode}); its output ends with:\n${res.output.slice(-3000)}`, { cause });
-      }
-      const results = parseVitestJson(text, root);
-      const merged = await readFragments(ctx.traceDir);
-      const testFiles = [...new Set([...results.map((r) => r.file), ...merged.setup.keys()])].sort();
-      return {
-        results,
-        records: [...merged.tests].map(([testId, edges]) => ({ testId, edges: toEdgeList(edges) })),
-        setup: [...merged.setup].map(([file, edges]) => ({ file, edges: toEdgeList(edges) })),
-        moduleLoadFunctions: [...merged.moduleLoadFunctions].sort(),
-        instrumentedFiles: prepared.files,
-        functions: prepared.functions,
-        fragmentBytes: merged.bytes,
-        testFiles,
-        wallMs: res.durationMs,
-        exitCode: res.exitCode,
-        logTail: res.output.slice(-4000),
-      };
-    },
+    runTraced: (ctx) => runVitestTraced(layout, ctx),
   };
 }
+
+export const vitestAdapter: RunnerAdapter = createVitestAdapter();

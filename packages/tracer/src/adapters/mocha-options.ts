@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RepoFacts } from '../adapter.js';
 import { findInstalledRunner } from './runner-bin.js';
-import { hasFile } from './runner-kit.js';
+import { hasFile, matchGlobs } from './runner-kit.js';
 
 /** mocha 5-11 options that take a value (long and short spellings). */
 const TAKES_VALUE = new Set([
@@ -88,14 +88,32 @@ function ignoredMochaOpts(facts: RepoFacts): string | undefined {
   }
 }
 
+/** Where test files conventionally live, for repositories that start mocha from a script of their own. */
+const CONVENTIONAL_SPECS = ['**/*.{test,spec}.{js,cjs,mjs}'];
+
+/**
+ * Spec globs for a repository that names no spec anywhere mocha reads (no files on the script's mocha
+ * command line, no mocha config, nothing in mocha's default `./test`): it starts mocha from a script
+ * of its own (node-fs-extra's `test.js` adds its `__tests__` files through the API). The
+ * conventional test-file names, per top-level folder that holds any (never node_modules).
+ */
+function conventionalSpecs(facts: RepoFacts): string[] {
+  if (hasFile(facts, /^\.mocharc\.(js|cjs|mjs|json|jsonc|yaml|yml)$/) || 'mocha' in facts.packageJson) return [];
+  if (facts.files.some((f) => /^test\/[^/]+\.(js|cjs|mjs)$/.test(f))) return [];
+  const found = matchGlobs(facts.files, CONVENTIONAL_SPECS);
+  const tops = [...new Set(found.map((f) => (f.includes('/') ? f.split('/')[0]! : '')))].sort();
+  return tops.map((top) => (top ? `${top}/**/*.{test,spec}.{js,cjs,mjs}` : '*.{test,spec}.{js,cjs,mjs}'));
+}
+
 /**
  * The spec files and options every mocha run of this repository gets: the test script's, and those of
- * a `test/mocha.opts` the installed mocha ignores (script options after them, so the script wins).
+ * a `test/mocha.opts` the installed mocha ignores (script options after them, so the script wins);
+ * with no spec named anywhere, the conventional test files.
  */
 export function mochaRunArgs(facts: RepoFacts, scriptArgs: readonly string[]): MochaCommandLine {
   const script = splitMochaArgs(scriptArgs);
   const opts = ignoredMochaOpts(facts);
-  if (opts === undefined) return script;
-  const legacy = splitMochaArgs(readMochaOptsWords(opts));
-  return { files: script.files.length > 0 ? script.files : legacy.files, options: [...legacy.options, ...script.options] };
+  const legacy = opts === undefined ? { files: [], options: [] } : splitMochaArgs(readMochaOptsWords(opts));
+  const files = script.files.length > 0 ? script.files : legacy.files.length > 0 ? legacy.files : conventionalSpecs(facts);
+  return { files, options: [...legacy.options, ...script.options] };
 }

@@ -16,6 +16,9 @@ describeAdapterOnFixture(uvuAdapter, {
 // (`uvu -r esm test`), which compiles them itself: no `_compile` patch and no module hook sees them.
 // esm's parser predates `??`: the one use in the fixture is spelled out.
 const slugSource = readFileSync(path.join(FIXTURES_DIR, 'uvu-esm', 'src', 'slug.js'), 'utf8').replace('this.taken.get(base) ?? 0', '(this.taken.has(base) ? this.taken.get(base) : 0)');
+// A folder import, as clsx's tests do (`from '../src'`): only esm resolves it, so every run, also one
+// of selected files, must load esm.
+const textTest = readFileSync(path.join(FIXTURES_DIR, 'uvu-esm', 'test', 'text.test.js'), 'utf8').replace("from '../src/text.js'", "from '../src'");
 describeAdapterOnFixture(uvuAdapter, {
   fixture: 'uvu-esm',
   testFiles: ['test/slug.test.js', 'test/text.test.js'],
@@ -26,6 +29,8 @@ describeAdapterOnFixture(uvuAdapter, {
     files: {
       'package.json': `${JSON.stringify({ name: 'fixture-uvu-esm-package', version: '1.0.0', private: true, scripts: { test: 'uvu -r esm test' }, devDependencies: { uvu: '0.5.6', esm: '3.2.25' } }, null, 2)}\n`,
       'src/slug.js': slugSource,
+      'src/index.js': "export * from './text.js';\nexport * from './slug.js';\n",
+      'test/text.test.js': textTest,
     },
   },
 });

@@ -10,7 +10,7 @@ export { readFragments, mergeFragments, toEdgeList, type RecorderFragment, type 
 export { execLocal, type LocalExecResult } from './exec.js';
 export { openSession, hasSession, SESSION_RUNNERS, type TestSession, type OpenSessionOptions } from './sessions/index.js';
 export { runTreeBatch, hasTreeBatch, vitestHasInlineProjects, vitestSharesWorkers, vitestSharedBatch, vitestWorkspaceBatch, TREE_BATCH_RUNNERS, type BatchTree, type TreeBatchOptions } from './sessions/index.js';
-export { tail, withRunnerOutput, writeRunnerLog, withRunEnv, withDefaultFiles, withRunnerArgs, TAIL_LINES } from './adapters/runner-kit.js';
+export { tail, withRunnerOutput, writeRunnerLog, withRunEnv, withDefaultFiles, withRunnerArgs, esmPackageEnv, TAIL_LINES } from './adapters/runner-kit.js';
 export { mochaRunArgs, splitMochaArgs, type MochaCommandLine } from './adapters/mocha-options.js';
 export { scriptTestArgs } from './adapters/node-test.js';
 export { findInstalledRunner, runnerBinFile, binLink, type InstalledRunner } from './adapters/runner-bin.js';

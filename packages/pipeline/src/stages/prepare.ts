@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ErrorCodes, SweFlowError, type CommandSpec, type RunnerName } from '@swe-flow/core';
 import { commandLine } from '@swe-flow/emitter';
 import { writeFileAtomic } from '@swe-flow/runtime';
-import { collectRepoFacts, createVitestAdapter, detectRunner, findVitestBin, getAdapter, mochaRunArgs, scriptTestArgs, withDefaultFiles, withRunEnv, withRunnerArgs, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
+import { collectRepoFacts, createVitestAdapter, detectRunner, esmPackageEnv, findVitestBin, getAdapter, mochaRunArgs, scriptTestArgs, withDefaultFiles, withRunEnv, withRunnerArgs, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
 import { chooseTestSetup, requireBuiltOutput, runBuild } from '../test-setup.js';
 import {
   chooseWorkspacePackage,
@@ -152,7 +152,10 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     await runBuild(pkg ? path.join(workDir, pkg) : workDir, setup, { logDir: path.join(env.out, 'logs'), timeoutMs: config.installTimeoutMs, logger, nodeBinDir: (await provisionNode(install.node, { logger })).binDir });
     await requireBuiltOutput(workDir, files, setup);
     const { specFiles, runnerArgs } = pkg ? { specFiles: [], runnerArgs: [] } : await commandLineOf(detected, { root: workDir, packageJson: facts.packageJson, files }, setup.runArgs);
-    const adapter = adapterFor(detected.name, pkg, runnerBin, setup.env, specFiles, runnerArgs);
+    // esm's compile cache off in every run: it would hold the original code of every stubbed file in
+    // node_modules/.cache, where the audit rightly finds it in each task's environment.
+    const testEnv = { ...setup.env, ...esmPackageEnv({ root: workDir, packageJson: facts.packageJson, files }, setup.env.ESM_OPTIONS) };
+    const adapter = adapterFor(detected.name, pkg, runnerBin, testEnv, specFiles, runnerArgs);
     const testCommand = commandLineFromRoot(adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: { files: [], testIds: [] } }));
     const repoJson: RepoJson = {
       schemaVersion: 1, source, name: config.name ?? source.name,
@@ -160,7 +163,7 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
       nodeVersion: install.node, projectNodeVersion: facts.nodeVersion, node: node.choice, runner: adapter.name,
       ...(pkg ? { package: pkg } : {}),
       ...(runnerBin ? { runnerBin } : {}),
-      ...(Object.keys(setup.env).length > 0 ? { testEnv: setup.env } : {}),
+      ...(Object.keys(testEnv).length > 0 ? { testEnv } : {}),
       ...(setup.build.length > 0 ? { build: setup.build } : {}),
       ...(setup.note ? { testRunNote: setup.note } : {}),
       ...(specFiles.length > 0 ? { specFiles } : {}),

@@ -55,9 +55,10 @@ const { values, positionals } = parseArgs({
 const items = positionals.map((source) => ({ source }));
 if (values.manifest) {
   const manifest = JSON.parse(await readFile(values.manifest, 'utf8'));
-  const only = values.only ? new Set(values.only.split(',')) : undefined;
-  for (const repo of manifest.repositories) {
-    if (only && !only.has(repo.name)) continue;
+  // --only also sets the order.
+  const only = values.only?.split(',');
+  const repos = only ? only.map((n) => manifest.repositories.find((r) => r.name === n)).filter(Boolean) : manifest.repositories;
+  for (const repo of repos) {
     const source = values['mirror-dir'] ? path.join(values['mirror-dir'], repo.name.replace('/', '+'), 'repo') : repo.url;
     items.push({ source, commit: repo.commit, name: repo.name });
   }

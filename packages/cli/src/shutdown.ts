@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@swe-flow/core';
-import { onShutdown, settleLateCleanups, signalExitCode, type ShutdownReport, type ShutdownSignal } from '@swe-flow/runtime';
+import type { ShutdownReport, ShutdownSignal } from '@swe-flow/runtime';
 
 /** What an interrupted run leaves in its output folder for `--resume`: finished stages, settled tasks. */
 export async function describeKept(out: string): Promise<string> {
@@ -28,7 +28,9 @@ export function shutdownMessage(signal: ShutdownSignal, report: ShutdownReport, 
  * and removed its temp folders, say what was kept and how to go on, then exit 128 + signal
  * (130 SIGINT, 143 SIGTERM, 129 SIGHUP). The output folder's lock goes with the process.
  */
-export function installShutdown(logger: Logger & { finish?(): void }, out: string | undefined, resume: string): () => void {
+export async function installShutdown(logger: Logger & { finish?(): void }, out: string | undefined, resume: string): Promise<() => void> {
+  // Loaded lazily, as everywhere else in the CLI (`--help` does not load the runtime).
+  const { onShutdown, settleLateCleanups, signalExitCode } = await import('@swe-flow/runtime');
   return onShutdown(async (signal, report) => {
     const kept = out ? await describeKept(out) : undefined;
     logger.finish?.();

@@ -197,6 +197,27 @@ describe('interruption, the --out lock, and a moved dataset, on a small node:tes
     }, 300_000);
   }
 
+  it('a local eval stopped by SIGINT, SIGTERM or SIGHUP mid-run leaves no process and no temp folder', async () => {
+    for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+      const t = await privateTemp();
+      const reports = path.join(await tmp('eval-sig'), 'reports');
+      const child = startCli(['eval', '--dataset', baselineOut, '--predictions', 'gold', '--runtime', 'local', '--out', reports], t);
+      // Mid-run: a runner is alive and the eval's private result folder (`mktemp -d`, beside the
+      // workspace `swe-flow-eval-<instance>-*`) exists in the temp folder.
+      const end = Date.now() + 120_000;
+      while (!(await readdir(t)).some((e) => /^swe-flow-eval-[A-Za-z0-9]{12}$/.test(e)) || (await processesOf(t)).length < 2) {
+        if (Date.now() > end || child.exitCode !== null) throw new Error(`${signal}: the eval never reached a test run:\n${String((await child).all)}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      child.kill(signal);
+      const r = await child;
+      expect(r.exitCode, signal).toBe(status);
+      expect(String(r.all)).toContain(`interrupted by ${signal}`);
+      expect(String(r.all)).not.toContain('internal error');
+      await expectNothingLeft(t, repo, before);
+    }
+  }, 300_000);
+
   it('a stale lock of a dead process is taken over', async () => {
     const t = await privateTemp();
     const dead = await execa('node', ['-e', 'process.stdout.write(String(process.pid))']);

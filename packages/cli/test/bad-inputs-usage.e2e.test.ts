@@ -314,6 +314,30 @@ describe('bad inputs (usage, configs, eval, lost tests)', () => {
       expect(r.stderr).toMatch(/warn lost test\/hang\.test\.js: .*--test-file-timeout/);
       expect(await treeHash(hang)).toBe(hash);
     });
+    it('a test that hangs forever, named by --exclude-test, never starts: synth finishes and lists it excluded with its reason', async () => {
+      const marker = path.join(await tmpd('marker'), 'started');
+      const hang = await repoOf({
+        'package.json': JSON.stringify({ name: 'h', version: '1.0.0', type: 'module', scripts: { test: 'node --test test/' } }),
+        'package-lock.json': JSON.stringify({ name: 'h', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'h', version: '1.0.0' } } }),
+        'src/math.js': math,
+        'test/math.test.js': `${head}import fs from 'node:fs';\ntest('hangs forever', async () => { fs.writeFileSync(process.env.HANG_MARKER, 'started'); clamp(1, 0, 2); await new Promise(() => setInterval(() => {}, 1000)); });\ntest('clamps', () => { assert.equal(clamp(5, 0, 1), 1); });\ntest('means', () => { assert.equal(mean([1, 3]), 2); });\n`,
+      });
+      const hash = await treeHash(hang);
+      const out = path.join(await tmpd('o'), 'out');
+      // No --test-file-timeout: only the exclusion keeps the run from waiting on the test (its default is 120 s).
+      const r = await swf(['synth', hang, '--out', out, '--mode', 'isolated', '--skip-image', '--exclude-test', 'hangs forever'], { env: { HANG_MARKER: marker } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(await stat(marker).catch(() => null)).toBeNull();
+      const trace = JSON.parse(await readFile(path.join(out, 'trace.json'), 'utf8')) as { tests: { id: string }[]; excluded: { id: string; reason: string; error?: string }[] };
+      expect(trace.tests.map((t) => t.id)).toEqual(['test/math.test.js > clamps', 'test/math.test.js > means']);
+      expect(trace.excluded).toEqual([{ id: 'test/math.test.js > hangs forever', reason: 'excluded-by-option', error: 'matches --exclude-test hangs forever' }]);
+      const rows = (await readFile(path.join(out, 'dataset.jsonl'), 'utf8')).split('\n').filter(Boolean);
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.join('\n')).not.toContain('hangs forever');
+      // The instrumentation cache is shared across runs on purpose; nothing else may stay.
+      expect(r.tmpLeft.filter((e) => e !== 'sweflow-instrument-cache')).toEqual([]);
+      expect(await treeHash(hang)).toBe(hash);
+    }, 300_000);
     it('a suite that hangs: the trace-timeout message names options that exist', async () => {
       const hang = await repoOf({
         'package.json': JSON.stringify({ name: 'h', version: '1.0.0', type: 'module', scripts: { test: 'node --test test/' } }),

@@ -32,6 +32,8 @@ export const SynthConfigSchema = z
     minPatchTokens: z.number().int().min(0).default(10).describe('tasks whose patch adds fewer tokens are rejected'),
     maxFunctionsPerStep: z.number().int().min(1).optional(),
     minFunctionsPerStep: z.number().int().min(1).optional(),
+    minStepLines: z.number().int().min(0).default(5).describe('size floor: a step whose functions add fewer non-blank lines is merged into the neighbouring step that shares tests or callers with it (0: off)'),
+    namedUnits: z.boolean().default(true).describe('develop anonymous functions, callbacks and nested helpers with the named function, method or class member that holds them (false: every traced function is a node of its own)'),
     order: z.enum(['dependency', 'paper']).default('dependency').describe('step order'),
     stubStyle: z.enum(['throw', 'return-undefined']).default('throw'),
     maxSteps: z.number().int().min(1).optional().describe('emit at most this many steps'),

@@ -55,10 +55,31 @@ export interface SpawnHandlers {
   onStderr?(chunk: string): void;
 }
 
+/** swe-flow's work folder inside a checkout or an output folder (scripts, result files, stage records). */
+export const WORK_DIR = '.swe-flow';
+/** The tracer's work folder before it was named WORK_DIR: still never taken for a source of the repository. */
+export const LEGACY_WORK_DIR = '.sweflow';
+
+export interface CheckoutOptions {
+  /** A commit to compare with: the files that differ between it and the new commit are returned. */
+  changedSince?: string;
+}
+
 export interface Workspace {
   /** Root path of the checkout as seen by commands run in it. */
   readonly root: string;
+  /**
+   * True when commands run on this machine, so a path they print (a `mktemp -d` folder) is a host path
+   * the caller must remove itself should a signal stop the run (a container takes its own with it).
+   */
+  readonly onHost?: boolean;
   exec(spec: CommandSpec, options: ExecOptions): Promise<ExecResult>;
+  /**
+   * Moves the checkout to another commit of the task repository it was opened from (forced, detached;
+   * untracked files removed but `node_modules` and WORK_DIR). Returns the repo-relative files that
+   * differ from `changedSince` (empty without it). Git runs here, not in the callers.
+   */
+  checkout(commit: string, options?: CheckoutOptions): Promise<string[]>;
   /**
    * Starts a long-lived process with piped stdin/stdout (optional: runtimes without it get plain
    * `exec` runs only). The process dies with the workspace.
@@ -81,3 +102,11 @@ export interface Runtime {
  * output and the tests that read these variables behave the same in trace, verification and eval.
  */
 export const TEST_RUN_ENV: Readonly<Record<string, string>> = { FORCE_COLOR: '0', NO_COLOR: '1', CI: '1' };
+
+/**
+ * Inside a prepared copy: the manifests (package.json files, lockfile) as the install that worked used
+ * them, kept when a fallback had to change them (a dependency dropped, a dist-tag replaced, the lockfile
+ * resolved again). The copy itself, and so the task repository, keeps the repository's own manifests;
+ * environment images install from these.
+ */
+export const INSTALLED_MANIFESTS_DIR = '.swe-flow/installed-manifests';

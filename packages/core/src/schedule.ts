@@ -24,6 +24,19 @@ export interface RdgJson {
     nodes: { id: string; role: 'test' | 'core' }[];
     edges: [caller: string, callee: string, count: number][];
   };
+  /**
+   * Named units (absent when built with `units: false`): the core nodes are units, each the named
+   * function, method or class member that holds the anonymous functions, callbacks and nested helpers
+   * the trace saw run (their edges are mapped onto it).
+   */
+  units?: {
+    /** Unit id → the functions it holds, itself included (only units holding more than themselves). */
+    members: Record<string, string[]>;
+    /** Units that ran at module load and hold nothing that ran later: never developed. */
+    moduleLoad: string[];
+    /** Core nodes without a stably named function around them (an IIFE, a module-level callback): never developed alone. */
+    anonymous: string[];
+  };
 }
 
 export interface ScheduleStep {
@@ -38,6 +51,14 @@ export interface ScheduleStep {
   reusedNodes: string[];
   /** Edges among the step's core nodes (its dependency subgraph). */
   subgraph: [caller: string, callee: string][];
+  /** Lines the step's functions add (the `nodeLines` option summed); absent when no sizes were given. */
+  lines?: number;
+  /** Functions on the longest core → core call chain one of its developed functions starts (1 = calls no core function). */
+  callDepth?: number;
+  /** Distinct functions (test or core, outside the step) that call a developed function in the merged RDG. */
+  callers?: number;
+  /** How many steps the size floor merged into this one (absent or 1: none). */
+  mergedSteps?: number;
 }
 
 export interface ScheduleOptions {
@@ -49,11 +70,18 @@ export interface ScheduleOptions {
   order?: 'dependency' | 'paper';
   /** Functions that must never be stubbed (e.g. called at module load). */
   frozen?: string[];
+  /**
+   * Size floor: a step whose functions add fewer lines than this (per `nodeLines`) is merged into the
+   * neighbouring step that shares tests or callers with it. Needs `nodeLines`; 0 or absent: off.
+   */
+  minStepLines?: number;
+  /** Added lines per core function id (its body's non-blank lines); not written to schedule.json. */
+  nodeLines?: Record<string, number>;
 }
 
 export interface SkippedGroup {
   testIds: string[];
-  reason: 'no-new-functions' | 'too-many-functions' | 'too-few-functions' | 'only-frozen-functions' | 'no-core-nodes';
+  reason: 'no-new-functions' | 'too-many-functions' | 'too-few-functions' | 'only-frozen-functions' | 'only-anonymous-functions' | 'no-core-nodes';
   coreNodes: string[];
 }
 
@@ -66,6 +94,8 @@ export interface ScheduleStats {
   edges: number;
   functionsPerStep: { min: number; median: number; max: number; mean: number };
   dependencyDepth: number;
+  /** Steps the size floor merged into a neighbour (absent when the floor is off). */
+  mergedBelowFloor?: number;
 }
 
 export interface ScheduleJson {

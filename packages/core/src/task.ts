@@ -19,7 +19,9 @@ export type RejectReason =
   | 'tests-missing'
   | 'infrastructure-error'
   /** The task's solution can be found in its environment (swe-flow audit). */
-  | 'solution-reachable';
+  | 'solution-reachable'
+  /** The problem statement leaves out a function to implement or a FAIL_TO_PASS test, or exceeds the length budget. */
+  | 'statement-check-failed';
 
 export interface DatasetRow {
   instance_id: string;
@@ -47,8 +49,27 @@ export interface DatasetRow {
   test_files: string[];
   test_command: string;
   difficulty: 'easy' | 'medium' | 'hard';
+  /** What `difficulty` was derived from (absent in rows written before it existed). */
+  difficulty_evidence?: DifficultyEvidence;
   runner: string;
   schema_version: typeof DATASET_SCHEMA_VERSION;
+}
+
+/** The measures a task's difficulty is derived from (thresholds: `DIFFICULTY_THRESHOLDS` in @swe-flow/emitter). */
+export interface DifficultyEvidence {
+  /** Non-blank lines the reference patch adds. */
+  added_lines: number;
+  /** Functions to implement (`nodes_to_develop`). */
+  functions: number;
+  /** Files the patch changes. */
+  files: number;
+  fail_to_pass: number;
+  /** Functions on the longest core → core call chain a developed function starts, in the RDG (1: calls no core function). */
+  call_depth: number;
+  /** Distinct functions (tests or core, outside the task) that call a developed function in the RDG. */
+  callers: number;
+  /** Weighted sum of the measures' levels (0–14): easy ≤ 3, medium 4–7, hard ≥ 8. */
+  score: number;
 }
 
 export interface RejectRow {

@@ -12,6 +12,7 @@ import {
   silentLogger,
 } from '@swe-flow/core';
 import { applyInsertions, computeReturnTypePins, parseSource, planDocComments, stubFunctions, type Insertion, type ReturnTypePin, type StubStyle } from '@swe-flow/skeleton';
+import { functionUnits, stubTargetsOf, type FunctionUnits } from '@swe-flow/scheduler';
 import { TaskRepo } from './task-repo.js';
 
 export interface EmitOptions {
@@ -63,6 +64,9 @@ export interface Candidate {
   /** Test files holding the FAIL_TO_PASS tests. */
   testFiles: string[];
   patchTokens: number;
+  /** The step's evidence from the RDG (absent in candidates written before it existed). */
+  callDepth?: number;
+  callers?: number;
 }
 
 export interface EmitResult {
@@ -121,6 +125,7 @@ type Pending = { mode: TaskMode; step: ScheduleStep; base: string; reference: st
 class Emission {
   private readonly logger: Logger;
   private readonly moduleLoad: Set<string>;
+  private readonly units: FunctionUnits;
   private readonly originals = new Map<string, string>();
   /** Doc comments: planned on the original source, applied to the reference tree and, through the stubber's insertions, to every base. */
   private readonly docInsertions = new Map<string, Insertion[]>();
@@ -138,6 +143,12 @@ class Emission {
   constructor(private readonly options: EmitOptions, private readonly taskRepo: TaskRepo) {
     this.logger = options.logger ?? silentLogger;
     this.moduleLoad = new Set(options.trace.moduleLoadFunctions);
+    this.units = functionUnits(options.trace.functions);
+  }
+
+  /** What stubbing a step's units changes: a unit, or the inner functions of a unit that ran at module load (its outer body stays). */
+  private stubTargets(unitIds: readonly string[]): string[] {
+    return unitIds.flatMap((id) => stubTargetsOf(id, this.units, this.moduleLoad));
   }
 
   private async readOriginal(file: string): Promise<string> {
@@ -177,7 +188,7 @@ class Emission {
 
   async pinReturnTypes(): Promise<void> {
     if (!(this.options.pinReturnTypes ?? true)) return;
-    const scheduled = this.options.schedule.steps.flatMap((s) => s.nodesToDevelop).filter((id) => /\.(c|m)?tsx?$/.test(parseFunctionId(id).file));
+    const scheduled = this.stubTargets(this.options.schedule.steps.flatMap((s) => s.nodesToDevelop)).filter((id) => /\.(c|m)?tsx?$/.test(parseFunctionId(id).file));
     if (scheduled.length === 0) return;
     const tsFiles = this.options.files.filter((f) => /\.(c|m)?tsx?$/.test(f) && !f.includes('node_modules/'));
     const sources = [];
@@ -225,7 +236,7 @@ class Emission {
   }
 
   private makeCandidate(mode: TaskMode, step: ScheduleStep, base: string, reference: string, passToPass: string[]): void {
-    const loadTime = step.nodesToDevelop.filter((id) => this.moduleLoad.has(id));
+    const loadTime = step.nodesToDevelop.filter((id) => this.moduleLoad.has(id) && this.stubTargets([id]).length === 0);
     if (loadTime.length > 0) this.emitted.push({ reject: this.rejectRow(mode, step, 'module-load-stub', `runs at module load, cannot be stubbed: ${loadTime.join(', ')}`) });
     else if (step.nodesToDevelop.length === 0) this.emitted.push({ reject: this.rejectRow(mode, step, 'no-new-functions', 'the step develops no function') });
     else this.emitted.push({ pending: { mode, step, base, reference, passToPass } });
@@ -235,7 +246,7 @@ class Emission {
     const { taskRepo, originalCommit } = this;
     const earlierTests: string[] = [];
     for (const step of this.options.schedule.steps) {
-      const { changes, missing } = await this.stubbedFiles(step.nodesToDevelop);
+      const { changes, missing } = await this.stubbedFiles(this.stubTargets(step.nodesToDevelop));
       if (missing.length > 0) {
         this.emitted.push({ reject: this.rejectRow('isolated', step, 'stub-failed', `functions not found in the source: ${missing.join(', ')}`) });
       } else {
@@ -257,7 +268,7 @@ class Emission {
     let previous: string | null = null;
     const earlierTests: string[] = [];
     for (let k = 0; k <= steps.length; k++) {
-      const ids = steps.slice(k).flatMap((s) => s.nodesToDevelop).filter((id) => !this.moduleLoad.has(id));
+      const ids = this.stubTargets(steps.slice(k).flatMap((s) => s.nodesToDevelop));
       const { changes } = await this.stubbedFiles(ids);
       const label = k === 0 ? 'incremental: all scheduled functions stubbed' : `incremental step ${k}: reference`;
       const commit: string = await taskRepo.commitChanges(originalCommit, changes, label, parent ? [parent] : [originalCommit]);
@@ -297,6 +308,8 @@ class Emission {
       passToPass: passToPass.sort(),
       testFiles: [...new Set(step.testIds.map((id) => parseTestId(id).file))].sort(),
       patchTokens,
+      ...(step.callDepth !== undefined ? { callDepth: step.callDepth } : {}),
+      ...(step.callers !== undefined ? { callers: step.callers } : {}),
     });
   }
 

@@ -3,10 +3,11 @@ export { emitCandidates, instanceIdFor, countPatchTokens, type Candidate, type E
 export { buildImportGraph, affectedTestFiles, resolveRelative, type ImportGraph } from './affected.js';
 export { runTests, statusMap, commandLine, type TestCommandAdapter } from './run-tests.js';
 export { verifyCandidates, type VerifyOptions, type VerifiedTask, type VerifyResult, type VerifyStats } from './verify/index.js';
-export { buildRow, validateRow, writeDataset, toJsonl, difficultyOf, datasetRowSchema, DATASET_ROW_SCHEMA_PATH, type RowContext } from './rows.js';
+export { buildRow, validateRow, writeDataset, toJsonl, evidenceOf, datasetRowSchema, DATASET_ROW_SCHEMA_PATH, type RowContext } from './rows.js';
 export { testFunctionsFromTrace, changedFunctionsOf, type ChangedFunctions } from './stub-sets.js';
 // Kept for callers that imported them from here: mapPool is core's, writeFileAtomic the runtime's.
 export { mapPool } from '@swe-flow/core';
 export { writeFileAtomic } from '@swe-flow/runtime';
 export { findSolutionCarriers, type SolutionCarrier } from './solution-carriers.js';
 export { evalScript, evalCommand, EVAL_SCRIPT_RESULT_FILE, EVAL_SCRIPT_RUNNERS, type EvalScriptInput } from './eval-script.js';
+export { DIFFICULTY_THRESHOLDS, DIFFICULTY_WEIGHTS, DIFFICULTY_SCORE_BANDS, addedLines, difficultyEvidence, difficultyOf } from './difficulty.js';

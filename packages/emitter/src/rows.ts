@@ -2,8 +2,9 @@ import { createRequire } from 'node:module';
 import { writeFileAtomic } from '@swe-flow/runtime';
 import path from 'node:path';
 import AjvModule from 'ajv';
-import { DATASET_SCHEMA_VERSION, ErrorCodes, SweFlowError, type DatasetRow, type RejectRow, type RunnerName } from '@swe-flow/core';
+import { DATASET_SCHEMA_VERSION, ErrorCodes, SweFlowError, type DatasetRow, type DifficultyEvidence, type RejectRow, type RunnerName } from '@swe-flow/core';
 import type { VerifiedTask } from './verify/index.js';
+import { addedLines, difficultyEvidence, difficultyOf } from './difficulty.js';
 
 const require = createRequire(import.meta.url);
 /** The JSON Schema of a dataset row, shipped with the package (`schema/dataset-row.schema.json`). */
@@ -21,11 +22,17 @@ export function validateRow(row: unknown): asserts row is DatasetRow {
   }
 }
 
-/** easy: one function and a short patch; hard: many functions or a long patch. */
-export function difficultyOf(functions: number, patchTokens: number): DatasetRow['difficulty'] {
-  if (functions <= 1 && patchTokens <= 60) return 'easy';
-  if (functions <= 4 && patchTokens <= 300) return 'medium';
-  return 'hard';
+/** The evidence of a verified task: its patch, functions, files and FAIL_TO_PASS tests, and its step's place in the RDG. */
+export function evidenceOf(task: VerifiedTask): DifficultyEvidence {
+  const c = task.candidate;
+  return difficultyEvidence({
+    added_lines: addedLines(c.patch),
+    functions: c.nodesToDevelop.length,
+    files: c.changedFiles.length,
+    fail_to_pass: task.failToPass.length,
+    call_depth: c.callDepth ?? 1,
+    callers: c.callers ?? 0,
+  });
 }
 
 export interface RowContext {
@@ -40,6 +47,7 @@ export interface RowContext {
 
 export function buildRow(task: VerifiedTask, ctx: RowContext): DatasetRow {
   const c = task.candidate;
+  const evidence = evidenceOf(task);
   const row: DatasetRow = {
     instance_id: c.instanceId,
     repo: ctx.repo,
@@ -61,7 +69,8 @@ export function buildRow(task: VerifiedTask, ctx: RowContext): DatasetRow {
     dependent_core_nodes: c.dependentCore,
     test_files: c.testFiles,
     test_command: ctx.testCommand,
-    difficulty: difficultyOf(c.nodesToDevelop.length, c.patchTokens),
+    difficulty: difficultyOf(evidence),
+    difficulty_evidence: evidence,
     runner: ctx.runner,
     schema_version: DATASET_SCHEMA_VERSION,
   };

@@ -1,4 +1,5 @@
 import type { ScheduleJson, TaskMode, TraceJson } from '@swe-flow/core';
+import { changedByUnit, type FunctionUnits } from '@swe-flow/scheduler';
 
 /**
  * Per test id, every function its traced run called (either end of each of its edges) together with
@@ -25,10 +26,12 @@ export type ChangedFunctions = (candidate: { mode: TaskMode; step: number }, tre
  * The functions a candidate's base or reference tree has stubbed, i.e. changed against the original,
  * exactly as `emitCandidates` writes them: an isolated base stubs its step's functions and its
  * reference is the original; incremental step k's base stubs steps k.. and its reference steps k+1..
- * (functions that run at module load are never stubbed there).
+ * (functions that run at module load are never stubbed there). With `units` (`functionUnits(trace.functions)`),
+ * a developed unit changes every function it holds: those are the ids a traced run names.
  */
-export function changedFunctionsOf(schedule: Pick<ScheduleJson, 'steps'>, moduleLoadFunctions: readonly string[]): ChangedFunctions {
+export function changedFunctionsOf(schedule: Pick<ScheduleJson, 'steps'>, moduleLoadFunctions: readonly string[], units?: FunctionUnits): ChangedFunctions {
   const moduleLoad = new Set(moduleLoadFunctions);
+  const expand = (ids: readonly string[]): string[] => (units ? ids.flatMap((id) => changedByUnit(id, units, moduleLoad)) : ids.filter((id) => !moduleLoad.has(id)));
   const steps = schedule.steps;
   const indexOf = new Map(steps.map((s, i) => [s.step, i]));
   // suffix[i] = functions of steps i.. (minus module-load ones); suffix[steps.length] = none.
@@ -36,14 +39,14 @@ export function changedFunctionsOf(schedule: Pick<ScheduleJson, 'steps'>, module
   suffix[steps.length] = new Set();
   for (let i = steps.length - 1; i >= 0; i--) {
     const s = new Set(suffix[i + 1]);
-    for (const id of steps[i]!.nodesToDevelop) if (!moduleLoad.has(id)) s.add(id);
+    for (const id of expand(steps[i]!.nodesToDevelop)) s.add(id);
     suffix[i] = s;
   }
   const empty = new Set<string>();
   return ({ mode, step }, tree) => {
     const i = indexOf.get(step);
     if (i === undefined) return undefined;
-    if (mode === 'isolated') return tree === 'base' ? new Set(steps[i]!.nodesToDevelop) : empty;
+    if (mode === 'isolated') return tree === 'base' ? new Set(units ? expand(steps[i]!.nodesToDevelop) : steps[i]!.nodesToDevelop) : empty;
     return tree === 'base' ? suffix[i] : suffix[i + 1];
   };
 }

@@ -554,6 +554,13 @@ export class TaskRepo {
     return tree;
   }
 
+  /** Tree ids of many commits by commit, in at most one git process. */
+  async treeIds(commits: readonly string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(commits)];
+    const trees = await this.treesOf(unique);
+    return new Map(unique.map((c, i) => [c, trees[i]!]));
+  }
+
   /** Trees of many commits, with at most one `rev-parse` for those not written here. */
   private async treesOf(commits: readonly string[]): Promise<string[]> {
     const found = new Map<string, string>();

@@ -88,6 +88,14 @@ describe('TaskRepo', () => {
     expect(patches).toEqual(await Promise.all(pairs.map(([a, b]) => fast.diff(a, b))));
     expect(patches.filter((p) => p === '').length).toBeGreaterThanOrEqual(3);
     expect(patches[0]).toContain('\n+export const b = (): number => 2;\n');
+
+    // Tree ids by commit (what verification groups equal trees by), read again from a fresh handle.
+    const again = await TaskRepo.open(fast.gitDir);
+    const asked = [fastShas[2]!, fastShas[3]!, 'refs/heads/main', fastShas[2]!];
+    const trees = await again.treeIds(asked);
+    expect([...trees.keys()]).toEqual([fastShas[2], fastShas[3], 'refs/heads/main']);
+    for (const c of trees.keys()) expect(trees.get(c)).toBe(await git(fast, 'rev-parse', `${c}^{tree}`));
+    await again.dispose();
     await fast.dispose();
     await plumbing.dispose();
   });

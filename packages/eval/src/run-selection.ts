@@ -7,6 +7,8 @@
  * the patch cannot know, and copied into the workspace only after the runner has exited.
  */
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { registerCleanup } from '@swe-flow/runtime';
 import { parseTestId, type TestCommandAdapter, type TestResult, type TestSelection, type Workspace } from '@swe-flow/core';
 
 export type SelectionRun =
@@ -30,6 +32,16 @@ export async function runSelection(ws: Workspace, adapter: TestCommandAdapter, s
   );
   const dir = mk.stdout.trim();
   if (mk.exitCode !== 0 || !dir.startsWith('/')) throw new Error(`could not make a private result directory in the workspace: ${mk.stderr.trim()}`);
+  // On this machine the folder is the host's: a signal's shutdown removes it (a container's goes with it).
+  const unguard = ws.onHost ? registerCleanup(() => rm(dir, { recursive: true, force: true })) : () => {};
+  try {
+    return await runInPrivateDir(ws, adapter, selection, timeoutMs, dir);
+  } finally {
+    unguard();
+  }
+}
+
+async function runInPrivateDir(ws: Workspace, adapter: TestCommandAdapter, selection: TestSelection, timeoutMs: number, dir: string): Promise<SelectionRun> {
   const resultFile = `${dir}/${randomBytes(16).toString('hex')}.json`;
   const spec = adapter.plainCommand({ resultFile, selection });
   const exec = await ws.exec(spec, { timeoutMs });

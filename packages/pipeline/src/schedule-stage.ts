@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ErrorCodes, SweFlowError, TRACE_SCHEMA_VERSION, type ScheduleJson, type ScheduleOptions, type TraceJson } from '@swe-flow/core';
 import { buildRdg, buildSchedule, compareOrders, toDot, toMermaid } from '@swe-flow/scheduler';
 import { writeFileAtomic } from '@swe-flow/runtime';
+import { unitLines } from './unit-lines.js';
 
 async function readTrace(traceFile: string): Promise<TraceJson> {
   const text = await readFile(traceFile, 'utf8').catch((cause: unknown) => {
@@ -19,14 +20,22 @@ async function readTrace(traceFile: string): Promise<TraceJson> {
  * `swe-flow schedule`: reads trace.json (a path, or its already parsed content), writes
  * rdg.json/.dot/.mmd, schedule.json and order-comparison.json into `out`.
  */
-export async function scheduleFromTrace(traceInput: string | TraceJson, out: string, options: ScheduleOptions = {}, maxSteps?: number): Promise<ScheduleJson> {
+export async function scheduleFromTrace(
+  traceInput: string | TraceJson,
+  out: string,
+  options: ScheduleOptions = {},
+  maxSteps?: number,
+  units: { namedUnits?: boolean } = {},
+): Promise<ScheduleJson> {
   const traceFile = typeof traceInput === 'string' ? traceInput : 'trace.json';
   const trace = typeof traceInput === 'string' ? await readTrace(traceInput) : traceInput;
   if (trace.schemaVersion !== TRACE_SCHEMA_VERSION || !Array.isArray(trace.tests)) {
     throw new SweFlowError(ErrorCodes.INPUT_INVALID, `${traceFile} is not a swe-flow trace (schemaVersion ${String(trace.schemaVersion)}; expected ${TRACE_SCHEMA_VERSION})`);
   }
-  const rdg = buildRdg(trace);
-  const schedule = buildSchedule(rdg, { frozen: trace.moduleLoadFunctions, ...options });
+  const rdg = buildRdg(trace, { units: units.namedUnits ?? true });
+  // The size floor needs each function's added lines: read from the traced copy of the repository.
+  const nodeLines = options.minStepLines ? await unitLines(trace, rdg) : undefined;
+  const schedule = buildSchedule(rdg, { frozen: trace.moduleLoadFunctions, ...options, ...(nodeLines ? { nodeLines } : {}) });
   if (maxSteps !== undefined && schedule.steps.length > maxSteps) schedule.steps = schedule.steps.slice(0, maxSteps);
   await writeFileAtomic(path.join(out, 'rdg.json'), JSON.stringify(rdg));
   await writeFileAtomic(path.join(out, 'rdg.dot'), toDot(rdg));

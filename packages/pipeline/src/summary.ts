@@ -1,3 +1,4 @@
+import { renderTaskShape, type TaskShape } from './quality.js';
 import path from 'node:path';
 import { writeFileAtomic } from '@swe-flow/runtime';
 import type { StatementStats } from '@swe-flow/statements';
@@ -74,6 +75,8 @@ export interface Summary {
     stubStyle: string;
   };
   statements: StatementStats;
+  /** The shape of the tasks: difficulty distribution, medians, anonymous-only rows, size-floor merges, statement checks (absent in older outputs). */
+  tasks?: TaskShape;
   stages: StageTiming[];
   totalMs: number;
 }
@@ -102,6 +105,7 @@ export function renderSummaryMarkdown(s: Summary): string {
     ...(Object.keys(s.rejectReasons).length === 0 ? ['None.'] : ['| reason | count |', '|---|---:|', ...Object.entries(s.rejectReasons).map(([r, n]) => `| ${r} | ${n} |`)]),
     '',
     ...renderLostTests(s.lostTests ?? []),
+    ...renderTaskShape(s.tasks),
     '## Verification',
     '',
     `Test runs: ${s.verification.testRuns} (${s.verification.batchedTrees ?? 0} in ${s.verification.batches ?? 0} tree batches${s.verification.sharedBatches ? `, ${s.verification.sharedBatches} of them sharing workers between trees` : ''}${s.verification.batchDoubtTrees ? `, ${s.verification.batchDoubtTrees} trees left in doubt ran again alone` : ''}, ${s.verification.sessionRuns} in warm runner sessions, ${s.verification.plainRuns} as plain runner processes${s.verification.sessionFailures ? `, ${s.verification.sessionFailures} session failures fell back to plain runs` : ''}). Distinct trees run: ${s.verification.treeRuns ?? 0} (${s.verification.sharedRuns ?? 0} candidate runs shared a tree with another candidate). PASS_TO_PASS tests run: ${s.verification.passToPassRun}; proven unaffected and not run: ${s.verification.passToPassProvenUnaffected} (by the trace, over all candidates: ${s.verification.passToPassProvenByTrace ?? 0} whose traced run called no stubbed function). Flaky tests dropped: ${s.verification.flakyTests.length}. Stub style: ${s.verification.stubStyle}.`,

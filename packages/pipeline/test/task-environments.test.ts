@@ -103,6 +103,15 @@ describe.skipIf(!docker.ok)('task environments: instance images, audit, eval.sh 
     }
   }, 300_000);
 
+  it("builds the environment on the Node repo.json chose (the one the repository was installed and traced with), not the image default", async () => {
+    const repo = JSON.parse(await readFile(path.join(out, 'repo.json'), 'utf8')) as { nodeVersion: string };
+    const image = JSON.parse(await readFile(path.join(out, 'docker', 'image.json'), 'utf8')) as { baseImage: string; nodeVersion: { version: string; source: string } };
+    expect(image.nodeVersion).toMatchObject({ version: repo.nodeVersion, source: 'repo.json' });
+    expect(image.baseImage).toBe(`swe-flow/base:node${repo.nodeVersion}-bookworm`);
+    const r = await dockerRun(rows[0]!.image_name!, ['node', '--version']);
+    expect(r.stdout.trim()).toBe(`v${repo.nodeVersion}`);
+  });
+
   it('eval.sh with plain docker run fails on base and passes with the gold patch, as swe-flow eval does', async () => {
     for (const row of rows) {
       const task = path.join(out, 'tasks', row.instance_id);

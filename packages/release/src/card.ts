@@ -38,6 +38,13 @@ function median(values: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
+/** How a row's difficulty is derived (the thresholds of @swe-flow/emitter's DIFFICULTY_THRESHOLDS, also in the row schema). */
+const DIFFICULTY_NOTE =
+  "Difficulty comes from each row's `difficulty_evidence`: every measure gets a level 0, 1 or 2 — added lines (≥ 15, ≥ 50), " +
+  'functions to implement (≥ 2, ≥ 5), files changed (≥ 2, ≥ 3), FAIL_TO_PASS tests (≥ 3, ≥ 10), call depth of the developed ' +
+  'functions in the runtime dependency graph (≥ 3, ≥ 5) and distinct callers (≥ 3, ≥ 10); the score is the sum of the levels with ' +
+  'the added lines counted twice (0–14): easy ≤ 3, medium 4–7, hard ≥ 8. Per repository:';
+
 export function renderCard(input: CardInput): string {
   const splitNames = Object.keys(input.dataFiles);
   const all = [...(input.splits.train ?? []), ...(input.splits.test ?? [])];
@@ -101,6 +108,10 @@ ${table(['license', 'repositories'], licenses.map((l) => [l, okRepos.filter((r) 
 ## Distributions
 
 ${table(['difficulty', 'tasks'], ['easy', 'medium', 'hard'].map((d) => [d, difficulty.get(d) ?? 0]))}
+
+${DIFFICULTY_NOTE}
+
+${table(['repository', 'easy', 'medium', 'hard'], okRepos.map((r) => [r.name, ...(['easy', 'medium', 'hard'] as const).map((d) => all.filter((x) => x.repo === r.name && x.difficulty === d).length)]))}
 
 Added lines per task: median ${median(lines)}, max ${lines.length ? Math.max(...lines) : 0}. FAIL_TO_PASS per task: median ${median(all.map((r) => r.FAIL_TO_PASS.length))}. Functions per task: median ${median(all.map((r) => r.nodes_to_develop.length))}.
 

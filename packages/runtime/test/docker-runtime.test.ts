@@ -120,6 +120,9 @@ describe.skipIf(!hasDocker)('docker runtime (real engine)', () => {
     try {
       expect(await a.readFile('second.txt')).toBeUndefined();
       expect((await a.exec({ command: 'git', args: ['rev-parse', 'HEAD'] }, { timeoutMs: 30_000 })).stdout.trim()).toBe(repo.first);
+      // Moved in place, as verification's lanes do: the same git steps as the local runtime, in the container.
+      expect(await a.checkout(repo.second, { changedSince: repo.first })).toEqual(['second.txt']);
+      expect(await a.readFile('second.txt')).toBe('from the second commit\n');
     } finally {
       await a.dispose();
     }

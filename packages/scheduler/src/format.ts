@@ -14,10 +14,13 @@ export function formatSchedule(schedule: ScheduleJson): string {
   const { stats } = schedule;
   lines.push(
     `schedule: ${stats.steps} steps from ${stats.groups} groups of ${stats.tests} tests; ` +
-      `${stats.developedNodes}/${stats.coreNodes} core functions developed; depth ${stats.dependencyDepth}; order ${schedule.options.order ?? 'dependency'}`,
+      `${stats.developedNodes}/${stats.coreNodes} core functions developed; depth ${stats.dependencyDepth}; order ${schedule.options.order ?? 'dependency'}` +
+      (schedule.options.minStepLines ? `; size floor ${schedule.options.minStepLines} lines, ${stats.mergedBelowFloor ?? 0} step(s) merged` : ''),
   );
   for (const step of schedule.steps) {
-    lines.push(`step ${step.step}: ${step.testIds.length} test(s)`);
+    const size = step.lines !== undefined ? `, ${step.lines} line(s)` : '';
+    const merged = step.mergedSteps ? `, merged from ${step.mergedSteps} steps` : '';
+    lines.push(`step ${step.step}: ${step.testIds.length} test(s)${size}${merged}`);
     for (const t of step.testIds) lines.push(`  test     ${t}`);
     for (const n of step.nodesToDevelop) lines.push(`  develop  ${shortName(n)}${step.targetCore.includes(n) ? ' [target]' : ''}`);
     for (const n of step.reusedNodes) lines.push(`  reuse    ${shortName(n)}`);

@@ -12,10 +12,16 @@ import {
 import { classifyFilesOf, nodeKind, type ClassifyOptions, type NodeKind } from './classify.js';
 import { rememberIntRdg } from './int-view.js';
 import { Float64Pool, Int32Pool, SortedInterner, compareStrings } from './order.js';
+import { functionUnits, isAnonymousId, traceOnUnits } from './units.js';
 
 export interface RdgOptions extends ClassifyOptions {
   /** Tests with these statuses get an RDG (default: only `passed`; a failing test cannot be a task). */
   statuses?: TestStatus[];
+  /**
+   * Map every function onto its named unit (default true): anonymous functions, callbacks and nested
+   * helpers become the named function, method or class member that holds them (see `functionUnits`).
+   */
+  units?: boolean;
 }
 
 // Node kinds as small integers for typed arrays.
@@ -65,8 +71,10 @@ function checkTrace(trace: TraceJson): void {
  *
  * The output is sorted throughout: the same trace in any order gives byte-identical JSON.
  */
-export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
-  checkTrace(trace);
+export function buildRdg(original: TraceJson, opts: RdgOptions = {}): RdgJson {
+  checkTrace(original);
+  const units = opts.units === false ? null : functionUnits(original.functions);
+  const trace = units ? traceOnUnits(original, units) : original;
   const tests = selectTests(trace, new Set<TestStatus>(opts.statuses ?? ['passed']));
   const { testEdges, setupEdges, interner } = internEdges(tests, setupEdgesByFile(trace, tests));
   const n = interner.size;
@@ -80,6 +88,7 @@ export function buildRdg(trace: TraceJson, opts: RdgOptions = {}): RdgJson {
     tests: perTest.out,
     merged: { nodes: merged.nodes, edges: merged.edges },
   };
+  if (units) rdg.units = unitsOfGraph(merged.nodes, units, trace.moduleLoadFunctions);
   rememberIntRdg(rdg, {
     ids: interner,
     isCore: merged.isCore,
@@ -392,4 +401,19 @@ function* uniquePairs(
 
 function isGraphNode(k: number): boolean {
   return k === K_TEST || k === K_CORE;
+}
+
+/** The unit facts the schedule needs, for the core nodes of the graph only. */
+function unitsOfGraph(nodes: RdgJson['merged']['nodes'], units: ReturnType<typeof functionUnits>, moduleLoad: readonly string[]): NonNullable<RdgJson['units']> {
+  const members: Record<string, string[]> = {};
+  const anonymous: string[] = [];
+  const core = new Set<string>();
+  for (const { id, role } of nodes) {
+    if (role !== 'core') continue;
+    core.add(id);
+    const list = units.members.get(id);
+    if (list) members[id] = [...list];
+    if (units.anonymous.has(id) || (!units.unitOf.has(id) && !units.members.has(id) && isAnonymousId(id))) anonymous.push(id);
+  }
+  return { members, moduleLoad: moduleLoad.filter((id) => core.has(id) && members[id]), anonymous };
 }

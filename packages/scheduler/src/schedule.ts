@@ -11,6 +11,8 @@ import {
 import { buildCsr, condensationOrder } from './graph.js';
 import { scheduleView } from './int-view.js';
 import { compareStrings, type SortedInterner } from './order.js';
+import { callDepths, callersById, stepEvidence } from './evidence.js';
+import { mergeSmallSteps } from './merge.js';
 
 /** A set of tests with identical core-node sets. */
 interface Group {
@@ -42,6 +44,11 @@ function normalizeOptions(options: ScheduleOptions): Required<Pick<ScheduleOptio
     order,
     frozen: [...new Set(options.frozen ?? [])].sort(compareStrings),
   };
+  if (options.minStepLines !== undefined && options.minStepLines !== 0) {
+    const v = options.minStepLines;
+    if (!Number.isInteger(v) || v < 0) throw new SweFlowError(ErrorCodes.INPUT_INVALID, `minStepLines must be a non-negative integer, got ${String(v)}`);
+    out.minStepLines = v;
+  }
   for (const key of ['maxFunctionsPerStep', 'minFunctionsPerStep'] as const) {
     const v = options[key];
     if (v === undefined) continue;
@@ -85,9 +92,14 @@ export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sched
   const { interner, tests, coreEdges } = view;
   const N = interner.size;
   const frozen = new Uint8Array(N);
-  for (const id of opts.frozen) {
+  for (const id of frozenUnits(rdg, opts.frozen)) {
     const r = interner.rank(id);
     if (r >= 0) frozen[r] = 1;
+  }
+  const anonymous = new Uint8Array(N);
+  for (const id of rdg.units?.anonymous ?? []) {
+    const r = interner.rank(id);
+    if (r >= 0) anonymous[r] = 1;
   }
   for (let i = 1; i < tests.length; i++) {
     if (tests[i]!.testId === tests[i - 1]!.testId) {
@@ -99,13 +111,16 @@ export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sched
   const testIdsOf = (idx: number[]): string[] => idx.map((i) => tests[i]!.testId);
   if (empty) skipped.push({ testIds: testIdsOf(empty.tests), reason: 'no-core-nodes', coreNodes: [] });
   const order = opts.order === 'paper' ? Int32Array.from({ length: groups.length }, (_, i) => i) : dependencyOrder(groups, coreEdges, frozen, N);
-  const walk = new StepWalk(groups, frozen, opts, (gi, reason) => {
+  const walk = new StepWalk(groups, { frozen, anonymous }, opts, (gi, reason) => {
     const g = groups[gi]!;
     skipped.push({ testIds: testIdsOf(g.tests), reason, coreNodes: interner.valuesOf(g.nodes) });
   });
   for (const gi of order) walk.evaluate(gi);
   walk.dropPending();
+  const lines = nodeLinesOf(interner, options.nodeLines);
+  const mergedFrom = opts.minStepLines && lines ? applySizeFloor(walk, groups, coreEdges, lines, opts) : undefined;
   const built = buildSteps(view, groups, walk);
+  annotateSteps(built.steps, rdg, { interner, coreEdges, lines, mergedFrom, stepDev: walk.stepDev });
   const { developedNodes, functionsPerStep } = stepSizeStats(walk.stepDev);
   const json: ScheduleJson = {
     schemaVersion: SCHEDULE_SCHEMA_VERSION,
@@ -121,6 +136,7 @@ export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sched
       edges: rdg.merged.edges.length,
       functionsPerStep,
       dependencyDepth: built.dependencyDepth,
+      ...(mergedFrom ? { mergedBelowFloor: mergedFrom.reduce((a, m) => a + m - 1, 0) } : {}),
     },
   };
   return { json, interner, developedAt: walk.developedAt, frozen, coreEdges, stepCore: built.stepCore };
@@ -160,22 +176,70 @@ function groupTests(tests: readonly ViewTest[]): { groups: Group[]; empty?: Grou
   return empty ? { groups, empty } : { groups };
 }
 
+/** Added lines per core rank from the `nodeLines` option (ids it does not name count 0), or undefined. */
+function nodeLinesOf(interner: SortedInterner, nodeLines: Record<string, number> | undefined): Float64Array | undefined {
+  if (!nodeLines) return undefined;
+  const lines = new Float64Array(interner.size);
+  for (const [id, n] of Object.entries(nodeLines)) {
+    const r = interner.rank(id);
+    if (r >= 0 && Number.isFinite(n)) lines[r] = n;
+  }
+  return lines;
+}
+
+/** The size floor over the walked steps (see merge.ts); the walk's steps and developedAt are replaced. */
+function applySizeFloor(walk: StepWalk, groups: readonly Group[], coreEdges: Int32Array, lines: Float64Array, opts: ScheduleOptions): number[] {
+  const merged = mergeSmallSteps({
+    stepGroups: walk.stepGroups,
+    stepDev: walk.stepDev,
+    groupNodes: (gi) => groups[gi]!.nodes,
+    lines,
+    coreEdges,
+    floor: opts.minStepLines!,
+    ...(opts.maxFunctionsPerStep !== undefined ? { maxFunctions: opts.maxFunctionsPerStep } : {}),
+  });
+  walk.replaceSteps(merged.stepGroups, merged.stepDev);
+  return merged.mergedFrom;
+}
+
+/** Evidence of every step: lines added, call depth, distinct callers, merged steps. */
+function annotateSteps(
+  steps: ScheduleStep[],
+  rdg: RdgJson,
+  ctx: { interner: SortedInterner; coreEdges: Int32Array; lines: Float64Array | undefined; mergedFrom: number[] | undefined; stepDev: number[][] },
+): void {
+  const depths = callDepths(ctx.interner.size, ctx.coreEdges);
+  const callers = callersById(rdg);
+  steps.forEach((step, s) => {
+    const dev = ctx.stepDev[s]!;
+    if (ctx.lines) step.lines = dev.reduce((sum, r) => sum + ctx.lines![r]!, 0);
+    Object.assign(step, stepEvidence(dev, ctx.interner, depths, callers));
+    const merged = ctx.mergedFrom?.[s];
+    if (merged !== undefined && merged > 1) step.mergedSteps = merged;
+  });
+}
+
 /** Walks the groups in order; each step develops the core nodes no earlier step introduced. */
 class StepWalk {
   private readonly seen: Uint8Array;
-  readonly developedAt: Int32Array;
+  developedAt: Int32Array;
   private readonly pendingMark: Uint8Array;
-  readonly stepGroups: number[][] = [];
-  readonly stepDev: number[][] = [];
+  stepGroups: number[][] = [];
+  stepDev: number[][] = [];
   private pending: { groups: number[]; dev: number[] } | null = null;
+
+  private readonly frozen: Uint8Array;
+  private readonly anonymous: Uint8Array;
 
   constructor(
     private readonly groups: readonly Group[],
-    private readonly frozen: Uint8Array,
+    marks: { frozen: Uint8Array; anonymous: Uint8Array },
     private readonly opts: { maxFunctionsPerStep?: number; minFunctionsPerStep?: number },
     private readonly skip: (gi: number, reason: SkippedGroup['reason']) => void,
   ) {
-    const N = frozen.length;
+    this.frozen = marks.frozen;
+    this.anonymous = marks.anonymous;
+    const N = this.frozen.length;
     this.seen = new Uint8Array(N);
     this.developedAt = new Int32Array(N).fill(-1);
     this.pendingMark = new Uint8Array(N);
@@ -187,6 +251,16 @@ class StepWalk {
     for (const gi of gis) for (const n of this.groups[gi]!.nodes) this.seen[n] = 1;
     this.stepGroups.push(gis);
     this.stepDev.push(dev);
+  }
+
+  /** The steps after the size floor merged some: developedAt follows. */
+  replaceSteps(stepGroups: number[][], stepDev: number[][]): void {
+    this.stepGroups = stepGroups;
+    this.stepDev = stepDev;
+    this.developedAt.fill(-1);
+    stepDev.forEach((dev, s) => {
+      for (const d of dev) this.developedAt[d] = s;
+    });
   }
 
   dropPending(): void {
@@ -211,6 +285,11 @@ class StepWalk {
       if (dev.length === 0) {
         for (const n of fresh) seen[n] = 1;
         return this.skip(gi, 'only-frozen-functions');
+      }
+      if (dev.every((n) => this.anonymous[n])) {
+        // Nothing a developer would be asked to write on its own: the anonymous code stays.
+        for (const n of fresh) seen[n] = 1;
+        return this.skip(gi, 'only-anonymous-functions');
       }
     }
     if (!this.pending) {
@@ -380,6 +459,18 @@ function dependencyOrder(groups: Group[], coreEdges: Int32Array, frozen: Uint8Ar
     to[k++] = caller;
   }
   return condensationOrder(buildCsr(G, from, to, k)).order;
+}
+
+/**
+ * The frozen ids as units: a unit that holds functions is frozen only when the RDG lists it as a
+ * module-load unit (a factory that ran at module load but whose callbacks ran in tests is developed,
+ * its outer body kept). Without units the ids are taken as given.
+ */
+function frozenUnits(rdg: RdgJson, frozen: readonly string[]): string[] {
+  const units = rdg.units;
+  if (!units) return [...frozen];
+  const loadUnits = new Set(units.moduleLoad);
+  return frozen.filter((id) => !units.members[id] || loadUnits.has(id));
 }
 
 /** A 53-bit hash of a rank list (two 32-bit multiplicative hashes combined). */

@@ -7,7 +7,8 @@ export {
   type StatementHelper,
   type StatementStats,
 } from './types.js';
-export { writeOfflineStatement, referenceNames } from './offline.js';
+export { writeOfflineStatement, referenceNames, MAX_P2P_LISTED } from './offline.js';
+export { checkStatement, STATEMENT_BUDGET_CHARS, type StatementCheck, type StatementCheckInput } from './check.js';
 export { analyzeTest, type TestAnalysis, type TestFact } from './test-facts.js';
 export { findLeak, tokenize, publicTextOf, DEFAULT_LEAK_NGRAM, type Leak, type LeakOptions } from './leak.js';
 export {

@@ -6,7 +6,12 @@ import type { StatementFunction, StatementInput, StatementTest } from './types.j
  * public face of its functions (signatures, JSDoc). It never sees a function body.
  */
 
-const MAX_P2P_LISTED = 50;
+/** Characters a problem statement may have (about 4,000 tokens): long enough for a merged step's tests, short enough to read. */
+export const STATEMENT_BUDGET_CHARS = 16_000;
+/** PASS_TO_PASS lists longer than this are summarised per test file, with counts. */
+export const MAX_P2P_LISTED = 20;
+/** Beyond the budget, requirements keep at most this many facts each (then a pointer to the test). */
+const COMPACT_FACTS = [8, 3, 0] as const;
 
 function fenceLang(file: string): string {
   return /\.(c|m)?tsx?$/.test(file) ? 'ts' : 'js';
@@ -99,7 +104,7 @@ function factLine(fact: TestFact): string {
   return `- ${context}${prefix}${body}`;
 }
 
-function testSection(input: StatementInput): string[] {
+function testSection(input: StatementInput, maxFacts = Infinity): string[] {
   const lines: string[] = [];
   input.tests.forEach((test, index) => {
     const analysis = analyzeTest(test.source, test.file);
@@ -125,7 +130,9 @@ function testSection(input: StatementInput): string[] {
           : `Requirement (${asserts} assertion${asserts === 1 ? '' : 's'}):`,
       );
       lines.push('');
-      for (const fact of analysis.facts) lines.push(factLine(fact));
+      for (const fact of analysis.facts.slice(0, maxFacts)) lines.push(factLine(fact));
+      const more = analysis.facts.length - Math.min(maxFacts, analysis.facts.length);
+      if (more > 0) lines.push(`- … ${more} more step${more === 1 ? '' : 's'} and assertion${more === 1 ? '' : 's'}: read the test in ${code(test.file)}`);
     }
     lines.push('');
   });
@@ -149,16 +156,39 @@ function acceptance(input: StatementInput): string[] {
   const p2p = input.passToPass ?? [];
   if (p2p.length > 0) {
     lines.push('');
-    lines.push('These tests pass already and must keep passing:');
-    lines.push('');
-    for (const id of p2p.slice(0, MAX_P2P_LISTED)) lines.push(`- ${code(id)}`);
-    if (p2p.length > MAX_P2P_LISTED) lines.push(`- … and ${p2p.length - MAX_P2P_LISTED} more`);
+    if (p2p.length <= MAX_P2P_LISTED) {
+      lines.push('These tests pass already and must keep passing:');
+      lines.push('');
+      for (const id of p2p) lines.push(`- ${code(id)}`);
+    } else {
+      lines.push(`These ${p2p.length} tests pass already and must keep passing (the dataset row lists them one by one):`);
+      lines.push('');
+      const perFile = new Map<string, number>();
+      for (const id of p2p) {
+        const file = id.split(' > ')[0]!;
+        perFile.set(file, (perFile.get(file) ?? 0) + 1);
+      }
+      for (const [file, n] of [...perFile].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) lines.push(`- ${code(file)}: ${n} test${n === 1 ? '' : 's'}`);
+    }
   }
   return lines;
 }
 
-/** Writes the requirements document for one step. Pure and deterministic: same input, same bytes. */
-export function writeOfflineStatement(input: StatementInput): string {
+/**
+ * Writes the requirements document for one step. Pure and deterministic: same input, same bytes.
+ * A document over `budget` characters is written again with fewer facts per requirement (8, 3, then
+ * none: each test is still named, with a pointer to its source); the Acceptance list stays whole.
+ */
+export function writeOfflineStatement(input: StatementInput, budget = STATEMENT_BUDGET_CHARS): string {
+  let text = renderOffline(input, Infinity);
+  for (const maxFacts of COMPACT_FACTS) {
+    if (text.length <= budget) break;
+    text = renderOffline(input, maxFacts);
+  }
+  return text;
+}
+
+function renderOffline(input: StatementInput, maxFacts: number): string {
   const heading = input.instanceId ? `# ${input.instanceId}` : `# ${input.repo}: step ${input.step}`;
   const lines = [
     heading,
@@ -172,7 +202,7 @@ export function writeOfflineStatement(input: StatementInput): string {
     ...functionsSection(input),
     '## Required behaviour',
     '',
-    ...testSection(input),
+    ...testSection(input, maxFacts),
     ...helpersSection(input),
     ...acceptance(input),
   ];

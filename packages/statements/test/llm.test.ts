@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  checkStatement,
   LlmClient,
   parseRetryAfter,
   writeDocstrings,
@@ -62,11 +63,13 @@ describe('LLM writer over real HTTP', () => {
     expect(user).not.toContain('return new Circle(radius)');
   });
 
-  it('appends the acceptance list when the model leaves test ids out', async () => {
+  it('appends the functions and the acceptance list when the model leaves them out', async () => {
     server.handler = () => ({ kind: 'ok', content: '```markdown\n## Overview\n\nShort.\n```' });
     const result = await writeStatement(shapesVitest, { llm: llm() });
-    expect(result.statement.startsWith('## Overview\n\nShort.\n\n## Acceptance: these tests must pass')).toBe(true);
+    expect(result.statement.startsWith('## Overview\n\nShort.\n\n## Functions to implement\n\n')).toBe(true);
+    expect(result.statement).toContain('## Acceptance: these tests must pass');
     for (const t of shapesVitest.tests) expect(result.statement).toContain(t.id);
+    expect(checkStatement(result.statement, { functions: shapesVitest.functions, failToPass: shapesVitest.tests.map((t) => t.id) }).ok).toBe(true);
   });
 
   it('retries a 429, waiting for Retry-After, and counts the retry', async () => {

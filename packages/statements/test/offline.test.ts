@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findLeak, publicTextOf, writeOfflineStatement, writeStatement, writeStatements } from '../src/index.js';
+import { checkStatement, findLeak, MAX_P2P_LISTED, publicTextOf, referenceNames, writeOfflineStatement, writeStatement, writeStatements } from '../src/index.js';
 import { CIRCLE_CREATE_BODY, queueAva, shapesVitest, slugMocha } from './inputs.js';
 
 describe('offline writer: golden statements', () => {
@@ -40,11 +40,42 @@ describe('offline writer: content', () => {
     expect(s).not.toContain('Expect:');
   });
 
-  it('caps the PASS_TO_PASS list and says how many were left out', () => {
+  it('summarises a long PASS_TO_PASS list per test file, with counts', () => {
     const s = writeOfflineStatement(queueAva);
-    expect(s).toContain('`test/queue.test.ts > push 50`');
-    expect(s).not.toContain('`test/queue.test.ts > push 51`');
-    expect(s).toContain('- … and 3 more');
+    const p2p = queueAva.passToPass!;
+    expect(p2p.length).toBeGreaterThan(MAX_P2P_LISTED);
+    expect(s).not.toContain('`test/queue.test.ts > push 1`');
+    expect(s).toContain(`These ${p2p.length} tests pass already and must keep passing`);
+    expect(s).toContain(`- \`test/queue.test.ts\`: ${p2p.filter((id) => id.startsWith('test/queue.test.ts > ')).length} tests`);
+    const short = writeOfflineStatement({ ...queueAva, passToPass: p2p.slice(0, MAX_P2P_LISTED) });
+    for (const id of p2p.slice(0, MAX_P2P_LISTED)) expect(short).toContain(`- \`${id}\``);
+  });
+
+  it('stays within the length budget: fewer facts per requirement, every test and function still named', () => {
+    const many = { ...shapesVitest, tests: Array.from({ length: 40 }, (_, i) => ({ ...shapesVitest.tests[i % shapesVitest.tests.length]!, id: `${shapesVitest.tests[i % shapesVitest.tests.length]!.id} #${i}` })) };
+    const full = writeOfflineStatement(many, Infinity);
+    const smallest = writeOfflineStatement(many, 1);
+    const budget = Math.ceil((smallest.length + full.length) / 2);
+    const compact = writeOfflineStatement(many, budget);
+    expect(full.length).toBeGreaterThan(budget);
+    expect(compact.length).toBeLessThanOrEqual(budget);
+    const failToPass = many.tests.map((t) => t.id);
+    expect(checkStatement(compact, { functions: many.functions, failToPass, budget })).toMatchObject({ ok: true, problems: [] });
+    expect(checkStatement(full, { functions: many.functions, failToPass, budget }).problems).toEqual([`has ${full.length} characters (budget ${budget})`]);
+  });
+
+  it.each([
+    { what: 'a function left out', drop: 'function' as const },
+    { what: 'a FAIL_TO_PASS test left out', drop: 'test' as const },
+  ])('checkStatement finds $what', ({ drop }) => {
+    const s = writeOfflineStatement(shapesVitest);
+    const fn = shapesVitest.functions[0]!;
+    const test = shapesVitest.tests[0]!;
+    const cut = drop === 'function' ? s.split(fn.name).join('X').replace(new RegExp(`\\b${referenceNames(fn)[0]}\\b`, 'g'), 'X') : s.split(test.id).join('X');
+    const check = checkStatement(cut, { functions: shapesVitest.functions, failToPass: shapesVitest.tests.map((t) => t.id) });
+    expect(check.ok).toBe(false);
+    if (drop === 'function') expect(check.missingFunctions).toContain(fn.name);
+    else expect(check.missingTests).toEqual([test.id]);
   });
 
   it('writes offline when no LLM is configured, and counts it', async () => {

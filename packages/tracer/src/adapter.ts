@@ -30,6 +30,11 @@ export interface PlainRunContext {
   selection: TestSelection;
   /** Limit for one test file, for runners without a limit of their own (node:test); set by trace() only. */
   testFileTimeoutMs?: number;
+  /**
+   * `--exclude-test` patterns (substrings of ids, or /regex/): tests the runner must not run at all, so
+   * a hanging one cannot hold the run; each adapter uses its runner's own mechanism. Set by trace() only.
+   */
+  exclude?: readonly string[];
 }
 
 export interface TracedRunContext {
@@ -39,6 +44,8 @@ export interface TracedRunContext {
   timeoutMs: number;
   /** Limit for one test file, for runners without a limit of their own (node:test). */
   testFileTimeoutMs?: number;
+  /** Tests the runner must not run (see PlainRunContext.exclude). */
+  exclude?: readonly string[];
   logger: Logger;
   env?: Record<string, string>;
   /** Folder (under the output folder) where the runner's full output is kept; none, none kept. */

@@ -1,7 +1,7 @@
 import type { TestResult } from '@swe-flow/core';
 import { describe, expect, it } from 'vitest';
 import { byId, exclusionOf, judgeParity } from './trace-parity.js';
-import { excludeMatcher } from './test-exclusions.js';
+import { excludeMatcher, titleExcludeMatcher } from './test-exclusions.js';
 
 const r = (status: TestResult['status'], error?: string): TestResult => ({ id: 'a.test.ts > t', file: 'a.test.ts', titlePath: ['t'], status, durationMs: 3, ...(error ? { error } : {}) });
 const none = excludeMatcher([]);
@@ -26,6 +26,12 @@ describe('trace parity', () => {
   });
   it('an --exclude-test pattern wins over every other reason and is named', () => {
     expect(exclusionOf('a.test.ts > t', r('failed', 'boom'), undefined, true, excludeMatcher(['> t']))).toEqual({ id: 'a.test.ts > t', reason: 'excluded-by-option', error: 'matches --exclude-test > t' });
+  });
+  it('a test a name filter left out for its title alone (same title, another file) is excluded, saying so; a run one is not', () => {
+    const titles = titleExcludeMatcher(['other.test.ts > t']);
+    const out = exclusionOf('a.test.ts > t', r('skipped'), r('skipped'), true, excludeMatcher(['other.test.ts > t']), titles);
+    expect(out).toMatchObject({ reason: 'excluded-by-option', error: expect.stringContaining('sees titles only') });
+    expect(exclusionOf('a.test.ts > t', r('passed'), r('passed'), true, none, titles)).toBeUndefined();
   });
   it('keeps passing tests with their recorded edges, in the order of the ids given', () => {
     const pass = (id: string): TestResult => ({ ...r('passed'), id });

@@ -15,6 +15,8 @@ export interface ParityInput {
   records: ReadonlyMap<string, TestRecord>;
   /** The `--exclude-test` pattern an id matches, if any. */
   excludedBy: (id: string) => string | undefined;
+  /** The pattern whose title part (what a runner's name filter saw before the run) matches the id's titles. */
+  titleExcludedBy?: (id: string) => string | undefined;
 }
 
 export interface ParityOutcome {
@@ -23,9 +25,12 @@ export interface ParityOutcome {
 }
 
 /** The reason a test is left out of the trace, or undefined when it is kept. */
-export function exclusionOf(id: string, t: TestResult | undefined, u: TestResult | undefined, untracedRan: boolean, excludedBy: (id: string) => string | undefined): ExcludedTest | undefined {
+export function exclusionOf(id: string, t: TestResult | undefined, u: TestResult | undefined, untracedRan: boolean, excludedBy: (id: string) => string | undefined, titleExcludedBy?: (id: string) => string | undefined): ExcludedTest | undefined {
   const pattern = excludedBy(id);
   if (pattern !== undefined) return { id, reason: 'excluded-by-option', error: `matches --exclude-test ${pattern}` };
+  // Left out by a name filter that sees titles only: a test of the same title in another file.
+  const byTitle = [u, t].every((r) => !r || r.status === 'skipped') ? titleExcludedBy?.(id) : undefined;
+  if (byTitle !== undefined) return { id, reason: 'excluded-by-option', error: `not run: the runner's name filter for --exclude-test ${byTitle} sees titles only, and this test has the same title in another file` };
   const cut = [u, t].find((r) => r?.status === 'failed' && isTimeoutError(r.error));
   if (cut) return { id, reason: 'timed-out', error: `${cut.error ?? 'timed out'}; raise the runner's test timeout if it is only slow` };
   if (untracedRan && !u) return { id, reason: 'not-reported', error: 'reported by the traced run only' };
@@ -43,7 +48,7 @@ export function judgeParity(input: ParityInput): ParityOutcome {
   const excluded: ExcludedTest[] = [];
   for (const id of input.ids) {
     const t = input.traced.get(id);
-    const out = exclusionOf(id, t, input.untraced?.get(id), input.untraced !== undefined, input.excludedBy);
+    const out = exclusionOf(id, t, input.untraced?.get(id), input.untraced !== undefined, input.excludedBy, input.titleExcludedBy);
     if (out) excluded.push(out);
     else if (t) tests.push({ id, file: t.file, titlePath: t.titlePath, fullName: t.titlePath.join(' '), status: t.status, durationMs: t.durationMs, edges: input.records.get(id)?.edges ?? [] });
   }

@@ -25,7 +25,7 @@ import { collectRepoFacts } from './facts.js';
 import { tail, withRunnerOutput, writeRunnerLog } from './adapters/runner-kit.js';
 import { readFragments } from './fragments.js';
 import { findLostTests } from './lost-tests.js';
-import { excludeMatcher } from './test-exclusions.js';
+import { excludeMatcher, titleExcludeMatcher } from './test-exclusions.js';
 import { byId, judgeParity } from './trace-parity.js';
 
 export interface TraceOptions {
@@ -95,11 +95,11 @@ function matcher(filter: string | RegExp | undefined): (id: string) => boolean {
   };
 }
 
-async function runUntraced(adapter: RunnerAdapter, root: string, timeoutMs: number, env: Record<string, string>, testFileTimeoutMs?: number, logDir?: string): Promise<{ results: TestResult[]; wallMs: number }> {
+async function runUntraced(adapter: RunnerAdapter, root: string, timeoutMs: number, env: Record<string, string>, testFileTimeoutMs?: number, logDir?: string, exclude?: readonly string[]): Promise<{ results: TestResult[]; wallMs: number }> {
   const resultFile = path.join('.sweflow', 'untraced-results.json');
   await mkdir(path.join(root, '.sweflow'), { recursive: true });
   await rm(path.join(root, resultFile), { force: true });
-  const spec = adapter.plainCommand({ resultFile, selection: { files: [], testIds: [] }, ...(testFileTimeoutMs ? { testFileTimeoutMs } : {}) });
+  const spec = adapter.plainCommand({ resultFile, selection: { files: [], testIds: [] }, ...(testFileTimeoutMs ? { testFileTimeoutMs } : {}), ...(exclude?.length ? { exclude } : {}) });
   const res = await execLocal(root, spec, timeoutMs, env);
   const logFile = await writeRunnerLog(logDir, `${adapter.name.replace(':', '-')}-untraced`, res.output);
   const details = { logTail: tail(res.output), ...(logFile ? { logFile } : {}) };
@@ -153,7 +153,7 @@ async function runTracedOnce(ctx: TraceContext): Promise<{ traced: TracedRunOutp
   // An interrupted trace leaves no fragment folder behind.
   const unguard = ownTraceDir ? registerCleanup(() => rm(dir, { recursive: true, force: true })) : () => {};
   try {
-    const traced = await ctx.adapter.runTraced({ facts: ctx.facts, traceDir: dir, timeoutMs: ctx.timeoutMs, logger: ctx.logger, env: ctx.env, ...(options.testFileTimeoutMs ? { testFileTimeoutMs: options.testFileTimeoutMs } : {}), ...(options.logDir ? { logDir: options.logDir } : {}), ...(options.specFiles ? { specFiles: options.specFiles } : {}), ...(options.runnerArgs ? { runnerArgs: options.runnerArgs } : {}) });
+    const traced = await ctx.adapter.runTraced({ facts: ctx.facts, traceDir: dir, timeoutMs: ctx.timeoutMs, logger: ctx.logger, env: ctx.env, ...(options.exclude?.length ? { exclude: options.exclude } : {}), ...(options.testFileTimeoutMs ? { testFileTimeoutMs: options.testFileTimeoutMs } : {}), ...(options.logDir ? { logDir: options.logDir } : {}), ...(options.specFiles ? { specFiles: options.specFiles } : {}), ...(options.runnerArgs ? { runnerArgs: options.runnerArgs } : {}) });
     return { traced, fragmentBytes: traced.fragmentBytes ?? (await readFragments(dir)).bytes };
   } finally {
     if (ownTraceDir) await rm(dir, { recursive: true, force: true });
@@ -201,7 +201,7 @@ async function functionManifest(ctx: TraceContext, traced: TracedRunOutput): Pro
 /** trace.json from the two runs: kept and excluded tests, the manifest, setup edges and lost tests. */
 async function assembleTrace(ctx: TraceContext, traced: TracedRunOutput, untraced: UntracedRun | undefined): Promise<TraceJson> {
   const ids = reportedIds(ctx, traced, untraced);
-  const { tests, excluded } = judgeParity({ ids, traced: byId(traced.results), ...(untraced ? { untraced: byId(untraced.results) } : {}), records: new Map(traced.records.map((r) => [r.testId, r])), excludedBy: excludeMatcher(ctx.options.exclude ?? []) });
+  const { tests, excluded } = judgeParity({ ids, traced: byId(traced.results), ...(untraced ? { untraced: byId(untraced.results) } : {}), records: new Map(traced.records.map((r) => [r.testId, r])), excludedBy: excludeMatcher(ctx.options.exclude ?? []), titleExcludedBy: titleExcludeMatcher(ctx.options.exclude ?? []) });
   const testFiles = [...new Set(traced.testFiles)].sort();
   const setupByFile = new Map(traced.setup.map((s) => [s.file, s.edges]));
   const lost = await findLostTests(ctx.root, testFiles, untraced?.results ?? traced.results, traced.results);
@@ -233,7 +233,7 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
   let untraced: UntracedRun | undefined;
   if (!options.skipUntraced) {
     ctx.logger.info('running the suite untraced', { runner: ctx.adapter.name });
-    untraced = await runUntraced(ctx.adapter, ctx.root, ctx.timeoutMs, ctx.env, options.testFileTimeoutMs, options.logDir);
+    untraced = await runUntraced(ctx.adapter, ctx.root, ctx.timeoutMs, ctx.env, options.testFileTimeoutMs, options.logDir, options.exclude);
   }
   const { traced, fragmentBytes } = await runTracedOnce(ctx);
   const result = await assembleTrace(ctx, traced, untraced);

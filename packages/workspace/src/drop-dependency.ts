@@ -28,6 +28,17 @@ export async function filesNaming(root: string, pkg: string): Promise<string[]> 
   return out;
 }
 
+/**
+ * Files around the code that a test run does not load: benchmarks, demos, examples, docs sites.
+ * A dependency named only by them (nanoid's `nope-id`, imported by `test/benchmark.js` alone) is not
+ * needed by the tests.
+ */
+const TOOLING_FILE = /(^|\/)(benchmarks?|bench|demos?|examples?|docs?|website|site)\/|(^|\/)[^/]*bench(mark)?s?[^/]*\.[cm]?[jt]sx?$|(^|\/)\.size-limit\.[^/]+$/i;
+
+export function isToolingFile(file: string): boolean {
+  return TOOLING_FILE.test(file);
+}
+
 /** Dependencies declared as git URLs or GitHub shorthands (`user/repo`), in the given package.json files. */
 export async function gitDependencies(root: string, manifests: string[]): Promise<string[]> {
   const out = new Set<string>();

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ErrorCodes, SweFlowError, type Logger, silentLogger } from '@swe-flow/core';
+import { ErrorCodes, INSTALLED_MANIFESTS_DIR, SweFlowError, type Logger, silentLogger } from '@swe-flow/core';
 import semver from 'semver';
 import type { PackageManager, ProjectFacts } from './detect.js';
-import { dropDependencies, filesNaming, gitDependencies, retagDependency } from './drop-dependency.js';
+import { dropDependencies, filesNaming, gitDependencies, isToolingFile, retagDependency } from './drop-dependency.js';
 import { listRepoFiles } from './files.js';
 import { classifyInstallFailure, errorLines, type InstallFailure } from './install-failure.js';
 import { hostNode, nodeEnv, type NodeRuntime } from './node-provision.js';
@@ -62,6 +62,12 @@ export interface InstallRecord {
   droppedDependencies: string[];
   /** A lockfile swe-flow could not use (`bun.lockb`): the install ran from package.json. */
   ignoredLockfile?: string;
+  /**
+   * Manifests a fallback changed for the install (dropped dependency, replaced dist-tag, lockfile resolved
+   * again): restored in the copy afterwards (the tasks show the repository's own), kept as installed under
+   * `INSTALLED_MANIFESTS_DIR` for environment images.
+   */
+  restoredManifests?: string[];
 }
 
 /** The switches the fallbacks turn; the plain install has them all off (and `frozen` on with a lockfile). */
@@ -73,6 +79,8 @@ interface InstallPlan {
   node: NodeRuntime;
   /** A newer package manager than the default, when the repository pins none and the default is too old for its files. */
   pmVersion?: string;
+  /** A fallback changed package.json files or the lockfile (restored after the install). */
+  manifestsChanged?: boolean;
   networkRetried?: boolean;
   lockfileDropped?: boolean;
 }
@@ -141,6 +149,7 @@ export async function installDependencies(root: string, facts: ProjectFacts, opt
   const fallbacks: string[] = [];
   const dropped: string[] = [];
   const started = Date.now();
+  const originals = await readManifests(root, facts);
   let label = 'plain';
   for (;;) {
     const pm = await packageManagerFor(facts, plan, toolsDir, logger, options, fallbacks);
@@ -152,11 +161,13 @@ export async function installDependencies(root: string, facts: ProjectFacts, opt
     const attempt: InstallAttempt = { label, command: [facts.packageManager, ...args], node: plan.node.version, exitCode: result.exitCode ?? null, durationMs: Date.now() - t0, ok: result.exitCode === 0 };
     attempts.push(attempt);
     if (attempt.ok) {
+      const restored = plan.manifestsChanged ? await restoreManifests(root, originals, logger) : [];
       const skippedScripts = [...output.matchAll(/^npm warn install-scripts\s+(\S+)@\S+ \(/gm)].map((m) => m[1]!);
       return {
         packageManager: facts.packageManager, packageManagerVersion: pm.version, command: attempt.command, durationMs: Date.now() - started,
         allowScripts, skippedScripts, node: plan.node.version, attempts, fallbacks, droppedDependencies: dropped,
         ...(facts.ignoredLockfile ? { ignoredLockfile: facts.ignoredLockfile } : {}),
+        ...(restored.length > 0 ? { restoredManifests: restored } : {}),
       };
     }
     const failure = classifyInstallFailure(output);
@@ -222,12 +233,19 @@ async function nextFallback(root: string, facts: ProjectFacts, plan: InstallPlan
       const manifests = await manifestsOf(root, facts);
       const names = failure.git ? await gitDependencies(root, manifests) : failure.packages;
       const unused: string[] = [];
-      for (const name of names) if (!dropped.includes(name) && (await filesNaming(root, name)).length === 0) unused.push(name);
+      const namedBy: string[] = [];
+      for (const name of names) {
+        if (dropped.includes(name)) continue;
+        const naming = await filesNaming(root, name);
+        if (naming.every(isToolingFile)) { unused.push(name); namedBy.push(...naming); }
+      }
       const removed = await dropDependencies(root, manifests, unused);
       if (removed.length === 0) return relock(root, facts, plan, names);
       dropped.push(...removed);
       plan.frozen = false;
-      return `without ${removed.join(', ')} (${failure.git ? 'git dependency unreachable' : 'not in the registry'}; no file of the repository names it)`;
+      plan.manifestsChanged = true;
+      const why = namedBy.length === 0 ? 'no file of the repository names it' : `named only by ${namedBy.join(', ')}, which the tests do not load`;
+      return `without ${removed.join(', ')} (${failure.git ? 'git dependency unreachable' : 'not in the registry'}; ${why})`;
     }
     case 'lifecycle-script':
       if (plan.ignoreScripts) return undefined;
@@ -236,6 +254,7 @@ async function nextFallback(root: string, facts: ProjectFacts, plan: InstallPlan
     case 'missing-dist-tag': {
       if (!(await retagDependency(root, await manifestsOf(root, facts), failure.package, failure.tag))) return undefined;
       plan.frozen = false;
+      plan.manifestsChanged = true;
       return `${failure.package}@latest (the registry has no "${failure.tag}" tag)`;
     }
     case 'network':
@@ -260,7 +279,39 @@ async function relock(root: string, facts: ProjectFacts, plan: InstallPlan, name
   await rm(path.join(root, facts.lockfile), { force: true });
   plan.lockfileDropped = true;
   plan.frozen = false;
+  plan.manifestsChanged = true;
   return `without ${facts.lockfile} (the locked ${names.join(', ')} is not served by the registry; resolved again from package.json)`;
+}
+
+/** The repository's own package.json files and lockfile, as they were before any install (path → text). */
+async function readManifests(root: string, facts: ProjectFacts): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const file of [...(await manifestsOf(root, facts)), ...(facts.lockfile ? [facts.lockfile] : [])]) {
+    const text = await readFile(path.join(root, file), 'utf8').catch(() => undefined);
+    if (text !== undefined) out.set(file, text);
+  }
+  return out;
+}
+
+/**
+ * Puts the repository's own manifests back after an install that needed them changed, keeping the
+ * changed ones (what was installed) under INSTALLED_MANIFESTS_DIR. Returns the files restored.
+ */
+async function restoreManifests(root: string, originals: Map<string, string>, logger: Logger): Promise<string[]> {
+  const restored: string[] = [];
+  for (const [file, text] of originals) {
+    const now = await readFile(path.join(root, file), 'utf8').catch(() => undefined);
+    if (now === text) continue;
+    if (now !== undefined) {
+      const kept = path.join(root, INSTALLED_MANIFESTS_DIR, file);
+      await mkdir(path.dirname(kept), { recursive: true });
+      await writeFile(kept, now);
+    }
+    await writeFile(path.join(root, file), text);
+    restored.push(file);
+  }
+  if (restored.length > 0) logger.info(`restored the repository's own ${restored.join(', ')} (the install's changed copies are kept in ${INSTALLED_MANIFESTS_DIR})`);
+  return restored;
 }
 
 async function manifestsOf(root: string, facts: ProjectFacts): Promise<string[]> {

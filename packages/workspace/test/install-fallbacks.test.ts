@@ -51,10 +51,22 @@ describe('install fallbacks, each after the plain install failed, each recorded'
     expect(record.fallbacks[0]).toContain('without swe-flow-fixture-no-such-package-7f3a9c2e');
     expect(record.droppedDependencies).toEqual(['swe-flow-fixture-no-such-package-7f3a9c2e']);
     expect(record.attempts[0]).toMatchObject({ ok: false, failure: 'unavailable-package' });
-    const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
-    expect(Object.keys(pkg.devDependencies)).toEqual(['is-number']);
+    // The copy keeps the repository's own package.json (the tasks show it); the installed one is kept aside for images.
+    const own = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    expect(Object.keys(own.devDependencies)).toEqual(['is-number', 'swe-flow-fixture-no-such-package-7f3a9c2e']);
+    const installed = JSON.parse(await readFile(path.join(dir, '.swe-flow/installed-manifests/package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    expect(Object.keys(installed.devDependencies)).toEqual(['is-number']);
+    expect(record.restoredManifests).toEqual(['package.json']);
     // The test that needs what stayed still runs.
     expect((await execa('node', ['--test'], { cwd: dir, reject: false })).exitCode).toBe(0);
+  });
+
+  it('a 404 package named only by a benchmark (nanoid\'s nope-id in test/benchmark.js) is dropped too, and the file named', async () => {
+    const dir = await copyOf('missing-dev-dependency');
+    await writeFile(path.join(dir, 'test/benchmark.js'), "const { fast } = require('swe-flow-fixture-no-such-package-7f3a9c2e');\nconsole.log(fast());\n");
+    const record = await install(dir);
+    expect(record.droppedDependencies).toEqual(['swe-flow-fixture-no-such-package-7f3a9c2e']);
+    expect(record.fallbacks[0]).toContain('named only by test/benchmark.js, which the tests do not load');
   });
 
   it('the same 404 package named by a test file is not dropped: the error shows npm\'s E404 lines and what was tried', async () => {

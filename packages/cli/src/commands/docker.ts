@@ -22,12 +22,13 @@ export async function run(args: string[], flags: Flags): Promise<number> {
       const out = path.resolve(dir);
       const repo = JSON.parse(await readFile(path.join(out, 'repo.json'), 'utf8').catch(() => {
         throw new SweFlowError(ErrorCodes.PATH_MISSING, `${out} has no repo.json: run swe-flow synth first`);
-      })) as { workDir: string; name: string };
+      })) as { workDir: string; name: string; nodeVersion?: string };
       const { installedCopyOf } = await import('@swe-flow/eval');
       const image = await runtime.buildEnvironmentImage({
         repoDir: installedCopyOf(out, repo.workDir), taskRepo: path.join(out, 'task-repo.git'), repoName: repo.name, outDir: out, logger,
         base: flags.base === 'online' ? 'online' : 'offline',
-        ...(typeof flags.nodeVersion === 'string' ? { nodeVersion: flags.nodeVersion } : {}),
+        // The Node the repository was set up and verified with, unless --node-version says otherwise.
+        ...(typeof flags.nodeVersion === 'string' ? { nodeVersion: flags.nodeVersion } : repo.nodeVersion ? { nodeVersion: repo.nodeVersion, nodeVersionSource: 'repo.json' as const } : {}),
       });
       print({ tag: image.tag, cached: image.cached }, `${image.tag} ${image.cached ? '(cache hit)' : `built in ${(image.durationMs / 1000).toFixed(1)} s`}`);
       return 0;

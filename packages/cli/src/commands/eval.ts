@@ -25,7 +25,7 @@ export async function run(_args: string[], flags: Flags): Promise<number> {
   }
   const logger = createCliLogger(flags);
   const { evaluate } = await import('@swe-flow/eval');
-  const uninstall = installShutdown(logger, undefined, 'rerun the same command: grades already stored are reused');
+  const uninstall = await installShutdown(logger, undefined, 'rerun the same command: grades already stored are reused');
   const remote = typeof flags.queue === 'string' ? await import('./queue-options.js') : undefined;
   const report = await (remote ? remote.evaluateRemotely(flags, {
     dataset: path.resolve(flags.dataset),

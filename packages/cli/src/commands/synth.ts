@@ -16,7 +16,7 @@ export async function runSynthesis(args: string[], flags: Flags, stopAfter?: 'tr
   const { synthesize } = await import('@swe-flow/pipeline');
   const out = path.resolve(flags.out);
   const command = stopAfter ?? 'synth';
-  const uninstall = installShutdown(logger, out, `to continue, rerun: swe-flow ${command} ${repo} --out ${flags.out} --resume`);
+  const uninstall = await installShutdown(logger, out, `to continue, rerun: swe-flow ${command} ${repo} --out ${flags.out} --resume`);
   try {
     const result = await synthesize(repo, { out, resume: !!flags.resume, force: !!flags.force, config, logger, ...(stopAfter ? { stopAfter } : {}) });
     logger.finish();

@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { silentLogger, type Logger, type RejectRow } from '@swe-flow/core';
 import { hasSession, treeRunnerFor } from '@swe-flow/tracer';
 import type { Candidate } from '../emit.js';
+import { TaskRepo } from '../task-repo.js';
 import { TreeBatcher } from './batch.js';
 import { Lane, type LaneContext } from './lane.js';
 import { filesOf, originalSelection, planVerification, type CandidatePlan, type VerifyPlan } from './plan.js';
@@ -15,14 +14,15 @@ export type { VerifyOptions, VerifiedTask, VerifyResult, VerifyStats } from './t
 export { judge, type Verdict, type VerdictInput, type LaterRuns } from './verdict.js';
 export { planVerification, passToPassToRun, type VerifyPlan } from './plan.js';
 
-const execFileAsync = promisify(execFile);
-
 /** Git tree ids of commits in the task repository, in one git process. */
-async function treeIdsOf(taskRepo: string, commits: string[]): Promise<Map<string, string>> {
+async function treeIdsOf(taskRepoDir: string, commits: string[]): Promise<Map<string, string>> {
   if (commits.length === 0) return new Map();
-  const { stdout } = await execFileAsync('git', ['--git-dir', taskRepo, 'rev-parse', ...commits.map((c) => `${c}^{tree}`)], { maxBuffer: 64 * 1024 * 1024 });
-  const ids = stdout.trim().split('\n');
-  return new Map(commits.map((c, i) => [c, ids[i]!]));
+  const taskRepo = await TaskRepo.open(taskRepoDir);
+  try {
+    return await taskRepo.treeIds(commits);
+  } finally {
+    await taskRepo.dispose();
+  }
 }
 
 /**

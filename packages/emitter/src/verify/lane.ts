@@ -19,8 +19,8 @@ export interface LaneContext {
 }
 
 /**
- * One worker's workspace, opened once and moved between commits (`git checkout -f` + `git clean`,
- * keeping node_modules and the .swe-flow work dir), with its warm session when there is one.
+ * One worker's workspace, opened once and moved between commits (`Workspace.checkout`: forced, untracked
+ * files removed but node_modules and the .swe-flow work dir), with its warm session when there is one.
  */
 export class Lane {
   private ws?: Workspace;
@@ -37,12 +37,6 @@ export class Lane {
   /** The workspace, if it was opened. */
   get workspace(): Workspace | undefined {
     return this.ws;
-  }
-
-  private async git(ws: Workspace, args: string[]): Promise<string> {
-    const r = await ws.exec({ command: 'git', args }, { timeoutMs: 120_000 });
-    if (r.exitCode !== 0) throw new Error(`git ${args.join(' ')} failed in the workspace: ${r.stderr.trim()}`);
-    return r.stdout;
   }
 
   /** The workspace at `commit`: opened there on first use, else checked out. */
@@ -63,13 +57,9 @@ export class Lane {
     }
     if (this.head !== commit) {
       ctx.tally.counts.checkouts++;
-      const ws = this.ws;
-      await this.git(ws, ['-c', 'advice.detachedHead=false', 'checkout', '-f', '-q', '--detach', commit]);
-      await this.git(ws, ['clean', '-fdq', '-e', 'node_modules', '-e', '.swe-flow']);
-      if (this.session && this.head) {
-        const diff = await this.git(ws, ['diff', '--name-only', '--no-renames', this.head, commit]);
-        this.changed.push(...diff.split('\n').filter(Boolean));
-      }
+      // A warm session must reload what changed between the two commits.
+      const changed = await this.ws.checkout(commit, this.session && this.head ? { changedSince: this.head } : {});
+      this.changed.push(...changed);
       this.head = commit;
     }
     return this.ws;

@@ -10,11 +10,13 @@ import type { Stage } from './stage.js';
 export const imageStage: Stage<'base' | 'nodeVersion' | 'runtime', { repo: RepoJson }, EnvironmentImage> = {
   name: 'image',
   reads: ['base', 'nodeVersion', 'runtime'],
+  keyOf: ({ repo }) => repo.nodeVersion,
   async run(config, env, { repo }) {
     const build = config.runtime === 'docker';
     const image = await buildEnvironmentImage({
       repoDir: env.workDir, taskRepo: taskRepoDirOf(env.out), repoName: repo.name, base: config.base, outDir: env.out, logger: env.logger,
-      ...(config.nodeVersion ? { nodeVersion: config.nodeVersion } : {}),
+      // The Node the repository was installed, traced and verified with (repo.json), unless --node-version says otherwise.
+      ...(config.nodeVersion ? { nodeVersion: config.nodeVersion } : { nodeVersion: repo.nodeVersion, nodeVersionSource: 'repo.json' as const }),
       build, bootstrap: build,
     });
     return { record: image, artifact: image };

@@ -4,20 +4,21 @@ import type { ScheduleJson, TraceJson } from '@swe-flow/core';
 import { scheduleFromTrace } from '../schedule-stage.js';
 import type { Stage } from './stage.js';
 
-type ScheduleReads = 'order' | 'maxFunctionsPerStep' | 'minFunctionsPerStep' | 'maxSteps';
+type ScheduleReads = 'order' | 'maxFunctionsPerStep' | 'minFunctionsPerStep' | 'maxSteps' | 'minStepLines' | 'namedUnits';
 
 /** 3. Schedule: the RDG and the steps from the trace; writes rdg.*, schedule.json, order-comparison.json. */
 export const scheduleStage: Stage<ScheduleReads, { trace: TraceJson }, { steps: number; skipped: number }, ScheduleJson> = {
   name: 'schedule',
-  reads: ['order', 'maxFunctionsPerStep', 'minFunctionsPerStep', 'maxSteps'],
+  reads: ['order', 'maxFunctionsPerStep', 'minFunctionsPerStep', 'maxSteps', 'minStepLines', 'namedUnits'],
   async run(config, env, { trace }) {
     const options = {
       order: config.order,
       frozen: trace.moduleLoadFunctions,
       ...(config.maxFunctionsPerStep ? { maxFunctionsPerStep: config.maxFunctionsPerStep } : {}),
       ...(config.minFunctionsPerStep ? { minFunctionsPerStep: config.minFunctionsPerStep } : {}),
+      ...(config.minStepLines ? { minStepLines: config.minStepLines } : {}),
     };
-    const schedule = await scheduleFromTrace(trace, env.out, options, config.maxSteps);
+    const schedule = await scheduleFromTrace(trace, env.out, options, config.maxSteps, { namedUnits: config.namedUnits });
     return { record: { steps: schedule.steps.length, skipped: schedule.skipped.length }, artifact: schedule };
   },
   async load(env) {

@@ -33,6 +33,13 @@ export function noPassingTests(trace: Pick<TraceJson, 'excluded'>, traceFile: st
   );
 }
 
+/** When the install needed its lifecycle scripts off: the failing script's own error lines, else undefined. */
+function scriptsOffReason(repo: RepoJson): string | undefined {
+  const failed = repo.install.attempts?.find((a) => a.failure === 'lifecycle-script');
+  if (!failed || !repo.install.command.includes('--ignore-scripts') && !repo.install.fallbacks.some((f) => f.startsWith('install scripts off'))) return undefined;
+  return (failed.errorLines ?? []).slice(0, 12).join('\n') || '(no output)';
+}
+
 /** 2. Trace: runs the suite untraced and traced; writes `trace.json` and hands the trace on. */
 export const traceStage: Stage<'traceTimeoutMs' | 'testFileTimeoutMs' | 'excludeTests', { repo: RepoJson; adapter: RunnerAdapter; env: Record<string, string> }, TraceRecord, TraceJson> = {
   name: 'trace',
@@ -53,7 +60,17 @@ export const traceStage: Stage<'traceTimeoutMs' | 'testFileTimeoutMs' | 'exclude
     if (info.trace.tests.length === 0 && info.trace.excluded.length === 0) {
       throw new SweFlowError(ErrorCodes.NO_TESTS, `${repo.runner} found no tests in ${repo.source.input}: check the test files and the runner's configuration`);
     }
-    if (passed === 0) throw noPassingTests(info.trace, traceFile);
+    const scriptsOff = scriptsOffReason(repo);
+    if (passed === 0 && !scriptsOff) throw noPassingTests(info.trace, traceFile);
+    if (passed === 0) {
+      throw new SweFlowError(
+        ErrorCodes.ALL_TESTS_FAIL,
+        `every test fails on the original code (${info.trace.excluded.length} excluded), and the install ran with its lifecycle scripts off because one failed: the tests need what the scripts make. Fix what the script needs (see repo.json install.attempts) or pass --allow-scripts; see ${traceFile}. The script said:\n${scriptsOff}`,
+      );
+    }
+    if (scriptsOff && info.trace.excluded.length > 0) {
+      env.logger.warn(`${info.trace.excluded.length} tests fail on the original code and are left out; the install ran with its lifecycle scripts off (a script failed), which may be why`);
+    }
     return { record: { tests: info.trace.tests.length, passed, excluded: info.trace.excluded.length }, artifact: info.trace };
   },
   async load(env) {

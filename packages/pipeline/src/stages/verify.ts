@@ -12,6 +12,7 @@ import {
   type VerifyOptions,
   type VerifyStats,
 } from '@swe-flow/emitter';
+import { functionUnits } from '@swe-flow/scheduler';
 import { assertNotShuttingDown, createDockerRuntime, createLocalRuntime, writeFileAtomic, type EnvironmentImage } from '@swe-flow/runtime';
 import { STUB_ERROR_PREFIX } from '@swe-flow/skeleton';
 import type { RunnerAdapter } from '@swe-flow/tracer';
@@ -101,7 +102,7 @@ function verifyOptionsOf(config: Pick<SynthConfig, VerifyReads>, env: StageEnv, 
     reruns: config.reruns, timeoutMs: config.testTimeoutMs, workers: config.workers,
     fullPassToPass: config.fullPassToPass, importGraph, logger: env.logger, warm: config.warmSessions,
     // PASS_TO_PASS tests whose traced run called no stubbed function need not run on base.
-    ...(config.traceProvenPassToPass ? { testFunctions: testFunctionsFromTrace(trace), changedFunctions: changedFunctionsOf(schedule, trace.moduleLoadFunctions) } : {}),
+    ...(config.traceProvenPassToPass ? { testFunctions: testFunctionsFromTrace(trace), changedFunctions: changedFunctionsOf(schedule, trace.moduleLoadFunctions, functionUnits(trace.functions)) } : {}),
     // A warm runner session starts at the checkout's root; a package's tests run in its folder.
     ...(repo.package ? { warm: false } : {}),
     // The trace stage ran the original twice on this machine (untraced, then traced); its passing

@@ -8,6 +8,7 @@ import type { RunnerAdapter } from '@swe-flow/tracer';
 import { writeSummary, type StageTiming, type Summary } from '../summary.js';
 import { buildTaskEnvironments } from '../environments.js';
 import { noTasksReason } from '../no-tasks.js';
+import { checkRowStatement, taskShapeOf } from '../quality.js';
 import { taskRepoDirOf, type Emitted } from './emit.js';
 import { commandLineFromRoot, SWEFLOW_VERSION, type RepoJson } from './prepare.js';
 import type { Statements } from './statements.js';
@@ -37,15 +38,23 @@ async function basePatchesAndBundle(out: string, originalCommit: string, verifie
 }
 
 /** 8. The dataset, per-task folders (patches, problem, meta) and the bundle; the rows written. */
-export async function writeTasks(out: string, input: WriteInput, logger: Logger): Promise<DatasetRow[]> {
+export async function writeTasks(out: string, input: WriteInput, logger: Logger): Promise<{ rows: DatasetRow[]; rejects: RejectRow[] }> {
   const { repo, adapter, image, verified: { verified }, statements } = input;
   const rows: DatasetRow[] = [];
+  const rejects: RejectRow[] = [];
   const basePatches = await basePatchesAndBundle(out, input.emitted.originalCommit, verified, logger);
   for (const [i, task] of verified.entries()) {
     const c = task.candidate;
     const statement = statements.statements[i]!;
     const testCommand = commandLineFromRoot(adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: { files: c.testFiles, testIds: task.failToPass } }));
     const row = buildRow(task, { repo: repo.name, runner: repo.runner, image: image?.tag ?? '', version: SWEFLOW_VERSION, createdAt: repo.preparedAt, problemStatement: statement, testCommand });
+    const check = checkRowStatement(row);
+    if (!check.ok) {
+      // A statement that leaves out a function or a test, or is too long to read, is not a task to ship.
+      rejects.push({ instance_id: c.instanceId, step: c.step, mode: c.mode, reason: 'statement-check-failed', detail: check.problems.join('; '), tests: task.failToPass });
+      logger.warn(`statement of ${c.instanceId} fails its checks: ${check.problems.join('; ')}`);
+      continue;
+    }
     rows.push(row);
     const dir = path.join(out, 'tasks', c.instanceId);
     await mkdir(dir, { recursive: true });
@@ -55,7 +64,7 @@ export async function writeTasks(out: string, input: WriteInput, logger: Logger)
     const { patch: _p, problem_statement: _s, ...meta } = row;
     await writeFileAtomic(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, dropped_fail_to_pass: task.droppedFailToPass }, null, 2));
   }
-  return rows;
+  return { rows, rejects };
 }
 
 /** 9. Task environments: eval.sh, instance images (docker), the audit (drops solution-reachable tasks); then the dataset. */
@@ -133,9 +142,14 @@ export function summaryOf(input: WriteInput, rows: readonly DatasetRow[], config
 /** Writes the dataset and the summary. */
 export async function writeOutputs(out: string, input: WriteInput, config: SynthConfig, stages: StageTiming[], started: number, logger: Logger): Promise<{ rows: DatasetRow[]; rejects: RejectRow[]; summary: Summary }> {
   const written = await writeTasks(out, input, logger);
-  const env = await environmentsAndDataset(out, input, written, config, stages, logger);
+  const checked = { ...input, verified: { ...input.verified, rejects: [...input.verified.rejects, ...written.rejects] } };
+  const env = await environmentsAndDataset(out, checked, written.rows, config, stages, logger);
   const rows = env.rows;
-  const counted = { ...summaryOf({ ...input, verified: { ...input.verified, rejects: env.rejects } }, rows, config, stages, Date.now() - started), environments: env.summary };
+  const tasks = taskShapeOf(rows, {
+    mergedBelowFloor: input.schedule.stats.mergedBelowFloor ?? 0,
+    statementChecks: { checked: written.rows.length + written.rejects.length, failed: written.rejects.length },
+  });
+  const counted = { ...summaryOf({ ...input, verified: { ...input.verified, rejects: env.rejects } }, rows, config, stages, Date.now() - started), tasks, environments: env.summary };
   const noTasks = noTasksReason({ trace: input.trace, schedule: input.schedule, verified: counted.counts.verified, rejectReasons: counted.rejectReasons });
   const summary: Summary = { ...counted, ...(noTasks ? { noTasks } : {}) };
   await writeSummary(out, summary);

@@ -10,6 +10,7 @@ import tarFs from 'tar-fs';
 import {
   ErrorCodes,
   SweFlowError,
+  type CheckoutOptions,
   type CommandSpec,
   type ExecOptions,
   type ExecResult,
@@ -25,6 +26,7 @@ import { registerCleanup } from '../cleanup.js';
 import { resolveInside } from '../paths.js';
 import { LABEL_COMMIT, sweFlowLabels } from '../labels.js';
 import { git } from '../git.js';
+import { checkoutIn } from '../checkout.js';
 import { pathExists } from '../fs.js';
 
 export interface ContainerLimits {
@@ -127,7 +129,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Runtime
             { cause },
           );
         }
-        await ws.checkout(open.commit, open.taskRepo);
+        await ws.openAt(open.commit, open.taskRepo);
       } catch (error) {
         await ws.dispose();
         throw error;
@@ -159,7 +161,7 @@ class DockerWorkspace implements Workspace {
 
   /** `git checkout -f <commit>` in /testbed; when the image predates the commit, the task repo's
    * history is brought in as a git bundle first. */
-  async checkout(commit: string, taskRepo: string | undefined): Promise<void> {
+  async openAt(commit: string, taskRepo: string | undefined): Promise<void> {
     // An instance image already holds its one commit: nothing to do (and no reflog entry made).
     const head = await this.run(['git', 'rev-parse', '--verify', '--quiet', 'HEAD'], { timeoutMs: 60_000 });
     if (head.exitCode === 0 && head.stdout.trim() === commit) return;
@@ -173,6 +175,10 @@ class DockerWorkspace implements Workspace {
     if (result.exitCode !== 0) {
       throw new SweFlowError(ErrorCodes.GIT_FAILED, `git checkout ${commit} failed in the container: ${result.stderr.trim()}; is the commit in the task repo the image was built from?`);
     }
+  }
+
+  checkout(commit: string, options?: CheckoutOptions): Promise<string[]> {
+    return checkoutIn(this, commit, options);
   }
 
   private async importHistory(taskRepo: string): Promise<void> {

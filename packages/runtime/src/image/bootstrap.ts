@@ -8,7 +8,7 @@ import { getDocker, inspectImage } from '../docker/client.js';
 import { LABEL_KIND, LABEL_NODE, SWE_FLOW_LABEL } from '../labels.js';
 import { buildFromContext } from './docker-build.js';
 import { fetchNpmPackage } from './npm-pack.js';
-import { DEFAULT_NODE_VERSION, DEFAULT_NPM_VERSION } from './node-version.js';
+import { DEFAULT_NODE_VERSION, npmVersionFor } from './node-version.js';
 
 export const ROOTFS_IMAGE = 'swe-flow/rootfs:bookworm-minbase';
 export const DEFAULT_DEBIAN_MIRROR = 'http://deb.debian.org/debian';
@@ -45,7 +45,7 @@ export async function bootstrapBaseImage(options: BootstrapOptions = {}): Promis
   const started = performance.now();
   const docker = options.docker ?? getDocker();
   const nodeVersion = options.nodeVersion ?? DEFAULT_NODE_VERSION;
-  const npmVersion = options.npmVersion ?? DEFAULT_NPM_VERSION;
+  const npmVersion = options.npmVersion ?? npmVersionFor(nodeVersion);
   const tag = baseImageTag(nodeVersion);
   const elapsed = () => Math.round(performance.now() - started);
   if (options.force !== true && (await inspectImage(docker, tag)) !== undefined) {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
-import { ErrorCodes, SweFlowError, type Logger } from '@swe-flow/core';
+import { ErrorCodes, INSTALLED_MANIFESTS_DIR, SweFlowError, type Logger } from '@swe-flow/core';
 import { getDocker, inspectImage } from '../docker/client.js';
 import { git, refFingerprint } from '../git.js';
 import { LABEL_HASH, LABEL_KIND, LABEL_NODE, LABEL_REPO, SWE_FLOW_LABEL } from '../labels.js';
@@ -13,7 +13,7 @@ import { SWE_USER, TESTBED } from '../docker/docker-runtime.js';
 import { baseImageTag, bootstrapBaseImage } from './bootstrap.js';
 import { buildFromContext, removeStageImages } from './docker-build.js';
 import { fetchNpmPackage } from './npm-pack.js';
-import { DEFAULT_NPM_VERSION, resolveNodeVersion, type NodeVersionChoice } from './node-version.js';
+import { npmVersionFor, resolveNodeVersion, type NodeVersionChoice } from './node-version.js';
 import { detectPackageManager, type PackageManagerChoice, type PackageManagerName } from './package-manager.js';
 
 export type BaseKind = 'online' | 'offline';
@@ -32,6 +32,8 @@ export interface EnvironmentImageOptions {
   repoName?: string;
   /** Concrete Node version; default from .nvmrc/.node-version/engines, else the pinned LTS. */
   nodeVersion?: string;
+  /** Where `nodeVersion` comes from, for the record (`repo.json`: the Node the repository was set up with). */
+  nodeVersionSource?: NodeVersionChoice['source'];
   /** Override the lockfile's choice: `pnpm` or `pnpm@9.15.9`. */
   packageManager?: PackageManagerName | `${PackageManagerName}@${string}`;
   /** `online`: FROM node:<v>-bookworm-slim (needs Docker Hub). `offline`: the bootstrapped base. */
@@ -90,8 +92,8 @@ export async function buildEnvironmentImage(options: EnvironmentImageOptions): P
     throw new SweFlowError(ErrorCodes.NO_PACKAGE_JSON, `${repoDir} has no package.json; pass the repository's source directory as repoDir`);
   }
   const nodeVersion: NodeVersionChoice =
-    options.nodeVersion !== undefined ? { version: options.nodeVersion, source: 'default', requested: options.nodeVersion } : await resolveNodeVersion(repoDir);
-  const pm = await choosePackageManager(repoDir, options.packageManager);
+    options.nodeVersion !== undefined ? { version: options.nodeVersion, source: options.nodeVersionSource ?? 'default', requested: options.nodeVersion } : await resolveNodeVersion(repoDir);
+  const pm = await choosePackageManager(repoDir, options.packageManager, npmVersionFor(nodeVersion.version));
   const baseImage = options.base === 'online' ? `node:${nodeVersion.version}-bookworm-slim` : baseImageTag(nodeVersion.version);
   const repoName = options.repoName ?? ((JSON.parse(pkgText) as { name?: string }).name || path.basename(repoDir));
 
@@ -113,6 +115,7 @@ export async function buildEnvironmentImage(options: EnvironmentImageOptions): P
   feed('pm', `${pm.name}@${pm.version}`);
   feed('collect-deps', await readFile(COLLECT_DEPS_SCRIPT));
   if (pm.lockfile !== undefined) feed('lockfile', await readFile(path.join(repoDir, pm.lockfile)));
+  if (pm.lockfile !== undefined) feed('installed-lockfile', await readFile(path.join(repoDir, INSTALLED_MANIFESTS_DIR, pm.lockfile)).catch(() => Buffer.alloc(0)));
   for (const manifest of await packageJsonFiles(repoDir)) feed(`manifest:${manifest}`, await readFile(path.join(repoDir, manifest)));
   const isGitRepo = await isGit(taskRepo);
   if (isGitRepo) {
@@ -255,6 +258,9 @@ async function writeContext(input: {
       filter: (src) => !/[\\/](node_modules|\.git)$/.test(src),
     });
   }
+  // Manifests an install fallback had to change (the copy shows the repository's own): install what was installed.
+  const installed = path.join(input.repoDir, INSTALLED_MANIFESTS_DIR);
+  if (await stat(installed).then((s) => s.isDirectory(), () => false)) await cp(installed, repo, { recursive: true });
 }
 
 /** Writes the tree of `commit` into `dir` (git archive, no .git). */
@@ -278,13 +284,14 @@ function resolveCaFile(option: string | false | undefined): string | undefined {
 async function choosePackageManager(
   repoDir: string,
   override: EnvironmentImageOptions['packageManager'],
+  npmVersion: string,
 ): Promise<PackageManagerChoice> {
-  const detected = await detectPackageManager(repoDir, DEFAULT_NPM_VERSION);
+  const detected = await detectPackageManager(repoDir, npmVersion);
   if (override === undefined) return detected;
   const [name, version] = override.split('@') as [PackageManagerName, string | undefined];
   if (name === detected.name) return version === undefined ? detected : { ...detected, version };
   // A different manager than the lockfile's: install without a frozen lockfile of ours.
-  const fresh = await detectPackageManager(await mkdtemp(path.join(os.tmpdir(), 'swe-flow-pmdetect-')), DEFAULT_NPM_VERSION);
+  const fresh = await detectPackageManager(await mkdtemp(path.join(os.tmpdir(), 'swe-flow-pmdetect-')), npmVersion);
   if (name === 'npm') return { ...fresh, ...(version === undefined ? {} : { version }) };
   const pnpm: PackageManagerChoice = { name: 'pnpm', version: version ?? '9.15.9', npmPackage: 'pnpm', bin: 'bin/pnpm.cjs', installCommand: ['pnpm', 'install'] };
   const yarn: PackageManagerChoice = { name: 'yarn', version: version ?? '1.22.22', npmPackage: 'yarn', bin: 'bin/yarn.js', installCommand: ['yarn', 'install', '--non-interactive'] };

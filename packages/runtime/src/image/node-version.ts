@@ -13,10 +13,18 @@ export const DEFAULT_NODE_VERSION = '24.21.0';
 
 /** npm pinned into offline bases (runs on Node ^20.17 || >=22.9). */
 export const DEFAULT_NPM_VERSION = '11.19.1';
+/** npm for the Nodes npm 11 does not run on (a repository set up on Node 18 or 20.6–20.16). */
+export const OLDER_NODE_NPM_VERSION = '10.9.9';
+
+/** The npm an image on `nodeVersion` gets: npm 11 where it runs, else npm 10. */
+export function npmVersionFor(nodeVersion: string): string {
+  return semver.satisfies(nodeVersion, '^20.17.0 || >=22.9.0') ? DEFAULT_NPM_VERSION : OLDER_NODE_NPM_VERSION;
+}
 
 export interface NodeVersionChoice {
   version: string;
-  source: '.nvmrc' | '.node-version' | 'engines' | 'default';
+  /** `repo.json`: the Node swe-flow chose for the repository and installed, traced and verified it with locally. */
+  source: '.nvmrc' | '.node-version' | 'engines' | 'default' | 'repo.json';
   /** What the repository asked for, verbatim. */
   requested?: string;
 }

@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import {
   ErrorCodes,
   SweFlowError,
+  type CheckoutOptions,
   type CommandSpec,
   type ExecOptions,
   type ExecResult,
@@ -16,6 +17,7 @@ import {
   type Workspace,
 } from '@swe-flow/core';
 import { git } from '../git.js';
+import { checkoutIn } from '../checkout.js';
 import { BoundedBuffer, DEFAULT_MAX_OUTPUT_BYTES } from '../output.js';
 import { resolveInside } from '../paths.js';
 import { assertNotShuttingDown, registerCleanup } from '../cleanup.js';
@@ -173,6 +175,7 @@ async function isDir(p: string): Promise<boolean> {
 }
 
 class LocalWorkspace implements Workspace {
+  readonly onHost = true;
   private disposed = false;
   /** Kill functions of processes started with spawn that are still alive. */
   private readonly spawned = new Set<() => void>();
@@ -206,6 +209,10 @@ class LocalWorkspace implements Workspace {
       killProcessGroup(child.pid);
     };
     return { child, killGroup };
+  }
+
+  checkout(commit: string, options?: CheckoutOptions): Promise<string[]> {
+    return checkoutIn(this, commit, options);
   }
 
   async exec(spec: CommandSpec, options: ExecOptions): Promise<ExecResult> {

@@ -142,11 +142,28 @@ export function avaMatchPattern(title: string): string {
   return title.startsWith('!') ? `*${title}` : title;
 }
 
+/**
+ * `--match '!*title*'` for each substring `--exclude-test` pattern (its leading test-file segment
+ * dropped): ava then never starts those tests. /Regular expressions/ have no ava equivalent and are
+ * filtered after the run only.
+ */
+export function avaExcludeArgs(exclude: readonly string[] = []): string[] {
+  const args: string[] = [];
+  for (const p of exclude) {
+    if (/^\/.+\/[a-z]*$/.test(p)) continue;
+    const segments = p.split(' > ');
+    if (segments.length > 1 && /\.[cm]?[jt]sx?$/.test(segments[0]!)) segments.shift();
+    const title = segments.join(' > ');
+    if (title.trim()) args.push('--match', `!*${title}*`);
+  }
+  return args;
+}
+
 /** ava's `--match` takes wildcard patterns (`*`) over the title alone; several flags are ORed. */
-function selectionArgs(selection: PlainRunContext['selection']): string[] {
+function selectionArgs(selection: PlainRunContext['selection'], exclude?: readonly string[]): string[] {
   const args: string[] = [];
   for (const id of new Set(selection.testIds)) args.push('--match', avaMatchPattern(id.split(' > ').slice(1).join(' > ')));
-  return [...args, ...selectionFiles(selection)];
+  return [...args, ...avaExcludeArgs(exclude), ...selectionFiles(selection)];
 }
 
 /**
@@ -156,7 +173,7 @@ function selectionArgs(selection: PlainRunContext['selection']): string[] {
 export function avaPlainCommand(ctx: PlainRunContext): CommandSpec {
   const dir = path.posix.dirname(ctx.resultFile.split(path.sep).join('/'));
   const script = 'mkdir -p -- "$1" && out=$2 && NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--import=$3" && export NODE_OPTIONS && shift 3 && exec "$@" > "$out"';
-  return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, ctx.resultFile, avaTapNamesImport(), binLink('ava'), '--tap', ...selectionArgs(ctx.selection)] };
+  return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, ctx.resultFile, avaTapNamesImport(), binLink('ava'), '--tap', ...selectionArgs(ctx.selection, ctx.exclude)] };
 }
 
 const EXT = '{js,cjs,mjs}';
@@ -225,7 +242,7 @@ async function runAvaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const spec = shellWrapped(
     resultFile,
     'node',
-    ['--import', path.join(rt, 'node-test-preload.mjs'), '--import', avaTapNamesImport(), avaBinFile(root), '--tap', '--serial', ...testFiles],
+    ['--import', path.join(rt, 'node-test-preload.mjs'), '--import', avaTapNamesImport(), avaBinFile(root), '--tap', '--serial', ...avaExcludeArgs(ctx.exclude), ...testFiles],
     true,
   );
   return collectTracedRun({

@@ -28,6 +28,7 @@ import {
   toRepoRelative,
   tracedEnv,
 } from './runner-kit.js';
+import { withTitleExclusion } from '../test-exclusions.js';
 
 export function detectJasmine(facts: RepoFacts): number {
   const deps = declaredDeps(facts.packageJson);
@@ -87,10 +88,15 @@ function scriptFiles(pkg: Record<string, unknown>): string[] {
   return jasmineScriptArgs(runnerScript(pkg, CALLS_JASMINE)).filter((a) => !a.startsWith('-'));
 }
 
-/** jasmine matches `--filter` against each spec's full name: its suites' and its own descriptions joined by spaces. */
-function selectionArgs(selection: PlainRunContext['selection']): string[] {
+/**
+ * jasmine matches `--filter` against each spec's full name: its suites' and its own descriptions joined
+ * by spaces. Excluded titles are left out by the same filter (jasmine reports them excluded).
+ */
+function selectionArgs(selection: PlainRunContext['selection'], exclude?: readonly string[]): string[] {
   const args: string[] = [];
-  if (selection.testIds.length > 0) args.push(`--filter=${exactAlternation(selection.testIds.map((id) => id.split(' > ').slice(1).join(' ')))}`);
+  const names = selection.testIds.map((id) => id.split(' > ').slice(1).join(' '));
+  const pattern = withTitleExclusion(names.length > 0 ? exactAlternation(names) : undefined, exclude);
+  if (pattern) args.push(`--filter=${pattern}`);
   return [...args, ...selectionFiles(selection)];
 }
 
@@ -105,7 +111,7 @@ function jasmineCommand(resultFile: string, args: string[], preloads: string[] =
 
 /** Without files, the run takes the script's jasmine arguments (read where it runs), as `npm test` does. */
 export function jasminePlainCommand(ctx: PlainRunContext): CommandSpec {
-  return jasmineCommand(ctx.resultFile, selectionArgs(ctx.selection), [], selectionFiles(ctx.selection).length === 0);
+  return jasmineCommand(ctx.resultFile, selectionArgs(ctx.selection, ctx.exclude), [], selectionFiles(ctx.selection).length === 0);
 }
 
 /** jasmine's config: the `--config` of the test script, JASMINE_CONFIG_PATH's default, or spec/support/jasmine.{json,mjs,js}. */
@@ -151,7 +157,7 @@ async function runJasmineTraced(ctx: TracedRunContext): Promise<TracedRunOutput>
   await mkdir(ctx.traceDir, { recursive: true });
   const { functions, ...warm } = await prewarmInstrumentCache(ctx.facts, instrumenter);
   ctx.logger.debug('instrumentation cache warmed', warm);
-  const spec = jasmineCommand(resultFile, [...scriptOptions(ctx.facts.packageJson), ...testFiles], [path.join(runtimeDir(), 'node-test-preload.mjs')]);
+  const spec = jasmineCommand(resultFile, [...scriptOptions(ctx.facts.packageJson), ...selectionArgs({ files: [], testIds: [] }, ctx.exclude), ...testFiles], [path.join(runtimeDir(), 'node-test-preload.mjs')]);
   return collectTracedRun({
     runner: 'jasmine', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseJasmineResults, testFiles, functions,
     env: await tracedEnv(ctx, root, instrumenter, 'jasmine', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),

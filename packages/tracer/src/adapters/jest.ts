@@ -26,6 +26,7 @@ import {
   toRepoRelative,
   collectTracedRun,
 } from './runner-kit.js';
+import { withTitleExclusion } from '../test-exclusions.js';
 import { binLink, requireInstalledRunner, runnerBinFile } from './runner-bin.js';
 
 /** The repository's jest entry (from jest's package.json `bin`) and its major. */
@@ -89,13 +90,15 @@ export function parseJestResults(text: string, root: string): TestResult[] {
   return out;
 }
 
-/** Flags that select files and names; jest matches `-t` against the titles joined by spaces. */
-function selectionArgs(ctx: PlainRunContext['selection']): string[] {
+/**
+ * Flags that select files and names; jest matches `-t` against the titles joined by spaces. Excluded
+ * tests are left out by the same pattern (jest reports them skipped), so they never start.
+ */
+function selectionArgs(ctx: PlainRunContext['selection'], exclude?: readonly string[]): string[] {
   const args: string[] = [];
-  if (ctx.testIds.length > 0) {
-    const names = ctx.testIds.map((id) => id.split(' > ').slice(1).join(' '));
-    args.push('--testNamePattern', exactAlternation(names));
-  }
+  const names = ctx.testIds.map((id) => id.split(' > ').slice(1).join(' '));
+  const pattern = withTitleExclusion(names.length > 0 ? exactAlternation(names) : undefined, exclude);
+  if (pattern) args.push('--testNamePattern', pattern);
   const files = selectionFiles(ctx);
   if (files.length > 0) args.push('--runTestsByPath', ...files);
   return args;
@@ -108,7 +111,7 @@ export function jestPlainCommand(ctx: PlainRunContext): CommandSpec {
     '--json',
     `--outputFile=${ctx.resultFile}`,
     '--testLocationInResults',
-    ...selectionArgs(ctx.selection),
+    ...selectionArgs(ctx.selection, ctx.exclude),
   ]);
 }
 
@@ -208,6 +211,7 @@ async function runJestTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
     // Tests inside a worker one at a time (test.concurrent would mix edges); the number of workers
     // stays jest's own choice, as in the untraced run (each worker has its own recorder).
     ...(jest.major >= 23 ? ['--maxConcurrency=1'] : []),
+    ...selectionArgs({ files: [], testIds: [] }, ctx.exclude),
     '--transform',
     JSON.stringify(transform),
     ...(await tracedSetupArgs(project, jest.major, work)),

@@ -32,6 +32,7 @@ import {
   tracedEnv,
   tail,
 } from './runner-kit.js';
+import { withTitleExclusion } from '../test-exclusions.js';
 
 /** The bins that run mocha in this process, in order of preference. */
 const MOCHA_BINS = ['_mocha', 'mocha'];
@@ -95,13 +96,12 @@ function reporterArgs(resultFile: string, reporter = MOCHA_REPORTER_NAME, extra 
   return ['--reporter', reporter, '--reporter-options', `output=${resultFile}${extra}`];
 }
 
-/** mocha matches `--grep` against the titles joined by spaces. */
-function selectionArgs(selection: PlainRunContext['selection']): string[] {
+/** mocha matches `--grep` against the titles joined by spaces; excluded titles are left out by the same pattern. */
+function selectionArgs(selection: PlainRunContext['selection'], exclude?: readonly string[]): string[] {
   const args: string[] = [];
-  if (selection.testIds.length > 0) {
-    const names = selection.testIds.map((id) => id.split(' > ').slice(1).join(' '));
-    args.push('--grep', exactAlternation(names));
-  }
+  const names = selection.testIds.map((id) => id.split(' > ').slice(1).join(' '));
+  const pattern = withTitleExclusion(names.length > 0 ? exactAlternation(names) : undefined, exclude);
+  if (pattern) args.push('--grep', pattern);
   return [...args, ...selectionFiles(selection)];
 }
 
@@ -115,7 +115,7 @@ export function mochaPlainCommand(ctx: PlainRunContext): CommandSpec {
   const script = 'mkdir -p -- "$(dirname -- "$2")" && printf %s "$1" > "$2" && shift 2 && exec "$@"';
   return {
     command: 'sh',
-    args: ['-c', script, 'sweflow-run', MOCHA_REPORTER_CJS, reporter, binLink('_mocha'), ...reporterArgs(resultFile, reporter), ...selectionArgs(ctx.selection)],
+    args: ['-c', script, 'sweflow-run', MOCHA_REPORTER_CJS, reporter, binLink('_mocha'), ...reporterArgs(resultFile, reporter), ...selectionArgs(ctx.selection, ctx.exclude)],
   };
 }
 
@@ -181,6 +181,7 @@ async function runMochaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
     ...(mocha.major >= 8 ? ['--require', path.join(rt, 'mocha-hooks.cjs')] : ['--file', path.join(rt, 'mocha-hooks-legacy.cjs')]),
     ...reporterArgs(resultFile),
     ...(ctx.runnerArgs ?? []),
+    ...selectionArgs({ files: [], testIds: [] }, ctx.exclude),
     ...(ctx.specFiles ?? []),
   ];
   return collectTracedRun({

@@ -23,6 +23,7 @@ import {
   collectTracedRun,
   tracedEnv,
 } from './runner-kit.js';
+import { nodeTestExcludeArgs } from './node-test-exclude.js';
 
 const NODE_TEST_SCRIPT = /\bnode\b[^|&;]*\s--test\b/;
 
@@ -153,6 +154,7 @@ const testFileTimeoutArgs = (ms: number | undefined): string[] => (ms ? [`--test
 
 export function nodeTestPlainCommand(ctx: PlainRunContext): CommandSpec {
   return shellWrapped(ctx.resultFile, 'node', [
+    ...nodeTestExcludeArgs(ctx.exclude),
     '--test',
     `--test-reporter=${nodeTestReporter()}`,
     `--test-reporter-destination=${ctx.resultFile}`,
@@ -210,6 +212,7 @@ async function runNodeTestTraced(ctx: TracedRunContext): Promise<TracedRunOutput
   const args = [
     '--import',
     path.join(rt, 'node-test-preload.mjs'),
+    ...nodeTestExcludeArgs(ctx.exclude),
     '--test',
     `--test-reporter=${nodeTestReporter()}`,
     `--test-reporter-destination=${resultFile}`,

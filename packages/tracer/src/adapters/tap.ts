@@ -29,6 +29,7 @@ import {
   toRepoRelative,
   tracedEnv,
 } from './runner-kit.js';
+import { withTitleExclusion } from '../test-exclusions.js';
 
 export function detectTap(facts: RepoFacts): number {
   const deps = declaredDeps(facts.packageJson);
@@ -144,14 +145,28 @@ function selectionArgs(selection: PlainRunContext['selection']): string[] {
   return [...args, ...selectionFiles(selection)];
 }
 
+/** How deep the exclusion's `--grep` reaches: tap filters each level of subtests by its own grep. */
+const EXCLUDE_LEVELS = 4;
+
+/**
+ * `--exclude-test` for a whole-suite run: the same negative `--grep` at every level, so a test whose
+ * own title matches never starts (tap reports it skipped); a pattern spanning several titles is
+ * filtered after the run only.
+ */
+export function tapExcludeArgs(exclude: readonly string[] = []): string[] {
+  const pattern = withTitleExclusion(undefined, exclude);
+  return pattern ? Array.from({ length: EXCLUDE_LEVELS }, () => `--grep=${pattern}`) : [];
+}
+
 export function tapPlainCommand(ctx: PlainRunContext): CommandSpec {
-  return withInstalledTapOptions(binScriptCommand('tap', 'tap', selectionArgs(ctx.selection), { resultFile: ctx.resultFile, redirectStdout: true }));
+  const select = ctx.selection.testIds.length > 0 ? selectionArgs(ctx.selection) : [...tapExcludeArgs(ctx.exclude), ...selectionArgs(ctx.selection)];
+  return withInstalledTapOptions(binScriptCommand('tap', 'tap', select, { resultFile: ctx.resultFile, redirectStdout: true }));
 }
 
 /** tap 15-16 have no `tap list`: their `test-regex` and `test-ignore` (from `--dump-config`) over the repository's files. */
 async function listLegacyTapTestFiles(facts: RepoFacts): Promise<string[]> {
   const dump = binScriptCommand('tap', 'tap', ['--dump-config']);
-  const r = await execa(dump.command, dump.args, { cwd: facts.root, reject: false, stdin: 'ignore' });
+  const r = await execa(dump.command, dump.args, { cwd: facts.root, reject: false, stdin: 'ignore', env: facts.env });
   const value = (key: string) => new RegExp(`^${key}: (.*)$`, 'm').exec(String(r.stdout))?.[1]?.trim().replace(/^(['"])(.*)\1$/, '$2');
   const include = value('test-regex');
   if (r.exitCode !== 0 || !include) {
@@ -186,7 +201,7 @@ async function runTapTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   ctx.logger.debug('instrumentation cache warmed', warm);
   const nodeArgs = [`--node-arg=--import=${path.join(runtimeDir(), 'node-test-preload.mjs')}`, `--node-arg=--import=${tapHooksImport()}`];
   const major = findInstalledRunner(root, 'tap')?.major ?? 21;
-  const spec = binScriptCommand('tap', 'tap', [...runOptions(major), ...nodeArgs, ...testFiles], { resultFile, redirectStdout: true });
+  const spec = binScriptCommand('tap', 'tap', [...runOptions(major), ...nodeArgs, ...tapExcludeArgs(ctx.exclude), ...testFiles], { resultFile, redirectStdout: true });
   return collectTracedRun({
     runner: 'tap', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseTapResults, testFiles, functions,
     env: await tracedEnv(ctx, root, instrumenter, 'tap', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),

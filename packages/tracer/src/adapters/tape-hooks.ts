@@ -15,12 +15,15 @@
  *   the recorder's async context.
  */
 import { RUNNER_SCRIPT_SOURCE } from './runner-script.js';
+import { EXCLUDE_MATCHER_SOURCE } from '../test-exclusions.js';
 
 export interface TapeHooksConfig {
   /** Result file (JSON lines), relative to the working directory or absolute. */
   resultFile: string;
   /** Selected ids (`file > title`), or null for every test. */
   select: string[] | null;
+  /** `--exclude-test` patterns: such tests are never registered with the runner, and written skipped. */
+  exclude?: readonly string[];
   /**
    * No files were given: take tape's arguments (files, globs, `-r` modules) from the repository's
    * test script, read where the command runs, as the user's `npm test` would.
@@ -53,6 +56,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 const CONFIG = __CONFIG__;
+__EXCLUDE_MATCHER__
 const cwd = process.cwd();
 __SCRIPT_ARGS__
 {
@@ -72,6 +76,7 @@ if (tapeMain) {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, '');
   const select = CONFIG.select ? new Set(CONFIG.select) : null;
+  const excluded = sweflowExcluded(CONFIG.exclude);
   const rel = (f) => path.relative(cwd, f).split(path.sep).join('/');
   const callerFile = () => {
     const prev = Error.prepareStackTrace;
@@ -147,6 +152,11 @@ if (tapeMain) {
     const title = typeof args[0] === 'string' ? args[0] : '(anonymous)';
     const id = file + ' > ' + title;
     if (select && !select.has(id)) return undefined;
+    const hit = excluded(id);
+    if (hit !== undefined) {
+      fs.appendFileSync(out, JSON.stringify({ file, titlePath: [title], status: 'skipped', error: 'not run: matches --exclude-test ' + hit }) + '\\n');
+      return undefined;
+    }
     const i = args.findIndex((a) => typeof a === 'function');
     if (i >= 0) args[i] = wrapCb(args[i], id);
     const t = Reflect.apply(target, self, args);
@@ -170,6 +180,7 @@ if (tapeMain) {
 
 /** The hooks as a `data:` module URL for `node --import`. */
 export function tapeHooksImport(config: TapeHooksConfig): string {
-  const source = TAPE_HOOKS_SOURCE.replace('__CONFIG__', () => JSON.stringify(config)).replace('__SCRIPT_ARGS__', () => TAPE_SCRIPT_ARGS_SOURCE + RUNNER_SCRIPT_SOURCE);
+  const source = TAPE_HOOKS_SOURCE.replace('__CONFIG__', () => JSON.stringify(config))
+    .replace('__EXCLUDE_MATCHER__', () => EXCLUDE_MATCHER_SOURCE).replace('__SCRIPT_ARGS__', () => TAPE_SCRIPT_ARGS_SOURCE + RUNNER_SCRIPT_SOURCE);
   return `data:text/javascript;base64,${Buffer.from(source).toString('base64')}`;
 }

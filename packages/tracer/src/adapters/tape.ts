@@ -96,15 +96,15 @@ export function parseTapeResults(text: string, root: string): TestResult[] {
   return out;
 }
 
-function tapeCommand(resultFile: string, select: string[] | null, files: string[], preloads: string[] = []): CommandSpec {
-  const hooks = tapeHooksImport({ resultFile, select, fromScript: files.length === 0 });
+function tapeCommand(resultFile: string, select: string[] | null, files: string[], preloads: string[] = [], exclude: readonly string[] = []): CommandSpec {
+  const hooks = tapeHooksImport({ resultFile, select, fromScript: files.length === 0, ...(exclude.length > 0 ? { exclude } : {}) });
   const args = [...preloads.flatMap((p) => ['--import', p]), '--import', hooks, ...binLaunchArgs('tape', 'tape', files)];
   return shellWrapped(resultFile, 'node', args);
 }
 
 export function tapePlainCommand(ctx: PlainRunContext): CommandSpec {
   const select = ctx.selection.testIds.length > 0 ? [...new Set(ctx.selection.testIds)] : null;
-  return tapeCommand(ctx.resultFile, select, selectionFiles(ctx.selection));
+  return tapeCommand(ctx.resultFile, select, selectionFiles(ctx.selection), [], ctx.exclude);
 }
 
 async function runTapeTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
@@ -118,7 +118,7 @@ async function runTapeTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const { functions, ...warm } = await prewarmInstrumentCache(ctx.facts, instrumenter);
   ctx.logger.debug('instrumentation cache warmed', warm);
   const { requires } = tapeScriptArgs(runnerScript(ctx.facts.packageJson, CALLS_TAPE));
-  const spec = tapeCommand(resultFile, null, [...requires.flatMap((r) => ['-r', r]), ...testFiles], [path.join(runtimeDir(), 'node-test-preload.mjs')]);
+  const spec = tapeCommand(resultFile, null, [...requires.flatMap((r) => ['-r', r]), ...testFiles], [path.join(runtimeDir(), 'node-test-preload.mjs')], ctx.exclude);
   return collectTracedRun({
     runner: 'tape', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseTapeResults, testFiles, functions,
     env: await tracedEnv(ctx, root, instrumenter, 'tape', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),

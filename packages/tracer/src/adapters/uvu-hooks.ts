@@ -10,12 +10,15 @@
  * hook that fails a test after its handler passed is not seen.
  */
 import { RUNNER_SCRIPT_SOURCE } from './runner-script.js';
+import { EXCLUDE_MATCHER_SOURCE } from '../test-exclusions.js';
 
 export interface UvuHooksConfig {
   /** Result file (JSON lines), relative to the working directory or absolute. */
   resultFile: string;
   /** Selected ids, or null for every test. */
   select: string[] | null;
+  /** `--exclude-test` patterns: such tests are never registered with the runner, and written skipped. */
+  exclude?: readonly string[];
   /** No files were given: pass uvu the arguments of the repository's test script. */
   fromScript: boolean;
 }
@@ -49,6 +52,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 const CONFIG = __CONFIG__;
+__EXCLUDE_MATCHER__
 const cwd = process.cwd();
 __SCRIPT_ARGS__
 const req = createRequire(path.join(cwd, 'sweflow-uvu.js'));
@@ -73,6 +77,7 @@ if (uvuMain) {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, '');
   const select = CONFIG.select ? new Set(CONFIG.select) : null;
+  const excluded = sweflowExcluded(CONFIG.exclude);
   const rel = (f) => path.relative(cwd, f).split(path.sep).join('/');
   const callerFile = () => {
     const prev = Error.prepareStackTrace;
@@ -112,6 +117,11 @@ if (uvuMain) {
       const file = callerFile();
       const titlePath = suiteName ? [suiteName, String(title)] : [String(title)];
       if (select && !select.has([file, ...titlePath].join(' > '))) return undefined;
+      const hit = excluded([file, ...titlePath].join(' > '));
+      if (hit !== undefined) {
+        write({ file, titlePath, status: 'skipped', error: 'not run: matches --exclude-test ' + hit });
+        return undefined;
+      }
       if (typeof handler === 'function') args[1] = wrapHandler(handler, file, titlePath);
       return Reflect.apply(target, self, args);
     },
@@ -135,6 +145,7 @@ if (uvuMain) {
 /** The hooks as a `data:` module URL for `node --import`. */
 export function uvuHooksImport(config: UvuHooksConfig): string {
   const source = UVU_HOOKS_SOURCE.replace('__CONFIG__', () => JSON.stringify(config))
+    .replace('__EXCLUDE_MATCHER__', () => EXCLUDE_MATCHER_SOURCE)
     .replace('__SCRIPT_ARGS__', () => UVU_SCRIPT_ARGS_SOURCE + RUNNER_SCRIPT_SOURCE)
     .replace('__RESOLVE_HOOKS__', () => JSON.stringify(Buffer.from(RESOLVE_HOOKS).toString('base64')));
   return `data:text/javascript;base64,${Buffer.from(source).toString('base64')}`;

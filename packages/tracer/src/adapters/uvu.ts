@@ -116,8 +116,8 @@ function fileArgs(files: readonly string[]): string[] {
   return files.length === 0 ? [] : ['.', exactAlternation(files)];
 }
 
-function uvuCommand(resultFile: string, select: string[] | null, args: string[], fromScript: boolean, preloads: string[] = []): CommandSpec {
-  const hooks = uvuHooksImport({ resultFile, select, fromScript });
+function uvuCommand(resultFile: string, select: string[] | null, args: string[], fromScript: boolean, preloads: string[] = [], exclude: readonly string[] = []): CommandSpec {
+  const hooks = uvuHooksImport({ resultFile, select, fromScript, ...(exclude.length > 0 ? { exclude } : {}) });
   // As the main script: uvu 0.3 decides from process.argv, as it loads, whether its CLI runs it.
   return binScriptCommand('uvu', 'uvu', args, { resultFile, nodeArgs: [...preloads.flatMap((p) => ['--import', p]), '--import', hooks] });
 }
@@ -125,7 +125,7 @@ function uvuCommand(resultFile: string, select: string[] | null, args: string[],
 export function uvuPlainCommand(ctx: PlainRunContext): CommandSpec {
   const select = ctx.selection.testIds.length > 0 ? [...new Set(ctx.selection.testIds)] : null;
   const files = selectionFiles(ctx.selection);
-  return uvuCommand(ctx.resultFile, select, fileArgs(files), files.length === 0);
+  return uvuCommand(ctx.resultFile, select, fileArgs(files), files.length === 0, [], ctx.exclude);
 }
 
 async function runUvuTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
@@ -140,7 +140,7 @@ async function runUvuTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   ctx.logger.debug('instrumentation cache warmed', warm);
   const { requires } = uvuScriptArgs(runnerScript(ctx.facts.packageJson, CALLS_UVU));
   const args = [...fileArgs(testFiles), ...requires.flatMap((r) => ['-r', r])];
-  const spec = uvuCommand(resultFile, null, args, false, [path.join(runtimeDir(), 'node-test-preload.mjs')]);
+  const spec = uvuCommand(resultFile, null, args, false, [path.join(runtimeDir(), 'node-test-preload.mjs')], ctx.exclude);
   return collectTracedRun({
     runner: 'uvu', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseUvuResults, testFiles, functions,
     env: await tracedEnv(ctx, root, instrumenter, 'uvu', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),

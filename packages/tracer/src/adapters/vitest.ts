@@ -14,6 +14,7 @@ import { execLocal } from '../exec.js';
 import { readFragments, toEdgeList } from '../fragments.js';
 import { RUNTIME_DIR } from '../recorder-path.js';
 import { listSourceFiles, prepareInstrumentation } from '../sources.js';
+import { withTitleExclusion } from '../test-exclusions.js';
 import { binLink, findInstalledRunner, runnerBinFile } from './runner-bin.js';
 
 /** The link npm, yarn and pnpm make from vitest's `bin`: what plain commands start when no entry is known. */
@@ -264,7 +265,8 @@ async function listVitestFiles(layout: VitestLayout, facts: RepoFacts): Promise<
 function vitestPlainCommand(layout: VitestLayout, ctx: PlainRunContext): CommandSpec {
   const files = new Set(ctx.selection.files);
   for (const id of ctx.selection.testIds) files.add(parseTestId(id).file);
-  const pattern = testNamePattern(ctx.selection.testIds);
+  // Excluded tests never start (vitest reports them skipped): a hanging one cannot hold the run.
+  const pattern = withTitleExclusion(testNamePattern(ctx.selection.testIds), ctx.exclude);
   const start = layout.plainStart();
   return {
     command: start.command,
@@ -326,6 +328,7 @@ async function runVitestTraced(layout: VitestLayout, ctx: TracedRunContext): Pro
   const work = path.join(root, SWEFLOW_DIR);
   const { sources, prepared } = await prepareTracedRun(layout, ctx, work);
   const resultFile = path.join(root, SWEFLOW_DIR, 'traced-results.json');
+  const excludePattern = withTitleExclusion(undefined, ctx.exclude);
   await rm(resultFile, { force: true });
   await rm(ctx.traceDir, { recursive: true, force: true });
   await mkdir(ctx.traceDir, { recursive: true });
@@ -339,6 +342,7 @@ async function runVitestTraced(layout: VitestLayout, ctx: TracedRunContext): Pro
       path.join(work, 'vitest.config.mjs'),
       '--reporter=json',
       `--outputFile=${resultFile}`,
+      ...(excludePattern ? ['-t', excludePattern] : []),
       // Serial within a worker comes from the wrapper config (`maxConcurrency: 1`): vitest 1 has
       // no --maxConcurrency flag and rejects the run with it.
     ],

@@ -55,7 +55,7 @@ describe('warm vitest session', () => {
   it('is offered for vitest only, and only where the workspace can spawn', async () => {
     expect(hasSession('vitest')).toBe(true);
     expect(hasSession('mocha')).toBe(false);
-    const noSpawn: Workspace = { root: ws.root, exec: ws.exec.bind(ws), readFile: ws.readFile.bind(ws), writeFile: ws.writeFile.bind(ws), dispose: async () => {} };
+    const noSpawn: Workspace = { root: ws.root, exec: ws.exec.bind(ws), checkout: ws.checkout.bind(ws), readFile: ws.readFile.bind(ws), writeFile: ws.writeFile.bind(ws), dispose: async () => {} };
     expect(await openSession(noSpawn, 'vitest')).toBeUndefined();
   });
 

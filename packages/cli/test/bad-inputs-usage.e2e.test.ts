@@ -173,6 +173,7 @@ describe('bad inputs (usage, configs, eval, lost tests)', () => {
   describe('options and config files', () => {
     it('a value out of range', () => refused(['synth', 'REPO', '--out', 'OUT', '--workers', '0'], 'SWEFLOW_CONFIG_INVALID', /workers:/));
     it('an unknown mode', () => refused(['synth', 'REPO', '--out', 'OUT', '--mode', 'sideways'], 'SWEFLOW_CONFIG_INVALID', /modes\.0:/));
+    it('an --exclude-test /regex/ that does not compile, before anything runs', () => refused(['synth', 'REPO', '--out', 'OUT', '--exclude-test', '/(/'], 'SWEFLOW_CONFIG_INVALID', /excludeTests\.0: not a valid \/regular expression\/: escape it or give a plain substring/));
     it('a --config file that does not exist', () => refused(['synth', 'REPO', '--out', 'OUT', '--config', '/nonexistent/swe-flow.config.json'], 'SWEFLOW_CONFIG_INVALID', /does not exist/));
 
     const withConfig = async (name: string, text: string, code: string, advice: RegExp) => {

@@ -1,6 +1,18 @@
 import { z } from 'zod';
 import { RUNNER_NAMES } from './trace.js';
 
+/** A `/regex/flags` pattern must compile (the runner processes and the trace read it as one); anything else is a substring. */
+function isUsablePattern(p: string): boolean {
+  const re = /^\/(.+)\/([a-z]*)$/.exec(p);
+  if (!re) return true;
+  try {
+    new RegExp(re[1]!, re[2]!.replace('g', ''));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A git ref as a user gives it: never an option (`-…`), no whitespace, control characters or `..`. */
 export const GIT_REF = /^(?!-)(?!.*\.\.)[^\s\x00-\x1f\x7f:?*[\\]+$/;
 /** `owner/repo`: one slash, each side a plain name that is not `.` or `..` (it becomes a folder name). */
@@ -27,7 +39,7 @@ export const SynthConfigSchema = z
     testTimeoutMs: z.number().int().min(1000).default(300_000).describe('limit for one test run during verification'),
     traceTimeoutMs: z.number().int().min(1000).default(1_800_000).describe('limit for the traced suite run'),
     testFileTimeoutMs: z.number().int().min(100).default(120_000).describe('limit for one test file in the traced and untraced runs of node:test, which has no limit of its own (Node 20 applies it to each file); a file that runs longer is cut and listed under lost tests, the rest of the suite is traced'),
-    excludeTests: z.array(z.string().min(1)).default([]).describe('tests no task may use: substrings of test ids, or /regular expressions/; they are excluded from the trace with the reason excluded-by-option'),
+    excludeTests: z.array(z.string().min(1).refine(isUsablePattern, { message: 'not a valid /regular expression/: escape it or give a plain substring' })).default([]).describe('tests no task may use: substrings of test ids, or /regular expressions/; they never start in the trace runs and are excluded with the reason excluded-by-option'),
     installTimeoutMs: z.number().int().min(1000).default(900_000),
     minPatchTokens: z.number().int().min(0).default(10).describe('tasks whose patch adds fewer tokens are rejected'),
     maxFunctionsPerStep: z.number().int().min(1).optional(),

@@ -10,6 +10,8 @@ export const ErrorCodes = {
   NO_PACKAGE_JSON: 'SWEFLOW_NO_PACKAGE_JSON',
   UNKNOWN_RUNNER: 'SWEFLOW_UNKNOWN_RUNNER',
   NO_TESTS: 'SWEFLOW_NO_TESTS',
+  /** The repository is the test runner itself: its tests run on its own, stubbed, code. */
+  SELF_HOSTED_RUNNER: 'SWEFLOW_SELF_HOSTED_RUNNER',
   ALL_TESTS_FAIL: 'SWEFLOW_ALL_TESTS_FAIL',
   /** A finished run scheduled no step (the passing tests reach no stub-able source function). */
   NO_STEPS: 'SWEFLOW_NO_STEPS',

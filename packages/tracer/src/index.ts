@@ -1,7 +1,7 @@
 export * from './instrument/index.js';
 export { RECORDER_PATH, RUNTIME_DIR } from './recorder-path.js';
 export type * from './adapter.js';
-export { adapters, detectRunner, getAdapter } from './adapters/index.js';
+export { adapters, detectRunner, getAdapter, selfHostedRunnerError } from './adapters/index.js';
 export { vitestAdapter, createVitestAdapter, findVitestBin, parseVitestJson, testNamePattern, findVitestConfig, VITEST_CONFIG_NAMES, SWEFLOW_DIR, type VitestAdapterOptions } from './adapters/vitest.js';
 export { trace, traceWithInfo, writeJsonAtomic, type TraceOptions, type TraceRunInfo } from './trace.js';
 export { collectRepoFacts } from './facts.js';

@@ -1,6 +1,6 @@
 /**
  * Older vitest majors for real: a repository written here, with a TypeScript vitest config, nested
- * describes and a top-level test, installed with vitest 1 and 2 from the registry, traced, then one test
+ * describes and a top-level test, installed with vitest 0.34 (the oldest supported), 1 and 2 from the registry, traced, then one test
  * rerun through the adapter's plain command. vitest 1 files every test under an anonymous suite; ids,
  * recorder attribution and the `-t` filter must all agree with vitest 2 and 4 regardless.
  */
@@ -36,7 +36,7 @@ it('top level', () => expect(square(-2)).toBe(4));
 `,
 };
 
-describe.each(['1.6.1', '2.1.9'])('vitest %s', (version) => {
+describe.each(['0.34.6', '1.6.1', '2.1.9'])('vitest %s', (version) => {
   let root: string;
   let info: TraceRunInfo;
 

@@ -39,14 +39,14 @@ export function isToolingFile(file: string): boolean {
   return TOOLING_FILE.test(file);
 }
 
-/** Dependencies declared as git URLs or GitHub shorthands (`user/repo`), in the given package.json files. */
+/** Dependencies declared as git URLs, GitHub shorthands (`user/repo`) or tarball URLs (from outside the registry), in the given package.json files. */
 export async function gitDependencies(root: string, manifests: string[]): Promise<string[]> {
   const out = new Set<string>();
   for (const m of manifests) {
     const pkg = JSON.parse(await readFile(path.join(root, m), 'utf8').catch(() => '{}')) as Record<string, unknown>;
     for (const field of DEP_FIELDS) {
       for (const [name, spec] of Object.entries((pkg[field] as Record<string, unknown> | undefined) ?? {})) {
-        if (typeof spec === 'string' && /^(git\+|git:|github:|gitlab:|bitbucket:|https?:\/\/.*\.git(#|$)|[\w.-]+\/[\w.-]+(#.*)?$)/.test(spec)) out.add(name);
+        if (typeof spec === 'string' && /^(git\+|git:|github:|gitlab:|bitbucket:|https?:\/\/|[\w.-]+\/[\w.-]+(#.*)?$)/.test(spec)) out.add(name);
       }
     }
   }

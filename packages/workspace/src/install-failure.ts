@@ -68,9 +68,14 @@ export function classifyInstallFailure(output: string): InstallFailure {
   if (engineRanges.length > 0 || /\bEBADENGINE\b|ERR_PNPM_UNSUPPORTED_ENGINE/.test(output)) return { kind: 'engine', ranges: [...new Set(engineRanges)] };
   const target = /No matching version found for ((?:@[^/\s]+\/)?[^@\s]+)@([A-Za-z][\w-]*(?:\.[\w-]+)*)\.?\s/.exec(output);
   if (target && semver.validRange(target[2]!) === null) return { kind: 'missing-dist-tag', package: target[1]!, tag: target[2]! };
+  // A version the registry does not serve, asked for in package.json (`"top-sites": "1.1.225"` on a registry that stops at 1.1.222).
+  const version = /No matching version found for ((?:@[^/\s]+\/)?[^@\s]+)@(\S+?)\.?\s/.exec(output);
+  if (version) return { kind: 'unavailable-package', packages: [version[1]!], git: false };
   const missing = notFoundPackages(output);
   if (missing.length > 0 || /\bE404\b|ERR_PNPM_FETCH_404/.test(output)) return { kind: 'unavailable-package', packages: missing, git: false };
-  if (/git dep preparation failed|An unknown git error occurred|git ls-remote|ERR_PNPM_GIT_|Couldn't find the binary git|Command failed: git /.test(output)) {
+  // A git dependency, or one fetched from a URL outside the registry (`https://api.github.com/.../tarball/<sha>`), that cannot be reached.
+  const offRegistry = /request to https?:\/\/(?!registry\.)[^/\s]+\/\S+ failed, reason: (?:getaddrinfo |connect )?(?:ENOTFOUND|ECONNREFUSED|EAI_AGAIN|ETIMEDOUT)/.test(output);
+  if (offRegistry || /git dep preparation failed|An unknown git error occurred|git ls-remote|ERR_PNPM_GIT_|Couldn't find the binary git|Command failed: git /.test(output)) {
     return { kind: 'unavailable-package', packages: [], git: true };
   }
   if (/\b(ESOCKETTIMEDOUT|ETIMEDOUT|ECONNRESET|EAI_AGAIN|socket hang up)\b/.test(output)) return { kind: 'network' };

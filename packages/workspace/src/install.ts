@@ -12,6 +12,11 @@ import { hostNode, nodeEnv, type NodeRuntime } from './node-provision.js';
 import { DEFAULT_PM_VERSIONS, defaultToolsDir, resolvePackageManager, type ResolvedPackageManager } from './package-manager.js';
 import { listWorkspacePackages } from './packages.js';
 
+/** Waits before each retry after a registry timeout (ESOCKETTIMEDOUT, ECONNRESET, ...): two retries. */
+export const NETWORK_BACKOFF_MS = [10_000, 40_000];
+/** yarn classic's network timeout on a retry after a registry timeout (its default is 30 s). */
+const YARN_RETRY_NETWORK_TIMEOUT_MS = 600_000;
+
 /** The pnpm tried when the default is too old for a repository that pins none. */
 export const NEWER_PNPM = '10';
 
@@ -24,6 +29,8 @@ export interface InstallOptions {
   toolsDir?: string;
   /** The Node chosen for the repository (default: the host's). */
   node?: NodeRuntime;
+  /** Waits before the retries after registry timeouts (default NETWORK_BACKOFF_MS); its length is the number of retries. */
+  networkBackoffMs?: number[];
   /** On engine errors: a Node that satisfies these ranges as well as the repository's own, or undefined. */
   nodeFor?: (ranges: string[], askedBy?: string) => Promise<NodeRuntime | undefined>;
 }
@@ -81,7 +88,8 @@ interface InstallPlan {
   pmVersion?: string;
   /** A fallback changed package.json files or the lockfile (restored after the install). */
   manifestsChanged?: boolean;
-  networkRetried?: boolean;
+  /** Retries after registry timeouts so far (each after a longer wait; yarn classic also gets a longer network timeout). */
+  networkRetries?: number;
   lockfileDropped?: boolean;
 }
 
@@ -107,6 +115,7 @@ function installArgs(pm: PackageManager, facts: ProjectFacts, allowScripts: stri
       return [
         'install', ...(frozen ? ['--frozen-lockfile'] : []), '--non-interactive',
         ...(plan.ignoreScripts ? ['--ignore-scripts'] : []), ...(plan.ignoreEngines ? ['--ignore-engines'] : []),
+        ...(plan.networkRetries ? ['--network-timeout', String(YARN_RETRY_NETWORK_TIMEOUT_MS)] : []),
       ];
   }
 }
@@ -245,7 +254,7 @@ async function nextFallback(root: string, facts: ProjectFacts, plan: InstallPlan
       plan.frozen = false;
       plan.manifestsChanged = true;
       const why = namedBy.length === 0 ? 'no file of the repository names it' : `named only by ${namedBy.join(', ')}, which the tests do not load`;
-      return `without ${removed.join(', ')} (${failure.git ? 'git dependency unreachable' : 'not in the registry'}; ${why})`;
+      return `without ${removed.join(', ')} (${failure.git ? 'git or URL dependency unreachable' : 'not in the registry'}; ${why})`;
     }
     case 'lifecycle-script':
       if (plan.ignoreScripts) return undefined;
@@ -257,10 +266,14 @@ async function nextFallback(root: string, facts: ProjectFacts, plan: InstallPlan
       plan.manifestsChanged = true;
       return `${failure.package}@latest (the registry has no "${failure.tag}" tag)`;
     }
-    case 'network':
-      if (plan.networkRetried) return undefined;
-      plan.networkRetried = true;
-      return 'the same install again (the registry did not answer in time)';
+    case 'network': {
+      const retries = plan.networkRetries ?? 0;
+      const waitMs = (options.networkBackoffMs ?? NETWORK_BACKOFF_MS)[retries];
+      if (waitMs === undefined) return undefined;
+      plan.networkRetries = retries + 1;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      return `the same install again after ${Math.round(waitMs / 1000)} s (the registry did not answer in time; retry ${retries + 1})`;
+    }
     case 'package-manager-too-old':
       if (facts.packageManager !== 'pnpm' || facts.packageManagerVersion !== undefined || plan.pmVersion !== undefined) return undefined;
       plan.pmVersion = NEWER_PNPM;

@@ -18,6 +18,16 @@ describe('classifyInstallFailure', () => {
     expect(classifyInstallFailure('error Error: https://registry.yarnpkg.com/core-js/-/core-js-2.6.11.tgz: ESOCKETTIMEDOUT\n').kind).toBe('network');
   });
 
+  it('a URL dependency whose host cannot be reached is a git/URL dependency failure (ramda/ramda: browserify from api.github.com)', () => {
+    const out = 'npm error code ENOTFOUND\nnpm error network request to https://api.github.com/repos/browserify/browserify/tarball/9ff7c55cc67a7ddbc64f8e7270bcd75fcc72ce2f failed, reason: getaddrinfo ENOTFOUND api.github.com\n';
+    expect(classifyInstallFailure(out)).toEqual({ kind: 'unavailable-package', packages: [], git: true });
+  });
+
+  it('an exact version the registry does not serve names its package (jshttp/cookie: top-sites@1.1.225)', () => {
+    expect(classifyInstallFailure('npm error code ETARGET\nnpm error notarget No matching version found for top-sites@1.1.225.\n'))
+      .toEqual({ kind: 'unavailable-package', packages: ['top-sites'], git: false });
+  });
+
   it('tells a missing dist-tag from a missing version range', () => {
     expect(classifyInstallFailure('npm error notarget No matching version found for typescript@next.\n')).toEqual({ kind: 'missing-dist-tag', package: 'typescript', tag: 'next' });
     expect(classifyInstallFailure('npm error notarget No matching version found for is-number@^99.0.0.\n').kind).not.toBe('missing-dist-tag');

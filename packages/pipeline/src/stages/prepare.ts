@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ErrorCodes, SweFlowError, type CommandSpec, type RunnerName } from '@swe-flow/core';
 import { commandLine } from '@swe-flow/emitter';
 import { writeFileAtomic } from '@swe-flow/runtime';
-import { collectRepoFacts, createVitestAdapter, detectRunner, esmPackageEnv, findVitestBin, getAdapter, mochaRunArgs, scriptTestArgs, withDefaultFiles, withRunEnv, withRunnerArgs, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
+import { collectRepoFacts, createVitestAdapter, detectRunner, esmPackageEnv, findVitestBin, getAdapter, mochaRunArgs, scriptTestArgs, selfHostedRunnerError, withDefaultFiles, withRunEnv, withRunnerArgs, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
 import { chooseTestSetup, requireBuiltOutput, runBuild } from '../test-setup.js';
 import {
   chooseWorkspacePackage,
@@ -145,6 +145,8 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     logger.info(`Node ${node.choice.version}: ${node.choice.reason}`);
     const install = await installDependencies(workDir, facts, { logger, allowScripts: config.allowScripts, timeoutMs: config.installTimeoutMs, node: node.runtime, nodeFor: node.nodeFor });
     const detected = await runnerOf(workDir, pkg, config.runner);
+    const selfHosted = selfHostedRunnerError(pkg ? await readPackageJson(path.join(workDir, pkg)) : facts.packageJson, detected.name);
+    if (selfHosted) throw selfHosted;
     const runnerBin = pkg && detected.name === 'vitest' ? findVitestBin(workDir, pkg) : undefined;
     // What the test script says beyond the runner: its environment, and a build the tests read.
     const setup = chooseTestSetup(facts.packageJson, config);

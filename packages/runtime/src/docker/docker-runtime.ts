@@ -86,8 +86,15 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Runtime
       }
       const label = (open.label ?? 'ws').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40);
       let container: Docker.Container;
+      // A signal while the engine is still creating the container: the cleanup waits for the
+      // creation to answer and removes what it made, so no container outlives the run.
+      let creating: Promise<Docker.Container> | undefined;
+      const unguardCreate = registerCleanup(async () => {
+        const made = await creating?.catch(() => undefined);
+        if (made) await removeContainer(made);
+      });
       try {
-        container = await docker.createContainer({
+        container = await (creating = docker.createContainer({
           name: `swe-flow-${label}-${randomBytes(4).toString('hex')}`,
           Image: image,
           Cmd: ['sleep', String(lifetimeSec)],
@@ -107,8 +114,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Runtime
             SecurityOpt: ['no-new-privileges'],
             Init: true,
           },
-        });
+        }));
       } catch (cause) {
+        unguardCreate();
         const status = (cause as { statusCode?: number }).statusCode;
         throw new SweFlowError(
           status === 404 ? ErrorCodes.DOCKER_UNAVAILABLE : ErrorCodes.INTERNAL,
@@ -118,7 +126,14 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Runtime
           { cause },
         );
       }
-      const ws = new DockerWorkspace(docker, container, workdir, user, maxOutputBytes, { ...TEST_RUN_ENV, ...options.env });
+      let ws: DockerWorkspace;
+      try {
+        ws = new DockerWorkspace(docker, container, workdir, user, maxOutputBytes, { ...TEST_RUN_ENV, ...options.env });
+      } finally {
+        // From here the workspace's own cleanup removes the container (or, registered after a signal
+        // came, removed it at once and threw).
+        unguardCreate();
+      }
       try {
         try {
           await container.start();

@@ -2,7 +2,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { execLocal } from '../exec.js';
-import { avaAdapter, parseAvaResults } from './ava.js';
+import { silentLogger } from '@swe-flow/core';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import { avaAdapter, avaExtensions, listAvaTestFiles, parseAvaResults } from './ava.js';
 import { makeRepo } from './runner-kit.testing.js';
 import { describeAdapterOnFixture } from './runner-kit.suite.js';
 
@@ -58,6 +61,63 @@ describe('ava selection by id', () => {
         expect(results.filter((r) => r.id === id).map((r) => r.status)).toEqual(['passed']);
         expect(results.some((r) => r.id === 'test/a.test.js > other')).toBe(false);
       }
+    } finally {
+      await repo.dispose();
+    }
+  }, 300_000);
+});
+
+describe('ava config: extensions', () => {
+  it('reads extensions as a list or as an object of loaders, and lists only files with them', async () => {
+    expect(avaExtensions({})).toEqual(['cjs', 'mjs', 'js']);
+    expect(avaExtensions({ extensions: ['ts', '.tsx'] })).toEqual(['ts', 'tsx']);
+    expect(avaExtensions({ extensions: { ts: 'module', js: true } })).toEqual(['ts', 'js']);
+    const files = ['test/a.ts', 'test/b.js', 'test/helpers/h.ts', 'src/x.ts', 'test/c.d.txt'];
+    const facts = (ava: Record<string, unknown>) => ({ root: '/r', files, packageJson: { name: 'x', ava } });
+    expect(await listAvaTestFiles(facts({ extensions: { ts: 'module' } }))).toEqual(['test/a.ts']);
+    expect(await listAvaTestFiles(facts({ extensions: { ts: 'module' }, files: ['test/**/*'] }))).toEqual(['test/a.ts']);
+    expect(await listAvaTestFiles(facts({}))).toEqual(['test/b.js']);
+  });
+});
+
+/**
+ * A TypeScript repository as sindresorhus/ky has it: ava runs `.ts` tests through `extensions` and a tsx
+ * loader in `nodeArguments`, and one test takes longer than ava's default 10 s inactivity timeout (as a
+ * healthy suite does on a loaded machine); swe-flow must find the tests, run them plain and traced, and
+ * not let ava's timeout cut the run.
+ */
+describe('ava with TypeScript tests through a loader, and a test slower than ava\'s default timeout', () => {
+  it('lists, runs plain and traces them', async () => {
+    const repo = await makeRepo({
+      'package.json': JSON.stringify({
+        name: 'ava-ts',
+        version: '1.0.0',
+        type: 'module',
+        scripts: { test: 'ava' },
+        ava: { extensions: { ts: 'module' }, nodeArguments: ['--import=tsx/esm'], workerThreads: false },
+        devDependencies: { ava: '6.4.1', tsx: '4.21.0' },
+      }),
+      'source/add.ts': 'export function add(a: number, b: number): number {\n  return a + b;\n}\n',
+      'test/add.ts': [
+        "import test from 'ava';",
+        "import { add } from '../source/add.js';",
+        "test('adds', (t) => { t.is(add(1, 2), 3); });",
+        "test('adds slowly', async (t) => { await new Promise((r) => setTimeout(r, 11_000)); t.is(add(2, 2), 4); });",
+      ].join('\n'),
+      'test/helpers/util.ts': 'export const unused = 1;\n',
+    });
+    try {
+      expect(await avaAdapter.listTestFiles(repo.facts)).toEqual(['test/add.ts']);
+      const resultFile = '.sweflow/all.tap';
+      const res = await execLocal(repo.root, avaAdapter.plainCommand({ resultFile, selection: { files: [], testIds: [] } }), 120_000);
+      expect(res.timedOut).toBe(false);
+      const plain = avaAdapter.parseResults(await readFile(path.join(repo.root, resultFile), 'utf8'), repo.root);
+      expect(Object.fromEntries(plain.map((r) => [r.id, r.status]))).toEqual({ 'test/add.ts > adds': 'passed', 'test/add.ts > adds slowly': 'passed' });
+      const traceDir = await mkdtemp(path.join(os.tmpdir(), 'sweflow-ava-ts-'));
+      const traced = await avaAdapter.runTraced({ facts: repo.facts, traceDir, timeoutMs: 120_000, logger: silentLogger });
+      expect(Object.fromEntries(traced.results.map((r) => [r.id, r.status]))).toEqual({ 'test/add.ts > adds': 'passed', 'test/add.ts > adds slowly': 'passed' });
+      const slow = traced.records.find((r) => r.testId === 'test/add.ts > adds slowly');
+      expect(slow?.edges.some(([, callee]) => /^source\/add\.ts:\d+:\d+:add$/.test(callee))).toBe(true);
     } finally {
       await repo.dispose();
     }

@@ -167,27 +167,53 @@ function selectionArgs(selection: PlainRunContext['selection'], exclude?: readon
 }
 
 /**
+ * ava's timeout is an inactivity timer over the whole run (10 s by default): when no test finishes
+ * within it, ava stops every worker and reports the tests it has. On a loaded machine, or while a
+ * loader such as tsx compiles the first files, a healthy suite can go 10 s without a result, and the
+ * run then reports nothing (sindresorhus/ky at load 37: 0 of 581 tests). swe-flow's runs use a timeout
+ * that only cuts a run that is hung; swe-flow's own run limits stay in force around it.
+ */
+export const AVA_TIMEOUT_ARG = '--timeout=5m';
+
+/**
  * The plain run starts ava from its `.bin` link (no path into the package); the TAP-names hooks go in
  * through NODE_OPTIONS, after whatever NODE_OPTIONS the environment already has. TAP goes to the result file.
  */
 export function avaPlainCommand(ctx: PlainRunContext): CommandSpec {
   const dir = path.posix.dirname(ctx.resultFile.split(path.sep).join('/'));
   const script = 'mkdir -p -- "$1" && out=$2 && NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--import=$3" && export NODE_OPTIONS && shift 3 && exec "$@" > "$out"';
-  return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, ctx.resultFile, avaTapNamesImport(), binLink('ava'), '--tap', ...selectionArgs(ctx.selection, ctx.exclude)] };
+  return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, ctx.resultFile, avaTapNamesImport(), binLink('ava'), '--tap', AVA_TIMEOUT_ARG, ...selectionArgs(ctx.selection, ctx.exclude)] };
 }
 
-const EXT = '{js,cjs,mjs}';
-const DEFAULT_FILES = [
-  `test.${EXT}`,
-  `src/test.${EXT}`,
-  `source/test.${EXT}`,
-  `**/test-*.${EXT}`,
-  `**/*.spec.${EXT}`,
-  `**/*.test.${EXT}`,
-  `**/test/**/*.${EXT}`,
-  `**/tests/**/*.${EXT}`,
-  `**/__tests__/**/*.${EXT}`,
-];
+const DEFAULT_EXTENSIONS = ['cjs', 'mjs', 'js'];
+
+/**
+ * ava's test file extensions: its `extensions` config (a list, or an object whose keys are the
+ * extensions and whose values say how to load them, as `{ ts: 'module' }` with a loader in
+ * `nodeArguments`), else cjs, mjs and js.
+ */
+export function avaExtensions(config: Record<string, unknown>): string[] {
+  const ext = config.extensions;
+  const list = Array.isArray(ext) ? ext : ext && typeof ext === 'object' ? Object.keys(ext) : [];
+  const names = list.filter((e): e is string => typeof e === 'string' && e.length > 0).map((e) => e.replace(/^\./, ''));
+  return names.length > 0 ? names : DEFAULT_EXTENSIONS;
+}
+
+/** ava's default test file globs for the given extensions. */
+function defaultFiles(extensions: readonly string[]): string[] {
+  const ext = extensions.length === 1 ? extensions[0]! : `{${extensions.join(',')}}`;
+  return [
+    `test.${ext}`,
+    `src/test.${ext}`,
+    `source/test.${ext}`,
+    `**/test-*.${ext}`,
+    `**/*.spec.${ext}`,
+    `**/*.test.${ext}`,
+    `**/test/**/*.${ext}`,
+    `**/tests/**/*.${ext}`,
+    `**/__tests__/**/*.${ext}`,
+  ];
+}
 /** Helpers and fixtures ava never treats as test files, and files starting with an underscore. */
 const ALWAYS_IGNORED = [
   '**/__tests__/**/__helper__/**/*',
@@ -221,10 +247,12 @@ async function readAvaConfig(facts: RepoFacts): Promise<Record<string, unknown>>
 
 export async function listAvaTestFiles(facts: RepoFacts): Promise<string[]> {
   const config = await readAvaConfig(facts);
-  const patterns = Array.isArray(config.files) ? (config.files as string[]) : DEFAULT_FILES;
+  const extensions = avaExtensions(config);
+  const patterns = Array.isArray(config.files) ? (config.files as string[]) : defaultFiles(extensions);
   const include = patterns.filter((p) => !p.startsWith('!'));
   const exclude = [...patterns.filter((p) => p.startsWith('!')).map((p) => p.slice(1)), ...ALWAYS_IGNORED];
-  return matchGlobs(facts.files, include, exclude);
+  // ava runs only files with one of its extensions, whatever its `files` globs match.
+  return matchGlobs(facts.files, include, exclude).filter((f) => extensions.some((e) => f.endsWith(`.${e}`)));
 }
 
 async function runAvaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
@@ -242,7 +270,7 @@ async function runAvaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const spec = shellWrapped(
     resultFile,
     'node',
-    ['--import', path.join(rt, 'node-test-preload.mjs'), '--import', avaTapNamesImport(), avaBinFile(root), '--tap', '--serial', ...avaExcludeArgs(ctx.exclude), ...testFiles],
+    ['--import', path.join(rt, 'node-test-preload.mjs'), '--import', avaTapNamesImport(), avaBinFile(root), '--tap', '--serial', AVA_TIMEOUT_ARG, ...avaExcludeArgs(ctx.exclude), ...testFiles],
     true,
   );
   return collectTracedRun({

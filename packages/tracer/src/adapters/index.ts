@@ -4,6 +4,7 @@
  */
 import { ErrorCodes, SweFlowError, type RunnerName } from '@swe-flow/core';
 import type { RepoFacts, RunnerAdapter } from '../adapter.js';
+import { findWrappedRunners } from './wrapper-runner.js';
 import { vitestAdapter } from './vitest.js';
 import { jestAdapter } from './jest.js';
 import { mochaAdapter } from './mocha.js';
@@ -36,10 +37,32 @@ export function detectRunner(facts: RepoFacts, registry: readonly RunnerAdapter[
     }
   }
   if (!best) {
+    // A wrapper (`kcd-scripts test`) that depends on a runner: name it, and the flag that picks it.
+    const wrapped = findWrappedRunners(facts.root, facts.packageJson).filter((w) => registry.some((a) => a.name === w.runner));
+    const hint = wrapped.map((w) => `the test script runs \`${w.command}\` (${w.wrapper}), which depends on ${w.runner}: if it runs the tests with ${w.runner}, pass --runner ${w.runner}`).join('; ');
     throw new SweFlowError(
       ErrorCodes.UNKNOWN_RUNNER,
-      `could not tell which test runner ${facts.root} uses (looked for ${registry.map((a) => a.name).join(', ')}); pass the runner explicitly`,
+      `could not tell which test runner ${facts.root} uses (looked for ${registry.map((a) => a.name).join(', ')} in its dependencies, scripts and config files)${hint ? `; ${hint}` : '; pass the runner explicitly (--runner NAME)'}`,
+      wrapped.length > 0 ? { details: { wrappedRunners: wrapped } } : undefined,
     );
   }
   return best;
+}
+
+/** The npm package each runner is installed as (node:test ships with Node). */
+const RUNNER_PACKAGES: Partial<Record<RunnerName, string>> = { vitest: 'vitest', jest: 'jest', mocha: 'mocha', ava: 'ava', tape: 'tape', tap: 'tap', uvu: 'uvu', jasmine: 'jasmine' };
+
+/**
+ * The error for a repository that is its runner's own package (jasmine/jasmine-npm tests itself with
+ * `node ./bin/jasmine.js`): every run starts the harness from the code a base stubs, so a base cannot
+ * run its own tests, and the only runner to install beside it would be a published copy of the
+ * solution. Undefined for any other repository.
+ */
+export function selfHostedRunnerError(packageJson: Record<string, unknown>, runner: RunnerName): SweFlowError | undefined {
+  const pkg = RUNNER_PACKAGES[runner];
+  if (!pkg || packageJson.name !== pkg) return undefined;
+  return new SweFlowError(
+    ErrorCodes.SELF_HOSTED_RUNNER,
+    `this repository is the ${runner} test runner itself (package.json name "${pkg}"): its tests run through its own code, so a base with that code stubbed cannot run them, and installing another ${pkg} beside it would put a published copy of the solution in every task; swe-flow makes no tasks from a test runner's own repository. If its tests also run under another runner, pass --runner NAME.`,
+  );
 }

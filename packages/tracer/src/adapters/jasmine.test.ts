@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CALLS_JASMINE, jasmineAdapter, jasmineScriptArgs } from './jasmine.js';
+import { CALLS_JASMINE, jasmineAdapter, jasmineScriptArgs, noSpecFilesMessage } from './jasmine.js';
 import { runnerScript } from './runner-script.js';
 import { describeAdapterOnFixture } from './runner-kit.suite.js';
 
@@ -15,5 +15,14 @@ describe('jasmine script arguments', () => {
     const pkg = { scripts: { test: 'npm run lint && npm run unit', unit: 'jasmine --helper=spec/helpers/*.js', lint: 'eslint .' } };
     expect(runnerScript(pkg, CALLS_JASMINE)).toBe('jasmine --helper=spec/helpers/*.js');
     expect(runnerScript({ scripts: { test: 'karma start' } }, CALLS_JASMINE)).toBe('');
+  });
+});
+
+describe('jasmine without spec files', () => {
+  it('says when the specs are started by the repository’s own code (no config, no script calls the CLI)', () => {
+    const jsdocLike = { root: '/r', files: ['Herebyfile.js', 'packages/a/test/specs/a.js'], packageJson: { name: 'x', scripts: { test: 'node_modules/.bin/hereby test' }, devDependencies: { jasmine: '^7.0.0' } } };
+    expect(noSpecFilesMessage(jsdocLike)).toMatch(/no spec\/support\/jasmine\.json and no script starts jasmine's CLI \(the test script is `node_modules\/\.bin\/hereby test`\).*own code.*add a jasmine config/);
+    const configured = { ...jsdocLike, files: [...jsdocLike.files, 'spec/support/jasmine.json'] };
+    expect(noSpecFilesMessage(configured)).toMatch(/check spec_dir and spec_files in the jasmine config$/);
   });
 });

@@ -147,11 +147,25 @@ export async function listJasmineTestFiles(facts: RepoFacts): Promise<string[]> 
   return matchGlobs(facts.files, include, exclude);
 }
 
+/**
+ * Why no spec file was found, in the terms a user can act on. A repository without a jasmine config
+ * whose scripts never start jasmine's CLI drives jasmine from its own code (jsdoc/jsdoc: `hereby test`
+ * runs `new Jasmine()` with its own spec globs and globals), which swe-flow cannot run.
+ */
+export function noSpecFilesMessage(facts: RepoFacts): string {
+  const hasConfig = facts.files.some((f) => /^spec\/support\/jasmine\.(json|js|mjs)$/.test(f)) || scriptOptions(facts.packageJson).some((a) => a.startsWith('--config='));
+  if (hasConfig || runnerScript(facts.packageJson, CALLS_JASMINE)) {
+    return `no jasmine spec files found in ${facts.root}; check spec_dir and spec_files in the jasmine config`;
+  }
+  const test = typeof (facts.packageJson.scripts as Record<string, unknown> | undefined)?.test === 'string' ? String((facts.packageJson.scripts as Record<string, unknown>).test) : '';
+  return `no jasmine spec files found in ${facts.root}: there is no spec/support/jasmine.json and no script starts jasmine's CLI${test ? ` (the test script is \`${test}\`)` : ''}, so the specs are started by the repository's own code; swe-flow runs jasmine through its CLI: add a jasmine config (spec_dir, spec_files, helpers) that runs the same specs, or pass --runner for another runner`;
+}
+
 async function runJasmineTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const root = ctx.facts.root;
   const instrumenter = await instrumenterModule();
   const testFiles = await listJasmineTestFiles(ctx.facts);
-  if (testFiles.length === 0) throw new SweFlowError(ErrorCodes.NO_TESTS, `no jasmine spec files found in ${root}; check spec_dir and spec_files in the jasmine config`);
+  if (testFiles.length === 0) throw new SweFlowError(ErrorCodes.NO_TESTS, noSpecFilesMessage(ctx.facts));
   const work = await mkdtemp(path.join(os.tmpdir(), 'sweflow-jasmine-'));
   const resultFile = path.join(work, 'results.jsonl');
   await mkdir(ctx.traceDir, { recursive: true });

@@ -1,22 +1,34 @@
 /**
- * `tasks/<instance_id>/eval.sh`: a task's grading without swe-flow. Run inside the task's instance
- * image (for example `docker run --rm --network none -v "$PWD/tasks/<id>:/task:ro" <image_name> sh
- * /task/eval.sh [/task/some.patch]`), it applies the optional patch to /testbed, runs the
- * FAIL_TO_PASS and PASS_TO_PASS tests with the runner's JSON reporter, and prints one line per test
- * (`PASSED <id>`, `FAILED <id>`, `MISSING <id>`), then a verdict line `SWEFLOW_VERDICT: RESOLVED` or
- * `SWEFLOW_VERDICT: UNRESOLVED` (or `PATCH_FAILED`); the exit code is 0 only for RESOLVED. The test
- * ids and the result parsing are those of swe-flow's runner adapters (`file > suite > test`).
+ * `tasks/<instance_id>/eval.sh`: a task's grading without swe-flow, for every runner swe-flow knows.
+ * Run inside the task's instance image (for example `docker run --rm --network none -v
+ * "$PWD/tasks/<id>:/task:ro" <image_name> sh /task/eval.sh [/task/some.patch]`), it applies the
+ * optional patch to /testbed, runs the FAIL_TO_PASS and PASS_TO_PASS tests with the adapter's plain
+ * command (the same command verification and `swe-flow eval` run: self-contained, any reporter or
+ * hook it needs travels inside it), and prints one line per test (`PASSED <id>`, `FAILED <id>`,
+ * `SKIPPED <id>`, `MISSING <id>`), then a verdict line `SWEFLOW_VERDICT: RESOLVED` or
+ * `SWEFLOW_VERDICT: UNRESOLVED` (or `PATCH_FAILED`); the exit code is 0 only for RESOLVED.
  *
- * Runners whose machine-readable output is a swe-flow reporter (mocha, node:test, ava) need that
- * reporter in the image; they get no eval.sh yet (`evalScript` returns undefined).
+ * The result file is read by `runtime/eval-results.cjs` (carried in the script), which turns every
+ * runner's result file into the adapters' test ids (`file > suite > test`).
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { CommandSpec, RunnerName } from '@swe-flow/core';
 import { commandLine } from './run-tests.js';
 
 /** Where eval.sh has the runner write its result file (inside the container). */
 export const EVAL_SCRIPT_RESULT_FILE = '/tmp/swe-flow-eval/results.json';
 
-export const EVAL_SCRIPT_RUNNERS: readonly RunnerName[] = ['vitest', 'jest'];
+export const EVAL_SCRIPT_RUNNERS: readonly RunnerName[] = ['vitest', 'jest', 'mocha', 'node-test', 'ava', 'tape', 'tap', 'uvu', 'jasmine'];
+
+/** The reader eval.sh carries: `sweflowStatuses(text, root, runner)` → Map of test id → PASSED/FAILED/SKIPPED. */
+export const EVAL_RESULTS_READER_FILE = fileURLToPath(new URL('../runtime/eval-results.cjs', import.meta.url));
+
+let readerSource: string | undefined;
+function readerText(): string {
+  readerSource ??= readFileSync(EVAL_RESULTS_READER_FILE, 'utf8').replace(/\nmodule\.exports = [^\n]*\n?$/, '\n');
+  return readerSource;
+}
 
 export interface EvalScriptInput {
   instanceId: string;
@@ -29,32 +41,20 @@ export interface EvalScriptInput {
   testbed?: string;
 }
 
-const PARSER = String.raw`
-const fs = require('node:fs');
-const path = require('node:path');
+const MAIN = String.raw`
 const [resultFile, root, runner] = process.argv.slice(2);
-let data = {};
-try { data = JSON.parse(fs.readFileSync(resultFile, 'utf8')); } catch { data = undefined; }
-const statusById = new Map();
-for (const file of (data && data.testResults) || []) {
-  const abs = file.name || file.testFilePath;
-  if (!abs) continue;
-  const rel = path.relative(root, abs).split(path.sep).join('/');
-  for (const a of file.assertionResults || []) {
-    let titles = [...(a.ancestorTitles || []), a.title || ''];
-    if (runner === 'vitest' && titles.length > 1 && titles[0] === '') titles = titles.slice(1);
-    statusById.set([rel, ...titles].join(' > '), a.status === 'passed' ? 'PASSED' : 'FAILED');
-  }
-}
-let ok = data !== undefined && F2P.length > 0;
-for (const [kind, ids] of [['FAIL_TO_PASS', F2P], ['PASS_TO_PASS', P2P]]) {
+let text = '';
+try { text = require('node:fs').readFileSync(resultFile, 'utf8'); } catch { text = ''; }
+const statusById = sweflowStatuses(text, root, runner);
+let ok = statusById !== undefined && F2P.length > 0;
+for (const [, ids] of [['FAIL_TO_PASS', F2P], ['PASS_TO_PASS', P2P]]) {
   for (const id of ids) {
-    const status = statusById.get(id) || 'MISSING';
+    const status = (statusById && statusById.get(id)) || 'MISSING';
     if (status !== 'PASSED') ok = false;
     console.log(status + ' ' + id);
   }
 }
-if (data === undefined) console.log('SWEFLOW_NOTE: the runner wrote no readable result file');
+if (statusById === undefined) console.log('SWEFLOW_NOTE: the runner wrote no readable result file');
 console.log('SWEFLOW_VERDICT: ' + (ok ? 'RESOLVED' : 'UNRESOLVED'));
 process.exit(ok ? 0 : 1);
 `;
@@ -62,6 +62,7 @@ process.exit(ok ? 0 : 1);
 export function evalScript(input: EvalScriptInput): string | undefined {
   if (!EVAL_SCRIPT_RUNNERS.includes(input.runner)) return undefined;
   const testbed = input.testbed ?? '/testbed';
+  const dir = EVAL_SCRIPT_RESULT_FILE.replace(/\/[^/]+$/, '');
   const cd = input.command.cwd && input.command.cwd !== '.' ? `cd ${input.command.cwd} && ` : '';
   const lists = `const F2P = ${JSON.stringify(input.failToPass)};\nconst P2P = ${JSON.stringify(input.passToPass)};`;
   return `#!/bin/sh
@@ -76,14 +77,15 @@ if [ "$#" -ge 1 ] && [ -n "$1" ]; then
     exit 2
   fi
 fi
-rm -rf ${EVAL_SCRIPT_RESULT_FILE.replace(/\/[^/]+$/, '')} && mkdir -p ${EVAL_SCRIPT_RESULT_FILE.replace(/\/[^/]+$/, '')}
+rm -rf ${dir} && mkdir -p ${dir}
 export CI=1 FORCE_COLOR=0 NO_COLOR=1
-(${cd}${commandLine(input.command)}) >/tmp/swe-flow-eval/test-output.log 2>&1
+(${cd}${commandLine(input.command)}) >${dir}/test-output.log 2>&1
 echo "SWEFLOW_TEST_EXIT: $?"
-tail -n 40 /tmp/swe-flow-eval/test-output.log >&2
+tail -n 40 ${dir}/test-output.log >&2
 node - ${EVAL_SCRIPT_RESULT_FILE} ${testbed} ${input.runner} <<'SWEFLOW_PARSER'
 ${lists}
-${PARSER.trim()}
+${readerText().trim()}
+${MAIN.trim()}
 SWEFLOW_PARSER
 `;
 }

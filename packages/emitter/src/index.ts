@@ -9,5 +9,5 @@ export { testFunctionsFromTrace, changedFunctionsOf, type ChangedFunctions } fro
 export { mapPool } from '@swe-flow/core';
 export { writeFileAtomic } from '@swe-flow/runtime';
 export { findSolutionCarriers, type SolutionCarrier } from './solution-carriers.js';
-export { evalScript, evalCommand, EVAL_SCRIPT_RESULT_FILE, EVAL_SCRIPT_RUNNERS, type EvalScriptInput } from './eval-script.js';
+export { evalScript, evalCommand, EVAL_SCRIPT_RESULT_FILE, EVAL_SCRIPT_RUNNERS, EVAL_RESULTS_READER_FILE, type EvalScriptInput } from './eval-script.js';
 export { DIFFICULTY_THRESHOLDS, DIFFICULTY_WEIGHTS, DIFFICULTY_SCORE_BANDS, addedLines, difficultyEvidence, difficultyOf } from './difficulty.js';

@@ -29,6 +29,7 @@ export interface GuardRules {
  * the manifests and lockfiles of an environment that is fixed by the image).
  */
 export const DEFAULT_PROTECTED: readonly string[] = [
+  // swe-flow's work folder, and its older name.
   '.swe-flow/',
   '.sweflow/',
   '.git/',

@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { countCodeTokens, normalizeCode, patchFiles, scanOnHost, taskNeedles } from '../src/index.js';
+import type { DatasetRow } from '@swe-flow/core';
+import { auditTasks, countCodeTokens, normalizeCode, patchFiles, scanOnHost, taskNeedles } from '../src/index.js';
 
 const BODY = `{
   const words = title.toLowerCase().split(/[^a-z0-9]+/).filter((word) => word.length > 0);
@@ -122,5 +123,42 @@ describe('scanOnHost finds a planted body wherever it is', () => {
     const clean = await scanOnHost({ roots: [path.join(root, 'clean')], needles: [{ id: 'slugify', text: BODY }] });
     expect(clean.hits).toEqual([]);
     expect(clean.files).toBe(1);
+  });
+});
+
+describe('the local audit searches what a task environment holds', () => {
+  it("leaves out the repository's own published package (the env tier removes it) and finds a copy in another package", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-audit-local-'));
+    const repo = path.join(dir, 'task-repo');
+    await mkdir(repo, { recursive: true });
+    await git(['init', '--quiet', '--initial-branch=main'], repo);
+    await writeFile(path.join(repo, 'text.js'), "export function slugify(title) { throw new Error('not implemented'); }\n");
+    await git(['add', '-A'], repo);
+    await git(['commit', '--quiet', '-m', 'base'], repo);
+    const base = (await git(['rev-parse', 'HEAD'], repo)).stdout.trim();
+    await writeFile(path.join(repo, 'text.js'), `export function slugify(title) ${BODY}\n`);
+    await git(['commit', '--quiet', '-am', 'reference'], repo);
+    const reference = (await git(['rev-parse', 'HEAD'], repo)).stdout.trim();
+    const row = {
+      instance_id: 'local__leakfix-isolated-1', patch: (await git(['diff', base, reference], repo)).stdout, base_commit: base, reference_commit: reference,
+    } as unknown as DatasetRow;
+    // The prepared copy: its own package name, its own previous release installed, and another package carrying a copy.
+    const deps = path.join(dir, 'work');
+    const put = async (rel: string, text: string) => {
+      await mkdir(path.dirname(path.join(deps, rel)), { recursive: true });
+      await writeFile(path.join(deps, rel), text);
+    };
+    await put('package.json', JSON.stringify({ name: 'leakfix', version: '1.1.0' }));
+    await put('node_modules/leakfix/package.json', JSON.stringify({ name: 'leakfix', version: '1.0.0' }));
+    await put('node_modules/leakfix/index.js', `export function slugify(title) ${BODY}\n`);
+    await put('node_modules/other/package.json', JSON.stringify({ name: 'other', version: '2.0.0' }));
+    await put('node_modules/other/vendor.js', `function s(title) ${BODY}\n`);
+
+    const report = await auditTasks({ rows: [row], taskRepo: repo, runtime: 'local', dependenciesDir: deps });
+    expect(report.leftOut).toEqual([{ path: path.join(deps, 'node_modules', 'leakfix'), why: "a copy of the repository's own package leakfix" }]);
+    expect(report.tasks[0]!.hits.map((h) => h.path)).toEqual([path.join(deps, 'node_modules', 'other', 'vendor.js')]);
+    expect(report.failed).toEqual([row.instance_id]);
+    // the installed tree is only read
+    await expect(readFile(path.join(deps, 'node_modules', 'leakfix', 'index.js'), 'utf8')).resolves.toContain('word.length > 0');
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { rm, mkdir, readFile, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCodes, SweFlowError } from '@swe-flow/core';
@@ -80,7 +81,8 @@ export async function probeWritable(dir: string, what = '--out', timeoutMs = PRO
   const fsType = await withTimeout(statfs(existing).then((s) => Number(s.type), () => null), timeoutMs, timeout);
   const pseudo = fsType === null ? undefined : PSEUDO_FILE_SYSTEMS.get(fsType);
   if (pseudo) throw unwritable(what, abs, `${existing} is on ${pseudo}, a kernel pseudo file system`);
-  const probe = path.join(abs, `.swe-flow-probe-${process.pid}`);
+  // Unique per call: synths running at once in one process (release --workers N) probe the same temp folder.
+  const probe = path.join(abs, `.swe-flow-probe-${process.pid}-${randomBytes(6).toString('hex')}`);
   await withTimeout(
     (async () => {
       await mkdirStepwise(abs);

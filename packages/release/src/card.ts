@@ -4,6 +4,7 @@ import type { Column } from './parquet.js';
 import { hubFeatures } from './parquet.js';
 import type { ReleaseRow, DroppedRow } from './merge.js';
 import type { RepoResult } from './build-repo.js';
+import { auditTotals, type RepoAudit } from './audit.js';
 
 export interface CardInput {
   name: string;
@@ -16,6 +17,8 @@ export interface CardInput {
   repos: RepoResult[];
   splitOf: ReadonlyMap<string, string>;
   dropped: DroppedRow[];
+  /** Per repository, the environment audit of its tasks. */
+  audits?: ReadonlyMap<string, RepoAudit>;
 }
 
 function table(head: string[], rows: (string | number)[][]): string {
@@ -36,6 +39,15 @@ function median(values: number[]): number {
   if (!values.length) return 0;
   const s = [...values].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+function auditSection(audits: CardInput['audits']): string {
+  if (!audits || audits.size === 0) return '- audit: no repository with tasks.';
+  const t = auditTotals(audits);
+  const rows = [...audits.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, a]) => [name, a.ran ? (a.runtime ?? '') : 'not audited', a.tasks, a.solutionReachable, a.report ? `\`${a.report}\`` : '—']);
+  return `- audit of the task environments (\`swe-flow audit\`: each task's solution searched for in every file and git object of its environment): ${t.tasks} tasks in ${t.repositories} repositories, ${t.solutionReachable} with the solution reachable (rejected as \`solution-reachable\`, not published)${t.notAudited.length ? `; not audited: ${t.notAudited.join(', ')}` : ''}; ${(t.durationMs / 1000).toFixed(1)} s in all.
+
+${table(['repository', 'audit', 'tasks audited', 'solution reachable', 'report'], rows)}`;
 }
 
 /** How a row's difficulty is derived (the thresholds of @swe-flow/emitter's DIFFICULTY_THRESHOLDS, also in the row schema). */
@@ -120,6 +132,7 @@ Added lines per task: median ${median(lines)}, max ${lines.length ? Math.max(...
 - gold (reference patches): ${gold.resolved}/${gold.total} resolved before dropping; every published row resolved.
 - empty (no patch): ${empty.resolved}/${empty.total} resolved before dropping; no published row is resolved by nothing.
 - dropped rows: ${input.dropped.length}${dropped.size ? ` (${[...dropped.entries()].map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}.
+${auditSection(input.audits)}
 
 ## How to evaluate
 

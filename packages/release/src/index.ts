@@ -11,3 +11,4 @@ export { renderCard } from './card.js';
 export { detectLicense } from './license.js';
 export type { RepoResult } from './build-repo.js';
 export type { ReleaseRecord } from './write-release.js';
+export { collectAudits, auditTotals, auditFileOf, type RepoAudit } from './audit.js';

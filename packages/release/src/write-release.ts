@@ -1,6 +1,7 @@
 /** The release folder's files: data (Parquet + JSONL per split), card, release record, drops, checksums. */
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { collectAudits, type RepoAudit } from './audit.js';
 import type { RepoResult } from './build-repo.js';
 import { renderCard } from './card.js';
 import { sha256 } from './keys.js';
@@ -22,6 +23,8 @@ export interface ReleaseRecord {
     split: string | null; splitWhy: string | null; license: string; runner: string | null; packageManager: string | null; nodeVersion: string | null;
     lockfile: string | null; lockfileSha256: string | null; rows: number; code: string | null; images: string[];
     gold: RepoResult['gold'] | null; empty: RepoResult['empty'] | null;
+    /** The environment audit of its tasks (report in `audit/`); null for a failed repository. */
+    audit: RepoAudit | null;
   }[];
   dropped: Record<string, number>;
 }
@@ -85,6 +88,7 @@ export async function writeRelease(input: WriteReleaseInput): Promise<ReleaseRec
     splits[split] = { rows: rows.length, repositories: [...new Set(rows.map((r) => r.repo))].sort(), ...files, sha256: sha256(await readFile(path.join(dir, files.parquet))) };
   }
   const splitOf = new Map([...input.assignment].map(([repo, a]) => [repo, a.split]));
+  const audits = await collectAudits(dir, input.repos);
   const dropped: Record<string, number> = {};
   for (const d of input.dropped) dropped[d.reason] = (dropped[d.reason] ?? 0) + 1;
   const record: ReleaseRecord = {
@@ -100,6 +104,7 @@ export async function writeRelease(input: WriteReleaseInput): Promise<ReleaseRec
       license: r.license, runner: r.runner ?? null, packageManager: r.packageManager ?? null, nodeVersion: r.nodeVersion ?? null,
       lockfile: r.lockfile ?? null, lockfileSha256: input.lockfileHashes.get(r.name) ?? null, rows: published.filter((x) => x.repo === r.name).length,
       code: r.code ?? null, images: [...new Set(published.filter((x) => x.repo === r.name).map((x) => String((x as { image_name?: string }).image_name ?? x.image)))].sort(), gold: r.gold ?? null, empty: r.empty ?? null,
+      audit: audits.get(r.name) ?? null,
     })),
     dropped,
   };
@@ -107,7 +112,7 @@ export async function writeRelease(input: WriteReleaseInput): Promise<ReleaseRec
   await writeAtomic(path.join(dir, 'dropped.jsonl'), toJsonl(input.dropped));
   await writeAtomic(path.join(dir, 'README.md'), renderCard({
     name: input.name, description: input.description, version: input.version, generator: `swe-flow ${input.generator.version}`,
-    splits: input.splits, dataFiles: Object.fromEntries(present.map((s) => [s, dataFileNames(s)])), columns, repos: input.repos, splitOf, dropped: input.dropped,
+    splits: input.splits, dataFiles: Object.fromEntries(present.map((s) => [s, dataFileNames(s)])), columns, repos: input.repos, splitOf, dropped: input.dropped, audits,
   }));
   const sums = await checksums(dir);
   await writeAtomic(path.join(dir, 'MANIFEST.sha256'), sums.map(([f, h]) => `${h}  ${f}`).join('\n') + '\n');

@@ -104,6 +104,23 @@ describe('swe-flow release build', () => {
     expect(card).toContain('path: data/test-00000-of-00001.parquet');
   });
 
+  it('carries the environment audit: each repository\'s report in audit/, summed in release.json and the card', async () => {
+    const record = JSON.parse(await readFile(path.join(rel, 'release.json'), 'utf8')) as { repositories: { name: string; status: string; rows: number; audit: { ran: boolean; runtime: string; tasks: number; solutionReachable: number; report: string } | null }[] };
+    const queue = record.repositories.find((r) => r.name === 'acme/queue')!;
+    expect(queue.audit).toMatchObject({ ran: true, runtime: 'local', solutionReachable: 0, report: 'audit/acme__queue.json' });
+    // every published row was audited (the copy's rows are dropped as duplicates after the audit)
+    expect(queue.audit!.tasks).toBeGreaterThanOrEqual(queue.rows);
+    expect(queue.rows).toBeGreaterThan(0);
+    const report = JSON.parse(await readFile(path.join(rel, queue.audit!.report), 'utf8')) as { tasks: { instance_id: string; ok: boolean }[]; failed: string[] };
+    expect(report.tasks.length).toBe(queue.audit!.tasks);
+    expect(report.failed).toEqual([]);
+    const sums = await readFile(path.join(rel, 'MANIFEST.sha256'), 'utf8');
+    expect(sums).toContain('  audit/acme__queue.json');
+    const total = record.repositories.reduce((s, r) => s + (r.audit?.tasks ?? 0), 0);
+    const card = await readFile(path.join(rel, 'README.md'), 'utf8');
+    expect(card).toContain(`${total} tasks in 2 repositories, 0 with the solution reachable`);
+  });
+
   it('rebuilds with nothing changed: no synth, byte-identical data files, and no difference', async () => {
     const before = await dataHashes(rel);
     const copy = path.join(tmp, 'rel-1.0.0');

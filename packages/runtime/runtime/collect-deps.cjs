@@ -6,13 +6,16 @@
 //     a real folder, under any name (a devDependency on its own previous release, aliased or not);
 //   - tool caches kept inside node_modules (.cache, .vite, .vitest, .jest-cache, .tsbuildinfo files).
 // Workspace links (symlinks into the tree) are kept: they point at the instance's own tree.
+// `collect-deps.cjs --list <installed tree>` changes nothing and prints (JSON) what the env tier would
+// remove: what the local audit leaves out, since no task environment holds it.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
-const [root, out] = process.argv.slice(2);
-if (!root || !out) {
-  console.error('usage: collect-deps.cjs <installed tree> <out dir>');
+const listOnly = process.argv[2] === '--list';
+const [root, out] = process.argv.slice(listOnly ? 3 : 2);
+if (!root || (!out && !listOnly)) {
+  console.error('usage: collect-deps.cjs <installed tree> <out dir> | --list <installed tree>');
   process.exit(2);
 }
 
@@ -60,7 +63,7 @@ function clean(nm, names) {
     const p = path.join(nm, e.name);
     if (e.isSymbolicLink()) continue;
     if (CACHE_NAMES.has(e.name) || e.name.endsWith('.tsbuildinfo')) {
-      fs.rmSync(p, { recursive: true, force: true });
+      if (!listOnly) fs.rmSync(p, { recursive: true, force: true });
       removed.push({ path: p, why: 'cache' });
       continue;
     }
@@ -76,7 +79,7 @@ function clean(nm, names) {
     }
     const name = readName(p);
     if (typeof name === 'string' && names.has(name)) {
-      fs.rmSync(p, { recursive: true, force: true });
+      if (!listOnly) fs.rmSync(p, { recursive: true, force: true });
       removed.push({ path: p, why: `a copy of the repository's own package ${name}` });
       continue;
     }
@@ -85,6 +88,11 @@ function clean(nm, names) {
 }
 
 const names = ownNames(root, 0, new Set());
+if (listOnly) {
+  for (const rel of nodeModulesDirs(root, '', [])) clean(path.join(root, rel), names);
+  console.log(JSON.stringify(removed));
+  process.exit(0);
+}
 fs.mkdirSync(out, { recursive: true });
 for (const rel of nodeModulesDirs(root, '', [])) {
   const target = path.join(out, rel);

@@ -2,10 +2,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ErrorCodes, SweFlowError } from '@swe-flow/core';
+import { ErrorCodes, LEGACY_WORK_DIR, SweFlowError, WORK_DIR } from '@swe-flow/core';
 import type { RepoFacts } from './adapter.js';
 
-const SKIP_DIRS = new Set(['node_modules', '.git', '.sweflow']);
+// swe-flow's work folder under either name it has had (a checkout kept from an older run may hold the old one).
+const SKIP_DIRS = new Set(['node_modules', '.git', WORK_DIR, LEGACY_WORK_DIR]);
 
 async function walk(root: string, dir: string, out: string[]): Promise<void> {
   const entries = await readdir(path.join(root, dir), { withFileTypes: true });

@@ -10,6 +10,7 @@ import {
   silentLogger,
   SweFlowError,
   TRACE_SCHEMA_VERSION,
+  WORK_DIR,
   type FunctionManifestEntry,
   type Logger,
   type RunnerName,
@@ -45,7 +46,7 @@ export interface TraceOptions {
   filter?: string | RegExp;
   /** Skip the untraced run (no parity check, no overhead baseline). */
   skipUntraced?: boolean;
-  /** Keep the adapter's work directory (`.sweflow/`: wrapper config, instrumented cache) in the checkout. */
+  /** Keep the adapter's work directory (`.swe-flow/`: wrapper config, instrumented cache, result files) in the checkout. */
   keepWorkDir?: boolean;
   /** Directory for recorder fragments; default a fresh temp directory, removed afterwards. */
   traceDir?: string;
@@ -96,8 +97,8 @@ function matcher(filter: string | RegExp | undefined): (id: string) => boolean {
 }
 
 async function runUntraced(adapter: RunnerAdapter, root: string, timeoutMs: number, env: Record<string, string>, testFileTimeoutMs?: number, logDir?: string, exclude?: readonly string[]): Promise<{ results: TestResult[]; wallMs: number }> {
-  const resultFile = path.join('.sweflow', 'untraced-results.json');
-  await mkdir(path.join(root, '.sweflow'), { recursive: true });
+  const resultFile = path.join(WORK_DIR, 'untraced-results.json');
+  await mkdir(path.join(root, WORK_DIR), { recursive: true });
   await rm(path.join(root, resultFile), { force: true });
   const spec = adapter.plainCommand({ resultFile, selection: { files: [], testIds: [] }, ...(testFileTimeoutMs ? { testFileTimeoutMs } : {}), ...(exclude?.length ? { exclude } : {}) });
   const res = await execLocal(root, spec, timeoutMs, env);
@@ -239,7 +240,7 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
   const result = await assembleTrace(ctx, traced, untraced);
   if (options.outFile) await writeJsonAtomic(options.outFile, result);
   // The checkout is left as it was given (the instrumented cache holds a copy of every source).
-  if (!options.keepWorkDir) await rm(path.join(ctx.root, '.sweflow'), { recursive: true, force: true });
+  if (!options.keepWorkDir) await rm(path.join(ctx.root, WORK_DIR), { recursive: true, force: true });
   return {
     trace: result,
     fragmentBytes,

@@ -109,24 +109,24 @@ describe('trace() on fixtures/vitest-ts', () => {
     expect(never.length).toBeGreaterThan(0);
   });
 
-  it('leaves the checkout as it was: config and sources untouched, no .sweflow/ left behind', async () => {
+  it('leaves the checkout as it was: config and sources untouched, no .swe-flow/ left behind', async () => {
     const original = await readFile(path.join(FIXTURES_DIR, 'vitest-ts', 'vitest.config.ts'), 'utf8');
     expect(await readFile(path.join(root, 'vitest.config.ts'), 'utf8')).toBe(original);
     const src = await readFile(path.join(root, 'src', 'shapes.ts'), 'utf8');
     expect(src).toBe(await readFile(path.join(FIXTURES_DIR, 'vitest-ts', 'src', 'shapes.ts'), 'utf8'));
-    expect(existsSync(path.join(root, '.sweflow'))).toBe(false);
+    expect(existsSync(path.join(root, '.swe-flow'))).toBe(false);
   });
 
   it('builds plain commands that run exactly the selected tests with the repository vitest', async () => {
     const facts = await collectRepoFacts(root);
     expect(detectRunner(facts).name).toBe('vitest');
     const id = 'test/report.test.ts > report > catalog > loads one shape by name';
-    const spec = vitestAdapter.plainCommand({ resultFile: '.sweflow/one.json', selection: { files: [], testIds: [id] } });
+    const spec = vitestAdapter.plainCommand({ resultFile: '.swe-flow/one.json', selection: { files: [], testIds: [id] } });
     expect([spec.command, spec.args[0]]).toEqual(['node_modules/.bin/vitest', 'run']);
     const { execLocal } = await import('../src/exec.js');
     const res = await execLocal(root, spec, 120_000);
     expect(res.timedOut).toBe(false);
-    const results = vitestAdapter.parseResults(await readFile(path.join(root, '.sweflow/one.json'), 'utf8'), root);
+    const results = vitestAdapter.parseResults(await readFile(path.join(root, '.swe-flow/one.json'), 'utf8'), root);
     const ran = results.filter((r) => r.status !== 'skipped');
     expect(ran.map((r) => [r.id, r.status])).toEqual([[id, 'passed']]);
     expect(await vitestAdapter.listTestFiles(facts)).toEqual(['test/geometry.test.ts', 'test/report.test.ts', 'test/shapes.test.ts']);

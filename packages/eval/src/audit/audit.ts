@@ -7,13 +7,17 @@
  *   whole file system. Also checks that /testbed has exactly one commit, `base_commit`, and no other ref.
  * - local: there is no image; what would become one is audited: the task's /testbed (the base
  *   tree's files: the one-commit repository an instance gets holds no other object) and the dependency
- *   folders the local workspaces link (`node_modules` of the prepared copy, scanned once for all tasks).
+ *   folders the local workspaces link (`node_modules` of the prepared copy, scanned once for all tasks),
+ *   less what the env tier removes from every environment image (`collect-deps.cjs --list`: a published
+ *   copy of the repository's own package, tool caches): no task environment holds those, and the report
+ *   lists them under `leftOut`.
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { silentLogger, type DatasetRow, type Logger } from '@swe-flow/core';
 import { mapPool, writeFileAtomic } from '@swe-flow/emitter';
+import { COLLECT_DEPS_SCRIPT } from '@swe-flow/runtime';
 import { DEFAULT_MIN_TOKENS, needleMatcher, taskNeedles, type TaskNeedles } from './needles.js';
 import { runInFreshContainer, scanInImage, scanOnHost, type ScanHit, type ScanOutput } from './scan.js';
 
@@ -55,7 +59,16 @@ export interface AuditReport {
   minTokens: number;
   tasks: TaskAudit[];
   failed: string[];
+  /** local: dependency folders not searched because the env tier removes them from every image. */
+  leftOut?: Array<{ path: string; why: string }>;
   durationMs: number;
+}
+
+/** What the env image build removes from the installed tree (same script, `--list`: nothing changed). */
+async function envTierRemovals(dir: string): Promise<Array<{ path: string; why: string }>> {
+  const r = await execa('node', [COLLECT_DEPS_SCRIPT, '--list', dir], { reject: false });
+  if (r.exitCode !== 0) return [];
+  return JSON.parse(String(r.stdout)) as Array<{ path: string; why: string }>;
 }
 
 async function dependencyRoots(dir: string): Promise<string[]> {
@@ -151,9 +164,11 @@ export async function auditTasks(options: AuditOptions): Promise<AuditReport> {
   const needles = new Map<string, TaskNeedles>();
   for (const row of options.rows) needles.set(row.instance_id, await taskNeedles(options.taskRepo, row, minTokens));
   let shared: ScanOutput | undefined;
+  let leftOut: AuditReport['leftOut'];
   if (options.runtime === 'local' && options.dependenciesDir) {
     const union = new Map([...needles.values()].flatMap((f) => f.needles).map((n) => [n.id, n]));
-    shared = await scanOnHost({ roots: await dependencyRoots(options.dependenciesDir), needles: [...union.values()] });
+    leftOut = await envTierRemovals(options.dependenciesDir);
+    shared = await scanOnHost({ roots: await dependencyRoots(options.dependenciesDir), skip: leftOut.map((l) => l.path), needles: [...union.values()] });
   }
   const blobs = new BlobStore(options.taskRepo);
   let done = 0;
@@ -163,7 +178,10 @@ export async function auditTasks(options: AuditOptions): Promise<AuditReport> {
     if (!audit.ok) logger.warn(`audit: ${row.instance_id}: ${[...audit.hits.map((h) => `${h.id} in ${h.kind} ${h.path}`), ...audit.problems].slice(0, 5).join('; ')}`);
     return audit;
   });
-  return { schemaVersion: AUDIT_SCHEMA_VERSION, runtime: options.runtime, minTokens, tasks, failed: tasks.filter((t) => !t.ok).map((t) => t.instance_id), durationMs: Date.now() - started };
+  return {
+    schemaVersion: AUDIT_SCHEMA_VERSION, runtime: options.runtime, minTokens, tasks, failed: tasks.filter((t) => !t.ok).map((t) => t.instance_id),
+    ...(leftOut ? { leftOut } : {}), durationMs: Date.now() - started,
+  };
 }
 
 /** `<dir>/audit.json` (the whole report) and `<dir>/tasks/<id>/audit.json`. */

@@ -53,7 +53,7 @@ describe('ava selection by id', () => {
     });
     try {
       for (const id of ['test/a.test.js > !important', 'test/a.test.js > a * b']) {
-        const resultFile = '.sweflow/sel.tap';
+        const resultFile = '.swe-flow/sel.tap';
         const spec = avaAdapter.plainCommand({ resultFile, selection: { files: [], testIds: [id] } });
         const res = await execLocal(repo.root, spec, 120_000);
         expect(res.timedOut).toBe(false);
@@ -108,7 +108,7 @@ describe('ava with TypeScript tests through a loader, and a test slower than ava
     });
     try {
       expect(await avaAdapter.listTestFiles(repo.facts)).toEqual(['test/add.ts']);
-      const resultFile = '.sweflow/all.tap';
+      const resultFile = '.swe-flow/all.tap';
       const res = await execLocal(repo.root, avaAdapter.plainCommand({ resultFile, selection: { files: [], testIds: [] } }), 120_000);
       expect(res.timedOut).toBe(false);
       const plain = avaAdapter.parseResults(await readFile(path.join(repo.root, resultFile), 'utf8'), repo.root);

@@ -56,7 +56,7 @@ describe('node:test selection of subtests', () => {
       ].join('\n'),
     });
     try {
-      const resultFile = '.sweflow/sel.jsonl';
+      const resultFile = '.swe-flow/sel.jsonl';
       const id = 'test/a.test.js > parent > child a';
       const spec = nodeTestAdapter.plainCommand({ resultFile, selection: { files: [], testIds: [id] } });
       const res = await execLocal(repo.root, spec, 60_000);

@@ -24,7 +24,7 @@ export interface FixtureSuiteOptions {
 }
 
 export async function runPlain(adapter: RunnerAdapter, repo: TempRepo, selection: { files: string[]; testIds: string[] }): Promise<{ results: TestResult[]; wallMs: number }> {
-  const resultFile = '.sweflow/results.out';
+  const resultFile = '.swe-flow/results.out';
   const spec = adapter.plainCommand({ resultFile, selection });
   const started = performance.now();
   const r = await execa(spec.command, spec.args, { cwd: repo.root, reject: false, env: spec.env });

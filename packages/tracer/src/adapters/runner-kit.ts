@@ -4,18 +4,19 @@
  * runner process for a traced run.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { execa } from 'execa';
-import { ErrorCodes, SweFlowError, parseTestId, type CommandSpec, type Edge, type FunctionInfo, type TestResult, TEST_RUN_ENV } from '@swe-flow/core';
+import { ErrorCodes, SweFlowError, parseTestId, type CommandSpec, type FunctionInfo, type TestResult, TEST_RUN_ENV } from '@swe-flow/core';
 import { killProcessGroup } from '@swe-flow/runtime';
-import type { PlainRunContext, RepoFacts, TestRecord, TracedRunContext, TracedRunOutput } from '../adapter.js';
+import type { PlainRunContext, RepoFacts, TracedRunContext, TracedRunOutput } from '../adapter.js';
 import { instrumentSource } from '../instrument/transform.js';
 import { listSourceFiles } from '../sources.js';
 import { guardProcessGroup } from '../process-group.js';
+import { readFragments, type MergedFragments } from '../fragments.js';
 import { assertNotShuttingDown, registerCleanup } from '@swe-flow/runtime';
 
 /** Every dependency name declared by package.json (all dependency fields). */
@@ -185,107 +186,6 @@ export function timeoutError(runner: string, timeoutMs: number, logTail: string,
   );
 }
 
-/** One recorder fragment (runtime/recorder.cjs `snapshot()`). */
-interface Fragment {
-  files: { file: string; edges: Edge[] }[];
-  tests: { testId: string; file?: string; edges: Edge[] }[];
-  unattributed: Edge[];
-  moduleLoadFunctions: string[];
-  registeredFiles: string[];
-}
-
-export interface MergedFragments {
-  records: TestRecord[];
-  setup: { file: string; edges: Edge[] }[];
-  moduleLoadFunctions: string[];
-  instrumentedFiles: string[];
-  unattributed: Edge[];
-  /** Characters of fragment JSON read. */
-  bytes: number;
-}
-
-/** Call counts by caller, then callee (no per-edge key strings to build and split again). */
-type EdgeCounts = Map<string, Map<string, number>>;
-
-function addEdges(into: EdgeCounts, edges: readonly Edge[]): void {
-  let lastCaller: unknown;
-  let row: Map<string, number> | undefined;
-  for (const [caller, callee, n] of edges) {
-    // Consecutive edges mostly share their caller (the recorder writes them grouped).
-    if (row === undefined || caller !== lastCaller) {
-      lastCaller = caller;
-      const key = `${caller}`;
-      row = into.get(key);
-      if (!row) into.set(key, (row = new Map()));
-    }
-    const key = `${callee}`;
-    row.set(key, (row.get(key) ?? 0) + n);
-  }
-}
-
-/** Edges sorted by caller, then callee (code-unit order, as `<` compares strings). */
-function toEdgeList(counts: EdgeCounts): Edge[] {
-  const out: Edge[] = [];
-  for (const caller of [...counts.keys()].sort()) {
-    const row = counts.get(caller)!;
-    for (const callee of [...row.keys()].sort()) out.push([caller, callee, row.get(callee)!]);
-  }
-  return out;
-}
-
-/**
- * Reads every fragment the recorder wrote to `traceDir` and sums them per test and per setup file.
- * `mapTestId` translates the ids the in-process hooks used into final test ids (undefined drops them).
- */
-export async function mergeFragments(traceDir: string, mapTestId: (raw: string) => string | undefined = (r) => r): Promise<MergedFragments> {
-  let names: string[] = [];
-  try {
-    // Some adapters give each recorder instance its own subdirectory (jest: one per test file).
-    names = (await readdir(traceDir, { recursive: true })).filter((n) => n.endsWith('.json')).sort();
-  } catch {
-    names = [];
-  }
-  const tests = new Map<string, EdgeCounts>();
-  const setups = new Map<string, EdgeCounts>();
-  const unattributed: EdgeCounts = new Map();
-  const moduleLoad = new Set<string>();
-  const registered = new Set<string>();
-  let bytes = 0;
-  for (const name of names) {
-    let frag: Fragment;
-    try {
-      const text = await readFile(path.join(traceDir, name), 'utf8');
-      bytes += text.length;
-      frag = JSON.parse(text) as Fragment;
-    } catch (cause) {
-      throw new SweFlowError(ErrorCodes.TRACE_FAILED, `trace fragment ${name} is not valid JSON; the traced process probably died while writing it`, { cause });
-    }
-    for (const t of frag.tests ?? []) {
-      const id = mapTestId(t.testId);
-      if (id === undefined) continue;
-      let m = tests.get(id);
-      if (!m) tests.set(id, (m = new Map()));
-      addEdges(m, t.edges);
-    }
-    for (const s of frag.files ?? []) {
-      let m = setups.get(s.file);
-      if (!m) setups.set(s.file, (m = new Map()));
-      addEdges(m, s.edges);
-    }
-    addEdges(unattributed, frag.unattributed ?? []);
-    for (const f of frag.moduleLoadFunctions ?? []) moduleLoad.add(f);
-    for (const f of frag.registeredFiles ?? []) registered.add(f);
-  }
-  return {
-    records: [...tests].map(([testId, m]) => ({ testId, edges: toEdgeList(m) })).sort((a, b) => (a.testId < b.testId ? -1 : 1)),
-    setup: [...setups].map(([file, m]) => ({ file, edges: toEdgeList(m) })).sort((a, b) => (a.file < b.file ? -1 : 1)),
-    moduleLoadFunctions: [...moduleLoad].sort(),
-    instrumentedFiles: [...registered].sort(),
-    unattributed: toEdgeList(unattributed),
-    bytes,
-  };
-}
-
 export async function clearDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
@@ -364,7 +264,7 @@ async function readTracedRun(spec: TracedRunSpec) {
     });
   }
   const results = spec.parse(text, spec.root);
-  const merged = await mergeFragments(spec.ctx.traceDir);
+  const merged = await readFragments(spec.ctx.traceDir);
   const testFiles = typeof spec.testFiles === 'function' ? spec.testFiles(text) : spec.testFiles;
   return { proc, results, merged, testFiles };
 }

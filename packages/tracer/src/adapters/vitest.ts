@@ -1,5 +1,5 @@
 /**
- * vitest adapter (vitest 1, 2 and 4). Traced runs use a wrapper config in `.sweflow/` that loads the repository's own
+ * vitest adapter (vitest 1, 2 and 4). Traced runs use a wrapper config in `.swe-flow/` that loads the repository's own
  * config with Vite's `loadConfigFromFile` and adds a pre-instrumented-source plugin (`enforce: 'pre'`)
  * and a setup file with per-test hooks; the user's config is never edited.
  */
@@ -8,10 +8,10 @@ import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ErrorCodes, formatTestId, parseTestId, SweFlowError, type CommandSpec, type TestResult, type TestStatus } from '@swe-flow/core';
-import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
+import { ErrorCodes, formatTestId, parseTestId, SweFlowError, WORK_DIR, type CommandSpec, type TestResult, type TestStatus } from '@swe-flow/core';
+import { DETECTION, type PlainRunContext, type RepoFacts, type RunnerAdapter, type TracedRunContext, type TracedRunOutput } from '../adapter.js';
 import { execLocal } from '../exec.js';
-import { readFragments, toEdgeList } from '../fragments.js';
+import { readFragments } from '../fragments.js';
 import { RUNTIME_DIR } from '../recorder-path.js';
 import { listSourceFiles, prepareInstrumentation } from '../sources.js';
 import { withTitleExclusion } from '../test-exclusions.js';
@@ -56,7 +56,7 @@ export function findVitestBin(root: string, packageDir = ''): string {
 /** Config files vitest reads, in its own order of preference. */
 export const VITEST_CONFIG_NAMES = ['vitest.config', 'vite.config'].flatMap((n) => ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs'].map((e) => `${n}.${e}`));
 /** Work directory the adapter adds to the checkout (never instrumented, never a source). */
-export const SWEFLOW_DIR = '.sweflow';
+const SWEFLOW_DIR = WORK_DIR;
 
 function deps(pj: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -240,13 +240,14 @@ class VitestLayout {
   }
 }
 
+/** On the shared detection scale (see `DETECTION` in adapter.ts): dependency 0.6, a vitest config 0.3, the test script 0.1. */
 function detectVitest(layout: VitestLayout, facts: RepoFacts): number {
   let score = 0;
-  if ('vitest' in deps(facts.packageJson)) score += 10;
-  if (layout.userConfig(facts)?.startsWith('vitest.')) score += 5;
+  if ('vitest' in deps(facts.packageJson)) score += DETECTION.dependency;
+  if (layout.userConfig(facts)?.startsWith('vitest.')) score += DETECTION.config;
   const scripts = (facts.packageJson.scripts as Record<string, string> | undefined) ?? {};
-  if (/\bvitest\b/.test(scripts.test ?? '')) score += 3;
-  return score;
+  if (/\bvitest\b/.test(scripts.test ?? '')) score += DETECTION.script;
+  return Math.min(score, 1);
 }
 
 async function listVitestFiles(layout: VitestLayout, facts: RepoFacts): Promise<string[]> {
@@ -355,12 +356,12 @@ async function runVitestTraced(layout: VitestLayout, ctx: TracedRunContext): Pro
   });
   const results = parseVitestJson(await readTracedReport(resultFile, res, ctx.timeoutMs), root);
   const merged = await readFragments(ctx.traceDir);
-  const testFiles = [...new Set([...results.map((r) => r.file), ...merged.setup.keys()])].sort();
+  const testFiles = [...new Set([...results.map((r) => r.file), ...merged.setup.map((s) => s.file)])].sort();
   return {
     results,
-    records: [...merged.tests].map(([testId, edges]) => ({ testId, edges: toEdgeList(edges) })),
-    setup: [...merged.setup].map(([file, edges]) => ({ file, edges: toEdgeList(edges) })),
-    moduleLoadFunctions: [...merged.moduleLoadFunctions].sort(),
+    records: merged.records,
+    setup: merged.setup,
+    moduleLoadFunctions: merged.moduleLoadFunctions,
     instrumentedFiles: prepared.files,
     functions: prepared.functions,
     fragmentBytes: merged.bytes,

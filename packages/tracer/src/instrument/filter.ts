@@ -1,6 +1,7 @@
 /** Which files are the repository's own sources (the only files the tracer instruments). */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LEGACY_WORK_DIR, WORK_DIR } from '@swe-flow/core';
 import { SOURCE_FILE_PATTERN } from '@swe-flow/skeleton';
 
 /** Returns true to EXCLUDE a repo-relative path. */
@@ -10,7 +11,7 @@ export type InstrumentFilter = (relFile: string) => boolean;
 const TRACER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Directory names that are never the repository's own sources. */
-const ALWAYS_EXCLUDED_DIRS = new Set(['node_modules', '.git', 'dist', 'coverage', '.nyc_output', '.sweflow', '.vitest', '.turbo', '.next']);
+const ALWAYS_EXCLUDED_DIRS = new Set(['node_modules', '.git', 'dist', 'coverage', '.nyc_output', WORK_DIR, LEGACY_WORK_DIR, '.vitest', '.turbo', '.next']);
 
 const CONFIG_FILE = /(^|\/)([\w.-]+\.config|\.[\w-]+rc)\.(c|m)?(j|t)s$/;
 const DECLARATION_FILE = /\.d\.(c|m)?ts$/;

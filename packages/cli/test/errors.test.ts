@@ -56,6 +56,16 @@ describe('swe-flow synth on bad input', () => {
     expect(trace.excluded.map((e: { id: string }) => e.id)).toEqual(['test/math.test.js > adds']);
   });
 
+  it('tests that call no source function: exit 1, SWEFLOW_NO_STEPS saying why, the run\'s outputs kept', async () => {
+    const repo = await nodeTestRepo("test('arithmetic', () => { assert.equal(1 + 2, 3); });");
+    const out = path.join(await tmp('o'), 'out');
+    const r = await swf(['synth', repo, '--out', out, '--json']);
+    expect(r.code).toBe(1);
+    const error = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.type === 'error');
+    expect(error).toMatchObject({ code: 'SWEFLOW_NO_STEPS', message: expect.stringMatching(/1 passing test\(s\) were traced, but no step could be scheduled: 1 test\(s\) no-core-nodes/) });
+    expect(JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')).noTasks.code).toBe('SWEFLOW_NO_STEPS');
+  });
+
   it('a failing install: exit 2, SWEFLOW_INSTALL_FAILED with the package manager output', async () => {
     const repo = await gitRepo({
       'package.json': JSON.stringify({ name: 'x', version: '1.0.0', scripts: { test: 'node --test' }, dependencies: { 'swe-flow-no-such-package-xyz': '1.0.0' } }),

@@ -13,6 +13,10 @@ export const ErrorCodes = {
   /** The repository is the test runner itself: its tests run on its own, stubbed, code. */
   SELF_HOSTED_RUNNER: 'SWEFLOW_SELF_HOSTED_RUNNER',
   ALL_TESTS_FAIL: 'SWEFLOW_ALL_TESTS_FAIL',
+  /** A finished run scheduled no step (the passing tests reach no stub-able source function). */
+  NO_STEPS: 'SWEFLOW_NO_STEPS',
+  /** A finished run verified no candidate task (every one rejected). */
+  NO_VERIFIED_TASKS: 'SWEFLOW_NO_VERIFIED_TASKS',
   INSTALL_FAILED: 'SWEFLOW_INSTALL_FAILED',
   /** Yarn Plug'n'Play: no node_modules to trace through; the message names the linker setting. */
   YARN_PNP: 'SWEFLOW_YARN_PNP',

@@ -5,6 +5,7 @@ export { overlapOf, describeOverlap, type Overlap } from './path-overlap.js';
 export { probeWritable, PROBE_TIMEOUT_MS } from './writable-probe.js';
 export { StageStore, hashOf, stableStringify } from './stages.js';
 export { statementInputFor } from './statement-inputs.js';
+export { noTasksReason, type NoTasks } from './no-tasks.js';
 export { renderSummaryMarkdown, writeSummary, type Summary, type StageTiming } from './summary.js';
 export { scheduleFromTrace } from './schedule-stage.js';
 export { runDoctor, type DoctorCheck } from './doctor.js';

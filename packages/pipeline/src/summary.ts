@@ -5,6 +5,7 @@ import type { StatementStats } from '@swe-flow/statements';
 import type { SourceInfo } from '@swe-flow/workspace';
 import type { LostTest } from '@swe-flow/core';
 import type { BatchTiming, TreeTiming } from '@swe-flow/emitter';
+import type { NoTasks } from './no-tasks.js';
 
 export interface StageTiming {
   stage: string;
@@ -51,6 +52,8 @@ export interface Summary {
     rejected: number;
   };
   rejectReasons: Record<string, number>;
+  /** Why the run yielded no verified task (a stable code and what to do); absent when it yielded some. */
+  noTasks?: NoTasks;
   /** Tests the runner never reported apart (a file that did not load or exited early, shared names), with the reason. */
   lostTests?: LostTest[];
   verification: {
@@ -107,6 +110,7 @@ export function renderSummaryMarkdown(s: Summary): string {
     `| **verified tasks** | **${s.counts.verified}** |`,
     `| rejected | ${s.counts.rejected} |`,
     '',
+    ...(s.noTasks ? [`**No task: ${s.noTasks.code}.** ${s.noTasks.message}`, ''] : []),
     '## Rejections',
     '',
     ...(Object.keys(s.rejectReasons).length === 0 ? ['None.'] : ['| reason | count |', '|---|---:|', ...Object.entries(s.rejectReasons).map(([r, n]) => `| ${r} | ${n} |`)]),

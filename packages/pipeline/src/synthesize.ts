@@ -95,7 +95,7 @@ async function synthesizeIn(input: string, options: SynthOptions): Promise<Synth
   const prepared = await stages.run(prepareStage, { source: input }).catch((error: unknown) => { throw inUserRepository(error, env.workDir, input); });
   const repo = prepared.artifact;
   env.progress('prepare', 1, 1);
-  const adapter = adapterFor(repo.runner, repo.package, repo.runnerBin, repo.testEnv, repo.specFiles);
+  const adapter = adapterFor(repo.runner, repo.package, repo.runnerBin, repo.testEnv, repo.specFiles, repo.runnerArgs);
   // The repository's Node (from the shared cache) first on PATH for every command run in it.
   const runEnv = nodeEnv(await provisionNode(repo.nodeVersion, { logger }));
   if (repo.package) logger.info(`workspace package ${repo.package}: tests run in its folder, ids stay relative to the repository root`);

@@ -21,6 +21,8 @@ export interface TestSetup {
   note?: string;
   /** Test files or globs the chosen run names on the runner's command line. */
   specFiles: string[];
+  /** Every word after the runner in the chosen run (the runner's own options and files). */
+  runArgs: string[];
 }
 
 export interface TestSetupConfig {
@@ -51,7 +53,7 @@ export function chooseTestSetup(packageJson: Record<string, unknown>, config: Te
       ? `the test script runs the suite ${script.runs.length} times (${script.runs.map((r, i) => `${i}: ${describeEnv(r.env)}${r.selectsFiles ? ' on some files' : ''}`).join('; ')}); run ${index} was taken (${describeEnv(env)}${config.testRun === undefined && whole >= 0 ? ', the first over the whole suite' : ''}); set testRun in the config to take another`
       : undefined;
   const build = config.build !== undefined ? (config.build.trim() ? [config.build] : []) : script.build;
-  return { env, build, specFiles: run?.files ?? [], ...(note ? { note } : {}) };
+  return { env, build, specFiles: run?.files ?? [], runArgs: run?.args ?? [], ...(note ? { note } : {}) };
 }
 
 /** Runs the build steps in the checkout; a failing step stops synthesis with its output and full log. */

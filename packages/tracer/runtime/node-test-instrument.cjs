@@ -93,7 +93,7 @@ function instrumentCached(code, file) {
  */
 function avaHooks(rel, kind) {
   if (process.env.SWEFLOW_RUNNER !== 'ava') return '';
-  const r = 'globalThis.__SWEFLOW__';
+  const r = '__SWEFLOW__';
   const id = `${JSON.stringify(rel + ' > ')}+t.title.replace(/^sweflow for /,'')`;
   const head = kind === 'esm' ? "import __sweflowAva from 'ava';" : "const __sweflowAva=require('ava');";
   return (
@@ -134,7 +134,8 @@ function patchCompile() {
     let code = content;
     if (isTest) content = avaRewrite(content);
     try {
-      const out = instrumentCached(content, filename);
+      // Already instrumented where it was read (the esm package's path, below): not twice.
+      const out = INSTRUMENTED.test(content) ? undefined : instrumentCached(content, filename);
       if (out !== undefined) code = out;
     } catch (error) {
       process.emitWarning(`swe-flow could not instrument ${filename}: ${error && error.message}`);
@@ -149,4 +150,50 @@ function patchCompile() {
   };
 }
 
-module.exports = { instrumentCached, patchCompile, relOf, candidate, testFiles, recorder, avaHooks, avaRewrite };
+/** The instrumenter's first line: code that starts with it was instrumented already. */
+const INSTRUMENTED = /^\s*(?:(['"])use strict\1;?\s*)?var __sfB = \(typeof __SWEFLOW__ /;
+
+/** A frame of the `esm` package (standard-things/esm: `node -r esm`, `require = require('esm')(module)`). */
+const ESM_PACKAGE_FRAME = /[\\/]node_modules[\\/]esm[\\/]esm(?:\.js|[\\/]loader\.js)/;
+
+/** Whether Node's CommonJS loader reads this file on behalf of the `esm` package (from the stack). */
+function readForEsmPackage() {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 8;
+  const stack = new Error().stack || '';
+  Error.stackTraceLimit = limit;
+  return stack.includes('Module._extensions') && ESM_PACKAGE_FRAME.test(stack);
+}
+
+let readsPatched = false;
+/**
+ * The `esm` package compiles the files it loads itself (its own `_compile`, defined over Node's),
+ * so the `_compile` patch never sees them; but Node's loader still reads their text first. A read of
+ * a repository file by the loader on `esm`'s behalf gets the instrumented text, which `esm` then
+ * compiles as it would the original. Other reads (a test reading a source file as text) are left
+ * alone. esm's own compile cache must be off in these runs (runner-kit `esmPackageEnv`), or it
+ * serves the untraced run's code without reading the file.
+ */
+function patchEsmPackageReads() {
+  if (readsPatched) return;
+  readsPatched = true;
+  const original = fs.readFileSync;
+  fs.readFileSync = function sweflowReadFileSync(file) {
+    const content = original.apply(this, arguments);
+    if (typeof file !== 'string' || !candidate(file) || !readForEsmPackage()) return content;
+    const text = typeof content === 'string' ? content : content.toString('utf8');
+    if (INSTRUMENTED.test(text)) return content;
+    const rel = relOf(file);
+    if (rel !== undefined && testFiles.has(rel)) recorder().beginFile(rel);
+    let out;
+    try {
+      out = instrumentCached(text, file);
+    } catch (error) {
+      process.emitWarning(`swe-flow could not instrument ${file}: ${error && error.message}`);
+    }
+    if (out === undefined) return content;
+    return typeof content === 'string' ? out : Buffer.from(out);
+  };
+}
+
+module.exports = { instrumentCached, patchCompile, patchEsmPackageReads, relOf, candidate, testFiles, recorder, avaHooks, avaRewrite };

@@ -32,7 +32,7 @@ export async function load(url, context, nextLoad) {
   if (code === undefined) return result;
   const rel = h.relOf(file);
   if (rel !== undefined && h.testFiles.has(rel)) {
-    const begin = `globalThis.__SWEFLOW__&&globalThis.__SWEFLOW__.beginFile&&globalThis.__SWEFLOW__.beginFile(${JSON.stringify(rel)});`;
+    const begin = `typeof __SWEFLOW__!=="undefined"&&__SWEFLOW__.beginFile&&__SWEFLOW__.beginFile(${JSON.stringify(rel)});`;
     // Same line as the first line of the file: line numbers do not move.
     code = `import ${JSON.stringify('data:text/javascript;base64,' + Buffer.from(begin).toString('base64'))};` + h.avaHooks(rel, 'esm') + code;
   }

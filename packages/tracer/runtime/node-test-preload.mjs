@@ -14,6 +14,7 @@ const require = createRequire(import.meta.url);
 const rec = require('./recorder.cjs');
 const helper = require('./node-test-instrument.cjs');
 helper.patchCompile();
+helper.patchEsmPackageReads();
 // The adapter turns the ES module hooks off when nothing in the repository can load as ESM: their
 // loader thread slows every import() down (runner-kit.ts needsEsmHooks).
 if (process.env.SWEFLOW_ESM_HOOKS !== '0') register('./node-test-loader.mjs', import.meta.url);

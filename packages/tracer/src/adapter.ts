@@ -61,6 +61,8 @@ export interface TracedRunContext {
    * (`mocha test/*.test.js`), for runners whose config does not hold them; mocha uses them.
    */
   specFiles?: string[];
+  /** Runner options of the repository's test script to pass on (mocha: `--ui tdd`, `-r ./setup.js`). */
+  runnerArgs?: string[];
 }
 
 /** Per test, the edges the recorder attributed to it. */

@@ -297,6 +297,27 @@ rec.beginTest('t'); m.useIt(); rec.endTest('t');`,
   });
 });
 
+describe('modules that shadow globals the recorder could use', () => {
+  it('records a module that declares its own `var globalThis` (hoisted, still undefined when the module starts)', async () => {
+    const { snapshot } = await runInstrumented(
+      {
+        // object-inspect's test/global.js: `var globalThis = require('globalthis')();`
+        'src/shadow.cjs': `'use strict';
+var helper = require('./helper.cjs');
+var globalThis = helper.getGlobal();
+function describeGlobal() { return typeof globalThis; }
+module.exports = { describeGlobal };`,
+        'src/helper.cjs': `function getGlobal() { return {}; }
+module.exports = { getGlobal };`,
+      },
+      `const m = (await load('src/shadow.cjs')).default;
+rec.beginTest('t'); m.describeGlobal(); rec.endTest('t');`,
+    );
+    expect(snapshot.moduleLoadFunctions).toEqual(['src/helper.cjs:1:1:getGlobal']);
+    expect(Object.fromEntries(testEdges(snapshot, 't'))).toEqual({ '<root> -> src/shadow.cjs:describeGlobal': 1 });
+  });
+});
+
 describe('top-level await', () => {
   it('keeps loading functions flagged across a top-level await, and nothing after the module loaded', async () => {
     const { snapshot } = await runInstrumented(

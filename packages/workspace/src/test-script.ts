@@ -16,6 +16,11 @@ export interface ScriptRun {
   selectsFiles: boolean;
   /** Those test files, folders or globs, as written (`test/*.test.js`). */
   files: string[];
+  /**
+   * Every word after the runner (`mocha --ui tdd -r ./setup.js test/`: `--ui`, `tdd`, `-r`, ...), for
+   * adapters that read their runner's options from the command line (mocha).
+   */
+  args: string[];
 }
 
 export interface TestScriptFacts {
@@ -148,9 +153,14 @@ function runnerOf(words: readonly string[]): boolean {
   return false;
 }
 
+/** Where the runner's own arguments start: after the runner word (or node's `--test`). */
+function runnerArgsStart(words: readonly string[]): number {
+  return words.findIndex((w) => RUNNER_WORDS.has(w.split('/').pop()!) || w === '--test') + 1;
+}
+
 /** Words after the runner that are paths or globs, and not the value of a flag before them. */
 function namedFiles(words: readonly string[]): string[] {
-  const at = words.findIndex((w) => RUNNER_WORDS.has(w.split('/').pop()!) || w === '--test');
+  const at = runnerArgsStart(words) - 1;
   const out: string[] = [];
   for (let i = at + 1; i > 0 && i < words.length; i++) {
     const w = words[i]!;
@@ -174,7 +184,8 @@ function walk(command: string, scripts: Record<string, string>, env: Record<stri
     }
     if (runnerOf(words)) {
       const files = namedFiles(words);
-      into.runs.push({ env: scoped, command: words.join(' '), selectsFiles: files.length > 0, files });
+      const start = runnerArgsStart(words);
+      into.runs.push({ env: scoped, command: words.join(' '), selectsFiles: files.length > 0, files, args: start > 0 ? words.slice(start) : [] });
       continue;
     }
     // Only steps before the first run are something the tests could need.

@@ -13,10 +13,10 @@ describe('reading the test script', () => {
   });
 
   it('carries env assignments written with cross-env, env, or bare', () => {
-    expect(readTestScript(scripts({ test: 'cross-env TZ=UTC jest' })).runs).toEqual([{ env: { TZ: 'UTC' }, command: 'jest', selectsFiles: false, files: [] }]);
-    expect(readTestScript(scripts({ test: 'NODE_ENV=test mocha --recursive' })).runs).toEqual([{ env: { NODE_ENV: 'test' }, command: 'mocha --recursive', selectsFiles: false, files: [] }]);
-    expect(readTestScript(scripts({ test: 'env FOO=1 BAR=two ava' })).runs).toEqual([{ env: { FOO: '1', BAR: 'two' }, command: 'ava', selectsFiles: false, files: [] }]);
-    expect(readTestScript(scripts({ test: 'nyc --reporter=lcov mocha' })).runs).toEqual([{ env: {}, command: 'nyc --reporter=lcov mocha', selectsFiles: false, files: [] }]);
+    expect(readTestScript(scripts({ test: 'cross-env TZ=UTC jest' })).runs).toEqual([{ env: { TZ: 'UTC' }, command: 'jest', selectsFiles: false, files: [], args: [] }]);
+    expect(readTestScript(scripts({ test: 'NODE_ENV=test mocha --recursive' })).runs).toEqual([{ env: { NODE_ENV: 'test' }, command: 'mocha --recursive', selectsFiles: false, files: [], args: ['--recursive'] }]);
+    expect(readTestScript(scripts({ test: 'env FOO=1 BAR=two ava' })).runs).toEqual([{ env: { FOO: '1', BAR: 'two' }, command: 'ava', selectsFiles: false, files: [], args: [] }]);
+    expect(readTestScript(scripts({ test: 'nyc --reporter=lcov mocha' })).runs).toEqual([{ env: {}, command: 'nyc --reporter=lcov mocha', selectsFiles: false, files: [], args: [] }]);
     expect(readTestScript(scripts({ test: 'node --test test/' })).runs).toHaveLength(1);
   });
 
@@ -29,7 +29,7 @@ describe('reading the test script', () => {
     expect(readTestScript(scripts({ test: 'mocha -r @babel/register --timeout 5000' })).runs[0]!.selectsFiles).toBe(false);
     // ws: the spec files are on mocha's command line only.
     expect(readTestScript(scripts({ test: 'nyc --reporter=lcov --reporter=text mocha --throw-deprecation test/*.test.js' })).runs[0]!.files).toEqual(['test/*.test.js']);
-    expect(readTestScript(scripts({ test: 'cross-env NODE_ENV=test yarn unit', unit: 'TZ=UTC mocha' })).runs).toEqual([{ env: { NODE_ENV: 'test', TZ: 'UTC' }, command: 'mocha', selectsFiles: false, files: [] }]);
+    expect(readTestScript(scripts({ test: 'cross-env NODE_ENV=test yarn unit', unit: 'TZ=UTC mocha' })).runs).toEqual([{ env: { NODE_ENV: 'test', TZ: 'UTC' }, command: 'mocha', selectsFiles: false, files: [], args: [] }]);
   });
 
   it('takes build steps from pretest and before the first run, not lint or later steps', () => {

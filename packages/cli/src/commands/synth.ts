@@ -20,9 +20,13 @@ export async function runSynthesis(args: string[], flags: Flags, stopAfter?: 'tr
   try {
     const result = await synthesize(repo, { out, resume: !!flags.resume, force: !!flags.force, config, logger, ...(stopAfter ? { stopAfter } : {}) });
     logger.finish();
+    const noTasks = result.summary?.noTasks;
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ type: 'result', out: result.out, completed: result.completed, counts: result.summary?.counts ?? null, rejectReasons: result.summary?.rejectReasons ?? null })}\n`);
+      // The run finished, its outputs are kept; why it yielded nothing, as an error line with a code.
+      if (noTasks) process.stdout.write(`${JSON.stringify({ type: 'error', code: noTasks.code, message: noTasks.message })}\n`);
     } else if (result.summary) {
+      if (noTasks) process.stderr.write(`swe-flow: ${noTasks.code}: ${noTasks.message}\n`);
       const c = result.summary.counts;
       process.stdout.write(`${c.verified} verified tasks (${c.candidates} candidates, ${c.steps} steps, ${c.testsPassing} passing tests) → ${path.join(result.out, 'dataset.jsonl')}\n`);
     } else {

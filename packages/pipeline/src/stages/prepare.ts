@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ErrorCodes, SweFlowError, type CommandSpec, type RunnerName } from '@swe-flow/core';
 import { commandLine } from '@swe-flow/emitter';
 import { writeFileAtomic } from '@swe-flow/runtime';
-import { collectRepoFacts, createVitestAdapter, detectRunner, findVitestBin, getAdapter, selfHostedRunnerError, withDefaultFiles, withRunEnv, type RunnerAdapter } from '@swe-flow/tracer';
+import { collectRepoFacts, createVitestAdapter, detectRunner, esmPackageEnv, findVitestBin, getAdapter, mochaRunArgs, scriptTestArgs, selfHostedRunnerError, withDefaultFiles, withRunEnv, withRunnerArgs, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
 import { chooseTestSetup, requireBuiltOutput, runBuild } from '../test-setup.js';
 import {
   chooseWorkspacePackage,
@@ -51,8 +51,13 @@ export interface RepoJson {
   build?: string[];
   /** Which of the test script's runs was taken, when it has several under different environments. */
   testRunNote?: string;
-  /** mocha: the spec files or globs the test script names on its command line. */
+  /**
+   * mocha: the spec files or globs the test script names on its command line; node:test: the test
+   * files its `node --test` arguments name (globs expanded: Node 20 does not expand them).
+   */
   specFiles?: string[];
+  /** mocha: the test script's options (`--ui tdd`, `-r ./setup.js`), and an ignored `test/mocha.opts`'s. */
+  runnerArgs?: string[];
   install: InstallRecord;
   testCommand: string;
   /** The installed copy, relative to the output folder (`.work/repo`). */
@@ -66,9 +71,23 @@ export interface RepoJson {
  * The adapter for a prepared repository: in a monorepo package, one that runs in the package's folder;
  * with the test script's environment, and (mocha) the spec files its command line names.
  */
-export function adapterFor(runner: RunnerName, pkg: string | undefined, runnerBin: string | undefined, env: Record<string, string> = {}, specFiles: string[] = []): RunnerAdapter {
-  // Only mocha takes its spec from the command line alone (jest and vitest read paths there as filters).
-  return withDefaultFiles(withRunEnv(baseAdapterFor(runner, pkg, runnerBin), env), runner === 'mocha' ? specFiles : []);
+export function adapterFor(runner: RunnerName, pkg: string | undefined, runnerBin: string | undefined, env: Record<string, string> = {}, specFiles: string[] = [], runnerArgs: string[] = []): RunnerAdapter {
+  // Only mocha and node:test take their spec from the command line alone (jest and vitest read paths there as filters).
+  const files = runner === 'mocha' || runner === 'node-test' ? specFiles : [];
+  return withRunnerArgs(withDefaultFiles(withRunEnv(baseAdapterFor(runner, pkg, runnerBin), env), files), runner === 'mocha' ? runnerArgs : []);
+}
+
+/** The spec files and runner options every run takes from the test script (mocha, node:test). */
+async function commandLineOf(adapter: RunnerAdapter, facts: RepoFacts, runArgs: string[]): Promise<{ specFiles: string[]; runnerArgs: string[] }> {
+  if (adapter.name === 'mocha') {
+    const { files, options } = mochaRunArgs(facts, runArgs);
+    return { specFiles: files, runnerArgs: options };
+  }
+  // node:test on Node 20 neither expands globs nor looks where the script points (`node --test ./tests/*.js`).
+  if (adapter.name === 'node-test' && scriptTestArgs(String((facts.packageJson.scripts as Record<string, unknown> | undefined)?.test ?? '')).length > 0) {
+    return { specFiles: await adapter.listTestFiles(facts), runnerArgs: [] };
+  }
+  return { specFiles: [], runnerArgs: [] };
 }
 
 function baseAdapterFor(runner: RunnerName, pkg: string | undefined, runnerBin: string | undefined): RunnerAdapter {
@@ -134,8 +153,11 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     if (setup.note) logger.info(setup.note);
     await runBuild(pkg ? path.join(workDir, pkg) : workDir, setup, { logDir: path.join(env.out, 'logs'), timeoutMs: config.installTimeoutMs, logger, nodeBinDir: (await provisionNode(install.node, { logger })).binDir });
     await requireBuiltOutput(workDir, files, setup);
-    const specFiles = detected.name === 'mocha' ? setup.specFiles : [];
-    const adapter = adapterFor(detected.name, pkg, runnerBin, setup.env, specFiles);
+    const { specFiles, runnerArgs } = pkg ? { specFiles: [], runnerArgs: [] } : await commandLineOf(detected, { root: workDir, packageJson: facts.packageJson, files }, setup.runArgs);
+    // esm's compile cache off in every run: it would hold the original code of every stubbed file in
+    // node_modules/.cache, where the audit rightly finds it in each task's environment.
+    const testEnv = { ...setup.env, ...esmPackageEnv({ root: workDir, packageJson: facts.packageJson, files }, setup.env.ESM_OPTIONS) };
+    const adapter = adapterFor(detected.name, pkg, runnerBin, testEnv, specFiles, runnerArgs);
     const testCommand = commandLineFromRoot(adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: { files: [], testIds: [] } }));
     const repoJson: RepoJson = {
       schemaVersion: 1, source, name: config.name ?? source.name,
@@ -143,10 +165,11 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
       nodeVersion: install.node, projectNodeVersion: facts.nodeVersion, node: node.choice, runner: adapter.name,
       ...(pkg ? { package: pkg } : {}),
       ...(runnerBin ? { runnerBin } : {}),
-      ...(Object.keys(setup.env).length > 0 ? { testEnv: setup.env } : {}),
+      ...(Object.keys(testEnv).length > 0 ? { testEnv } : {}),
       ...(setup.build.length > 0 ? { build: setup.build } : {}),
       ...(setup.note ? { testRunNote: setup.note } : {}),
       ...(specFiles.length > 0 ? { specFiles } : {}),
+      ...(runnerArgs.length > 0 ? { runnerArgs } : {}),
       install, testCommand,
       // Relative to the output folder: a moved dataset still finds its installed copy.
       workDir: path.relative(env.out, workDir),

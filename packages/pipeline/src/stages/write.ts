@@ -7,6 +7,7 @@ import type { EnvironmentImage } from '@swe-flow/runtime';
 import type { RunnerAdapter } from '@swe-flow/tracer';
 import { writeSummary, type StageTiming, type Summary } from '../summary.js';
 import { buildTaskEnvironments } from '../environments.js';
+import { noTasksReason } from '../no-tasks.js';
 import { checkRowStatement, taskShapeOf } from '../quality.js';
 import { taskRepoDirOf, type Emitted } from './emit.js';
 import { commandLineFromRoot, SWEFLOW_VERSION, type RepoJson } from './prepare.js';
@@ -152,7 +153,9 @@ export async function writeOutputs(out: string, input: WriteInput, config: Synth
     mergedBelowFloor: input.schedule.stats.mergedBelowFloor ?? 0,
     statementChecks: { checked: written.rows.length + written.rejects.length, failed: written.rejects.length },
   });
-  const summary = { ...summaryOf({ ...input, verified: { ...input.verified, rejects: env.rejects } }, rows, config, stages, Date.now() - started), tasks, environments: env.summary };
+  const counted = { ...summaryOf({ ...input, verified: { ...input.verified, rejects: env.rejects } }, rows, config, stages, Date.now() - started), tasks, environments: env.summary };
+  const noTasks = noTasksReason({ trace: input.trace, schedule: input.schedule, verified: counted.counts.verified, rejectReasons: counted.rejectReasons });
+  const summary: Summary = { ...counted, ...(noTasks ? { noTasks } : {}) };
   await writeSummary(out, summary);
   return { rows, rejects: env.rejects, summary };
 }

@@ -44,6 +44,9 @@ export function binLaunchArgs(pkg: string, binName: string, args: readonly strin
 /** Prints the absolute path of `pkg`'s `bin` entry (argv: package, bin name), resolved from the working directory. */
 const BIN_PATH = LAUNCHER.slice(0, LAUNCHER.indexOf('process.argv = ')).replace('const [, pkg, name, ...rest] = process.argv;', 'const [, pkg, name] = process.argv;') + 'process.stdout.write(file);\n';
 
+/** Prints the installed version of a package (argv: package), resolved from the working directory as the launcher does. */
+export const PACKAGE_VERSION_SCRIPT = LAUNCHER.slice(0, LAUNCHER.indexOf('const bin = ')).replace('const [, pkg, name, ...rest] = process.argv;', 'const [, pkg] = process.argv;') + 'process.stdout.write(String(pj.version));\n';
+
 /**
  * A command that runs `pkg`'s `bin` as Node's main script, `node <nodeArgs> <bin> <args>`, for runners
  * that look at how their process was started (node-tap treats a `node -e` process as a test of its

@@ -125,11 +125,11 @@ function serialArgs(mocha: InstalledRunner): string[] {
 }
 
 /** The files mocha itself would run (its config, its defaults): the suite tree it loads, listed by the reporter. */
-export async function listMochaTestFiles(facts: RepoFacts, specFiles: readonly string[] = []): Promise<string[]> {
+export async function listMochaTestFiles(facts: RepoFacts, specFiles: readonly string[] = [], runnerArgs: readonly string[] = []): Promise<string[]> {
   const mocha = installedMocha(facts.root);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sweflow-mocha-list-'));
   const out = path.join(dir, 'list.json');
-  const r = await execa('node', ['--import', mochaReporterImport(), mocha.binFile, ...serialArgs(mocha), ...reporterArgs(out, MOCHA_REPORTER_NAME, ',list=1'), ...specFiles], {
+  const r = await execa('node', ['--import', mochaReporterImport(), mocha.binFile, ...serialArgs(mocha), ...reporterArgs(out, MOCHA_REPORTER_NAME, ',list=1'), ...runnerArgs, ...specFiles], {
     cwd: facts.root,
     reject: false,
     stdin: 'ignore',
@@ -154,7 +154,7 @@ async function runMochaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const rt = runtimeDir();
   const instrumenter = await instrumenterModule();
   // mocha's dry run (a process of its own) lists the test files while the sources are instrumented here.
-  const listing = listMochaTestFiles(ctx.facts, ctx.specFiles);
+  const listing = listMochaTestFiles(ctx.facts, ctx.specFiles, ctx.runnerArgs);
   listing.catch(() => undefined); // awaited below; not unhandled if instrumenting throws first
   let prewarm;
   try {
@@ -180,6 +180,7 @@ async function runMochaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
     // Root hook plugins from mocha 8; before, root-level hooks in a file loaded ahead of the specs.
     ...(mocha.major >= 8 ? ['--require', path.join(rt, 'mocha-hooks.cjs')] : ['--file', path.join(rt, 'mocha-hooks-legacy.cjs')]),
     ...reporterArgs(resultFile),
+    ...(ctx.runnerArgs ?? []),
     ...selectionArgs({ files: [], testIds: [] }, ctx.exclude),
     ...(ctx.specFiles ?? []),
   ];

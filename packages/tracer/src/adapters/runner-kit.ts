@@ -280,7 +280,37 @@ export async function tracedEnv(ctx: TracedRunContext, root: string, instrumente
     ...extra,
     SWEFLOW_RUNNER: runner,
     ...(await esmHooksEnv(ctx.facts)),
+    ...esmPackageEnv(ctx.facts, ctx.env?.ESM_OPTIONS ?? process.env.ESM_OPTIONS),
   };
+}
+
+/**
+ * `ESM_OPTIONS` for a traced run of a repository that loads its ES modules through the `esm` package
+ * (`node -r esm`, `uvu -r esm`, `mocha -r esm`): the repository's own options (package.json's `esm`
+ * field, or what its environment already sets) with esm's compile cache off. The cache is keyed by
+ * path and mtime, so a warm one hands the traced run the untraced run's compiled code without reading
+ * the file (nothing instrumented), and a traced run writing it would hand instrumented code to later
+ * untraced runs. Empty when the repository does not depend on esm, or keeps its options in a file
+ * (`.esmrc.js`) that ESM_OPTIONS would replace.
+ */
+export function esmPackageEnv(facts: RepoFacts, inherited?: string): Record<string, string> {
+  if (!declaredDeps(facts.packageJson).has('esm')) return {};
+  const parse = (text: string | undefined): Record<string, unknown> | undefined => {
+    if (text === undefined || text.trim() === '') return {};
+    try {
+      const value = JSON.parse(text) as unknown;
+      return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const own = facts.packageJson.esm;
+  let base: Record<string, unknown> | undefined;
+  if (inherited !== undefined) base = parse(inherited);
+  else if (own === undefined || own === true) base = hasFile(facts, /^\.esmrc(\.json|\.js|\.cjs|\.mjs)?$/) ? undefined : {};
+  else if (own && typeof own === 'object' && !Array.isArray(own)) base = own as Record<string, unknown>;
+  if (base === undefined) return {};
+  return { ESM_OPTIONS: JSON.stringify({ ...base, cache: false }) };
 }
 
 export function hasFile(facts: RepoFacts, pattern: RegExp): boolean {
@@ -459,5 +489,20 @@ export function withDefaultFiles<A extends { plainCommand(ctx: PlainRunContext):
     ...adapter,
     plainCommand: (ctx: PlainRunContext) =>
       adapter.plainCommand(ctx.selection.files.length === 0 && ctx.selection.testIds.length === 0 ? { ...ctx, selection: { files: [...files], testIds: [] } } : ctx),
+  };
+}
+
+/**
+ * The adapter with `args` (runner options of the repository's test script, such as mocha's `--ui tdd`)
+ * added to every plain command: the untraced run, verification, evaluation and the task's test command.
+ */
+export function withRunnerArgs<A extends { plainCommand(ctx: PlainRunContext): CommandSpec }>(adapter: A, args: readonly string[]): A {
+  if (args.length === 0) return adapter;
+  return {
+    ...adapter,
+    plainCommand: (ctx: PlainRunContext) => {
+      const spec = adapter.plainCommand(ctx);
+      return { ...spec, args: [...spec.args, ...args] };
+    },
   };
 }

@@ -8,6 +8,18 @@ describeAdapterOnFixture(tapAdapter, {
   missing: { file: 'test/query.test.js', id: 'test/query.test.js > no such test' },
 });
 
+// npm/ini, npm/node-semver: tap 16 (nyc-based; other option names, no `tap list`).
+describeAdapterOnFixture(tapAdapter, {
+  fixture: 'tap-esm',
+  testFiles: ['test/encode.test.js', 'test/query.test.js'],
+  missing: { file: 'test/query.test.js', id: 'test/query.test.js > no such test' },
+  variant: {
+    label: 'tap 16 (nyc coverage, --dump-config)',
+    devDependencies: { tap: '16.3.10' },
+    files: { 'package.json': `${JSON.stringify({ name: 'fixture-tap16-esm', version: '1.0.0', private: true, type: 'module', scripts: { test: 'tap' }, devDependencies: { tap: '16.3.10' } }, null, 2)}\n` },
+  },
+});
+
 describe('tap TAP parsing (tap-parser)', () => {
   it('takes the subtests without subtests as results, with their title paths, skips and failures', () => {
     const tap = [

@@ -1,6 +1,6 @@
 /**
- * node-tap 18–21 (the `tap` package with @tapjs plugins): detection, test files from `tap list` (its
- * config, its defaults), plain commands that run tap's own bin with its TAP reporter on stdout, parsed
+ * node-tap 16 (nyc-based) and 18–21 (the `tap` package with @tapjs plugins): detection, test files
+ * from `tap list` (its config, its defaults; tap 16: its `test-regex` and `test-ignore`), plain commands that run tap's own bin with its TAP reporter on stdout, parsed
  * with tap-parser (node-tap's own TAP parser; subtests are nested TAP 14), selection with one `--grep`
  * per title level, and a traced run: every test process tap starts gets the instrumenting preload
  * and swe-flow's root hooks (`tap-hooks.ts`) through `--node-arg`. Coverage is turned off in every run.
@@ -13,7 +13,8 @@ import { execa } from 'execa';
 import { Parser, type EventLog, type Result } from 'tap-parser';
 import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult, type TestStatus } from '@swe-flow/core';
 import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
-import { binScriptCommand } from './bin-launch.js';
+import { binScriptCommand, PACKAGE_VERSION_SCRIPT } from './bin-launch.js';
+import { findInstalledRunner } from './runner-bin.js';
 import { tapHooksImport } from './tap-hooks.js';
 import {
   allScripts,
@@ -45,6 +46,24 @@ export function detectTap(facts: RepoFacts): number {
  * the fixture reported no test at all, likely that limit): swe-flow's wall-clock limit kills a run that hangs.
  */
 const RUN_OPTIONS = ['--reporter=tap', '--disable-coverage', '--allow-empty-coverage', '--no-color', '--timeout=0'];
+
+/** The same for tap 15-16 (nyc coverage, which also checks thresholds unless told not to). */
+const RUN_OPTIONS_16 = ['--reporter=tap', '--no-coverage', '--no-check-coverage', '--no-color', '--timeout=0'];
+
+/** tap before 18 (the nyc-based node-tap): other option names, no `tap list`. */
+const isLegacyTap = (major: number) => major < 18;
+
+const runOptions = (major: number) => (isLegacyTap(major) ? RUN_OPTIONS_16 : RUN_OPTIONS);
+
+/**
+ * `command` with the run options of the tap installed where it runs appended: the plain command is
+ * made without the repository at hand (it runs in task checkouts and containers too), so the
+ * installed version is read when it starts.
+ */
+function withInstalledTapOptions(command: CommandSpec): CommandSpec {
+  const pick = `v=$(node -e "$1" tap) && shift && if [ "\${v%%.*}" -lt 18 ] 2>/dev/null; then set -- "$@" ${RUN_OPTIONS_16.join(' ')}; else set -- "$@" ${RUN_OPTIONS.join(' ')}; fi && exec "$@"`;
+  return { command: 'sh', args: ['-c', pick, 'sweflow-tap', PACKAGE_VERSION_SCRIPT, command.command, ...command.args] };
+}
 
 interface TestNode {
   name: string;
@@ -141,11 +160,27 @@ export function tapExcludeArgs(exclude: readonly string[] = []): string[] {
 
 export function tapPlainCommand(ctx: PlainRunContext): CommandSpec {
   const select = ctx.selection.testIds.length > 0 ? selectionArgs(ctx.selection) : [...tapExcludeArgs(ctx.exclude), ...selectionArgs(ctx.selection)];
-  return binScriptCommand('tap', 'tap', [...RUN_OPTIONS, ...select], { resultFile: ctx.resultFile, redirectStdout: true });
+  return withInstalledTapOptions(binScriptCommand('tap', 'tap', select, { resultFile: ctx.resultFile, redirectStdout: true }));
+}
+
+/** tap 15-16 have no `tap list`: their `test-regex` and `test-ignore` (from `--dump-config`) over the repository's files. */
+async function listLegacyTapTestFiles(facts: RepoFacts): Promise<string[]> {
+  const dump = binScriptCommand('tap', 'tap', ['--dump-config']);
+  const r = await execa(dump.command, dump.args, { cwd: facts.root, reject: false, stdin: 'ignore', env: facts.env });
+  const value = (key: string) => new RegExp(`^${key}: (.*)$`, 'm').exec(String(r.stdout))?.[1]?.trim().replace(/^(['"])(.*)\1$/, '$2');
+  const include = value('test-regex');
+  if (r.exitCode !== 0 || !include) {
+    throw new SweFlowError(ErrorCodes.TRACE_FAILED, `tap --dump-config failed (exit ${r.exitCode}); install the repository's dependencies first`, { details: { stderr: String(r.stderr).slice(-2000) } });
+  }
+  const ignore = value('test-ignore');
+  const inc = new RegExp(include);
+  const exc = ignore ? new RegExp(ignore) : undefined;
+  return facts.files.filter((f) => !f.split('/').some((part) => part === 'node_modules' || part.startsWith('.')) && inc.test(f) && !exc?.test(f)).sort();
 }
 
 /** The files tap itself would run (`tap list`: its config, its defaults). */
 export async function listTapTestFiles(facts: RepoFacts): Promise<string[]> {
+  if (isLegacyTap(findInstalledRunner(facts.root, 'tap')?.major ?? 21)) return listLegacyTapTestFiles(facts);
   const list = binScriptCommand('tap', 'tap', ['list']);
   const r = await execa(list.command, list.args, { cwd: facts.root, reject: false, stdin: 'ignore', env: facts.env });
   if (r.exitCode !== 0) {
@@ -165,7 +200,8 @@ async function runTapTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const { functions, ...warm } = await prewarmInstrumentCache(ctx.facts, instrumenter);
   ctx.logger.debug('instrumentation cache warmed', warm);
   const nodeArgs = [`--node-arg=--import=${path.join(runtimeDir(), 'node-test-preload.mjs')}`, `--node-arg=--import=${tapHooksImport()}`];
-  const spec = binScriptCommand('tap', 'tap', [...RUN_OPTIONS, ...nodeArgs, ...tapExcludeArgs(ctx.exclude), ...testFiles], { resultFile, redirectStdout: true });
+  const major = findInstalledRunner(root, 'tap')?.major ?? 21;
+  const spec = binScriptCommand('tap', 'tap', [...runOptions(major), ...nodeArgs, ...tapExcludeArgs(ctx.exclude), ...testFiles], { resultFile, redirectStdout: true });
   return collectTracedRun({
     runner: 'tap', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseTapResults, testFiles, functions,
     env: await tracedEnv(ctx, root, instrumenter, 'tap', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),

@@ -59,12 +59,13 @@ const CONFIG = __CONFIG__;
 __EXCLUDE_MATCHER__
 const cwd = process.cwd();
 __SCRIPT_ARGS__
-if (CONFIG.fromScript) {
+{
   // The launcher reads process.argv after this module ran: the script's arguments go at its end.
+  // Its -r modules (esm, @babel/register) go into every run, also one of selected files.
   let script = '';
   try { script = runnerScript(JSON.parse(fs.readFileSync(path.join(cwd, 'package.json'), 'utf8')), /(?:^|[\\s/;&|(])tape\\s/); } catch { script = ''; }
   const { files, requires } = tapeScriptArgs(script);
-  process.argv.push(...requires.flatMap((r) => ['-r', r]), ...files);
+  process.argv.push(...requires.flatMap((r) => ['-r', r]), ...(CONFIG.fromScript ? files : []));
 }
 const req = createRequire(path.join(cwd, 'sweflow-tape.js'));
 let tapeMain;

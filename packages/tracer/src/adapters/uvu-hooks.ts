@@ -59,10 +59,18 @@ const req = createRequire(path.join(cwd, 'sweflow-uvu.js'));
 let uvuMain;
 try { uvuMain = req.resolve('uvu'); } catch { uvuMain = undefined; }
 if (uvuMain) {
-  if (CONFIG.fromScript) {
+  {
     let script = '';
     try { script = runnerScript(JSON.parse(fs.readFileSync(path.join(cwd, 'package.json'), 'utf8')), /(?:^|[\\s/;&|(])uvu(?:\\s|$)/); } catch { script = ''; }
-    process.argv.push(...uvuScriptArgs(script));
+    const args = uvuScriptArgs(script);
+    if (CONFIG.fromScript) process.argv.push(...args);
+    else {
+      // A run of selected files still loads the script's -r modules (esm, tsm): the files need them.
+      for (let i = 0; i < args.length; i++) {
+        if (args[i] === '-r' || args[i] === '--require') process.argv.push('-r', args[++i] || '');
+        else if (args[i].startsWith('--require=')) process.argv.push(args[i]);
+      }
+    }
   }
   const uvuDir = path.dirname(path.dirname(uvuMain)) + path.sep;
   const out = path.resolve(cwd, CONFIG.resultFile);

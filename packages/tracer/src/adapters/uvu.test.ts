@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { uvuAdapter, uvuScriptArgs } from './uvu.js';
 import { describeAdapterOnFixture } from './runner-kit.suite.js';
+import { FIXTURES_DIR } from './runner-kit.testing.js';
+import { esmPackageEnv } from './runner-kit.js';
 
 describeAdapterOnFixture(uvuAdapter, {
   fixture: 'uvu-esm',
@@ -8,9 +12,45 @@ describeAdapterOnFixture(uvuAdapter, {
   missing: { file: 'test/text.test.js', id: 'test/text.test.js > no such test' },
 });
 
+// lukeed/clsx, dequal, klona: ES module syntax in plain .js files, loaded by the `esm` package
+// (`uvu -r esm test`), which compiles them itself: no `_compile` patch and no module hook sees them.
+// esm's parser predates `??`: the one use in the fixture is spelled out.
+const slugSource = readFileSync(path.join(FIXTURES_DIR, 'uvu-esm', 'src', 'slug.js'), 'utf8').replace('this.taken.get(base) ?? 0', '(this.taken.has(base) ? this.taken.get(base) : 0)');
+// A folder import, as clsx's tests do (`from '../src'`): only esm resolves it, so every run, also one
+// of selected files, must load esm.
+const textTest = readFileSync(path.join(FIXTURES_DIR, 'uvu-esm', 'test', 'text.test.js'), 'utf8').replace("from '../src/text.js'", "from '../src'");
+describeAdapterOnFixture(uvuAdapter, {
+  fixture: 'uvu-esm',
+  testFiles: ['test/slug.test.js', 'test/text.test.js'],
+  missing: { file: 'test/text.test.js', id: 'test/text.test.js > no such test' },
+  variant: {
+    label: 'the esm package (uvu -r esm, no "type": "module")',
+    devDependencies: { uvu: '0.5.6', esm: '3.2.25' },
+    files: {
+      'package.json': `${JSON.stringify({ name: 'fixture-uvu-esm-package', version: '1.0.0', private: true, scripts: { test: 'uvu -r esm test' }, devDependencies: { uvu: '0.5.6', esm: '3.2.25' } }, null, 2)}\n`,
+      'src/slug.js': slugSource,
+      'src/index.js': "export * from './text.js';\nexport * from './slug.js';\n",
+      'test/text.test.js': textTest,
+    },
+  },
+});
+
 describe('uvu test script arguments', () => {
   it('reads dir, pattern, ignores and requires as uvu\'s CLI does', () => {
     expect(uvuScriptArgs("uvu tests '.test.js$' -i fixtures -r esm && npm run lint")).toEqual({ dir: 'tests', pattern: '.test.js$', ignores: ['fixtures'], requires: ['esm'] });
     expect(uvuScriptArgs('c8 uvu')).toEqual({ ignores: [], requires: [] });
+  });
+});
+
+describe('esm package options of a traced run', () => {
+  const facts = (packageJson: Record<string, unknown>, files = ['package.json']) => ({ root: '/r', packageJson, files });
+  it('turns esm\'s compile cache off and keeps the repository\'s own options', () => {
+    expect(esmPackageEnv(facts({ devDependencies: { esm: '3.2.25' } }))).toEqual({ ESM_OPTIONS: '{"cache":false}' });
+    expect(esmPackageEnv(facts({ devDependencies: { esm: '3.2.25' }, esm: { cjs: true, mode: 'auto' } }))).toEqual({ ESM_OPTIONS: '{"cjs":true,"mode":"auto","cache":false}' });
+    expect(esmPackageEnv(facts({ devDependencies: { esm: '3.2.25' } }), '{"await":true}')).toEqual({ ESM_OPTIONS: '{"await":true,"cache":false}' });
+  });
+  it('sets nothing without esm, or when its options live in a file ESM_OPTIONS would replace', () => {
+    expect(esmPackageEnv(facts({ devDependencies: { uvu: '0.5.6' } }))).toEqual({});
+    expect(esmPackageEnv(facts({ devDependencies: { esm: '3.2.25' } }, ['package.json', '.esmrc.js']))).toEqual({});
   });
 });

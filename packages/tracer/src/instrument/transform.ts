@@ -341,8 +341,10 @@ export function instrumentSource(code: string, absFile: string, options: Instrum
   }
 
   const program = ast.program;
+  // The recorder is read as a bare global, never through `globalThis`: a module may declare its own
+  // `var globalThis` (object-inspect's tests do), which is hoisted and still undefined here.
   const prelude = parseStatements(
-    `var ${BASE} = (globalThis.${RECORDER_GLOBAL} || (globalThis.${RECORDER_GLOBAL} = ${NOOP_RECORDER})).f(${JSON.stringify(file)}, ${JSON.stringify(functions.map((f) => f.id))});\n` +
+    `var ${BASE} = (typeof ${RECORDER_GLOBAL} !== "undefined" && ${RECORDER_GLOBAL} || (Function("return this")().${RECORDER_GLOBAL} = ${NOOP_RECORDER})).f(${JSON.stringify(file)}, ${JSON.stringify(functions.map((f) => f.id))});\n` +
       `var ${MODULE_PREV} = ${RECORDER_GLOBAL}.m(${BASE})${topLevelAwaits.length > 0 ? `, ${MODULE_VALUE}` : ''};`,
   );
   program.body.unshift(...prelude);

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { validateRow } from '@swe-flow/emitter';
 import { checksums, type ReleaseRecord } from './write-release.js';
-import { readParquet } from './parquet.js';
+import { columnsOf, readParquet } from './parquet.js';
 import { stableJson } from './keys.js';
 
 export interface VerifyProblem {
@@ -58,8 +58,9 @@ export async function verifyRelease(dir: string, options: ReleaseVerifyOptions =
     rows[split] = jsonl.length;
     if (jsonl.length !== info.rows) problems.push({ check: 'record', detail: `${info.jsonl} has ${jsonl.length} rows, release.json says ${info.rows}` });
     if (parquet.length !== jsonl.length) problems.push({ check: 'parquet-jsonl', detail: `${split}: ${parquet.length} Parquet rows, ${jsonl.length} JSONL rows` });
+    const stored = asStored(jsonl);
     parquet.forEach((p, i) => {
-      if (jsonl[i] && stableJson(p) !== stableJson(jsonl[i])) problems.push({ check: 'parquet-jsonl', detail: `${split} row ${i + 1} (${String(jsonl[i]!.instance_id)}) differs between Parquet and JSONL` });
+      if (stored[i] && stableJson(p) !== stableJson(stored[i])) problems.push({ check: 'parquet-jsonl', detail: `${split} row ${i + 1} (${String(jsonl[i]!.instance_id)}) differs between Parquet and JSONL` });
     });
     for (const row of jsonl) {
       const { license, ...datasetRow } = row;
@@ -79,4 +80,11 @@ export async function verifyRelease(dir: string, options: ReleaseVerifyOptions =
   for (const id of idsOf.lite ?? []) if (!idsOf.test?.has(id)) problems.push({ check: 'splits', detail: `lite row ${id} is not in test` });
   checked.push('splits disjoint by repository; lite inside test');
   return { ok: problems.length === 0, problems, rows, checked };
+}
+
+/** JSONL rows as their Parquet file holds them: values of JSON-text columns (objects, mixed values) as JSON text. */
+function asStored(rows: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  const json = new Set(columnsOf(rows).filter((c) => c.kind === 'json').map((c) => c.name));
+  if (json.size === 0) return [...rows];
+  return rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, json.has(k) && v !== null && v !== undefined ? JSON.stringify(v) : v])));
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
@@ -178,7 +178,8 @@ export class TaskRepo {
 
   /** A task repository that `create` made earlier (e.g. by the emit stage of a resumed run). */
   static async open(dir: string, options: TaskRepoOptions = {}): Promise<TaskRepo> {
-    const gitDir = path.resolve(dir); // git runs with -C elsewhere: a relative GIT_DIR would move
+    // git runs with -C elsewhere: a relative GIT_DIR would move. A work tree's repository is its .git.
+    const gitDir = await stat(path.join(dir, '.git')).then((st) => (st.isDirectory() ? path.resolve(dir, '.git') : path.resolve(dir)), () => path.resolve(dir));
     const git = simpleGit({ baseDir: gitDir }).env({ ...hostEnv(), ...FIXED_ENV, GIT_DIR: gitDir });
     const scratch = await mkdtemp(path.join(os.tmpdir(), 'swf-taskrepo-'));
     // Removed on dispose, or by the shutdown path when a signal ends the run first.
@@ -211,6 +212,11 @@ export class TaskRepo {
 
   /** Runs git with `input` on stdin; resolves to its whole stdout. */
   private async pipe(args: string[], input: string): Promise<string> {
+    return (await this.pipeBytes(args, input)).toString('utf8');
+  }
+
+  /** Runs git with `input` on stdin; resolves to its whole stdout as bytes. */
+  private async pipeBytes(args: string[], input: string): Promise<Buffer> {
     await this.flush();
     return new Promise((resolve, reject) => {
       const fail = (detail: string, cause?: unknown) =>
@@ -223,7 +229,7 @@ export class TaskRepo {
       child.stdin.on('error', () => {}); // a git that dies early is reported by its exit code
       child.on('error', (cause) => fail(cause.message, cause));
       child.on('close', (code) => {
-        if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
+        if (code === 0) resolve(Buffer.concat(out));
         else fail(`exit code ${code}: ${Buffer.concat(err).toString('utf8').trim()}`);
       });
       child.stdin.end(input);
@@ -578,6 +584,35 @@ export class TaskRepo {
   async readFile(commit: string, file: string): Promise<string> {
     await this.flush();
     return this.git.env({ ...hostEnv(), GIT_DIR: this.gitDir }).raw(['show', `${commit}:${file}`]);
+  }
+
+  /** `file` at `commit`, or undefined when that commit has no such file. */
+  async readFileIfPresent(commit: string, file: string): Promise<string | undefined> {
+    return this.pipe(['show', `${commit}:${file}`], '').catch(() => undefined);
+  }
+
+  /** Every blob of `commit`'s tree, as [path, blob id]. */
+  async listTree(commit: string): Promise<Array<[file: string, blob: string]>> {
+    const out = await this.pipe(['ls-tree', '-r', '-z', commit], '');
+    return out.split('\0').filter(Boolean).flatMap((line) => {
+      const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(line);
+      return m ? [[m[2]!, m[1]!] as [string, string]] : [];
+    });
+  }
+
+  /** The bytes of one blob. */
+  async blob(id: string): Promise<Buffer> {
+    return this.pipeBytes(['cat-file', 'blob', id], '');
+  }
+
+  /** A bare copy of a task repository shipped as a bundle (`bundle()`), at `target`. */
+  static async cloneBundle(bundle: string, target: string): Promise<void> {
+    await simpleGit()
+      .env(hostEnv())
+      .raw(['clone', '--quiet', '--mirror', path.resolve(bundle), path.resolve(target)])
+      .catch((cause: unknown) => {
+        throw new SweFlowError(ErrorCodes.GIT_FAILED, `git clone of the task-repository bundle ${bundle} failed`, { cause });
+      });
   }
 
   /** Writes a bundle of every ref, for shipping the task repository as one file. */

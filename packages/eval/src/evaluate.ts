@@ -7,11 +7,10 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { ErrorCodes, SweFlowError, mapPool, silentLogger, type DatasetRow, type Logger, type RunnerName, type Runtime } from '@swe-flow/core';
 import { assertNotShuttingDown, createDockerRuntime, createLocalRuntime, buildEnvironmentImage, getDocker, inspectImage, pathExists, writeFileAtomic } from '@swe-flow/runtime';
 import { getAdapter, withRunEnv } from '@swe-flow/tracer';
+import { TaskRepo } from '@swe-flow/emitter';
 import { nodeEnv, provisionNode } from '@swe-flow/workspace';
 import { gradePrediction, type Grade, type GradeResult } from './grade.js';
 import { loadDataset, loadPredictions, type LoadedDataset, type Prediction } from './inputs.js';
@@ -84,7 +83,7 @@ async function taskRepoOf(ds: LoadedDataset, runDir: string): Promise<string> {
   const bundle = path.join(ds.dir, 'task-repo.bundle');
   if (await pathExists(bundle)) {
     const target = path.join(runDir, '.task-repo.git');
-    if (!(await pathExists(target))) await promisify(execFile)('git', ['clone', '--quiet', '--mirror', bundle, target]);
+    if (!(await pathExists(target))) await TaskRepo.cloneBundle(bundle, target);
     return target;
   }
   throw new SweFlowError(ErrorCodes.PATH_MISSING, `${ds.dir} has neither task-repo.git nor task-repo.bundle; pass the synth output directory`);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ErrorCodes, SweFlowError, silentLogger, type DatasetRow, type Logger } from '@swe-flow/core';
-import { mapPool } from '@swe-flow/emitter';
+import { mapPool, TaskRepo } from '@swe-flow/emitter';
 import { SWEFLOW_VERSION } from '@swe-flow/pipeline';
 import { buildRepo, readRepoResult, writeRepoResult, type RepoResult } from './build-repo.js';
 import { repoKey, repoSlug, sha256, type RepoEntry } from './keys.js';
@@ -73,7 +73,13 @@ async function generatorCommit(): Promise<string | null> {
 
 /** The tree of the repository as synthesized (the task repository's `original` commit): content, not history. */
 async function sourceTreeOf(synthDir: string): Promise<string | undefined> {
-  return run('git', ['--git-dir', path.join(synthDir, 'task-repo.git'), 'rev-parse', 'original^{tree}']).then((r) => r.stdout.trim() || undefined, () => undefined);
+  const repo = await TaskRepo.open(path.join(synthDir, 'task-repo.git')).catch(() => undefined);
+  if (!repo) return undefined;
+  try {
+    return await repo.treeOf('original').catch(() => undefined);
+  } finally {
+    await repo.dispose();
+  }
 }
 
 async function previousSplits(dir: string | undefined): Promise<Map<string, SplitName>> {

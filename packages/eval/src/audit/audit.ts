@@ -16,7 +16,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { silentLogger, type DatasetRow, type Logger } from '@swe-flow/core';
-import { mapPool, writeFileAtomic } from '@swe-flow/emitter';
+import { mapPool, TaskRepo, writeFileAtomic } from '@swe-flow/emitter';
 import { COLLECT_DEPS_SCRIPT } from '@swe-flow/runtime';
 import { DEFAULT_MIN_TOKENS, needleMatcher, taskNeedles, type TaskNeedles } from './needles.js';
 import { runInFreshContainer, scanInImage, scanOnHost, type ScanHit, type ScanOutput } from './scan.js';
@@ -136,21 +136,16 @@ async function auditOne(row: DatasetRow, options: AuditOptions, found: TaskNeedl
 /** Blobs of the task repository read once (as latin1, as the scanner reads files) and shared by every task. */
 class BlobStore {
   private readonly cache = new Map<string, string>();
-  constructor(private readonly repo: string) {}
+  constructor(private readonly repo: TaskRepo) {}
 
-  async tree(commit: string): Promise<Array<[string, string]>> {
-    const r = await execa('git', ['ls-tree', '-r', '-z', commit], { cwd: this.repo, maxBuffer: 256 * 1024 * 1024 });
-    return String(r.stdout).split('\0').filter(Boolean).flatMap((line) => {
-      const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(line);
-      return m ? [[m[2]!, m[1]!] as [string, string]] : [];
-    });
+  tree(commit: string): Promise<Array<[string, string]>> {
+    return this.repo.listTree(commit);
   }
 
   async text(sha: string): Promise<string> {
     let text = this.cache.get(sha);
     if (text === undefined) {
-      const r = await execa('git', ['cat-file', 'blob', sha], { cwd: this.repo, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
-      text = Buffer.from(r.stdout).toString('latin1');
+      text = (await this.repo.blob(sha)).toString('latin1');
       this.cache.set(sha, text);
     }
     return text;
@@ -159,10 +154,19 @@ class BlobStore {
 
 export async function auditTasks(options: AuditOptions): Promise<AuditReport> {
   const started = Date.now();
-  const logger = options.logger ?? silentLogger;
   const minTokens = options.minTokens ?? DEFAULT_MIN_TOKENS;
+  const repo = await TaskRepo.open(options.taskRepo);
+  try {
+    return await auditWith(repo, options, minTokens, started);
+  } finally {
+    await repo.dispose();
+  }
+}
+
+async function auditWith(repo: TaskRepo, options: AuditOptions, minTokens: number, started: number): Promise<AuditReport> {
+  const logger = options.logger ?? silentLogger;
   const needles = new Map<string, TaskNeedles>();
-  for (const row of options.rows) needles.set(row.instance_id, await taskNeedles(options.taskRepo, row, minTokens));
+  for (const row of options.rows) needles.set(row.instance_id, await taskNeedles(repo, row, minTokens));
   let shared: ScanOutput | undefined;
   let leftOut: AuditReport['leftOut'];
   if (options.runtime === 'local' && options.dependenciesDir) {
@@ -170,7 +174,7 @@ export async function auditTasks(options: AuditOptions): Promise<AuditReport> {
     leftOut = await envTierRemovals(options.dependenciesDir);
     shared = await scanOnHost({ roots: await dependencyRoots(options.dependenciesDir), skip: leftOut.map((l) => l.path), needles: [...union.values()] });
   }
-  const blobs = new BlobStore(options.taskRepo);
+  const blobs = new BlobStore(repo);
   let done = 0;
   const tasks = await mapPool([...options.rows], Math.max(1, options.workers ?? 1), async (row) => {
     const audit = await auditOne(row, options, needles.get(row.instance_id)!, shared, blobs);

@@ -6,9 +6,9 @@
  * would be found everywhere) and listed as such.
  */
 import { createRequire } from 'node:module';
-import { execa } from 'execa';
 import { locateFunctions } from '@swe-flow/skeleton';
 import type { DatasetRow } from '@swe-flow/core';
+import { TaskRepo } from '@swe-flow/emitter';
 
 const require = createRequire(import.meta.url);
 export const AUDIT_SCAN_SCRIPT = require.resolve('../../runtime/audit-scan.cjs');
@@ -47,17 +47,24 @@ export function patchFiles(patch: string): string[] {
   return [...files];
 }
 
-async function show(taskRepo: string, commit: string, file: string): Promise<string | undefined> {
-  const r = await execa('git', ['show', `${commit}:${file}`], { cwd: taskRepo, reject: false, stripFinalNewline: false });
-  return r.exitCode === 0 ? String(r.stdout) : undefined;
+/** The needles of one task, read from its task repository (a `TaskRepo`, or the path of one). */
+export async function taskNeedles(taskRepo: string | TaskRepo, row: Pick<DatasetRow, 'patch' | 'base_commit' | 'reference_commit'>, minTokens = DEFAULT_MIN_TOKENS): Promise<TaskNeedles> {
+  if (typeof taskRepo !== 'string') return needlesFrom(taskRepo, row, minTokens);
+  const repo = await TaskRepo.open(taskRepo);
+  try {
+    return await needlesFrom(repo, row, minTokens);
+  } finally {
+    await repo.dispose();
+  }
 }
 
-export async function taskNeedles(taskRepo: string, row: Pick<DatasetRow, 'patch' | 'base_commit' | 'reference_commit'>, minTokens = DEFAULT_MIN_TOKENS): Promise<TaskNeedles> {
+async function needlesFrom(repo: TaskRepo, row: Pick<DatasetRow, 'patch' | 'base_commit' | 'reference_commit'>, minTokens: number): Promise<TaskNeedles> {
+  const show = (commit: string, file: string) => repo.readFileIfPresent(commit, file);
   const out: TaskNeedles = { needles: [], short: [], unreadable: [] };
   for (const file of patchFiles(row.patch)) {
-    const reference = await show(taskRepo, row.reference_commit, file);
+    const reference = await show(row.reference_commit, file);
     if (reference === undefined) continue;
-    const base = normalizeCode((await show(taskRepo, row.base_commit, file)) ?? '');
+    const base = normalizeCode((await show(row.base_commit, file)) ?? '');
     let located;
     try {
       located = locateFunctions(reference, file);

@@ -106,7 +106,7 @@ describe('synthesize() on an npm-workspaces monorepo', () => {
 
   it('synthesizes verified tasks from one package, with root-relative ids and stubs reached through the workspace link', async () => {
     const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'swf-mono-out-')), 'out');
-    const result = await synthesize(repo, { out, config: { name: 'tiny/mono', package: 'packages/greet', modes: ['isolated'], skipImage: true, minPatchTokens: 1 } });
+    const result = await synthesize(repo, { out, config: { name: 'tiny/mono', package: 'packages/greet', modes: ['isolated'], skipImage: true, minPatchTokens: 1, minStepLines: 0 } }); // one-line functions: each its own task, so the sibling package's and this package's are verified apart
     const repoJson = JSON.parse(await readFile(path.join(out, 'repo.json'), 'utf8')) as RepoJson;
     expect(repoJson.package).toBe('packages/greet');
     expect(repoJson.testCommand).toMatch(/^cd packages\/greet && node \.\.\/\.\.\/node_modules\/vitest\/vitest\.mjs run /);

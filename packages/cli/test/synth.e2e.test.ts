@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { addedLines, difficultyEvidence, difficultyOf, validateRow } from '@swe-flow/emitter';
 import { isAnonymousId } from '@swe-flow/scheduler';
 import { checkStatement } from '@swe-flow/statements';
-import type { DatasetRow, RejectRow, ScheduleJson } from '@swe-flow/core';
+import { parseTestId, type DatasetRow, type RejectRow, type ScheduleJson } from '@swe-flow/core';
 import { BIN, REPO_ROOT, swf, tmp } from './helpers.js';
 
 const fixture = path.join(REPO_ROOT, 'fixtures/node-test-esm');
@@ -98,8 +98,11 @@ describe('swe-flow synth on the node:test fixture', () => {
     const wt = await tmp('gold');
     await execa('git', ['clone', '-q', path.join(out, 'task-repo.git'), wt]);
     await execa('git', ['checkout', '-q', row.base_commit], { cwd: wt });
-    const files = [...new Set([...row.FAIL_TO_PASS, ...row.PASS_TO_PASS].map((id) => id.split(' > ')[0]!))];
-    const runTests = async () => execa('node', ['--test', '--test-reporter=tap', ...files], { cwd: wt, reject: false });
+    // The row's tests only, by file and title: a file can hold tests the task leaves out (the fixture's known failure).
+    const ids = [...row.FAIL_TO_PASS, ...row.PASS_TO_PASS].map(parseTestId);
+    const files = [...new Set(ids.map((t) => t.file))];
+    const titles = [...new Set(ids.map((t) => t.titlePath.at(-1)!))].map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    const runTests = async () => execa('node', ['--test', '--test-reporter=tap', `--test-name-pattern=^(${titles.join('|')})$`, ...files], { cwd: wt, reject: false });
     const before = await runTests();
     expect(before.exitCode).not.toBe(0);
     const patchFile = path.join(wt, '..', `${path.basename(wt)}.diff`);

@@ -4,7 +4,8 @@
 // the output folder is skipped unless --rerun names it.
 //
 //   node tools/corpus/run.mjs --out /tmp/corpus-run [--only unjs/ufo,tj/commander.js] [--runner vitest]
-//        [--timeout-min 20] [--mirror-dir /work/.mirror] [--synth-args="--max-steps 10"] [--prune-work]
+//        [--rerun unjs/ufo] [--timeout-min 20] [--mirror-dir /work/.mirror] [--synth-args="--max-steps 10"] [--prune-work]
+//        [--manifest corpus/manifest.json]
 //   node tools/corpus/run.mjs --out /tmp/corpus-run --table-only      # re-render results.md
 //   node tools/corpus/run.mjs --out /tmp/corpus-run --recollect       # re-read each repository's output, then render
 //
@@ -41,7 +42,7 @@ function options() {
     },
   });
   if (!values.out) {
-    console.error('usage: run.mjs --out DIR [--only a/b,c/d] [--runner NAME] [--timeout-min N] [--mirror-dir DIR] [--synth-args="..."] [--prune-work] [--table-only]');
+    console.error('usage: run.mjs --out DIR [--manifest FILE] [--only a/b,c/d] [--runner NAME] [--rerun a/b,c/d] [--timeout-min N] [--mirror-dir DIR] [--synth-args="..."] [--prune-work] [--table-only | --recollect]');
     process.exit(2);
   }
   return values;

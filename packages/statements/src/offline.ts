@@ -214,5 +214,14 @@ function renderOffline(input: StatementInput, analyses: readonly TestAnalysis[],
     ...helpersSection(input),
     ...acceptance(input),
   ];
+  return markdown(lines);
+}
+
+/** The document's last section alone (`## Acceptance: these tests must pass`), as writeOfflineStatement writes it. */
+export function acceptanceSection(input: StatementInput): string {
+  return markdown(acceptance(input));
+}
+
+function markdown(lines: readonly string[]): string {
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }

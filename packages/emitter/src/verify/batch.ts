@@ -23,7 +23,7 @@ const TREES_DIR = '.swe-flow/trees';
  */
 const SHARED_EXTRA_TREES = 8;
 /** While a batch runs, a line every this many ms says how long it has run: no silent minutes. */
-export const BATCH_HEARTBEAT_MS = 30_000;
+const BATCH_HEARTBEAT_MS = 30_000;
 
 export interface BatchContext {
   /** The runner's way of running many trees (`treeRunnerFor`). */

@@ -109,4 +109,4 @@ export const TEST_RUN_ENV: Readonly<Record<string, string>> = { FORCE_COLOR: '0'
  * resolved again). The copy itself, and so the task repository, keeps the repository's own manifests;
  * environment images install from these.
  */
-export const INSTALLED_MANIFESTS_DIR = '.swe-flow/installed-manifests';
+export const INSTALLED_MANIFESTS_DIR = `${WORK_DIR}/installed-manifests`;

@@ -5,14 +5,13 @@
  * PASS_TO_PASS test does not need the stubbed function. Seen on tj/commander.js (options.env and
  * command.parse tests, steps 69/84/87). Verification must not reject such a step as p2p-broken-on-base.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalRuntime } from '@swe-flow/runtime';
-import { buildRdg, buildSchedule } from '@swe-flow/scheduler';
-import { getAdapter, trace } from '@swe-flow/tracer';
-import { emitCandidates, verifyCandidates, type Candidate } from '../src/index.js';
+import { getAdapter } from '@swe-flow/tracer';
+import { verifyCandidates, type Candidate } from '../src/index.js';
+import { inlineCandidates } from './inline-candidates.js';
 
 const FILES: Record<string, string> = {
   'package.json': JSON.stringify({ name: 'leak', version: '1.0.0', private: true, type: 'module', scripts: { test: 'node --test test/*.test.js' } }, null, 2) + '\n',
@@ -52,20 +51,7 @@ let candidates: Candidate[];
 let src: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'swf-verify-leak-'));
-  src = path.join(dir, 'repo');
-  for (const [f, text] of Object.entries(FILES)) {
-    await mkdir(path.dirname(path.join(src, f)), { recursive: true });
-    await writeFile(path.join(src, f), text);
-  }
-  const traced = await trace({ root: src, runner: 'node-test', skipUntraced: true });
-  const schedule = buildSchedule(buildRdg(traced), { frozen: traced.moduleLoadFunctions });
-  const emitted = await emitCandidates({
-    repoName: 'local/leak', sourceRoot: src, files: Object.keys(FILES).sort(), trace: traced, schedule,
-    modes: ['isolated'], taskRepoDir: path.join(dir, 'task-repo.git'),
-  });
-  await emitted.taskRepo.dispose();
-  candidates = emitted.candidates;
+  ({ dir, src, candidates } = await inlineCandidates({ prefix: 'swf-verify-leak-', name: 'leak', files: FILES, runner: 'node-test' }));
 }, 300_000);
 
 afterAll(async () => {

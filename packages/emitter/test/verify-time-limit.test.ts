@@ -6,16 +6,15 @@
  * as repositories with slow tests set it). Trace → schedule → emit → verify on a real vitest, batched
  * (one project per tree) and tree by tree (plain runs); the reference keeps the repository's limit.
  */
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceJson } from '@swe-flow/core';
 import { createLocalRuntime } from '@swe-flow/runtime';
-import { buildRdg, buildSchedule } from '@swe-flow/scheduler';
-import { getAdapter, trace } from '@swe-flow/tracer';
-import { emitCandidates, verifyCandidates, type Candidate, type VerifyOptions } from '../src/index.js';
+import { getAdapter } from '@swe-flow/tracer';
+import { verifyCandidates, type Candidate, type VerifyOptions } from '../src/index.js';
+import { inlineCandidates } from './inline-candidates.js';
 
 /** swe-flow's own node_modules: its vitest runs the repository's tests. */
 const OWN_MODULES = fileURLToPath(new URL('../../../node_modules', import.meta.url));
@@ -63,23 +62,12 @@ let traced: TraceJson;
 let candidates: Candidate[];
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'swf-verify-time-limit-'));
-  src = path.join(dir, 'repo');
-  for (const [f, text] of Object.entries(FILES)) {
-    await mkdir(path.dirname(path.join(src, f)), { recursive: true });
-    await writeFile(path.join(src, f), text);
-  }
-  await symlink(OWN_MODULES, path.join(src, 'node_modules'));
-  traced = await trace({ root: src, runner: 'vitest', skipUntraced: true });
   // Every traced function a node of its own (namedUnits off) and no size floor: the step that develops
   // drain's callbacks leaves drain itself, which ran at load, in place.
-  const schedule = buildSchedule(buildRdg(traced, { units: false }), { frozen: traced.moduleLoadFunctions, minStepLines: 0 });
-  const emitted = await emitCandidates({
-    repoName: 'local/waits', sourceRoot: src, files: Object.keys(FILES).sort(), trace: traced, schedule,
-    modes: ['isolated'], taskRepoDir: path.join(dir, 'task-repo.git'),
-  });
-  await emitted.taskRepo.dispose();
-  candidates = emitted.candidates;
+  ({ dir, src, traced, candidates } = await inlineCandidates({
+    prefix: 'swf-verify-time-limit-', name: 'waits', files: FILES, runner: 'vitest', nodeModules: OWN_MODULES,
+    rdg: { units: false }, schedule: { minStepLines: 0 },
+  }));
 }, 300_000);
 
 afterAll(async () => {

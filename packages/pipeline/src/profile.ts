@@ -21,7 +21,7 @@ export interface Profile {
   waitingBatches: number;
 }
 
-export function profileOf(summary: Summary): Profile {
+function profileOf(summary: Summary): Profile {
   const batches = summary.verification.batchTimes ?? [];
   return {
     schemaVersion: 1,

@@ -5,7 +5,7 @@ import { functionUnits, stubTargetsOf } from '@swe-flow/scheduler';
 import { locateFunctions } from '@swe-flow/skeleton';
 
 /** Non-blank lines of a function body, without the lines that hold only its braces (a one-line body counts 1). */
-export function bodyLines(code: string, fn: Pick<FunctionInfo, 'bodyStart' | 'bodyEnd' | 'expressionBody'>): number {
+function bodyLines(code: string, fn: Pick<FunctionInfo, 'bodyStart' | 'bodyEnd' | 'expressionBody'>): number {
   let text = code.slice(fn.bodyStart, fn.bodyEnd);
   if (!fn.expressionBody) text = text.replace(/^\{/, '').replace(/\}$/, '');
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '').length;

@@ -22,7 +22,7 @@ export interface MergeInput {
 }
 
 /** Without maxFunctionsPerStep, the floor never builds a step of more functions than this: a repository of one-line functions keeps a schedule, not one task. */
-export const MAX_MERGED_FUNCTIONS = 8;
+const MAX_MERGED_FUNCTIONS = 8;
 
 export interface MergeResult {
   stepGroups: number[][];

@@ -1,4 +1,4 @@
-import { analyzeTest, code, type TestFact } from './test-facts.js';
+import { analyzeTest, code, type TestAnalysis, type TestFact } from './test-facts.js';
 import type { StatementFunction, StatementInput, StatementTest } from './types.js';
 
 /**
@@ -104,10 +104,10 @@ function factLine(fact: TestFact): string {
   return `- ${context}${prefix}${body}`;
 }
 
-function testSection(input: StatementInput, maxFacts = Infinity): string[] {
+function testSection(input: StatementInput, analyses: readonly TestAnalysis[], maxFacts: number): string[] {
   const lines: string[] = [];
   input.tests.forEach((test, index) => {
-    const analysis = analyzeTest(test.source, test.file);
+    const analysis = analyses[index]!;
     const exercised = input.functions.filter((fn) => referenceNames(fn).some((n) => analysis.names.has(n)));
     lines.push(`### R${index + 1}. ${testName(test)}`);
     lines.push('');
@@ -186,15 +186,17 @@ function acceptance(input: StatementInput): string[] {
  * none: each test is still named, with a pointer to its source); the Acceptance list stays whole.
  */
 export function writeOfflineStatement(input: StatementInput, budget = STATEMENT_BUDGET_CHARS): string {
-  let text = renderOffline(input, Infinity);
+  // Each test is parsed once, however many times the document is written again.
+  const analyses = input.tests.map((test) => analyzeTest(test.source, test.file));
+  let text = renderOffline(input, analyses, Infinity);
   for (const maxFacts of COMPACT_FACTS) {
     if (text.length <= budget) break;
-    text = renderOffline(input, maxFacts);
+    text = renderOffline(input, analyses, maxFacts);
   }
   return text;
 }
 
-function renderOffline(input: StatementInput, maxFacts: number): string {
+function renderOffline(input: StatementInput, analyses: readonly TestAnalysis[], maxFacts: number): string {
   const heading = input.instanceId ? `# ${input.instanceId}` : `# ${input.repo}: step ${input.step}`;
   const lines = [
     heading,
@@ -208,9 +210,18 @@ function renderOffline(input: StatementInput, maxFacts: number): string {
     ...functionsSection(input),
     '## Required behaviour',
     '',
-    ...testSection(input, maxFacts),
+    ...testSection(input, analyses, maxFacts),
     ...helpersSection(input),
     ...acceptance(input),
   ];
+  return markdown(lines);
+}
+
+/** The document's last section alone (`## Acceptance: these tests must pass`), as writeOfflineStatement writes it. */
+export function acceptanceSection(input: StatementInput): string {
+  return markdown(acceptance(input));
+}
+
+function markdown(lines: readonly string[]): string {
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }

@@ -1,7 +1,7 @@
 import { ErrorCodes, SweFlowError, silentLogger, type Logger } from '@swe-flow/core';
 import { findLeak, publicTextOf, DEFAULT_LEAK_NGRAM } from './leak.js';
 import { LlmClient, resolveLlmOptions, type ChatMessage, type LlmOptions } from './llm-client.js';
-import { writeOfflineStatement } from './offline.js';
+import { acceptanceSection, writeOfflineStatement } from './offline.js';
 import { checkStatement } from './check.js';
 import { loadPrompt, renderPrompt } from './prompts.js';
 import { emptyStats, addStats, type StatementInput, type StatementStats } from './types.js';
@@ -74,17 +74,15 @@ export function unwrapFence(content: string): string {
   return (match ? match[1]! : trimmed).trim();
 }
 
-/** Makes sure every FAIL_TO_PASS id is listed, appending the offline acceptance section when not. */
+/** Makes sure every function is named and every FAIL_TO_PASS id listed, appending the offline sections when not. */
 function ensureAcceptance(statement: string, input: StatementInput): string {
-  const unnamed = checkStatement(statement, { functions: input.functions, failToPass: [], budget: Infinity }).missingFunctions;
-  if (unnamed.length > 0) {
+  const check = checkStatement(statement, { functions: input.functions, failToPass: input.tests.map((t) => t.id), budget: Infinity });
+  if (check.missingFunctions.length > 0) {
     // The model left a function out: name every function to implement, as the offline document does.
     statement = `${statement.trimEnd()}\n\n## Functions to implement\n\n${input.functions.map((f) => `- \`${f.name}\` in \`${f.file}\``).join('\n')}`;
   }
-  if (input.tests.every((t) => statement.includes(t.id))) return `${statement}\n`;
-  const offline = writeOfflineStatement(input);
-  const section = offline.slice(offline.indexOf('## Acceptance: these tests must pass'));
-  return `${statement}\n\n${section}`;
+  if (check.missingTests.length === 0) return `${statement}\n`;
+  return `${statement}\n\n${acceptanceSection(input)}`;
 }
 
 async function writeWithClient(

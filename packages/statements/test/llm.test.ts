@@ -70,6 +70,9 @@ describe('LLM writer over real HTTP', () => {
     expect(result.statement).toContain('## Acceptance: these tests must pass');
     for (const t of shapesVitest.tests) expect(result.statement).toContain(t.id);
     expect(checkStatement(result.statement, { functions: shapesVitest.functions, failToPass: shapesVitest.tests.map((t) => t.id) }).ok).toBe(true);
+    // The appended list is the offline document's acceptance section, byte for byte.
+    const offline = writeOfflineStatement(shapesVitest);
+    expect(result.statement.endsWith(`\n\n${offline.slice(offline.indexOf('## Acceptance: these tests must pass'))}`)).toBe(true);
   });
 
   it('retries a 429, waiting for Retry-After, and counts the retry', async () => {

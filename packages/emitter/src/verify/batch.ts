@@ -23,7 +23,7 @@ const TREES_DIR = '.swe-flow/trees';
  */
 const SHARED_EXTRA_TREES = 8;
 /** While a batch runs, a line every this many ms says how long it has run: no silent minutes. */
-export const BATCH_HEARTBEAT_MS = 30_000;
+const BATCH_HEARTBEAT_MS = 30_000;
 
 export interface BatchContext {
   /** The runner's way of running many trees (`treeRunnerFor`). */
@@ -149,7 +149,7 @@ export class TreeBatcher {
     }
     ctx.tally.counts.batchedTrees++;
     ctx.tally.counts.testRuns++;
-    ctx.tally.tree({ label: job.label, ms: Math.round(job.ids.size === 0 ? 0 : [...job.ids].reduce((n, id) => n + (byId.get(id)?.durationMs ?? 0), 0)), how: 'batch' });
+    ctx.tally.tree({ label: job.label, ms: Math.round([...job.ids].reduce((n, id) => n + (byId.get(id)?.durationMs ?? 0), 0)), how: 'batch' });
     const last = new Map<string, TestStatus | 'missing'>();
     const passes = new Map<string, number>();
     for (const id of job.ids) {

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult, type TestStatus } from '@swe-flow/core';
-import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
+import { DETECTION, type PlainRunContext, type RepoFacts, type RunnerAdapter, type TracedRunContext, type TracedRunOutput } from '../adapter.js';
 import {
   allScripts,
   declaredDeps,
@@ -40,9 +40,9 @@ export function detectAva(facts: RepoFacts): number {
   const deps = declaredDeps(facts.packageJson);
   const scripts = allScripts(facts.packageJson);
   if (!deps.has('ava') && !/\bava\b/.test(scripts)) return 0;
-  let score = deps.has('ava') ? 0.6 : 0.3;
-  if (hasFile(facts, /^ava\.config\.(js|cjs|mjs)$/) || 'ava' in facts.packageJson) score += 0.3;
-  if (/\bava\b/.test(scripts)) score += 0.1;
+  let score = deps.has('ava') ? DETECTION.dependency : DETECTION.scriptOnly;
+  if (hasFile(facts, /^ava\.config\.(js|cjs|mjs)$/) || 'ava' in facts.packageJson) score += DETECTION.config;
+  if (/\bava\b/.test(scripts)) score += DETECTION.script;
   return Math.min(score, 1);
 }
 

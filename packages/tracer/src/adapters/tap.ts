@@ -12,7 +12,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { Parser, type EventLog, type Result } from 'tap-parser';
 import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult, type TestStatus } from '@swe-flow/core';
-import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
+import { DETECTION, type PlainRunContext, type RepoFacts, type RunnerAdapter, type TracedRunContext, type TracedRunOutput } from '../adapter.js';
 import { binScriptCommand, PACKAGE_VERSION_SCRIPT } from './bin-launch.js';
 import { findInstalledRunner } from './runner-bin.js';
 import { tapHooksImport } from './tap-hooks.js';
@@ -34,9 +34,10 @@ import { withTitleExclusion } from '../test-exclusions.js';
 export function detectTap(facts: RepoFacts): number {
   const deps = declaredDeps(facts.packageJson);
   if (!deps.has('tap') && !/(^|[\s/])tap(\s|$)/.test(allScripts(facts.packageJson))) return 0;
-  let score = deps.has('tap') ? 0.6 : 0.3;
-  if (/(^|[\s/;&])tap(\s|$)/.test(testScript(facts.packageJson))) score += 0.3;
-  if ('tap' in facts.packageJson || facts.files.includes('.taprc')) score += 0.1;
+  let score = deps.has('tap') ? DETECTION.dependency : DETECTION.scriptOnly;
+  if (/(^|[\s/;&])tap(\s|$)/.test(testScript(facts.packageJson))) score += DETECTION.config;
+  // tap's config weighs what a script naming the runner weighs elsewhere: the test script calling tap is the stronger sign.
+  if ('tap' in facts.packageJson || facts.files.includes('.taprc')) score += DETECTION.script;
   return Math.min(score, 1);
 }
 

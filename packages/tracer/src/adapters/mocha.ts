@@ -22,7 +22,6 @@ import {
   allScripts,
   declaredDeps,
   exactAlternation,
-  hasFile,
   instrumenterModule,
   prewarmInstrumentCache,
   runtimeDir,
@@ -33,6 +32,7 @@ import {
   tail,
 } from './runner-kit.js';
 import { withTitleExclusion } from '../test-exclusions.js';
+import { hasMochaConfig } from './mocha-options.js';
 
 /** The bins that run mocha in this process, in order of preference. */
 const MOCHA_BINS = ['_mocha', 'mocha'];
@@ -47,7 +47,7 @@ export function detectMocha(facts: RepoFacts): number {
   const scripts = allScripts(facts.packageJson);
   if (!deps.has('mocha') && !/\bmocha\b/.test(scripts)) return 0;
   let score = deps.has('mocha') ? DETECTION.dependency : DETECTION.scriptOnly;
-  if (hasFile(facts, /^\.mocharc\.(js|cjs|mjs|json|jsonc|yaml|yml)$/) || 'mocha' in facts.packageJson) score += DETECTION.config;
+  if (hasMochaConfig(facts)) score += DETECTION.config;
   if (/\bmocha\b/.test(scripts)) score += DETECTION.script;
   return Math.min(score, 1);
 }

@@ -54,6 +54,9 @@ const RUN_OPTIONS_16 = ['--reporter=tap', '--no-coverage', '--no-check-coverage'
 /** tap before 18 (the nyc-based node-tap): other option names, no `tap list`. */
 const isLegacyTap = (major: number) => major < 18;
 
+/** The major of the tap installed in `root`; without one, taken as the newest. */
+const installedTapMajor = (root: string): number => findInstalledRunner(root, 'tap')?.major ?? 21;
+
 const runOptions = (major: number) => (isLegacyTap(major) ? RUN_OPTIONS_16 : RUN_OPTIONS);
 
 /**
@@ -181,7 +184,7 @@ async function listLegacyTapTestFiles(facts: RepoFacts): Promise<string[]> {
 
 /** The files tap itself would run (`tap list`: its config, its defaults). */
 export async function listTapTestFiles(facts: RepoFacts): Promise<string[]> {
-  if (isLegacyTap(findInstalledRunner(facts.root, 'tap')?.major ?? 21)) return listLegacyTapTestFiles(facts);
+  if (isLegacyTap(installedTapMajor(facts.root))) return listLegacyTapTestFiles(facts);
   const list = binScriptCommand('tap', 'tap', ['list']);
   const r = await execa(list.command, list.args, { cwd: facts.root, reject: false, stdin: 'ignore', env: facts.env });
   if (r.exitCode !== 0) {
@@ -201,8 +204,7 @@ async function runTapTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const { functions, ...warm } = await prewarmInstrumentCache(ctx.facts, instrumenter);
   ctx.logger.debug('instrumentation cache warmed', warm);
   const nodeArgs = [`--node-arg=--import=${path.join(runtimeDir(), 'node-test-preload.mjs')}`, `--node-arg=--import=${tapHooksImport()}`];
-  const major = findInstalledRunner(root, 'tap')?.major ?? 21;
-  const spec = binScriptCommand('tap', 'tap', [...runOptions(major), ...nodeArgs, ...tapExcludeArgs(ctx.exclude), ...testFiles], { resultFile, redirectStdout: true });
+  const spec = binScriptCommand('tap', 'tap', [...runOptions(installedTapMajor(root)), ...nodeArgs, ...tapExcludeArgs(ctx.exclude), ...testFiles], { resultFile, redirectStdout: true });
   return collectTracedRun({
     runner: 'tap', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseTapResults, testFiles, functions,
     env: await tracedEnv(ctx, root, instrumenter, 'tap', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),

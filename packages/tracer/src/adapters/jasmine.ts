@@ -25,6 +25,7 @@ import {
   runtimeDir,
   selectionFiles,
   shellWrapped,
+  testScript,
   toRepoRelative,
   tracedEnv,
 } from './runner-kit.js';
@@ -157,7 +158,7 @@ export function noSpecFilesMessage(facts: RepoFacts): string {
   if (hasConfig || runnerScript(facts.packageJson, CALLS_JASMINE)) {
     return `no jasmine spec files found in ${facts.root}; check spec_dir and spec_files in the jasmine config`;
   }
-  const test = typeof (facts.packageJson.scripts as Record<string, unknown> | undefined)?.test === 'string' ? String((facts.packageJson.scripts as Record<string, unknown>).test) : '';
+  const test = testScript(facts.packageJson);
   return `no jasmine spec files found in ${facts.root}: there is no spec/support/jasmine.json and no script starts jasmine's CLI${test ? ` (the test script is \`${test}\`)` : ''}, so the specs are started by the repository's own code; swe-flow runs jasmine through its CLI: add a jasmine config (spec_dir, spec_files, helpers) that runs the same specs, or pass --runner for another runner`;
 }
 

@@ -173,7 +173,7 @@ function selectionArgs(selection: PlainRunContext['selection'], exclude?: readon
  * run then reports nothing (sindresorhus/ky at load 37: 0 of 581 tests). swe-flow's runs use a timeout
  * that only cuts a run that is hung; swe-flow's own run limits stay in force around it.
  */
-export const AVA_TIMEOUT_ARG = '--timeout=5m';
+const AVA_TIMEOUT_ARG = '--timeout=5m';
 
 /**
  * The plain run starts ava from its `.bin` link (no path into the package); the TAP-names hooks go in

@@ -30,6 +30,7 @@ import {
   tracedEnv,
 } from './runner-kit.js';
 import { binLink, requireInstalledRunner, runnerBinFile } from './runner-bin.js';
+import { REGEX_PATTERN } from '../test-exclusions.js';
 
 /** The repository's ava entry, from ava's package.json `bin` (ava 6: entrypoints/cli.mjs, ava 3: cli.js). */
 function avaBinFile(root: string): string {
@@ -150,7 +151,7 @@ export function avaMatchPattern(title: string): string {
 export function avaExcludeArgs(exclude: readonly string[] = []): string[] {
   const args: string[] = [];
   for (const p of exclude) {
-    if (/^\/.+\/[a-z]*$/.test(p)) continue;
+    if (REGEX_PATTERN.test(p)) continue;
     const segments = p.split(' > ');
     if (segments.length > 1 && /\.[cm]?[jt]sx?$/.test(segments[0]!)) segments.shift();
     const title = segments.join(' > ');

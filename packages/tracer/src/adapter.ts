@@ -99,7 +99,7 @@ export interface TracedRunOutput {
  * The one detection scale every adapter scores on, 0 (not this runner) to 1 (certain), so that the
  * most certain adapter wins (`detectRunner`). Weights: the runner is a declared dependency 0.6 (only
  * named in a script: `scriptOnly` 0.3), its config file or package.json key (or the test script calling
- * it, for tape and uvu) 0.3, a script names it 0.1; capped at 1. node:test, which has no package:
+ * it, for tape, uvu and tap; tap's config then counts as `script`) 0.3, a script names it 0.1; capped at 1. node:test, which has no package:
  * `node --test` in the test script 0.9, in another script 0.7.
  */
 export const DETECTION = { dependency: 0.6, scriptOnly: 0.3, config: 0.3, script: 0.1, nodeTestScript: 0.9, nodeTestOtherScript: 0.7 } as const;

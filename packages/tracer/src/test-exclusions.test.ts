@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { excludeMatcher, isTimeoutError, titleExclusionSource, withTitleExclusion } from './test-exclusions.js';
 import { avaExcludeArgs } from './adapters/ava.js';
 import { tapExcludeArgs } from './adapters/tap.js';
+import type { RunnerAdapter } from './adapter.js';
+import { trace } from './trace.js';
 
 describe('test exclusions', () => {
   it('matches substrings and /regular expressions/, naming the pattern that matched', () => {
@@ -12,6 +14,26 @@ describe('test exclusions', () => {
   });
   it('a broken regular expression is a config error with the pattern', () => {
     expect(() => excludeMatcher(['/(/'])).toThrow(expect.objectContaining({ code: 'SWEFLOW_CONFIG_INVALID', message: expect.stringContaining('/(/') }));
+  });
+  it('trace() refuses a broken regular expression before it starts any run', async () => {
+    const ran: string[] = [];
+    const adapter: RunnerAdapter = {
+      name: 'mocha',
+      detect: () => 1,
+      listTestFiles: async () => [],
+      plainCommand: () => {
+        ran.push('plain');
+        return { command: 'true', args: [] };
+      },
+      parseResults: () => [],
+      runTraced: async () => {
+        ran.push('traced');
+        throw new Error('the traced run started');
+      },
+    };
+    const facts = { root: '/nonexistent', packageJson: {}, files: [] };
+    await expect(trace({ root: '/nonexistent', runner: 'mocha', adapters: [adapter], facts, exclude: ['/(/'] })).rejects.toMatchObject({ code: 'SWEFLOW_CONFIG_INVALID' });
+    expect(ran).toEqual([]);
   });
   it("knows each runner's words for a test cut by its time limit", () => {
     for (const text of ['test timed out after 2000ms', 'Error: Test timed out in 5000ms.', 'thrown: "Exceeded timeout of 5000 ms for a test."', 'Error: Timeout of 2000ms exceeded.', 'Timed out while running tests']) expect(isTimeoutError(text), text).toBe(true);

@@ -4,10 +4,13 @@
  */
 import { ErrorCodes, SweFlowError } from '@swe-flow/core';
 
+/** An `--exclude-test` pattern written `/re/flags`: its source and flags. */
+export const REGEX_PATTERN = /^\/(.+)\/([a-z]*)$/;
+
 /** `/re/flags` is a regular expression; anything else a substring of the test id. */
 export function excludeMatcher(patterns: readonly string[]): (id: string) => string | undefined {
   const tests = patterns.map((p) => {
-    const re = /^\/(.+)\/([a-z]*)$/.exec(p);
+    const re = REGEX_PATTERN.exec(p);
     if (!re) return { p, test: (id: string) => id.includes(p) };
     try {
       const regex = new RegExp(re[1]!, re[2]!.replace('g', ''));
@@ -44,7 +47,7 @@ function escapeForRegex(text: string): string {
 export function titleExclusionSource(patterns: readonly string[]): string | undefined {
   const parts: string[] = [];
   for (const p of patterns) {
-    const re = /^\/(.+)\/([a-z]*)$/.exec(p);
+    const re = REGEX_PATTERN.exec(p);
     if (re) {
       if (!re[2] && !/[\^$>]/.test(re[1]!)) parts.push(re[1]!);
       continue;

@@ -132,6 +132,10 @@ interface TraceContext {
   env: Record<string, string>;
   facts: RepoFacts;
   adapter: RunnerAdapter;
+  /** The `--exclude-test` pattern an id matches (see `ParityInput`). */
+  excludedBy: (id: string) => string | undefined;
+  /** The pattern whose title part matches an id's titles (see `ParityInput`). */
+  titleExcludedBy: (id: string) => string | undefined;
 }
 
 type UntracedRun = { results: TestResult[]; wallMs: number };
@@ -143,7 +147,10 @@ async function traceContext(options: TraceOptions): Promise<TraceContext> {
   const env = options.env ?? {};
   const facts = { ...(options.facts ?? (await collectRepoFacts(root))), env: { ...(options.facts?.env ?? {}), ...env } };
   const adapter = options.runner ? getAdapter(options.runner, registry) : detectRunner(facts, registry);
-  return { options, root, logger: options.logger ?? silentLogger, timeoutMs: options.timeoutMs ?? 600_000, env, facts, adapter };
+  // Before any run: a pattern that is not a valid regular expression is an error now, not after the runs.
+  const excludedBy = excludeMatcher(options.exclude ?? []);
+  const titleExcludedBy = titleExcludeMatcher(options.exclude ?? []);
+  return { options, root, logger: options.logger ?? silentLogger, timeoutMs: options.timeoutMs ?? 600_000, env, facts, adapter, excludedBy, titleExcludedBy };
 }
 
 /** The traced run, its recorder fragments in a folder of their own that is removed afterwards. */
@@ -202,7 +209,7 @@ async function functionManifest(ctx: TraceContext, traced: TracedRunOutput): Pro
 /** trace.json from the two runs: kept and excluded tests, the manifest, setup edges and lost tests. */
 async function assembleTrace(ctx: TraceContext, traced: TracedRunOutput, untraced: UntracedRun | undefined): Promise<TraceJson> {
   const ids = reportedIds(ctx, traced, untraced);
-  const { tests, excluded } = judgeParity({ ids, traced: byId(traced.results), ...(untraced ? { untraced: byId(untraced.results) } : {}), records: new Map(traced.records.map((r) => [r.testId, r])), excludedBy: excludeMatcher(ctx.options.exclude ?? []), titleExcludedBy: titleExcludeMatcher(ctx.options.exclude ?? []) });
+  const { tests, excluded } = judgeParity({ ids, traced: byId(traced.results), ...(untraced ? { untraced: byId(untraced.results) } : {}), records: new Map(traced.records.map((r) => [r.testId, r])), excludedBy: ctx.excludedBy, titleExcludedBy: ctx.titleExcludedBy });
   const testFiles = [...new Set(traced.testFiles)].sort();
   const setupByFile = new Map(traced.setup.map((s) => [s.file, s.edges]));
   const lost = await findLostTests(ctx.root, testFiles, untraced?.results ?? traced.results, traced.results);

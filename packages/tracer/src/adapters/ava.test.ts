@@ -7,13 +7,9 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import { avaAdapter, avaExtensions, listAvaTestFiles, parseAvaResults } from './ava.js';
 import { makeRepo } from './runner-kit.testing.js';
-import { describeAdapterOnFixture } from './runner-kit.suite.js';
+import { describeAdapterOnFixture, FIXTURE_RUNS } from './runner-kit.suite.js';
 
-describeAdapterOnFixture(avaAdapter, {
-  fixture: 'ava-esm',
-  testFiles: ['test/money.test.js', 'test/rates.test.js', 'test/units.test.js'],
-  missing: { file: 'test/units.test.js', id: 'test/units.test.js > no such test' },
-});
+describeAdapterOnFixture(avaAdapter, FIXTURE_RUNS['ava-esm']);
 
 describe('ava TAP parsing', () => {
   it('reads swe-flow names, directives and failure blocks', () => {

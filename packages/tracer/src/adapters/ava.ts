@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult, type TestStatus } from '@swe-flow/core';
-import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
+import { DETECTION, type PlainRunContext, type RepoFacts, type RunnerAdapter, type TracedRunContext, type TracedRunOutput } from '../adapter.js';
 import {
   allScripts,
   declaredDeps,
@@ -30,6 +30,7 @@ import {
   tracedEnv,
 } from './runner-kit.js';
 import { binLink, requireInstalledRunner, runnerBinFile } from './runner-bin.js';
+import { REGEX_PATTERN } from '../test-exclusions.js';
 
 /** The repository's ava entry, from ava's package.json `bin` (ava 6: entrypoints/cli.mjs, ava 3: cli.js). */
 function avaBinFile(root: string): string {
@@ -40,9 +41,9 @@ export function detectAva(facts: RepoFacts): number {
   const deps = declaredDeps(facts.packageJson);
   const scripts = allScripts(facts.packageJson);
   if (!deps.has('ava') && !/\bava\b/.test(scripts)) return 0;
-  let score = deps.has('ava') ? 0.6 : 0.3;
-  if (hasFile(facts, /^ava\.config\.(js|cjs|mjs)$/) || 'ava' in facts.packageJson) score += 0.3;
-  if (/\bava\b/.test(scripts)) score += 0.1;
+  let score = deps.has('ava') ? DETECTION.dependency : DETECTION.scriptOnly;
+  if (hasFile(facts, /^ava\.config\.(js|cjs|mjs)$/) || 'ava' in facts.packageJson) score += DETECTION.config;
+  if (/\bava\b/.test(scripts)) score += DETECTION.script;
   return Math.min(score, 1);
 }
 
@@ -150,7 +151,7 @@ export function avaMatchPattern(title: string): string {
 export function avaExcludeArgs(exclude: readonly string[] = []): string[] {
   const args: string[] = [];
   for (const p of exclude) {
-    if (/^\/.+\/[a-z]*$/.test(p)) continue;
+    if (REGEX_PATTERN.test(p)) continue;
     const segments = p.split(' > ');
     if (segments.length > 1 && /\.[cm]?[jt]sx?$/.test(segments[0]!)) segments.shift();
     const title = segments.join(' > ');
@@ -173,7 +174,7 @@ function selectionArgs(selection: PlainRunContext['selection'], exclude?: readon
  * run then reports nothing (sindresorhus/ky at load 37: 0 of 581 tests). swe-flow's runs use a timeout
  * that only cuts a run that is hung; swe-flow's own run limits stay in force around it.
  */
-export const AVA_TIMEOUT_ARG = '--timeout=5m';
+const AVA_TIMEOUT_ARG = '--timeout=5m';
 
 /**
  * The plain run starts ava from its `.bin` link (no path into the package); the TAP-names hooks go in

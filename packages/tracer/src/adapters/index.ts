@@ -5,6 +5,7 @@
 import { ErrorCodes, SweFlowError, type RunnerName } from '@swe-flow/core';
 import type { RepoFacts, RunnerAdapter } from '../adapter.js';
 import { findWrappedRunners } from './wrapper-runner.js';
+import { RUNNER_PACKAGES } from './runner-bin.js';
 import { vitestAdapter } from './vitest.js';
 import { jestAdapter } from './jest.js';
 import { mochaAdapter } from './mocha.js';
@@ -48,9 +49,6 @@ export function detectRunner(facts: RepoFacts, registry: readonly RunnerAdapter[
   }
   return best;
 }
-
-/** The npm package each runner is installed as (node:test ships with Node). */
-const RUNNER_PACKAGES: Partial<Record<RunnerName, string>> = { vitest: 'vitest', jest: 'jest', mocha: 'mocha', ava: 'ava', tape: 'tape', tap: 'tap', uvu: 'uvu', jasmine: 'jasmine' };
 
 /**
  * The error for a repository that is its runner's own package (jasmine/jasmine-npm tests itself with

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult, type TestStatus } from '@swe-flow/core';
-import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
+import { DETECTION, type PlainRunContext, type RepoFacts, type RunnerAdapter, type TracedRunContext, type TracedRunOutput } from '../adapter.js';
 import { binLaunchArgs } from './bin-launch.js';
 import { jasmineHooksImport } from './jasmine-hooks.js';
 import { runnerScript } from './runner-script.js';
@@ -25,6 +25,7 @@ import {
   runtimeDir,
   selectionFiles,
   shellWrapped,
+  testScript,
   toRepoRelative,
   tracedEnv,
 } from './runner-kit.js';
@@ -35,9 +36,9 @@ export function detectJasmine(facts: RepoFacts): number {
   const scripts = allScripts(facts.packageJson);
   if (!deps.has('jasmine') && !/\bjasmine\b/.test(scripts)) return 0;
   // karma-jasmine and jasmine-core alone mean a browser runner, not this one.
-  let score = deps.has('jasmine') ? 0.6 : 0.3;
-  if (facts.files.some((f) => /^spec\/support\/jasmine\.(json|js|mjs)$/.test(f))) score += 0.3;
-  if (CALLS_JASMINE.test(runnerScript(facts.packageJson, CALLS_JASMINE))) score += 0.1;
+  let score = deps.has('jasmine') ? DETECTION.dependency : DETECTION.scriptOnly;
+  if (facts.files.some((f) => /^spec\/support\/jasmine\.(json|js|mjs)$/.test(f))) score += DETECTION.config;
+  if (CALLS_JASMINE.test(runnerScript(facts.packageJson, CALLS_JASMINE))) score += DETECTION.script;
   return Math.min(score, 1);
 }
 
@@ -157,7 +158,7 @@ export function noSpecFilesMessage(facts: RepoFacts): string {
   if (hasConfig || runnerScript(facts.packageJson, CALLS_JASMINE)) {
     return `no jasmine spec files found in ${facts.root}; check spec_dir and spec_files in the jasmine config`;
   }
-  const test = typeof (facts.packageJson.scripts as Record<string, unknown> | undefined)?.test === 'string' ? String((facts.packageJson.scripts as Record<string, unknown>).test) : '';
+  const test = testScript(facts.packageJson);
   return `no jasmine spec files found in ${facts.root}: there is no spec/support/jasmine.json and no script starts jasmine's CLI${test ? ` (the test script is \`${test}\`)` : ''}, so the specs are started by the repository's own code; swe-flow runs jasmine through its CLI: add a jasmine config (spec_dir, spec_files, helpers) that runs the same specs, or pass --runner for another runner`;
 }
 

@@ -1,8 +1,4 @@
 import { jestAdapter } from './jest.js';
-import { describeAdapterOnFixture } from './runner-kit.suite.js';
+import { describeAdapterOnFixture, FIXTURE_RUNS } from './runner-kit.suite.js';
 
-describeAdapterOnFixture(jestAdapter, {
-  fixture: 'jest-ts',
-  testFiles: ['test/cart.test.ts', 'test/product.test.ts'],
-  missing: { file: 'test/cart.test.ts', id: 'test/cart.test.ts > Cart > no such test' },
-});
+describeAdapterOnFixture(jestAdapter, FIXTURE_RUNS['jest-ts']);

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult, type TestStatus } from '@swe-flow/core';
-import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
+import { DETECTION, type PlainRunContext, type RepoFacts, type RunnerAdapter, type TracedRunContext, type TracedRunOutput } from '../adapter.js';
 import {
   allScripts,
   declaredDeps,
@@ -41,9 +41,9 @@ export function detectJest(facts: RepoFacts): number {
   const deps = declaredDeps(facts.packageJson);
   const scripts = allScripts(facts.packageJson);
   let score = 0;
-  if (deps.has('jest')) score += 0.6;
-  if (hasFile(facts, CONFIG_FILE) || 'jest' in facts.packageJson) score += 0.3;
-  if (/\bjest\b/.test(scripts)) score += 0.1;
+  if (deps.has('jest')) score += DETECTION.dependency;
+  if (hasFile(facts, CONFIG_FILE) || 'jest' in facts.packageJson) score += DETECTION.config;
+  if (/\bjest\b/.test(scripts)) score += DETECTION.script;
   // ts-jest or babel-jest alone do not run anything: jest itself must be there.
   return deps.has('jest') || /\bjest\b/.test(scripts) ? Math.min(score, 1) : 0;
 }

@@ -72,13 +72,18 @@ export function readMochaOptsWords(text: string): string[] {
     .flatMap((l) => l.split(/\s+/));
 }
 
+/** Whether the repository has a mocha config of the kind mocha 6+ reads: a `.mocharc.*` file or a package.json `mocha` key. */
+export function hasMochaConfig(facts: RepoFacts): boolean {
+  return hasFile(facts, /^\.mocharc\.(js|cjs|mjs|json|jsonc|yaml|yml)$/) || 'mocha' in facts.packageJson;
+}
+
 /**
  * Whether `test/mocha.opts` says how the repository runs mocha although the installed mocha ignores it:
  * mocha 8+, and no `.mocharc.*` or package.json `mocha` key that would say it instead.
  */
 function ignoredMochaOpts(facts: RepoFacts): string | undefined {
   if (!facts.files.includes('test/mocha.opts')) return undefined;
-  if (hasFile(facts, /^\.mocharc\.(js|cjs|mjs|json|jsonc|yaml|yml)$/) || 'mocha' in facts.packageJson) return undefined;
+  if (hasMochaConfig(facts)) return undefined;
   const mocha = findInstalledRunner(facts.root, 'mocha');
   if (!mocha || mocha.major < 8) return undefined;
   try {
@@ -98,7 +103,7 @@ const CONVENTIONAL_SPECS = ['**/*.{test,spec}.{js,cjs,mjs}'];
  * conventional test-file names, per top-level folder that holds any (never node_modules).
  */
 function conventionalSpecs(facts: RepoFacts): string[] {
-  if (hasFile(facts, /^\.mocharc\.(js|cjs|mjs|json|jsonc|yaml|yml)$/) || 'mocha' in facts.packageJson) return [];
+  if (hasMochaConfig(facts)) return [];
   if (facts.files.some((f) => /^test\/[^/]+\.(js|cjs|mjs)$/.test(f))) return [];
   const found = matchGlobs(facts.files, CONVENTIONAL_SPECS);
   const tops = [...new Set(found.map((f) => (f.includes('/') ? f.split('/')[0]! : '')))].sort();

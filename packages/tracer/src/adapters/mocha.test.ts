@@ -3,15 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mochaAdapter } from './mocha.js';
-import { describeAdapterOnFixture } from './runner-kit.suite.js';
+import { describeAdapterOnFixture, FIXTURE_RUNS } from './runner-kit.suite.js';
 import { esmHooksEnv, needsEsmHooks } from './runner-kit.js';
 import { mochaRunArgs, readMochaOptsWords, splitMochaArgs } from './mocha-options.js';
 
-describeAdapterOnFixture(mochaAdapter, {
-  fixture: 'mocha-cjs',
-  testFiles: ['test/documents.test.js', 'test/formatter.test.js', 'test/tokenizer.test.js'],
-  missing: { file: 'test/formatter.test.js', id: 'test/formatter.test.js > formatter > no such test' },
-});
+describeAdapterOnFixture(mochaAdapter, FIXTURE_RUNS['mocha-cjs']);
 
 describe('ES module hooks in traced runs', () => {
   const facts = (packageJson: Record<string, unknown>, files: string[]) => ({ root: '/nonexistent', packageJson, files });

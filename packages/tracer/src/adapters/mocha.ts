@@ -15,14 +15,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult, type TestStatus } from '@swe-flow/core';
-import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
+import { DETECTION, type PlainRunContext, type RepoFacts, type RunnerAdapter, type TracedRunContext, type TracedRunOutput } from '../adapter.js';
 import { MOCHA_REPORTER_CJS, MOCHA_REPORTER_NAME, mochaReporterImport } from './mocha-reporter.js';
 import { binLink, requireInstalledRunner, runnerBinFile, type InstalledRunner } from './runner-bin.js';
 import {
   allScripts,
   declaredDeps,
   exactAlternation,
-  hasFile,
   instrumenterModule,
   prewarmInstrumentCache,
   runtimeDir,
@@ -33,6 +32,7 @@ import {
   tail,
 } from './runner-kit.js';
 import { withTitleExclusion } from '../test-exclusions.js';
+import { hasMochaConfig } from './mocha-options.js';
 
 /** The bins that run mocha in this process, in order of preference. */
 const MOCHA_BINS = ['_mocha', 'mocha'];
@@ -46,9 +46,9 @@ export function detectMocha(facts: RepoFacts): number {
   const deps = declaredDeps(facts.packageJson);
   const scripts = allScripts(facts.packageJson);
   if (!deps.has('mocha') && !/\bmocha\b/.test(scripts)) return 0;
-  let score = deps.has('mocha') ? 0.6 : 0.3;
-  if (hasFile(facts, /^\.mocharc\.(js|cjs|mjs|json|jsonc|yaml|yml)$/) || 'mocha' in facts.packageJson) score += 0.3;
-  if (/\bmocha\b/.test(scripts)) score += 0.1;
+  let score = deps.has('mocha') ? DETECTION.dependency : DETECTION.scriptOnly;
+  if (hasMochaConfig(facts)) score += DETECTION.config;
+  if (/\bmocha\b/.test(scripts)) score += DETECTION.script;
   return Math.min(score, 1);
 }
 

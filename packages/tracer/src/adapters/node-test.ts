@@ -8,7 +8,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult } from '@swe-flow/core';
-import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
+import { DETECTION, type PlainRunContext, type RepoFacts, type RunnerAdapter, type TracedRunContext, type TracedRunOutput } from '../adapter.js';
 import {
   allScripts,
   exactAlternation,
@@ -29,8 +29,8 @@ const NODE_TEST_SCRIPT = /\bnode\b[^|&;]*\s--test\b/;
 
 export function detectNodeTest(facts: RepoFacts): number {
   const scripts = allScripts(facts.packageJson);
-  if (NODE_TEST_SCRIPT.test(testScript(facts.packageJson))) return 0.9;
-  if (NODE_TEST_SCRIPT.test(scripts)) return 0.7;
+  if (NODE_TEST_SCRIPT.test(testScript(facts.packageJson))) return DETECTION.nodeTestScript;
+  if (NODE_TEST_SCRIPT.test(scripts)) return DETECTION.nodeTestOtherScript;
   return 0;
 }
 

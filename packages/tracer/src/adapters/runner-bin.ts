@@ -10,7 +10,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ErrorCodes, SweFlowError } from '@swe-flow/core';
+import { ErrorCodes, SweFlowError, type RunnerName } from '@swe-flow/core';
+
+/** The npm package each runner is installed as (node:test ships with Node). */
+export const RUNNER_PACKAGES: Partial<Record<RunnerName, string>> = { vitest: 'vitest', jest: 'jest', mocha: 'mocha', ava: 'ava', tape: 'tape', tap: 'tap', uvu: 'uvu', jasmine: 'jasmine' };
 
 export interface InstalledRunner {
   /** Repo-relative POSIX folder of the installed package (`node_modules/mocha`). */

@@ -23,6 +23,38 @@ export interface FixtureSuiteOptions {
   variant?: { label: string } & FixtureVariant;
 }
 
+/**
+ * The test files and a missing test of each fixture that more than one suite runs (on the newest
+ * runner and on an older major or another setup): one definition per fixture.
+ */
+export const FIXTURE_RUNS = {
+  'jest-ts': {
+    fixture: 'jest-ts',
+    testFiles: ['test/cart.test.ts', 'test/product.test.ts'],
+    missing: { file: 'test/cart.test.ts', id: 'test/cart.test.ts > Cart > no such test' },
+  },
+  'mocha-cjs': {
+    fixture: 'mocha-cjs',
+    testFiles: ['test/documents.test.js', 'test/formatter.test.js', 'test/tokenizer.test.js'],
+    missing: { file: 'test/formatter.test.js', id: 'test/formatter.test.js > formatter > no such test' },
+  },
+  'ava-esm': {
+    fixture: 'ava-esm',
+    testFiles: ['test/money.test.js', 'test/rates.test.js', 'test/units.test.js'],
+    missing: { file: 'test/units.test.js', id: 'test/units.test.js > no such test' },
+  },
+  'tap-esm': {
+    fixture: 'tap-esm',
+    testFiles: ['test/encode.test.js', 'test/query.test.js'],
+    missing: { file: 'test/query.test.js', id: 'test/query.test.js > no such test' },
+  },
+  'uvu-esm': {
+    fixture: 'uvu-esm',
+    testFiles: ['test/slug.test.js', 'test/text.test.js'],
+    missing: { file: 'test/text.test.js', id: 'test/text.test.js > no such test' },
+  },
+} satisfies Record<string, FixtureSuiteOptions>;
+
 export async function runPlain(adapter: RunnerAdapter, repo: TempRepo, selection: { files: string[]; testIds: string[] }): Promise<{ results: TestResult[]; wallMs: number }> {
   const resultFile = '.swe-flow/results.out';
   const spec = adapter.plainCommand({ resultFile, selection });

@@ -10,12 +10,10 @@
 import { avaAdapter } from './ava.js';
 import { jestAdapter } from './jest.js';
 import { mochaAdapter } from './mocha.js';
-import { describeAdapterOnFixture } from './runner-kit.suite.js';
+import { describeAdapterOnFixture, FIXTURE_RUNS } from './runner-kit.suite.js';
 
 describeAdapterOnFixture(jestAdapter, {
-  fixture: 'jest-ts',
-  testFiles: ['test/cart.test.ts', 'test/product.test.ts'],
-  missing: { file: 'test/cart.test.ts', id: 'test/cart.test.ts > Cart > no such test' },
+  ...FIXTURE_RUNS['jest-ts'],
   variant: {
     label: 'jest 22 (jasmine2, setupTestFrameworkScriptFile, string transform)',
     devDependencies: { jest: '22.4.4', 'ts-jest': '23.10.5', typescript: '4.9.5', '@types/jest': '23.3.14' },
@@ -38,9 +36,7 @@ module.exports = { setTimeout: (ms, value) => new Promise((resolve) => setTimeou
 });
 
 describeAdapterOnFixture(mochaAdapter, {
-  fixture: 'mocha-cjs',
-  testFiles: ['test/documents.test.js', 'test/formatter.test.js', 'test/tokenizer.test.js'],
-  missing: { file: 'test/formatter.test.js', id: 'test/formatter.test.js > formatter > no such test' },
+  ...FIXTURE_RUNS['mocha-cjs'],
   variant: {
     label: 'mocha 5 (test/mocha.opts, no root hook plugins)',
     devDependencies: { mocha: '5.2.0' },
@@ -50,8 +46,6 @@ describeAdapterOnFixture(mochaAdapter, {
 });
 
 describeAdapterOnFixture(avaAdapter, {
-  fixture: 'ava-esm',
-  testFiles: ['test/money.test.js', 'test/rates.test.js', 'test/units.test.js'],
-  missing: { file: 'test/units.test.js', id: 'test/units.test.js > no such test' },
+  ...FIXTURE_RUNS['ava-esm'],
   variant: { label: 'ava 3 (CommonJS reporters)', devDependencies: { ava: '3.15.0' } },
 });

@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseTapResults, tapAdapter } from './tap.js';
-import { describeAdapterOnFixture } from './runner-kit.suite.js';
+import { describeAdapterOnFixture, FIXTURE_RUNS } from './runner-kit.suite.js';
 
-describeAdapterOnFixture(tapAdapter, {
-  fixture: 'tap-esm',
-  testFiles: ['test/encode.test.js', 'test/query.test.js'],
-  missing: { file: 'test/query.test.js', id: 'test/query.test.js > no such test' },
-});
+describeAdapterOnFixture(tapAdapter, FIXTURE_RUNS['tap-esm']);
 
 // npm/ini, npm/node-semver: tap 16 (nyc-based; other option names, no `tap list`).
 describeAdapterOnFixture(tapAdapter, {
-  fixture: 'tap-esm',
-  testFiles: ['test/encode.test.js', 'test/query.test.js'],
-  missing: { file: 'test/query.test.js', id: 'test/query.test.js > no such test' },
+  ...FIXTURE_RUNS['tap-esm'],
   variant: {
     label: 'tap 16 (nyc coverage, --dump-config)',
     devDependencies: { tap: '16.3.10' },

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { Parser, type EventLog, type Result } from 'tap-parser';
 import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult, type TestStatus } from '@swe-flow/core';
-import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
+import { DETECTION, type PlainRunContext, type RepoFacts, type RunnerAdapter, type TracedRunContext, type TracedRunOutput } from '../adapter.js';
 import { binScriptCommand, PACKAGE_VERSION_SCRIPT } from './bin-launch.js';
 import { findInstalledRunner } from './runner-bin.js';
 import { tapHooksImport } from './tap-hooks.js';
@@ -34,9 +34,10 @@ import { withTitleExclusion } from '../test-exclusions.js';
 export function detectTap(facts: RepoFacts): number {
   const deps = declaredDeps(facts.packageJson);
   if (!deps.has('tap') && !/(^|[\s/])tap(\s|$)/.test(allScripts(facts.packageJson))) return 0;
-  let score = deps.has('tap') ? 0.6 : 0.3;
-  if (/(^|[\s/;&])tap(\s|$)/.test(testScript(facts.packageJson))) score += 0.3;
-  if ('tap' in facts.packageJson || facts.files.includes('.taprc')) score += 0.1;
+  let score = deps.has('tap') ? DETECTION.dependency : DETECTION.scriptOnly;
+  if (/(^|[\s/;&])tap(\s|$)/.test(testScript(facts.packageJson))) score += DETECTION.config;
+  // tap's config weighs what a script naming the runner weighs elsewhere: the test script calling tap is the stronger sign.
+  if ('tap' in facts.packageJson || facts.files.includes('.taprc')) score += DETECTION.script;
   return Math.min(score, 1);
 }
 
@@ -52,6 +53,9 @@ const RUN_OPTIONS_16 = ['--reporter=tap', '--no-coverage', '--no-check-coverage'
 
 /** tap before 18 (the nyc-based node-tap): other option names, no `tap list`. */
 const isLegacyTap = (major: number) => major < 18;
+
+/** The major of the tap installed in `root`; without one, taken as the newest. */
+const installedTapMajor = (root: string): number => findInstalledRunner(root, 'tap')?.major ?? 21;
 
 const runOptions = (major: number) => (isLegacyTap(major) ? RUN_OPTIONS_16 : RUN_OPTIONS);
 
@@ -180,7 +184,7 @@ async function listLegacyTapTestFiles(facts: RepoFacts): Promise<string[]> {
 
 /** The files tap itself would run (`tap list`: its config, its defaults). */
 export async function listTapTestFiles(facts: RepoFacts): Promise<string[]> {
-  if (isLegacyTap(findInstalledRunner(facts.root, 'tap')?.major ?? 21)) return listLegacyTapTestFiles(facts);
+  if (isLegacyTap(installedTapMajor(facts.root))) return listLegacyTapTestFiles(facts);
   const list = binScriptCommand('tap', 'tap', ['list']);
   const r = await execa(list.command, list.args, { cwd: facts.root, reject: false, stdin: 'ignore', env: facts.env });
   if (r.exitCode !== 0) {
@@ -200,8 +204,7 @@ async function runTapTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const { functions, ...warm } = await prewarmInstrumentCache(ctx.facts, instrumenter);
   ctx.logger.debug('instrumentation cache warmed', warm);
   const nodeArgs = [`--node-arg=--import=${path.join(runtimeDir(), 'node-test-preload.mjs')}`, `--node-arg=--import=${tapHooksImport()}`];
-  const major = findInstalledRunner(root, 'tap')?.major ?? 21;
-  const spec = binScriptCommand('tap', 'tap', [...runOptions(major), ...nodeArgs, ...tapExcludeArgs(ctx.exclude), ...testFiles], { resultFile, redirectStdout: true });
+  const spec = binScriptCommand('tap', 'tap', [...runOptions(installedTapMajor(root)), ...nodeArgs, ...tapExcludeArgs(ctx.exclude), ...testFiles], { resultFile, redirectStdout: true });
   return collectTracedRun({
     runner: 'tap', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseTapResults, testFiles, functions,
     env: await tracedEnv(ctx, root, instrumenter, 'tap', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult, type TestStatus } from '@swe-flow/core';
-import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
+import { DETECTION, type PlainRunContext, type RepoFacts, type RunnerAdapter, type TracedRunContext, type TracedRunOutput } from '../adapter.js';
 import { binLaunchArgs } from './bin-launch.js';
 import { tapeHooksImport } from './tape-hooks.js';
 import { runnerScript } from './runner-script.js';
@@ -34,8 +34,8 @@ export function detectTape(facts: RepoFacts): number {
   const deps = declaredDeps(facts.packageJson);
   const scripts = allScripts(facts.packageJson);
   if (!deps.has('tape') && !/\btape\b/.test(scripts)) return 0;
-  let score = deps.has('tape') ? 0.6 : 0.3;
-  if (CALLS_TAPE.test(runnerScript(facts.packageJson, CALLS_TAPE))) score += 0.3;
+  let score = deps.has('tape') ? DETECTION.dependency : DETECTION.scriptOnly;
+  if (CALLS_TAPE.test(runnerScript(facts.packageJson, CALLS_TAPE))) score += DETECTION.config;
   return Math.min(score, 1);
 }
 

@@ -2,15 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { uvuAdapter, uvuScriptArgs } from './uvu.js';
-import { describeAdapterOnFixture } from './runner-kit.suite.js';
+import { describeAdapterOnFixture, FIXTURE_RUNS } from './runner-kit.suite.js';
 import { FIXTURES_DIR } from './runner-kit.testing.js';
 import { esmPackageEnv } from './runner-kit.js';
 
-describeAdapterOnFixture(uvuAdapter, {
-  fixture: 'uvu-esm',
-  testFiles: ['test/slug.test.js', 'test/text.test.js'],
-  missing: { file: 'test/text.test.js', id: 'test/text.test.js > no such test' },
-});
+describeAdapterOnFixture(uvuAdapter, FIXTURE_RUNS['uvu-esm']);
 
 // lukeed/clsx, dequal, klona: ES module syntax in plain .js files, loaded by the `esm` package
 // (`uvu -r esm test`), which compiles them itself: no `_compile` patch and no module hook sees them.
@@ -20,9 +16,7 @@ const slugSource = readFileSync(path.join(FIXTURES_DIR, 'uvu-esm', 'src', 'slug.
 // of selected files, must load esm.
 const textTest = readFileSync(path.join(FIXTURES_DIR, 'uvu-esm', 'test', 'text.test.js'), 'utf8').replace("from '../src/text.js'", "from '../src'");
 describeAdapterOnFixture(uvuAdapter, {
-  fixture: 'uvu-esm',
-  testFiles: ['test/slug.test.js', 'test/text.test.js'],
-  missing: { file: 'test/text.test.js', id: 'test/text.test.js > no such test' },
+  ...FIXTURE_RUNS['uvu-esm'],
   variant: {
     label: 'the esm package (uvu -r esm, no "type": "module")',
     devDependencies: { uvu: '0.5.6', esm: '3.2.25' },

@@ -10,7 +10,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ErrorCodes, SweFlowError, formatTestId, type CommandSpec, type TestResult, type TestStatus } from '@swe-flow/core';
-import type { PlainRunContext, RepoFacts, RunnerAdapter, TracedRunContext, TracedRunOutput } from '../adapter.js';
+import { DETECTION, type PlainRunContext, type RepoFacts, type RunnerAdapter, type TracedRunContext, type TracedRunOutput } from '../adapter.js';
 import { binScriptCommand } from './bin-launch.js';
 import { uvuHooksImport } from './uvu-hooks.js';
 import { runnerScript } from './runner-script.js';
@@ -35,8 +35,8 @@ export function detectUvu(facts: RepoFacts): number {
   const deps = declaredDeps(facts.packageJson);
   const scripts = allScripts(facts.packageJson);
   if (!deps.has('uvu') && !/\buvu\b/.test(scripts)) return 0;
-  let score = deps.has('uvu') ? 0.6 : 0.3;
-  if (CALLS_UVU.test(runnerScript(facts.packageJson, CALLS_UVU))) score += 0.3;
+  let score = deps.has('uvu') ? DETECTION.dependency : DETECTION.scriptOnly;
+  if (CALLS_UVU.test(runnerScript(facts.packageJson, CALLS_UVU))) score += DETECTION.config;
   return Math.min(score, 1);
 }
 

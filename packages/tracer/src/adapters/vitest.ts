@@ -55,8 +55,6 @@ export function findVitestBin(root: string, packageDir = ''): string {
 }
 /** Config files vitest reads, in its own order of preference. */
 export const VITEST_CONFIG_NAMES = ['vitest.config', 'vite.config'].flatMap((n) => ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs'].map((e) => `${n}.${e}`));
-/** Work directory the adapter adds to the checkout (never instrumented, never a source). */
-const SWEFLOW_DIR = WORK_DIR;
 
 function deps(pj: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -252,8 +250,8 @@ function detectVitest(layout: VitestLayout, facts: RepoFacts): number {
 
 async function listVitestFiles(layout: VitestLayout, facts: RepoFacts): Promise<string[]> {
   const config = layout.userConfig(facts);
-  const out = path.join(facts.root, SWEFLOW_DIR, 'list.json');
-  await mkdir(path.join(facts.root, SWEFLOW_DIR), { recursive: true });
+  const out = path.join(facts.root, WORK_DIR, 'list.json');
+  await mkdir(path.join(facts.root, WORK_DIR), { recursive: true });
   const args = [layout.fromCwd(layout.bin(facts.root)), 'list', '--filesOnly', `--json=${out}`, ...(config ? ['--config', config] : [])];
   const res = await execLocal(facts.root, { command: 'node', args, ...layout.cwdSpec }, 120_000);
   if (res.exitCode !== 0) {
@@ -327,9 +325,9 @@ async function readTracedReport(resultFile: string, res: Awaited<ReturnType<type
 
 async function runVitestTraced(layout: VitestLayout, ctx: TracedRunContext): Promise<TracedRunOutput> {
   const root = ctx.facts.root;
-  const work = path.join(root, SWEFLOW_DIR);
+  const work = path.join(root, WORK_DIR);
   const { sources, prepared } = await prepareTracedRun(layout, ctx, work);
-  const resultFile = path.join(root, SWEFLOW_DIR, 'traced-results.json');
+  const resultFile = path.join(work, 'traced-results.json');
   const excludePattern = withTitleExclusion(undefined, ctx.exclude);
   await rm(resultFile, { force: true });
   await rm(ctx.traceDir, { recursive: true, force: true });

@@ -7,7 +7,8 @@
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
-import { RUNNER_NAMES, type RunnerName } from '@swe-flow/core';
+import type { RunnerName } from '@swe-flow/core';
+import { RUNNER_PACKAGES } from './runner-bin.js';
 import { testScript } from './runner-kit.js';
 
 export interface WrappedRunner {
@@ -18,7 +19,8 @@ export interface WrappedRunner {
   runner: RunnerName;
 }
 
-const RUNNER_PACKAGE: Record<string, RunnerName> = Object.fromEntries(RUNNER_NAMES.filter((n) => n !== 'node-test').map((n) => [n, n]));
+/** Runner by the npm package it is installed as. */
+const RUNNER_OF_PACKAGE = new Map(Object.entries(RUNNER_PACKAGES).map(([runner, pkg]) => [pkg, runner as RunnerName]));
 
 /** The first word of every command in a script (`a && b; c | d`), environment assignments skipped. */
 export function scriptCommands(script: string): string[] {
@@ -63,7 +65,7 @@ export function findWrappedRunners(root: string, packageJson: Record<string, unk
     const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Record<string, Record<string, string> | string | undefined>;
     const deps = { ...(pkg.dependencies as Record<string, string> | undefined), ...(pkg.peerDependencies as Record<string, string> | undefined) };
     for (const name of Object.keys(deps)) {
-      const runner = RUNNER_PACKAGE[name];
+      const runner = RUNNER_OF_PACKAGE.get(name);
       if (runner && !found.some((f) => f.runner === runner)) found.push({ command, wrapper: `${String(pkg.name)}@${String(pkg.version)}`, runner });
     }
   }

@@ -247,10 +247,11 @@ async function nextFallback(
       const names = failure.git ? await gitDependencies(root, manifests) : failure.packages;
       const unused: string[] = [];
       const namedBy: string[] = [];
-      for (const name of names) {
-        if (dropped.includes(name)) continue;
-        const naming = await filesNaming(root, name);
-        if (naming.every(isToolingFile)) { unused.push(name); namedBy.push(...naming); }
+      const candidates = names.filter((name) => !dropped.includes(name));
+      const naming = await filesNaming(root, candidates);
+      for (const name of candidates) {
+        const files = naming.get(name)!;
+        if (files.every(isToolingFile)) { unused.push(name); namedBy.push(...files); }
       }
       const removed = await dropDependencies(root, manifests, unused);
       if (removed.length === 0) return relock(root, facts, plan, names);

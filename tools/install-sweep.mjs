@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
+import { mapPool } from '@swe-flow/core';
 import { detectProject, installDependencies, setUpRepositoryNode } from '@swe-flow/workspace';
 
 const logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -63,8 +64,5 @@ if (values.manifest) {
     items.push({ source, commit: repo.commit, name: repo.name });
   }
 }
-const jobs = Math.max(1, Number(values.jobs ?? 1));
-let next = 0;
-await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, async () => {
-  while (next < items.length) console.log(JSON.stringify(await sweep(items[next++])));
-}));
+// Each line printed as its repository finishes.
+await mapPool(items, Math.max(1, Number(values.jobs ?? 1)), async (item) => console.log(JSON.stringify(await sweep(item))));

@@ -7,19 +7,17 @@
 //   node tools/bench/task-shape.mjs <synth-out-dir>...
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-
-const UNSTABLE = /<anonymous>|<object>|<class>|<expr>|\[computed\]/;
-const stable = (segment) => segment.length > 0 && !UNSTABLE.test(segment);
-const nameOf = (id) => id.replace(/^(.*):(\d+):(\d+):/s, '');
+import { parseFunctionId } from '@swe-flow/core';
+import { addedLines } from '@swe-flow/emitter';
+import { isStableName } from '@swe-flow/scheduler';
 
 /** Not a named unit: its own name is unstable, or it is nested in a stably named function. */
 function anonymousOrNested(id) {
-  const segments = nameOf(id).split('/');
+  const segments = parseFunctionId(id).name.split('/');
   const own = segments[segments.length - 1];
-  return !stable(own) || segments.slice(0, -1).some(stable);
+  return !isStableName(own) || segments.slice(0, -1).some(isStableName);
 }
 
-const addedLines = (patch) => patch.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++') && l.slice(1).trim() !== '').length;
 function median(values) {
   if (values.length === 0) return 0;
   const s = [...values].sort((a, b) => a - b);

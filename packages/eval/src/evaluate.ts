@@ -222,7 +222,6 @@ const infrastructureError = (error: unknown): GradeResult => ({
 class InstanceGrader {
   /** Instances graded now (not read from a previous run). */
   evaluated = 0;
-  private readonly testFiles: Set<string>;
 
   constructor(
     private readonly ds: LoadedDataset,
@@ -230,9 +229,7 @@ class InstanceGrader {
     private readonly run: { runDir: string; taskRepo: string; timeoutMs: number },
     private readonly options: EvaluateOptions,
     private readonly logger: Logger,
-  ) {
-    this.testFiles = new Set([...ds.traceTestFiles]);
-  }
+  ) {}
 
   async grade(row: DatasetRow, prediction: Prediction): Promise<InstanceReport> {
     const dir = path.join(this.run.runDir, safeName(row.instance_id));
@@ -267,7 +264,7 @@ class InstanceGrader {
     };
     // A grade from runs a signal killed is not stored (a rerun would reuse it): grade it again then.
     assertNotShuttingDown();
-    await this.store(dir, prediction, logs, report);
+    await this.store(dir, reportFile, prediction, logs, report);
     this.logger.info(`${row.instance_id}: ${report.grade}${report.reason ? ` (${report.reason})` : ''}`);
     return report;
   }
@@ -280,17 +277,17 @@ class InstanceGrader {
       runtime: env.runtime, adapter, taskRepo: this.run.taskRepo, timeoutMs: this.run.timeoutMs,
       ...(env.dependenciesDir ? { dependenciesDir: env.dependenciesDir } : {}),
       ...(rowImage ? { image: rowImage } : {}),
-      rules: { testFiles: new Set([...this.testFiles, ...row.test_files]), ...(options.protectedPaths ? { protectedPaths: options.protectedPaths } : {}) },
+      rules: { testFiles: new Set([...ds.traceTestFiles, ...row.test_files]), ...(options.protectedPaths ? { protectedPaths: options.protectedPaths } : {}) },
     });
   }
 
-  private async store(dir: string, prediction: Prediction, logs: GradeResult['logs'], report: InstanceReport): Promise<void> {
+  private async store(dir: string, reportFile: string, prediction: Prediction, logs: GradeResult['logs'], report: InstanceReport): Promise<void> {
     await mkdir(dir, { recursive: true });
     await writeFileAtomic(path.join(dir, 'patch.diff'), prediction.model_patch);
     await writeFileAtomic(path.join(dir, 'apply.log'), logs.apply);
     await writeFileAtomic(path.join(dir, 'test-stdout.log'), tail(logs.stdout));
     await writeFileAtomic(path.join(dir, 'test-stderr.log'), tail(logs.stderr));
-    await writeFileAtomic(path.join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    await writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
   }
 }
 

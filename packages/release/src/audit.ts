@@ -5,6 +5,7 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ErrorCodes, SweFlowError } from '@swe-flow/core';
 import type { RepoResult } from './build-repo.js';
 
 export interface RepoAudit {
@@ -29,12 +30,19 @@ export async function collectAudits(dir: string, repos: readonly RepoResult[]): 
   const out = new Map<string, RepoAudit>();
   await rm(path.join(dir, 'audit'), { recursive: true, force: true });
   for (const r of repos.filter((x) => x.status === 'ok')) {
-    const text = await readFile(path.resolve(dir, r.synthDir, 'audit.json'), 'utf8').catch(() => undefined);
+    const synthDir = path.resolve(dir, r.synthDir);
+    const file = path.join(synthDir, 'audit.json');
+    const text = await readFile(file, 'utf8').catch(() => undefined);
     if (text === undefined) {
       out.set(r.name, { ran: false, runtime: null, tasks: 0, solutionReachable: 0, durationMs: 0, report: null });
       continue;
     }
-    const json = JSON.parse(text) as AuditJson;
+    let json: AuditJson;
+    try {
+      json = JSON.parse(text) as AuditJson;
+    } catch (cause) {
+      throw new SweFlowError(ErrorCodes.INPUT_INVALID, `${file} is not JSON (${(cause as Error).message}): run swe-flow audit ${synthDir} again, or remove the file to publish ${r.name} as not audited`, { cause });
+    }
     const report = auditFileOf(r.name);
     await mkdir(path.join(dir, 'audit'), { recursive: true });
     await writeFile(path.join(dir, report), text);

@@ -1,5 +1,6 @@
 /** The dataset card (`README.md`) with the YAML header the Hugging Face hub reads (pure). */
 import { stringify as yaml } from 'yaml';
+import { DIFFICULTY_SCORE_BANDS, DIFFICULTY_THRESHOLDS, DIFFICULTY_WEIGHTS } from '@swe-flow/emitter';
 import type { Column } from './parquet.js';
 import { hubFeatures } from './parquet.js';
 import type { ReleaseRow, DroppedRow } from './merge.js';
@@ -50,12 +51,27 @@ function auditSection(audits: CardInput['audits']): string {
 ${table(['repository', 'audit', 'tasks audited', 'solution reachable', 'report'], rows)}`;
 }
 
-/** How a row's difficulty is derived (the thresholds of @swe-flow/emitter's DIFFICULTY_THRESHOLDS, also in the row schema). */
-const DIFFICULTY_NOTE =
-  "Difficulty comes from each row's `difficulty_evidence`: every measure gets a level 0, 1 or 2 — added lines (≥ 15, ≥ 50), " +
-  'functions to implement (≥ 2, ≥ 5), files changed (≥ 2, ≥ 3), FAIL_TO_PASS tests (≥ 3, ≥ 10), call depth of the developed ' +
-  'functions in the runtime dependency graph (≥ 3, ≥ 5) and distinct callers (≥ 3, ≥ 10); the score is the sum of the levels with ' +
-  'the added lines counted twice (0–14): easy ≤ 3, medium 4–7, hard ≥ 8. Per repository:';
+/** What each difficulty measure is called on the card. */
+const MEASURE_NAMES: Record<keyof typeof DIFFICULTY_THRESHOLDS, string> = {
+  added_lines: 'added lines',
+  functions: 'functions to implement',
+  files: 'files changed',
+  fail_to_pass: 'FAIL_TO_PASS tests',
+  call_depth: 'call depth of the developed functions in the runtime dependency graph',
+  callers: 'distinct callers',
+};
+
+/** How a row's difficulty is derived, from @swe-flow/emitter's thresholds, weights and bands (also in the row schema). */
+function difficultyNote(): string {
+  const keys = Object.keys(DIFFICULTY_THRESHOLDS) as (keyof typeof DIFFICULTY_THRESHOLDS)[];
+  const measures = keys.map((k) => `${MEASURE_NAMES[k]} (≥ ${DIFFICULTY_THRESHOLDS[k][0]}, ≥ ${DIFFICULTY_THRESHOLDS[k][1]})`);
+  const twice = keys.filter((k) => DIFFICULTY_WEIGHTS[k] === 2).map((k) => `the ${MEASURE_NAMES[k]}`);
+  const maxScore = keys.reduce((n, k) => n + 2 * DIFFICULTY_WEIGHTS[k], 0);
+  const { easyAtMost, hardAtLeast } = DIFFICULTY_SCORE_BANDS;
+  return `Difficulty comes from each row's \`difficulty_evidence\`: every measure gets a level 0, 1 or 2 — ${measures.slice(0, -1).join(', ')} and ${measures.at(-1)}; ` +
+    `the score is the sum of the levels${twice.length ? ` with ${twice.join(', ')} counted twice` : ''} (0–${maxScore}): ` +
+    `easy ≤ ${easyAtMost}, medium ${easyAtMost + 1}–${hardAtLeast - 1}, hard ≥ ${hardAtLeast}. Per repository:`;
+}
 
 export function renderCard(input: CardInput): string {
   const splitNames = Object.keys(input.dataFiles);
@@ -121,7 +137,7 @@ ${table(['license', 'repositories'], licenses.map((l) => [l, okRepos.filter((r) 
 
 ${table(['difficulty', 'tasks'], ['easy', 'medium', 'hard'].map((d) => [d, difficulty.get(d) ?? 0]))}
 
-${DIFFICULTY_NOTE}
+${difficultyNote()}
 
 ${table(['repository', 'easy', 'medium', 'hard'], okRepos.map((r) => [r.name, ...(['easy', 'medium', 'hard'] as const).map((d) => all.filter((x) => x.repo === r.name && x.difficulty === d).length)]))}
 

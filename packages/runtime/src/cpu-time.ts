@@ -4,8 +4,8 @@
  * that waits. Linux reads /proc/self/stat (user, system, children's user and system); elsewhere only this
  * process's own time is known.
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { procStatFields } from './proc-stat.js';
 
 /** Clock ticks per second of /proc times (`getconf CLK_TCK`; 100 on Linux for x86 and arm). */
 const TICKS_PER_SECOND = 100;
@@ -13,9 +13,7 @@ const TICKS_PER_SECOND = 100;
 /** Milliseconds of CPU used so far by this process and its waited-for descendants. */
 export function cpuTimeMs(): number {
   try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = procStatFields('self');
     // utime, stime, cutime, cstime are fields 14-17, i.e. 11-14 after the name.
     const ticks = [11, 12, 13, 14].reduce((n, i) => n + Number(fields[i] ?? 0), 0);
     return (ticks * 1000) / TICKS_PER_SECOND;

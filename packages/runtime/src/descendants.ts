@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { procStatFields } from './proc-stat.js';
 
 /** Parent pid of every process, from /proc (Linux); empty where there is no procfs. */
 function parentsByPid(): Map<number, number> {
@@ -12,9 +13,7 @@ function parentsByPid(): Map<number, number> {
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      // Fields after the command name (which may hold spaces and parentheses): state, ppid, ...
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const ppid = Number(procStatFields(Number(name))[1]);
       if (Number.isInteger(ppid)) parents.set(Number(name), ppid);
     } catch {
       // exited meanwhile

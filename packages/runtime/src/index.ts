@@ -62,4 +62,4 @@ export {
   type InstanceImage,
   type InstanceImageOptions,
 } from './image/instance-image.js';
-export { cpuTimeMs, startCpuSpan, type CpuSpan } from './cpu-time.js';
+export { startCpuSpan, type CpuSpan } from './cpu-time.js';

@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCodes, SweFlowError } from '@swe-flow/core';
+import { pathExists } from './files.js';
 
 export type PackageManager = 'npm' | 'pnpm' | 'yarn';
 
@@ -23,7 +24,6 @@ export interface ProjectFacts {
   ignoredLockfile?: string;
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
 
 export async function readPackageJson(root: string): Promise<Record<string, unknown>> {
   const file = path.join(root, 'package.json');
@@ -62,15 +62,15 @@ export async function detectProject(root: string): Promise<ProjectFacts> {
   let packageManagerVersion: string | undefined;
   const pmField = typeof packageJson.packageManager === 'string' ? packageJson.packageManager : '';
   const pmMatch = /^(npm|pnpm|yarn)@([^+\s]+)/.exec(pmField);
-  if (await exists(path.join(root, 'pnpm-lock.yaml'))) { packageManager = 'pnpm'; lockfile = 'pnpm-lock.yaml'; }
-  else if (await exists(path.join(root, 'yarn.lock'))) { packageManager = 'yarn'; lockfile = 'yarn.lock'; }
-  else if (await exists(path.join(root, 'package-lock.json'))) { packageManager = 'npm'; lockfile = 'package-lock.json'; }
-  else if (await exists(path.join(root, 'npm-shrinkwrap.json'))) { packageManager = 'npm'; lockfile = 'npm-shrinkwrap.json'; }
+  if (await pathExists(path.join(root, 'pnpm-lock.yaml'))) { packageManager = 'pnpm'; lockfile = 'pnpm-lock.yaml'; }
+  else if (await pathExists(path.join(root, 'yarn.lock'))) { packageManager = 'yarn'; lockfile = 'yarn.lock'; }
+  else if (await pathExists(path.join(root, 'package-lock.json'))) { packageManager = 'npm'; lockfile = 'package-lock.json'; }
+  else if (await pathExists(path.join(root, 'npm-shrinkwrap.json'))) { packageManager = 'npm'; lockfile = 'npm-shrinkwrap.json'; }
   else if (pmMatch) packageManager = pmMatch[1] as PackageManager;
   if (pmMatch && pmMatch[1] === packageManager) packageManagerVersion = pmMatch[2];
   let ignoredLockfile: string | undefined;
   if (lockfile === null) {
-    for (const f of ['bun.lock', 'bun.lockb']) if (await exists(path.join(root, f))) { ignoredLockfile = f; break; }
+    for (const f of ['bun.lock', 'bun.lockb']) if (await pathExists(path.join(root, f))) { ignoredLockfile = f; break; }
     if (ignoredLockfile && (pmField.startsWith('bun@') || !pmMatch)) packageManager = 'npm';
   }
   const berry = packageManager === 'yarn' ? await detectYarnBerry(root, packageManagerVersion, lockfile) : undefined;
@@ -82,12 +82,12 @@ export async function detectProject(root: string): Promise<ProjectFacts> {
     workspaces = ((ws as { packages: unknown[] }).packages).filter((w): w is string => typeof w === 'string');
   }
   const pnpmWs = path.join(root, 'pnpm-workspace.yaml');
-  if (await exists(pnpmWs)) workspaces = [...workspaces, ...parsePnpmWorkspaceGlobs(await readFile(pnpmWs, 'utf8'))];
+  if (await pathExists(pnpmWs)) workspaces = [...workspaces, ...parsePnpmWorkspaceGlobs(await readFile(pnpmWs, 'utf8'))];
 
   let nodeVersion: string | null = null;
   for (const f of ['.nvmrc', '.node-version']) {
     const p = path.join(root, f);
-    if (await exists(p)) { nodeVersion = (await readFile(p, 'utf8')).trim().replace(/^v/, '') || null; break; }
+    if (await pathExists(p)) { nodeVersion = (await readFile(p, 'utf8')).trim().replace(/^v/, '') || null; break; }
   }
   const engines = packageJson.engines as { node?: unknown } | undefined;
   if (!nodeVersion && typeof engines?.node === 'string') nodeVersion = engines.node;

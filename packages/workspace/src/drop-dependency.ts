@@ -11,19 +11,21 @@ function escape(s: string): string {
 }
 
 /**
- * The files that name `pkg` as a module (`'pkg'`, `"pkg/sub"`, `` `pkg` ``): imports, requires, and
- * configs that load it by name (presets, plugins). A dependency named by none of them is not needed
- * to run the tests.
+ * Per package, the files that name it as a module (`'pkg'`, `"pkg/sub"`, `` `pkg` ``): imports, requires,
+ * and configs that load it by name (presets, plugins). A dependency named by none of them is not needed
+ * to run the tests. One walk of the repository, each file read once, for all the packages.
  */
-export async function filesNaming(root: string, pkg: string): Promise<string[]> {
-  const re = new RegExp(`['"\`]${escape(pkg)}(?:/[^'"\`]*)?['"\`]`);
-  const out: string[] = [];
+export async function filesNaming(root: string, pkgs: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map(pkgs.map((pkg) => [pkg, [] as string[]]));
+  if (out.size === 0) return out;
+  const patterns = [...out.keys()].map((pkg) => [pkg, new RegExp(`['"\`]${escape(pkg)}(?:/[^'"\`]*)?['"\`]`)] as const);
   for (const file of await listRepoFiles(root)) {
     if (NOT_CODE.test(file)) continue;
     const abs = path.join(root, file);
     const st = await stat(abs).catch(() => null);
     if (!st?.isFile() || st.size > MAX_BYTES) continue;
-    if (re.test(await readFile(abs, 'utf8'))) out.push(file);
+    const text = await readFile(abs, 'utf8');
+    for (const [pkg, re] of patterns) if (re.test(text)) out.get(pkg)!.push(file);
   }
   return out;
 }

@@ -1,5 +1,8 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+
+/** Whether anything (file or folder) is at `p`. */
+export const pathExists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.swe-flow', '.nx', '.turbo', '.cache']);
 

@@ -158,7 +158,9 @@ export async function installDependencies(root: string, facts: ProjectFacts, opt
   const fallbacks: string[] = [];
   const dropped: string[] = [];
   const started = Date.now();
-  const originals = await readManifests(root, facts);
+  // The package.json files, listed once: the fallbacks edit them, and they are put back after the install.
+  const manifests = await manifestsOf(root, facts);
+  const originals = await readManifests(root, [...manifests, ...(facts.lockfile ? [facts.lockfile] : [])]);
   let label = 'plain';
   for (;;) {
     const pm = await packageManagerFor(facts, plan, toolsDir, logger, options, fallbacks);
@@ -182,7 +184,7 @@ export async function installDependencies(root: string, facts: ProjectFacts, opt
     const failure = classifyInstallFailure(output);
     attempt.failure = failure.kind;
     attempt.errorLines = errorLines(output, facts.packageManager);
-    const next = result.timedOut ? undefined : await nextFallback(root, facts, plan, failure, options, dropped);
+    const next = result.timedOut ? undefined : await nextFallback(root, facts, plan, failure, options, { manifests, dropped });
     if (next === undefined) throw installFailed(root, facts, attempts, result.timedOut);
     logger.warn(`install failed (${failure.kind}); retrying with ${next}`);
     fallbacks.push(next);
@@ -218,7 +220,10 @@ async function packageManagerFor(facts: ProjectFacts, plan: InstallPlan, toolsDi
 }
 
 /** Applies the fallback that answers `failure` to `plan` and names it; undefined when none is left. */
-async function nextFallback(root: string, facts: ProjectFacts, plan: InstallPlan, failure: InstallFailure, options: InstallOptions, dropped: string[]): Promise<string | undefined> {
+async function nextFallback(
+  root: string, facts: ProjectFacts, plan: InstallPlan, failure: InstallFailure, options: InstallOptions,
+  { manifests, dropped }: { manifests: string[]; dropped: string[] },
+): Promise<string | undefined> {
   switch (failure.kind) {
     case 'peer-conflict':
       if (facts.packageManager !== 'npm' || plan.legacyPeerDeps) return undefined;
@@ -239,20 +244,19 @@ async function nextFallback(root: string, facts: ProjectFacts, plan: InstallPlan
       return 'engines ignored (no Node satisfies every dependency)';
     }
     case 'unavailable-package': {
-      const manifests = await manifestsOf(root, facts);
       const names = failure.git ? await gitDependencies(root, manifests) : failure.packages;
       const unused: string[] = [];
       const namedBy: string[] = [];
-      for (const name of names) {
-        if (dropped.includes(name)) continue;
-        const naming = await filesNaming(root, name);
-        if (naming.every(isToolingFile)) { unused.push(name); namedBy.push(...naming); }
+      const candidates = names.filter((name) => !dropped.includes(name));
+      const naming = await filesNaming(root, candidates);
+      for (const name of candidates) {
+        const files = naming.get(name)!;
+        if (files.every(isToolingFile)) { unused.push(name); namedBy.push(...files); }
       }
       const removed = await dropDependencies(root, manifests, unused);
       if (removed.length === 0) return relock(root, facts, plan, names);
       dropped.push(...removed);
-      plan.frozen = false;
-      plan.manifestsChanged = true;
+      manifestsEdited(plan);
       const why = namedBy.length === 0 ? 'no file of the repository names it' : `named only by ${namedBy.join(', ')}, which the tests do not load`;
       return `without ${removed.join(', ')} (${failure.git ? 'git or URL dependency unreachable' : 'not in the registry'}; ${why})`;
     }
@@ -261,9 +265,8 @@ async function nextFallback(root: string, facts: ProjectFacts, plan: InstallPlan
       plan.ignoreScripts = true;
       return 'install scripts off (a lifecycle script failed)';
     case 'missing-dist-tag': {
-      if (!(await retagDependency(root, await manifestsOf(root, facts), failure.package, failure.tag))) return undefined;
-      plan.frozen = false;
-      plan.manifestsChanged = true;
+      if (!(await retagDependency(root, manifests, failure.package, failure.tag))) return undefined;
+      manifestsEdited(plan);
       return `${failure.package}@latest (the registry has no "${failure.tag}" tag)`;
     }
     case 'network': {
@@ -291,15 +294,20 @@ async function relock(root: string, facts: ProjectFacts, plan: InstallPlan, name
   if (facts.lockfile === null || plan.lockfileDropped || names.length === 0) return undefined;
   await rm(path.join(root, facts.lockfile), { force: true });
   plan.lockfileDropped = true;
-  plan.frozen = false;
-  plan.manifestsChanged = true;
+  manifestsEdited(plan);
   return `without ${facts.lockfile} (the locked ${names.join(', ')} is not served by the registry; resolved again from package.json)`;
 }
 
+/** A fallback changed package.json files or the lockfile: the install resolves again, and puts them back after. */
+function manifestsEdited(plan: InstallPlan): void {
+  plan.frozen = false;
+  plan.manifestsChanged = true;
+}
+
 /** The repository's own package.json files and lockfile, as they were before any install (path → text). */
-async function readManifests(root: string, facts: ProjectFacts): Promise<Map<string, string>> {
+async function readManifests(root: string, files: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const file of [...(await manifestsOf(root, facts)), ...(facts.lockfile ? [facts.lockfile] : [])]) {
+  for (const file of files) {
     const text = await readFile(path.join(root, file), 'utf8').catch(() => undefined);
     if (text !== undefined) out.set(file, text);
   }

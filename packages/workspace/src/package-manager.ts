@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -6,6 +6,7 @@ import semver from 'semver';
 import { ErrorCodes, SweFlowError, type Logger } from '@swe-flow/core';
 import type { PackageManager } from './detect.js';
 import { nodeEnv, type NodeRuntime } from './node-provision.js';
+import { pathExists } from './files.js';
 
 /** Versions used when the repository does not pin its package manager. */
 export const DEFAULT_PM_VERSIONS: Record<PackageManager, string> = { npm: '11', pnpm: '9', yarn: '1.22.22' };
@@ -22,7 +23,6 @@ export interface ResolvedPackageManager {
   substituted?: { pinned: string; taken: string };
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
 
 export function defaultToolsDir(): string {
   return path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'swe-flow', 'tools');
@@ -69,7 +69,7 @@ async function registryVersions(pkg: string): Promise<string[]> {
 async function installTool(pm: PackageManager, wanted: string, toolsDir: string, logger: Logger): Promise<{ dir: string; substituted?: ResolvedPackageManager['substituted'] }> {
   const pkg = packageOf(pm, wanted.split('.')[0]!);
   const dir = path.join(toolsDir, `${pm}@${wanted}`);
-  if (await exists(path.join(dir, 'node_modules', '.bin', pm))) return { dir };
+  if (await pathExists(path.join(dir, 'node_modules', '.bin', pm))) return { dir };
   logger.info(`installing ${pkg}@${wanted} from the registry into ${dir}`);
   const first = await npmInstall(dir, `${pkg}@${wanted}`);
   if (first.ok) return { dir };

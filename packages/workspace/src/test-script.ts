@@ -158,11 +158,10 @@ function runnerArgsStart(words: readonly string[]): number {
   return words.findIndex((w) => RUNNER_WORDS.has(w.split('/').pop()!) || w === '--test') + 1;
 }
 
-/** Words after the runner that are paths or globs, and not the value of a flag before them. */
-function namedFiles(words: readonly string[]): string[] {
-  const at = runnerArgsStart(words) - 1;
+/** Words from `start` (the runner's arguments) that are paths or globs, and not the value of a flag before them. */
+function namedFiles(words: readonly string[], start: number): string[] {
   const out: string[] = [];
-  for (let i = at + 1; i > 0 && i < words.length; i++) {
+  for (let i = start; i > 0 && i < words.length; i++) {
     const w = words[i]!;
     if (w.startsWith('-')) continue;
     const prev = words[i - 1]!;
@@ -183,8 +182,8 @@ function walk(command: string, scripts: Record<string, string>, env: Record<stri
       continue;
     }
     if (runnerOf(words)) {
-      const files = namedFiles(words);
       const start = runnerArgsStart(words);
+      const files = namedFiles(words, start);
       into.runs.push({ env: scoped, command: words.join(' '), selectsFiles: files.length > 0, files, args: start > 0 ? words.slice(start) : [] });
       continue;
     }

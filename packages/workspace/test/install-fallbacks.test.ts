@@ -1,4 +1,6 @@
 import { cp, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +90,29 @@ describe('install fallbacks, each after the plain install failed, each recorded'
     expect(record.fallbacks[0]).toContain('without package-lock.json');
     expect(record.droppedDependencies).toEqual([]);
     expect((await execa('node', ['--test'], { cwd: dir, reject: false })).exitCode).toBe(0);
+  });
+
+  it('a registry that resets every connection (ECONNRESET) -> the same install again after each wait of networkBackoffMs, then the error', async () => {
+    const dir = await copyOf('missing-dev-dependency');
+    const server = createServer((req) => req.socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      npm_config_registry: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+      npm_config_fetch_retries: '0',
+      npm_config_cache: await mkdtemp(path.join(os.tmpdir(), 'swf-npm-cache-')),
+    });
+    try {
+      const error = await installDependencies(dir, await detectProject(dir), { networkBackoffMs: [10, 20] }).then(() => undefined, (e: unknown) => e);
+      expect(error).toMatchObject({ code: ErrorCodes.INSTALL_FAILED });
+      const attempts = (error as { details: { attempts: { label: string; failure?: string }[] } }).details.attempts;
+      expect(attempts.map((a) => a.failure)).toEqual(['network', 'network', 'network']);
+      expect(attempts[1]!.label).toContain('retry 1');
+      expect(attempts[2]!.label).toContain('retry 2');
+    } finally {
+      process.env = saved;
+      server.close();
+    }
   });
 
   it('a failing lifecycle script (a missing tool) -> scripts off', async () => {

@@ -15,9 +15,9 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { silentLogger, type DatasetRow, type Logger } from '@swe-flow/core';
-import { mapPool, TaskRepo, writeFileAtomic } from '@swe-flow/emitter';
-import { COLLECT_DEPS_SCRIPT } from '@swe-flow/runtime';
+import { mapPool, silentLogger, type DatasetRow, type Logger } from '@swe-flow/core';
+import { TaskRepo } from '@swe-flow/emitter';
+import { COLLECT_DEPS_SCRIPT, writeFileAtomic } from '@swe-flow/runtime';
 import { DEFAULT_MIN_TOKENS, needleMatcher, taskNeedles, type TaskNeedles } from './needles.js';
 import { runInFreshContainer, scanInImage, scanOnHost, type ScanHit, type ScanOutput } from './scan.js';
 

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The report in a real browser: a real synth of a fixture, real gold and empty evaluations, the site
  * built by the real CLI, opened from disk (and over loopback) in Debian's Chromium via playwright-core.

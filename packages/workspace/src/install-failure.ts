@@ -7,6 +7,12 @@ export type InstallFailure =
   | { kind: 'lockfile-out-of-sync' }
   | { kind: 'engine'; ranges: string[] }
   | { kind: 'unavailable-package'; packages: string[]; git: boolean }
+  /**
+   * pnpm 11's check of every lockfile entry against the registry's metadata (minimumReleaseAge,
+   * trustPolicy) could not fetch some entries: a registry that lacks them (a partial mirror that serves
+   * only this platform's binaries), though the install itself may not need them.
+   */
+  | { kind: 'lockfile-verification'; packages: string[] }
   | { kind: 'lifecycle-script' }
   | { kind: 'package-manager-too-old' }
   /** The registry did not answer in time (a person reruns). */
@@ -72,6 +78,7 @@ export function classifyInstallFailure(output: string): InstallFailure {
   const version = /No matching version found for ((?:@[^/\s]+\/)?[^@\s]+)@(\S+?)\.?\s/.exec(output);
   if (version) return { kind: 'unavailable-package', packages: [version[1]!], git: false };
   const missing = notFoundPackages(output);
+  if (/Lockfile failed supply-chain policy check/.test(output) && /ERR_PNPM_FETCH_404/.test(output)) return { kind: 'lockfile-verification', packages: missing };
   if (missing.length > 0 || /\bE404\b|ERR_PNPM_FETCH_404/.test(output)) return { kind: 'unavailable-package', packages: missing, git: false };
   // A git dependency, or one fetched from a URL outside the registry (`https://api.github.com/.../tarball/<sha>`), that cannot be reached.
   const offRegistry = /request to https?:\/\/(?!registry\.)[^/\s]+\/\S+ failed, reason: (?:getaddrinfo |connect )?(?:ENOTFOUND|ECONNREFUSED|EAI_AGAIN|ETIMEDOUT)/.test(output);

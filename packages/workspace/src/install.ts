@@ -91,6 +91,8 @@ interface InstallPlan {
   /** Retries after registry timeouts so far (each after a longer wait; yarn classic also gets a longer network timeout). */
   networkRetries?: number;
   lockfileDropped?: boolean;
+  /** pnpm: skip the supply-chain check of the lockfile's entries against registry metadata (`trustLockfile`). */
+  trustLockfile?: boolean;
 }
 
 function installArgs(pm: PackageManager, facts: ProjectFacts, allowScripts: string[] | 'all', plan: InstallPlan): string[] {
@@ -109,6 +111,7 @@ function installArgs(pm: PackageManager, facts: ProjectFacts, allowScripts: stri
       return [
         'install', frozen ? '--frozen-lockfile' : '--no-frozen-lockfile', '--config.confirmModulesPurge=false',
         ...(plan.ignoreScripts ? ['--ignore-scripts'] : []), ...(plan.ignoreEngines ? ['--config.engine-strict=false'] : []),
+        ...(plan.trustLockfile ? ['--config.trust-lockfile=true'] : []),
       ];
     case 'yarn':
       if (facts.yarnBerry) return ['install', frozen ? '--immutable' : '--no-immutable'];
@@ -144,7 +147,8 @@ function refusePnp(facts: ProjectFacts): void {
  * own package manager, from its lockfile, with the Node chosen for it. When the plain install fails, the
  * fallbacks a person would use are tried, each only for the failure it answers, and each recorded:
  * ERESOLVE → `--legacy-peer-deps`; a lockfile out of sync → a plain install; engine errors → a Node that
- * satisfies them, an engines override only as the last resort; an unavailable package (404, an unreachable
+ * satisfies them, an engines override only as the last resort; pnpm's lockfile check failing on packages
+ * the registry lacks → the lockfile trusted as it is (`trustLockfile`); an unavailable package (404, an unreachable
  * git dependency) that no file of the repository names → installed without it; failing lifecycle scripts →
  * scripts off.
  */
@@ -243,6 +247,15 @@ async function nextFallback(
       plan.ignoreEngines = true;
       return 'engines ignored (no Node satisfies every dependency)';
     }
+    case 'lockfile-verification':
+      // The repository's own lockfile, installed as locked, before resolving anything again: what a person
+      // does when a registry mirror lacks metadata the check wants for packages of other platforms.
+      if (facts.packageManager === 'pnpm' && plan.frozen && facts.lockfile !== null && !plan.trustLockfile) {
+        plan.trustLockfile = true;
+        const named = failure.packages.length > 0 ? failure.packages.join(', ') : 'some locked packages';
+        return `pnpm trustLockfile (its check of the lockfile against registry metadata could not fetch ${named}, which the registry does not serve; installed as locked)`;
+      }
+      return nextFallback(root, facts, plan, { kind: 'unavailable-package', packages: failure.packages, git: false }, options, { manifests, dropped });
     case 'unavailable-package': {
       const names = failure.git ? await gitDependencies(root, manifests) : failure.packages;
       const unused: string[] = [];

@@ -14,6 +14,12 @@ describe('classifyInstallFailure', () => {
       .toEqual({ kind: 'unavailable-package', packages: ['@pnpm/pnpr.linux-arm64-musl'], git: false });
   });
 
+  it("a 404 during pnpm 11's lockfile check is a lockfile-verification failure naming the package (changesets/changesets)", () => {
+    const out = '? Verifying lockfile against supply-chain policies (484 entries)...\n✗ Lockfile failed supply-chain policy check (484 entries in 1m 3.3s)\n' +
+      '[ERR_PNPM_FETCH_404] GET https://registry.npmjs.org/@pnpm%2Fpnpr.darwin-x64: Not Found - 404\n';
+    expect(classifyInstallFailure(out)).toEqual({ kind: 'lockfile-verification', packages: ['@pnpm/pnpr.darwin-x64'] });
+  });
+
   it('a registry that did not answer in time is a network failure (immerjs/immer under load)', () => {
     expect(classifyInstallFailure('error Error: https://registry.yarnpkg.com/core-js/-/core-js-2.6.11.tgz: ESOCKETTIMEDOUT\n').kind).toBe('network');
   });

@@ -147,6 +147,21 @@ describe('install fallbacks, each after the plain install failed, each recorded'
     expect(record.packageManagerVersion).toMatch(/^10\./);
   });
 
+  it("pnpm 11's lockfile check 404s on a locked package of another platform -> the lockfile trusted as it is, not resolved again", async () => {
+    const dir = await copyOf('pnpm11-lockfile-verification');
+    const lockfile = await readFile(path.join(dir, 'pnpm-lock.yaml'), 'utf8');
+    const record = await install(dir);
+    expect(record.attempts.map((a) => [a.ok, a.failure])).toEqual([[false, 'lockfile-verification'], [true, undefined]]);
+    expect(record.attempts[0]!.errorLines!.join('\n')).toContain('ERR_PNPM_FETCH_404');
+    expect(record.fallbacks).toEqual([expect.stringContaining('pnpm trustLockfile')]);
+    expect(record.fallbacks[0]).toContain('swe-flow-fixture-no-such-package-7f3a9c2e-darwin-arm64');
+    // Still the frozen lockfile, kept byte for byte: the versions installed are the repository's locked ones.
+    expect(record.command).toEqual(expect.arrayContaining(['--frozen-lockfile', '--config.trust-lockfile=true']));
+    expect(await readFile(path.join(dir, 'pnpm-lock.yaml'), 'utf8')).toBe(lockfile);
+    expect(record.restoredManifests).toBeUndefined();
+    expect(await exists(path.join(dir, 'node_modules/is-number/package.json'))).toBe(true);
+  });
+
   it('a dist-tag the registry lacks (ETARGET) -> the package\'s latest, recorded', async () => {
     const dir = await copyOf('missing-dist-tag');
     const record = await install(dir);

@@ -104,6 +104,7 @@ async function ensureImage(ds: LoadedDataset, rows: readonly DatasetRow[], taskR
     repoDir: ds.repo.workDir, taskRepo, outDir: ds.dir, base: 'offline', logger,
     ...(ds.repo.name ? { repoName: ds.repo.name } : {}),
     ...(ds.repo.nodeVersion ? { nodeVersion: ds.repo.nodeVersion, nodeVersionSource: 'repo.json' as const } : {}),
+    ...(ds.repo.install ? { install: ds.repo.install } : {}),
   });
   return image.tag;
 }

@@ -2,6 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCodes, SweFlowError, type DatasetRow } from '@swe-flow/core';
+import type { InstallRecordForImage } from '@swe-flow/runtime';
 
 export interface Prediction {
   instance_id: string;
@@ -14,7 +15,7 @@ export interface LoadedDataset {
   dir: string;
   rows: DatasetRow[];
   /** `repo.json`, when present. */
-  repo?: { name?: string; runner?: string; workDir?: string; nodeVersion?: string; testEnv?: Record<string, string> };
+  repo?: { name?: string; runner?: string; workDir?: string; nodeVersion?: string; testEnv?: Record<string, string>; install?: InstallRecordForImage };
   /** `trace.json`'s `testFiles`, when present. */
   traceTestFiles: string[];
 }

@@ -31,6 +31,9 @@ export {
 } from './image/node-version.js';
 export {
   detectPackageManager,
+  packageManagerFromInstallRecord,
+  findLockfile,
+  type InstallRecordForImage,
   DEFAULT_PNPM_VERSION,
   DEFAULT_YARN_VERSION,
   type PackageManagerChoice,

@@ -7,6 +7,7 @@ import {
   environmentDockerfile,
   getDocker,
   detectPackageManager,
+  packageManagerFromInstallRecord,
   resolveNodeVersion,
   DEFAULT_NODE_VERSION,
   type EnvironmentImage,
@@ -72,6 +73,60 @@ describe('node version and package manager detection', () => {
     const finalStage = text.slice(text.lastIndexOf('\nFROM '));
     expect(finalStage).not.toContain('swe-flow-ca');
   });
+});
+
+describe("an environment image follows repo.json's install record", () => {
+  const npmRecord = { packageManager: 'npm', packageManagerVersion: '11.19.1', command: ['npm', 'install', '--no-audit', '--no-fund', '--legacy-peer-deps'], fallbacks: ['legacy-peer-deps'] };
+
+  it('takes the recorded manager, version and fallback flags, in the frozen form when the context holds a lockfile', () => {
+    expect(packageManagerFromInstallRecord(npmRecord, 'package-lock.json')).toEqual({
+      name: 'npm', version: '11.19.1', npmPackage: 'npm', bin: 'bin/npm-cli.js', lockfile: 'package-lock.json',
+      installCommand: ['npm', 'ci', '--no-audit', '--no-fund', '--legacy-peer-deps'], fallbacks: ['legacy-peer-deps'],
+    });
+    // No lockfile to freeze: the recorded command as it ran.
+    expect(packageManagerFromInstallRecord(npmRecord, undefined).installCommand).toEqual(npmRecord.command);
+    // pnpm after its lockfile check was trusted, and after the lockfile was resolved again (the context holds the resolved one).
+    const trusted = { packageManager: 'pnpm', packageManagerVersion: '11.13.1', command: ['pnpm', 'install', '--frozen-lockfile', '--config.confirmModulesPurge=false', '--config.trust-lockfile=true'], fallbacks: ['pnpm trustLockfile (...)'] };
+    expect(packageManagerFromInstallRecord(trusted, 'pnpm-lock.yaml')).toMatchObject({ name: 'pnpm', version: '11.13.1', npmPackage: 'pnpm', installCommand: trusted.command });
+    const relocked = { ...trusted, command: ['pnpm', 'install', '--no-frozen-lockfile', '--config.confirmModulesPurge=false'] };
+    expect(packageManagerFromInstallRecord(relocked, 'pnpm-lock.yaml').installCommand).toEqual(['pnpm', 'install', '--frozen-lockfile', '--config.confirmModulesPurge=false']);
+    // yarn berry at the release the install substituted for an unpublished pin; yarn classic with scripts off.
+    const berry = { packageManager: 'yarn', packageManagerVersion: '4.10.1', command: ['yarn', 'install', '--no-immutable'], fallbacks: ['yarn 4.10.1 (...)'] };
+    expect(packageManagerFromInstallRecord(berry, 'yarn.lock')).toMatchObject({ npmPackage: '@yarnpkg/cli-dist', version: '4.10.1', installCommand: ['yarn', 'install', '--immutable'] });
+    const classic = { packageManager: 'yarn', packageManagerVersion: '1.22.22', command: ['yarn', 'install', '--non-interactive', '--ignore-scripts'], fallbacks: ['install scripts off (a lifecycle script failed)'] };
+    expect(packageManagerFromInstallRecord(classic, 'yarn.lock')).toMatchObject({ npmPackage: 'yarn', installCommand: ['yarn', 'install', '--frozen-lockfile', '--non-interactive', '--ignore-scripts'] });
+  });
+
+  it('writes the recorded command and each fallback into the Dockerfile', () => {
+    const pm = packageManagerFromInstallRecord(npmRecord, 'package-lock.json');
+    const text = environmentDockerfile({ baseImage: 'swe-flow/base:node22.23.5-bookworm', base: 'offline', pm, nodeVersion: '22.23.5', repoName: 'a/b', hash: 'h' });
+    expect(text).toContain('npm ci --no-audit --no-fund --legacy-peer-deps && node /opt/swe-flow/scripts/collect-deps.cjs');
+    expect(text).toContain("# The install follows repo.json's record (how the repository was set up and verified): after these fallbacks, in order:\n#   - legacy-peer-deps\n");
+    const plain = environmentDockerfile({ baseImage: 'b', base: 'offline', pm: packageManagerFromInstallRecord({ ...npmRecord, command: ['npm', 'ci', '--no-audit', '--no-fund'], fallbacks: [] }, 'package-lock.json'), nodeVersion: '22.23.5', repoName: 'a/b', hash: 'h' });
+    expect(plain).toContain('the plain install worked');
+    expect(plain).not.toContain('--legacy-peer-deps');
+  });
+
+  it.skipIf(!hasDocker)("a context written from the record brings the recorded pnpm, not the lockfile's default", async () => {
+    const repo = await makeTinyRepo('tiny-pnpm');
+    const outDir = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-env-record-'));
+    try {
+      const install = { packageManager: 'pnpm', packageManagerVersion: '10.33.4', command: ['pnpm', 'install', '--no-frozen-lockfile', '--config.confirmModulesPurge=false', '--ignore-scripts'], fallbacks: ['install scripts off (a lifecycle script failed)'] };
+      const own = await buildEnvironmentImage({ repoDir: repo.source, taskRepo: repo.taskRepo, base: 'offline', outDir, build: false, nodeVersion: '22.23.5' });
+      expect(own.packageManager).toMatchObject({ name: 'pnpm', version: '9.15.9' });
+      const image = await buildEnvironmentImage({ repoDir: repo.source, taskRepo: repo.taskRepo, base: 'offline', outDir, build: false, nodeVersion: '22.23.5', install });
+      expect(image.packageManager).toMatchObject({ name: 'pnpm', version: '10.33.4', lockfile: 'pnpm-lock.yaml', fallbacks: install.fallbacks });
+      expect(image.tag).not.toBe(own.tag);
+      const dockerfile = await readFile(path.join(outDir, 'docker', 'Dockerfile'), 'utf8');
+      expect(dockerfile).toContain('pnpm install --frozen-lockfile --config.confirmModulesPurge=false --ignore-scripts && node');
+      expect(dockerfile).toContain('#   - install scripts off (a lifecycle script failed)');
+      // The package manager in the context is the recorded release, from the registry.
+      expect(JSON.parse(await readFile(path.join(outDir, 'docker', 'pm', 'package.json'), 'utf8'))).toMatchObject({ name: 'pnpm', version: '10.33.4' });
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+      await rm(path.dirname(repo.source), { recursive: true, force: true });
+    }
+  }, 180_000);
 });
 
 describe.skipIf(!hasDocker)('buildEnvironmentImage (real engine, offline base)', () => {

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { ErrorCodes, SweFlowError } from '@swe-flow/core';
 import type { Flags } from '../main.js';
 import { createCliLogger } from '../render.js';
+import type * as runtimeTypes from '@swe-flow/runtime';
 
 export async function run(args: string[], flags: Flags): Promise<number> {
   const action = args[0];
@@ -22,11 +23,13 @@ export async function run(args: string[], flags: Flags): Promise<number> {
       const out = path.resolve(dir);
       const repo = JSON.parse(await readFile(path.join(out, 'repo.json'), 'utf8').catch(() => {
         throw new SweFlowError(ErrorCodes.PATH_MISSING, `${out} has no repo.json: run swe-flow synth first`);
-      })) as { workDir: string; name: string; nodeVersion?: string };
+      })) as { workDir: string; name: string; nodeVersion?: string; install?: runtimeTypes.InstallRecordForImage };
       const { installedCopyOf } = await import('@swe-flow/eval');
       const image = await runtime.buildEnvironmentImage({
         repoDir: installedCopyOf(out, repo.workDir), taskRepo: path.join(out, 'task-repo.git'), repoName: repo.name, outDir: out, logger,
         base: flags.base === 'online' ? 'online' : 'offline',
+        // The install that set the repository up and was verified (package manager, version, fallbacks' flags).
+        ...(repo.install ? { install: repo.install } : {}),
         // The Node the repository was set up and verified with, unless --node-version says otherwise.
         ...(typeof flags.nodeVersion === 'string' ? { nodeVersion: flags.nodeVersion } : repo.nodeVersion ? { nodeVersion: repo.nodeVersion, nodeVersionSource: 'repo.json' as const } : {}),
       });

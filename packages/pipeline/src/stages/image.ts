@@ -17,6 +17,8 @@ export const imageStage: Stage<'base' | 'nodeVersion' | 'runtime', { repo: RepoJ
       repoDir: env.workDir, taskRepo: taskRepoDirOf(env.out), repoName: repo.name, base: config.base, outDir: env.out, logger: env.logger,
       // The Node the repository was installed, traced and verified with (repo.json), unless --node-version says otherwise.
       ...(config.nodeVersion ? { nodeVersion: config.nodeVersion } : { nodeVersion: repo.nodeVersion, nodeVersionSource: 'repo.json' as const }),
+      // The install that set the repository up (package manager, version, the fallbacks' flags), not one of the image's choosing.
+      install: repo.install,
       build, bootstrap: build,
     });
     return { record: image, artifact: image };

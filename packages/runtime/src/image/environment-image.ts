@@ -14,7 +14,7 @@ import { baseImageTag, bootstrapBaseImage } from './bootstrap.js';
 import { buildFromContext, removeStageImages } from './docker-build.js';
 import { fetchNpmPackage } from './npm-pack.js';
 import { npmVersionFor, resolveNodeVersion, type NodeVersionChoice } from './node-version.js';
-import { detectPackageManager, type PackageManagerChoice, type PackageManagerName } from './package-manager.js';
+import { detectPackageManager, findLockfile, packageManagerFromInstallRecord, type InstallRecordForImage, type PackageManagerChoice, type PackageManagerName } from './package-manager.js';
 
 export type BaseKind = 'online' | 'offline';
 
@@ -36,6 +36,12 @@ export interface EnvironmentImageOptions {
   nodeVersionSource?: NodeVersionChoice['source'];
   /** Override the lockfile's choice: `pnpm` or `pnpm@9.15.9`. */
   packageManager?: PackageManagerName | `${PackageManagerName}@${string}`;
+  /**
+   * `repo.json`'s install record (the install that set the repository up and was verified): the image
+   * installs with the same package manager and version and the flags its fallbacks added, instead of
+   * choosing its own from the lockfile. `packageManager` still overrides it.
+   */
+  install?: InstallRecordForImage;
   /** `online`: FROM node:<v>-bookworm-slim (needs Docker Hub). `offline`: the bootstrapped base. */
   base: BaseKind;
   /**
@@ -93,7 +99,9 @@ export async function buildEnvironmentImage(options: EnvironmentImageOptions): P
   }
   const nodeVersion: NodeVersionChoice =
     options.nodeVersion !== undefined ? { version: options.nodeVersion, source: options.nodeVersionSource ?? 'default', requested: options.nodeVersion } : await resolveNodeVersion(repoDir);
-  const pm = await choosePackageManager(repoDir, options.packageManager, npmVersionFor(nodeVersion.version));
+  const pm = options.install !== undefined && options.packageManager === undefined
+    ? packageManagerFromInstallRecord(options.install, await findLockfile(options.install.packageManager, [repoDir, path.join(repoDir, INSTALLED_MANIFESTS_DIR)]))
+    : await choosePackageManager(repoDir, options.packageManager, npmVersionFor(nodeVersion.version));
   const baseImage = options.base === 'online' ? `node:${nodeVersion.version}-bookworm-slim` : baseImageTag(nodeVersion.version);
   const repoName = options.repoName ?? ((JSON.parse(pkgText) as { name?: string }).name || path.basename(repoDir));
 
@@ -187,7 +195,7 @@ export function environmentDockerfile(input: DockerfileInput): string {
 FROM ${input.baseImage} AS env
 LABEL ${SWE_FLOW_LABEL}="1" ${LABEL_KIND}="env" ${LABEL_REPO}="${input.repoName.replace(/"/g, '')}" ${LABEL_NODE}="${input.nodeVersion}" ${LABEL_HASH}="${input.hash}"
 ${online}RUN (id -u ${SWE_USER} >/dev/null 2>&1 || useradd --create-home --uid ${SWE_UID} --shell /bin/sh ${SWE_USER})
-# ${pm.name}@${pm.version}, from the npm registry (not corepack)
+# ${pm.name}@${pm.version}, from the npm registry (not corepack)${installedWith(pm)}
 COPY pm/ /opt/swe-flow/pm/
 RUN ${links.join(' && ')} && ${pm.name} --version
 
@@ -211,6 +219,15 @@ COPY --from=install --chown=${SWE_USER}:${SWE_USER} /tmp/swe-flow-deps/ ${TESTBE
 USER ${SWE_USER}
 WORKDIR ${TESTBED}
 `;
+}
+
+/** Comment lines saying the install follows repo.json's record, and the fallbacks it needed. */
+function installedWith(pm: PackageManagerChoice): string {
+  if (pm.fallbacks === undefined) return '';
+  const lines = pm.fallbacks.length === 0
+    ? ['the plain install worked']
+    : ['after these fallbacks, in order:', ...pm.fallbacks.map((f) => `  - ${f.replace(/\s+/g, ' ')}`)];
+  return `\n# The install follows repo.json's record (how the repository was set up and verified): ${lines[0]}${lines.slice(1).map((l) => `\n# ${l}`).join('')}`;
 }
 
 async function writeContext(input: {

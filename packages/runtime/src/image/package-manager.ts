@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { ErrorCodes, SweFlowError } from '@swe-flow/core';
 
 export type PackageManagerName = 'npm' | 'pnpm' | 'yarn';
 
@@ -14,10 +15,65 @@ export interface PackageManagerChoice {
   lockfile?: string;
   /** The command that installs exactly the lockfile. */
   installCommand: string[];
+  /**
+   * Set when the choice follows the install that set the repository up (`repo.json`'s install record):
+   * the fallbacks that install needed, in order (empty when the plain install worked).
+   */
+  fallbacks?: string[];
 }
 
-export const DEFAULT_PNPM_VERSION = '9.15.9';
-export const DEFAULT_YARN_VERSION = '1.22.22';
+/** What an image needs of `repo.json`'s install record: the package manager, its version, the command that worked. */
+export interface InstallRecordForImage {
+  packageManager: string;
+  packageManagerVersion: string;
+  command: string[];
+  fallbacks: string[];
+}
+
+/** Frozen forms of each manager's install flags: the image installs the lockfile the local install ran with. */
+const FROZEN: Record<PackageManagerName, (args: string[], berry: boolean) => string[]> = {
+  npm: (args) => (args[0] === 'install' ? ['ci', ...args.slice(1)] : args),
+  pnpm: (args) => {
+    const rest = args.filter((a) => a !== '--no-frozen-lockfile' && a !== '--frozen-lockfile');
+    return [rest[0] ?? 'install', '--frozen-lockfile', ...rest.slice(1)];
+  },
+  yarn: (args, berry) => {
+    if (berry) return [...args.filter((a) => a !== '--no-immutable' && a !== '--immutable'), '--immutable'];
+    return args.includes('--frozen-lockfile') ? args : [args[0] ?? 'install', '--frozen-lockfile', ...args.slice(1)];
+  },
+};
+
+/**
+ * The package manager and install command of an environment image made from `repo.json`'s install
+ * record: the same manager at the same version, with the flags the fallbacks added (`--legacy-peer-deps`,
+ * `--ignore-scripts`, `--config.trust-lockfile=true`, ...), in the frozen form when the context holds a
+ * lockfile (the one the local install wrote or kept), so the image installs the versions tasks were verified with.
+ */
+export function packageManagerFromInstallRecord(record: InstallRecordForImage, lockfile: string | undefined): PackageManagerChoice {
+  const name = record.packageManager as PackageManagerName;
+  if (!['npm', 'pnpm', 'yarn'].includes(name)) {
+    throw new SweFlowError(ErrorCodes.INPUT_INVALID, `repo.json's install record names an unknown package manager (${record.packageManager}); run swe-flow synth again`);
+  }
+  const version = record.packageManagerVersion;
+  const berry = name === 'yarn' && !version.startsWith('1.');
+  const args = record.command[0] === name ? record.command.slice(1) : record.command;
+  const installArgs = lockfile === undefined ? args : FROZEN[name](args, berry);
+  const lock = lockfile === undefined ? {} : { lockfile };
+  const carrier =
+    name === 'npm' ? { npmPackage: 'npm', bin: 'bin/npm-cli.js' }
+      : name === 'pnpm' ? { npmPackage: 'pnpm', bin: 'bin/pnpm.cjs' }
+        : { npmPackage: berry ? '@yarnpkg/cli-dist' : 'yarn', bin: 'bin/yarn.js' };
+  return { name, version, ...carrier, ...lock, installCommand: [name, ...installArgs], fallbacks: [...record.fallbacks] };
+}
+
+/** The lockfile of package manager `name` present in any of `dirs`, if any. */
+export async function findLockfile(name: string, dirs: string[]): Promise<string | undefined> {
+  for (const [file, pm] of LOCKFILES) {
+    if (pm !== name) continue;
+    for (const dir of dirs) if (await isFile(path.join(dir, file))) return file;
+  }
+  return undefined;
+}
 
 const LOCKFILES: Array<[string, PackageManagerName]> = [
   ['pnpm-lock.yaml', 'pnpm'],
@@ -25,6 +81,10 @@ const LOCKFILES: Array<[string, PackageManagerName]> = [
   ['package-lock.json', 'npm'],
   ['npm-shrinkwrap.json', 'npm'],
 ];
+
+export const DEFAULT_PNPM_VERSION = '9.15.9';
+export const DEFAULT_YARN_VERSION = '1.22.22';
+
 
 /**
  * Chooses the package manager by lockfile (pnpm, yarn, npm, in that order), pinned to the version in

@@ -93,6 +93,8 @@ describe("an environment image follows repo.json's install record", () => {
     // yarn berry at the release the install substituted for an unpublished pin; yarn classic with scripts off.
     const berry = { packageManager: 'yarn', packageManagerVersion: '4.10.1', command: ['yarn', 'install', '--no-immutable'], fallbacks: ['yarn 4.10.1 (...)'] };
     expect(packageManagerFromInstallRecord(berry, 'yarn.lock')).toMatchObject({ npmPackage: '@yarnpkg/cli-dist', version: '4.10.1', installCommand: ['yarn', 'install', '--immutable'] });
+    // berry turns scripts off through its environment, which the record keeps.
+    expect(packageManagerFromInstallRecord({ ...berry, env: { YARN_ENABLE_SCRIPTS: 'false' } }, 'yarn.lock').installCommand).toEqual(['env', 'YARN_ENABLE_SCRIPTS=false', 'yarn', 'install', '--immutable']);
     const classic = { packageManager: 'yarn', packageManagerVersion: '1.22.22', command: ['yarn', 'install', '--non-interactive', '--ignore-scripts'], fallbacks: ['install scripts off (a lifecycle script failed)'] };
     expect(packageManagerFromInstallRecord(classic, 'yarn.lock')).toMatchObject({ npmPackage: 'yarn', installCommand: ['yarn', 'install', '--frozen-lockfile', '--non-interactive', '--ignore-scripts'] });
   });

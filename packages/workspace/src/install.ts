@@ -69,6 +69,8 @@ export interface InstallRecord {
   droppedDependencies: string[];
   /** A lockfile swe-flow could not use (`bun.lockb`): the install ran from package.json. */
   ignoredLockfile?: string;
+  /** Settings a fallback turned through the environment rather than a flag (yarn berry: `YARN_ENABLE_SCRIPTS=false`). */
+  env?: Record<string, string>;
   /**
    * Manifests a fallback changed for the install (dropped dependency, replaced dist-tag, lockfile resolved
    * again): restored in the copy afterwards (the tasks show the repository's own), kept as installed under
@@ -182,6 +184,7 @@ export async function installDependencies(root: string, facts: ProjectFacts, opt
         packageManager: facts.packageManager, packageManagerVersion: pm.version, command: attempt.command, durationMs: Date.now() - started,
         allowScripts, skippedScripts, node: plan.node.version, attempts, fallbacks, droppedDependencies: dropped,
         ...(facts.ignoredLockfile ? { ignoredLockfile: facts.ignoredLockfile } : {}),
+        ...(facts.yarnBerry && plan.ignoreScripts ? { env: { YARN_ENABLE_SCRIPTS: 'false' } } : {}),
         ...(restored.length > 0 ? { restoredManifests: restored } : {}),
       };
     }

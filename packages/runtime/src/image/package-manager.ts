@@ -28,6 +28,8 @@ export interface InstallRecordForImage {
   packageManagerVersion: string;
   command: string[];
   fallbacks: string[];
+  /** Settings a fallback turned through the environment (yarn berry's scripts off). */
+  env?: Record<string, string>;
 }
 
 /** Frozen forms of each manager's install flags: the image installs the lockfile the local install ran with. */
@@ -63,7 +65,8 @@ export function packageManagerFromInstallRecord(record: InstallRecordForImage, l
     name === 'npm' ? { npmPackage: 'npm', bin: 'bin/npm-cli.js' }
       : name === 'pnpm' ? { npmPackage: 'pnpm', bin: 'bin/pnpm.cjs' }
         : { npmPackage: berry ? '@yarnpkg/cli-dist' : 'yarn', bin: 'bin/yarn.js' };
-  return { name, version, ...carrier, ...lock, installCommand: [name, ...installArgs], fallbacks: [...record.fallbacks] };
+  const env = Object.entries(record.env ?? {}).map(([k, v]) => `${k}=${v}`);
+  return { name, version, ...carrier, ...lock, installCommand: [...(env.length > 0 ? ['env', ...env] : []), name, ...installArgs], fallbacks: [...record.fallbacks] };
 }
 
 /** The lockfile of package manager `name` present in any of `dirs`, if any. */

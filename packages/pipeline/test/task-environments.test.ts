@@ -104,9 +104,11 @@ describe.skipIf(!docker.ok)('task environments: instance images, audit, eval.sh 
   }, 300_000);
 
   it("builds the environment on the Node repo.json chose (the one the repository was installed and traced with), not the image default", async () => {
-    const repo = JSON.parse(await readFile(path.join(out, 'repo.json'), 'utf8')) as { nodeVersion: string };
-    const image = JSON.parse(await readFile(path.join(out, 'docker', 'image.json'), 'utf8')) as { baseImage: string; nodeVersion: { version: string; source: string } };
+    const repo = JSON.parse(await readFile(path.join(out, 'repo.json'), 'utf8')) as { nodeVersion: string; install: { packageManager: string; packageManagerVersion: string; fallbacks: string[] } };
+    const image = JSON.parse(await readFile(path.join(out, 'docker', 'image.json'), 'utf8')) as { baseImage: string; nodeVersion: { version: string; source: string }; packageManager: { name: string; version: string; fallbacks?: string[] } };
     expect(image.nodeVersion).toMatchObject({ version: repo.nodeVersion, source: 'repo.json' });
+    // ...and installs with the package manager and version of repo.json's install record.
+    expect(image.packageManager).toMatchObject({ name: repo.install.packageManager, version: repo.install.packageManagerVersion, fallbacks: repo.install.fallbacks });
     expect(image.baseImage).toBe(`swe-flow/base:node${repo.nodeVersion}-bookworm`);
     const r = await dockerRun(rows[0]!.image_name!, ['node', '--version']);
     expect(r.stdout.trim()).toBe(`v${repo.nodeVersion}`);

@@ -56,6 +56,7 @@ describe('copies of the solution bundled in another package', () => {
     expect(record.suite?.notPassing).toEqual([]);
     expect(await readFile(path.join(stubOut, '.work', 'repo', 'node_modules', 'copycat', 'index.js'), 'utf8')).toMatch(/^throw new Error\("swe-flow: node_modules\/copycat\/index\.js held a copy/);
     expect(stubbed.rows.length).toBeGreaterThan(0);
+    expect(await readFile(path.join(stubOut, 'summary.md'), 'utf8')).toContain('Dependency copies (stub): 1 file(s) of other packages held a copy of a solution, 1 stubbed');
     expect(stubbed.rejects.filter((r) => r.reason === 'solution-reachable')).toEqual([]);
     // The standalone audit searches the same places as the synth's (the prepared copy's node_modules) and agrees.
     const audit = await auditTasks({ rows: stubbed.rows, taskRepo: path.join(stubOut, 'task-repo.git'), runtime: 'local', dependenciesDir: path.join(stubOut, '.work', 'repo') });

@@ -15,6 +15,7 @@ import { synthesize } from '../src/index.js';
  * audit rejects every task it reveals. The standalone audit agrees with the synth's.
  */
 const FIXTURE = fileURLToPath(new URL('../../../fixtures/node-test-esm/', import.meta.url));
+const CLI = fileURLToPath(new URL('../../cli/bin/swe-flow.js', import.meta.url));
 const gitEnv = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t.invalid', GIT_AUTHOR_DATE: '2025-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2025-01-01T00:00:00Z' };
 const config = { modes: ['isolated' as const], maxSteps: 2, reruns: 1, workers: 1, skipImage: true, name: 'swe-flow-test/copycat' };
 
@@ -62,6 +63,16 @@ describe('copies of the solution bundled in another package', () => {
     const audit = await auditTasks({ rows: stubbed.rows, taskRepo: path.join(stubOut, 'task-repo.git'), runtime: 'local', dependenciesDir: path.join(stubOut, '.work', 'repo') });
     expect(audit.failed).toEqual([]);
     expect(audit.tasks.every((t) => t.needles.length > 0)).toBe(true);
+    // `swe-flow audit <out>` run from another folder searches that same prepared copy (repo.json's
+    // workDir is relative to <out>): with the copy put back, it finds it where the synth would have.
+    await rm(path.join(stubOut, '.work', 'repo', 'node_modules', 'copycat', 'index.js'));
+    await cp(path.join(root, 'copycat', 'package', 'index.js'), path.join(stubOut, '.work', 'repo', 'node_modules', 'copycat', 'index.js'));
+    const cli = await execa('node', [CLI, 'audit', stubOut, '--runtime', 'local', '--json'], { cwd: os.tmpdir(), reject: false });
+    expect(cli.exitCode, String(cli.stderr)).toBe(1);
+    const result = JSON.parse(String(cli.stdout).trim().split('\n').at(-1)!) as { failed: string[] };
+    expect(result.failed.length).toBeGreaterThan(0);
+    const report = JSON.parse(await readFile(path.join(stubOut, 'audit.json'), 'utf8')) as { tasks: Array<{ hits: Array<{ path: string }> }> };
+    expect(report.tasks.flatMap((t) => t.hits.map((h) => h.path)).some((p) => p.endsWith('node_modules/copycat/index.js'))).toBe(true);
 
     const rejectOut = path.join(root, 'out-reject');
     const rejected = await synthesize(src, { out: rejectOut, config: { ...config, dependencyCopies: 'reject' } });

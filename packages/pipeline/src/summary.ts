@@ -176,5 +176,9 @@ function environmentLines(e: EnvironmentsSummary | undefined): string[] {
   const audit = e.audit.ran
     ? `Audit (${e.audit.runtime}): ${e.audit.tasks} tasks searched for their solutions, ${e.audit.failed} rejected as solution-reachable, in ${(e.audit.durationMs / 1000).toFixed(1)} s.`
     : `Audit: NOT RUN (${e.audit.skippedBecause ?? 'skipped'}); no task environment was searched for its solution.`;
-  return [`Task environments: ${e.instances} instance images, ${e.evalScripts} eval.sh scripts. ${audit}`, ''];
+  const d = e.dependencyCopies;
+  const copies = d && d.found > 0
+    ? ` Dependency copies (${d.policy}): ${d.found} file(s) of other packages held a copy of a solution, ${d.stubbed} stubbed (dependency-copies.json).`
+    : '';
+  return [`Task environments: ${e.instances} instance images, ${e.evalScripts} eval.sh scripts. ${audit}${copies}`, ''];
 }

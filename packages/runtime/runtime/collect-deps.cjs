@@ -8,15 +8,55 @@
 // Workspace links (symlinks into the tree) are kept: they point at the instance's own tree.
 // `collect-deps.cjs --list <installed tree>` changes nothing and prints (JSON) what the env tier would
 // remove: what the local audit leaves out, since no task environment holds it.
+// `collect-deps.cjs <installed tree> <out dir> [<stubs.json>]`: the files listed in stubs.json (paths
+// relative to the tree, e.g. node_modules/prettier/index.mjs: dependency files that hold a copy of a
+// task's solution, found by swe-flow's dependency-copies step) are replaced by a stub in the env tier.
+// `collect-deps.cjs --stub <tree> <stubs.json>` replaces them in place (the local prepared copy).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
 const listOnly = process.argv[2] === '--list';
-const [root, out] = process.argv.slice(listOnly ? 3 : 2);
-if (!root || (!out && !listOnly)) {
-  console.error('usage: collect-deps.cjs <installed tree> <out dir> | --list <installed tree>');
+const stubOnly = process.argv[2] === '--stub';
+const [root, out, stubList] = stubOnly ? [process.argv[3], undefined, process.argv[4]] : process.argv.slice(listOnly ? 3 : 2);
+if (!root || (!out && !listOnly && !stubOnly) || (stubOnly && !stubList)) {
+  console.error('usage: collect-deps.cjs <installed tree> <out dir> [<stubs.json>] | --list <installed tree> | --stub <tree> <stubs.json>');
   process.exit(2);
+}
+
+const CODE_FILE = /\.(c|m)?(j|t)sx?$/;
+
+/** What replaces a dependency file that held a copy of a task's solution: loading it says why it is gone. */
+function stubText(rel) {
+  if (!CODE_FILE.test(rel) || rel.endsWith('.d.ts')) return '';
+  return `throw new Error(${JSON.stringify(`swe-flow: ${rel} held a copy of a task's solution and was removed from the task environment`)});\n`;
+}
+
+/** Replaces each listed file (relative to dir) that exists by its stub; returns the ones replaced. */
+function stubFiles(dir, listFile) {
+  const list = JSON.parse(fs.readFileSync(listFile, 'utf8'));
+  const done = [];
+  for (const rel of Array.isArray(list) ? list : []) {
+    if (typeof rel !== 'string' || rel.split(/[\\/]/).includes('..') || path.isAbsolute(rel)) continue;
+    const file = path.join(dir, rel);
+    let st;
+    try {
+      st = fs.lstatSync(file);
+    } catch {
+      continue;
+    }
+    if (!st.isFile()) continue;
+    // A new file, not a write through: pnpm hard-links installed files to its store, shared by other projects.
+    fs.unlinkSync(file);
+    fs.writeFileSync(file, stubText(rel));
+    done.push(rel);
+  }
+  return done;
+}
+
+if (stubOnly) {
+  console.log(JSON.stringify(stubFiles(root, stubList)));
+  process.exit(0);
 }
 
 function readName(dir) {
@@ -101,3 +141,4 @@ for (const rel of nodeModulesDirs(root, '', [])) {
   clean(target, names);
 }
 for (const r of removed) console.log(`swe-flow: removed ${path.relative(out, r.path)} (${r.why})`);
+if (stubList) for (const rel of stubFiles(out, stubList)) console.log(`swe-flow: stubbed ${rel} (it held a copy of a task's solution)`);

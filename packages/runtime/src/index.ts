@@ -44,6 +44,8 @@ export {
   environmentDockerfile,
   exportTree,
   COLLECT_DEPS_SCRIPT,
+  DEPENDENCY_COPIES_FILE,
+  stubbedDependencyFiles,
   SWE_UID,
   type BaseKind,
   type EnvironmentImage,

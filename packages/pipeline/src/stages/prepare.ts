@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ErrorCodes, SweFlowError, type CommandSpec, type RunnerName } from '@swe-flow/core';
+import { ErrorCodes, SweFlowError, type CommandSpec, type Logger, type RunnerName } from '@swe-flow/core';
 import { commandLine } from '@swe-flow/emitter';
-import { writeFileAtomic } from '@swe-flow/runtime';
+import { linkOwnPackageCopies, writeFileAtomic, type OwnPackageCopy } from '@swe-flow/runtime';
 import { collectRepoFacts, createVitestAdapter, detectRunner, esmPackageEnv, findVitestBin, getAdapter, mochaRunArgs, scriptTestArgs, selfHostedRunnerError, withDefaultFiles, withRunEnv, withRunnerArgs, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
 import { chooseTestSetup, requireBuiltOutput, runBuild } from '../test-setup.js';
 import {
@@ -59,6 +59,12 @@ export interface RepoJson {
   /** mocha: the test script's options (`--ui tdd`, `-r ./setup.js`), and an ignored `test/mocha.opts`'s. */
   runnerArgs?: string[];
   install: InstallRecord;
+  /**
+   * Copies of the repository's own package found in node_modules after the install (repo-relative), each
+   * replaced by a link to the package's own folder (or removed when a build makes its entry), as in every
+   * task environment.
+   */
+  ownPackageCopies?: OwnPackageCopy[];
   testCommand: string;
   /** The installed copy, relative to the output folder (`.work/repo`). */
   workDir: string;
@@ -144,6 +150,7 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     const node = await setUpRepositoryNode(workDir, facts, { ...(config.node ? { override: config.node } : {}), logger });
     logger.info(`Node ${node.choice.version}: ${node.choice.reason}`);
     const install = await installDependencies(workDir, facts, { logger, allowScripts: config.allowScripts, timeoutMs: config.installTimeoutMs, node: node.runtime, nodeFor: node.nodeFor });
+    const ownPackageCopies = await linkOwnCopies(workDir, logger);
     const detected = await runnerOf(workDir, pkg, config.runner);
     const selfHosted = selfHostedRunnerError(pkg ? await readPackageJson(path.join(workDir, pkg)) : facts.packageJson, detected.name);
     if (selfHosted) throw selfHosted;
@@ -170,7 +177,7 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
       ...(setup.note ? { testRunNote: setup.note } : {}),
       ...(specFiles.length > 0 ? { specFiles } : {}),
       ...(runnerArgs.length > 0 ? { runnerArgs } : {}),
-      install, testCommand,
+      install, ...(ownPackageCopies.length > 0 ? { ownPackageCopies } : {}), testCommand,
       // Relative to the output folder: a moved dataset still finds its installed copy.
       workDir: path.relative(env.out, workDir),
       files, preparedAt: new Date().toISOString(),
@@ -179,6 +186,18 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     return { record: repoJson, artifact: repoJson };
   },
 };
+
+/**
+ * A test tool depending on the package itself (tape on object-inspect) or a devDependency on its own
+ * previous release puts a published copy of the solution in node_modules: each becomes a link to the
+ * package's own folder, as the env tier makes it in every task environment, so that the untraced run,
+ * the trace and verification see what a task environment holds.
+ */
+async function linkOwnCopies(workDir: string, logger: Pick<Logger, 'info'>): Promise<OwnPackageCopy[]> {
+  const copies = (await linkOwnPackageCopies(workDir)).map((c) => ({ ...c, path: path.relative(workDir, c.path) }));
+  for (const c of copies) logger.info(`${c.why} at ${c.path}: ${c.link ? `replaced by a link to ${c.link}` : 'removed'}`);
+  return copies;
+}
 
 /** Mirrors from the config, then from the environment (`SWEFLOW_MIRROR_MAP` file, `SWEFLOW_MIRROR_DIR`). */
 async function mirrorOptions(config: { mirrors?: Record<string, string> | undefined; mirrorDir?: string | undefined }): Promise<{ mirrors: Record<string, string>; mirrorDir?: string }> {

@@ -4,7 +4,7 @@ import { ErrorCodes, SweFlowError, type CommandSpec, type Logger, type RunnerNam
 import { commandLine } from '@swe-flow/emitter';
 import { linkOwnPackageCopies, writeFileAtomic, type OwnPackageCopy } from '@swe-flow/runtime';
 import { collectRepoFacts, createVitestAdapter, detectRunner, esmPackageEnv, findVitestBin, getAdapter, mochaRunArgs, scriptTestArgs, selfHostedRunnerError, withDefaultFiles, withRunEnv, withRunnerArgs, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
-import { chooseTestSetup, requireBuiltOutput, runBuild } from '../test-setup.js';
+import { chooseBuild, chooseTestSetup, requireBuiltOutput, runBuild } from '../test-setup.js';
 import {
   chooseWorkspacePackage,
   detectProject,
@@ -49,6 +49,8 @@ export interface RepoJson {
   testEnv?: Record<string, string>;
   /** Build steps run in prepare before tracing. */
   build?: string[];
+  /** Why `build` is the repository's build script: the tests read output it makes, and nothing else named a build. */
+  buildNote?: string;
   /** Which of the test script's runs was taken, when it has several under different environments. */
   testRunNote?: string;
   /**
@@ -120,6 +122,12 @@ export function commandLineFromRoot(spec: CommandSpec): string {
 
 type PrepareReads = 'ref' | 'mirrors' | 'mirrorDir' | 'name' | 'package' | 'allowScripts' | 'runner' | 'node' | 'testRun' | 'testEnv' | 'build' | 'installTimeoutMs';
 
+/** The files the runner runs as tests (before any build), or undefined when the adapter cannot list them yet. */
+async function runnerTestFiles(adapter: RunnerAdapter, facts: RepoFacts): Promise<string[] | undefined> {
+  const listed = await adapter.listTestFiles(facts).catch(() => []);
+  return listed.length > 0 ? listed : undefined;
+}
+
 /** The runner: as configured, or detected from the repository (in a package, its own dependencies over the root's). */
 async function runnerOf(workDir: string, pkg: string | undefined, configured: string | undefined): Promise<RunnerAdapter> {
   if (configured) return getAdapter(configured as RunnerName, undefined);
@@ -156,10 +164,12 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     if (selfHosted) throw selfHosted;
     const runnerBin = pkg && detected.name === 'vitest' ? findVitestBin(workDir, pkg) : undefined;
     // What the test script says beyond the runner: its environment, and a build the tests read.
-    const setup = chooseTestSetup(facts.packageJson, config);
+    const built = { files, packageJson: facts.packageJson, ...(pkg ? {} : { tests: await runnerTestFiles(detected, { root: workDir, packageJson: facts.packageJson, files }) }) };
+    const setup = await chooseBuild(workDir, chooseTestSetup(facts.packageJson, config), { ...built, packageManager: facts.packageManager, configured: config.build !== undefined });
     if (setup.note) logger.info(setup.note);
+    if (setup.buildNote) logger.info(setup.buildNote);
     await runBuild(pkg ? path.join(workDir, pkg) : workDir, setup, { logDir: path.join(env.out, 'logs'), timeoutMs: config.installTimeoutMs, logger, nodeBinDir: (await provisionNode(install.node, { logger })).binDir });
-    await requireBuiltOutput(workDir, files, setup);
+    await requireBuiltOutput(workDir, built, setup);
     const { specFiles, runnerArgs } = pkg ? { specFiles: [], runnerArgs: [] } : await commandLineOf(detected, { root: workDir, packageJson: facts.packageJson, files }, setup.runArgs);
     // esm's compile cache off in every run: it would hold the original code of every stubbed file in
     // node_modules/.cache, where the audit rightly finds it in each task's environment.
@@ -174,6 +184,7 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
       ...(runnerBin ? { runnerBin } : {}),
       ...(Object.keys(testEnv).length > 0 ? { testEnv } : {}),
       ...(setup.build.length > 0 ? { build: setup.build } : {}),
+      ...(setup.buildNote ? { buildNote: setup.buildNote } : {}),
       ...(setup.note ? { testRunNote: setup.note } : {}),
       ...(specFiles.length > 0 ? { specFiles } : {}),
       ...(runnerArgs.length > 0 ? { runnerArgs } : {}),

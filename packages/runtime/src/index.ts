@@ -52,6 +52,7 @@ export {
   type EnvironmentImageOptions,
 } from './image/environment-image.js';
 export { pruneImages, type PruneOptions, type PruneResult } from './image/prune.js';
+export { linkOwnPackageCopies, type OwnPackageCopy } from './image/own-copies.js';
 export { writeFileAtomic, pathExists } from './fs.js';
 export { killProcessGroup } from './process-group.js';
 export {

@@ -56,6 +56,7 @@ export const synthOptions: OptionSpec[] = [
   { flags: '--base-test-timeout-floor <ms>', description: 'The least per-test limit of a base run (default 1000; node:test limits files: five times it)', config: 'baseTestTimeoutFloorMs', parse: int },
   { flags: '--profile', description: 'Write profile.json: per stage and per verification batch, wall time, CPU time (child processes included) and the idle share', config: 'profile' },
   { flags: '--test-file-timeout <ms>', description: 'node:test: limit for one test file while tracing (default 120000); a file that runs longer is cut and listed under lost tests, the rest is traced', config: 'testFileTimeoutMs', parse: int },
+  { flags: '--trace-test-timeout <ms>', description: "vitest, jest, mocha, ava: limit for each test while tracing (default 60000; ava: the run's inactivity; 0: the repository's own limits); a test cut there is excluded as timed-out and listed under lost tests, the rest is traced", config: 'traceTestTimeoutMs', parse: int },
   { flags: '--exclude-test <pattern>', description: 'Leave tests out of every task: a substring of the test id or /regex/ (repeatable)', config: 'excludeTests', parse: (v) => (Array.isArray(v) ? v : [v]).map(String) },
   { flags: '--allow-scripts <names>', description: "Dependencies allowed to run install scripts ('all' or a list)", config: 'allowScripts', parse: (v) => (v === 'all' ? 'all' : list(v)) },
   { flags: '--statements <writer>', description: 'offline | llm', config: 'statements.writer' },

@@ -83,10 +83,13 @@ export interface ExcludedTest {
 export interface LostTest {
   /** Repo-relative test file. */
   file: string;
-  /** The shared test id, for `duplicate-name`. */
+  /** The shared test id, for `duplicate-name`; the cut test's id, for `timed-out`. */
   id?: string;
-  reason: 'file-reported-no-tests' | 'calls-process-exit' | 'duplicate-name';
-  /** Tests lost: for `duplicate-name`, how many more than one share the id; unknown (absent) for a file. */
+  reason: 'file-reported-no-tests' | 'calls-process-exit' | 'duplicate-name' | 'timed-out';
+  /**
+   * Tests lost: for `duplicate-name`, how many more than one share the id; for `timed-out` (a test the
+   * trace runs' per-test limit cut: `--trace-test-timeout`), 1; unknown (absent) for a file.
+   */
   count?: number;
   detail: string;
 }

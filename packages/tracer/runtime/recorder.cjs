@@ -268,6 +268,11 @@ function install() {
   const existing = globalThis.__SWEFLOW__;
   if (existing && existing.version === 1 && typeof existing.beginTest === 'function') return existing;
   const rec = createRecorder();
+  // jest 30 "soft-deletes" what a test environment's globals hold when the environment is torn down,
+  // wrapping each property in a getter/setter; code still running then (a timer of a test its limit
+  // cut) makes the recorder set `b` through that wrapper, which recursed until the stack overflowed
+  // and the worker died with every result. jest leaves objects that carry this symbol alone.
+  rec[Symbol.for('$$jest-protect-from-deletion')] = [];
   Object.defineProperty(globalThis, '__SWEFLOW__', { value: rec, configurable: true, writable: true, enumerable: false });
   process.on('exit', () => {
     try {

@@ -50,6 +50,11 @@ export interface TracedRunContext {
   timeoutMs: number;
   /** Limit for one test file, for runners without a limit of their own (node:test). */
   testFileTimeoutMs?: number;
+  /**
+   * Limit for each test of the traced run (`--trace-test-timeout`; trace() sets it where the runner
+   * takes one: `traceTimeLimitApplies`): the runner's own per-test option (ava: its inactivity limit).
+   */
+  testTimeoutMs?: number;
   /** Tests the runner must not run (see PlainRunContext.exclude). */
   exclude?: readonly string[];
   logger: Logger;

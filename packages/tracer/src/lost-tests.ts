@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { LostTest, TestResult } from '@swe-flow/core';
+import type { ExcludedTest, LostTest, TestResult } from '@swe-flow/core';
 
 const PROCESS_EXIT = /\bprocess\s*\.\s*(exit|abort|reallyExit)\s*\(/;
 
@@ -39,4 +39,20 @@ export async function findLostTests(root: string, testFiles: readonly string[], 
     lost.push({ file, id, reason: 'duplicate-name', count: times - 1, detail: `${times} tests share this name; they can only run and be graded together, so they count as one test: give them distinct names` });
   }
   return lost;
+}
+
+/**
+ * Tests a per-test limit cut in the untraced or traced run (excluded `timed-out`), as lost tests: a
+ * test that hangs (a promise that never settles, with the repository's timeout disabled) ends here
+ * after `limitMs` instead of holding the whole run.
+ */
+export function timedOutTests(excluded: readonly ExcludedTest[], traced: ReadonlyMap<string, TestResult>, limitMs: number | undefined): LostTest[] {
+  const limit = limitMs ? `the per-test limit of the trace runs (${limitMs} ms, --trace-test-timeout) or the repository's own` : "the repository's own per-test limit";
+  return excluded.filter((e) => e.reason === 'timed-out').map((e) => ({
+    file: traced.get(e.id)?.file ?? e.id.split(' > ')[0]!,
+    id: e.id,
+    reason: 'timed-out' as const,
+    count: 1,
+    detail: `cut by ${limit}: it hangs or is slow; raise --trace-test-timeout if it only needs longer, or fix the test (${(e.error ?? 'timed out').split('\n')[0]!.slice(0, 200)})`,
+  }));
 }

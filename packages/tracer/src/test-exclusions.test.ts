@@ -36,7 +36,7 @@ describe('test exclusions', () => {
     expect(ran).toEqual([]);
   });
   it("knows each runner's words for a test cut by its time limit", () => {
-    for (const text of ['test timed out after 2000ms', 'Error: Test timed out in 5000ms.', 'thrown: "Exceeded timeout of 5000 ms for a test."', 'Error: Timeout of 2000ms exceeded.', 'Timed out while running tests']) expect(isTimeoutError(text), text).toBe(true);
+    for (const text of ['test timed out after 2000ms', 'Error: Test timed out in 5000ms.', 'thrown: "Exceeded timeout of 5000 ms for a test."', 'Error: Timeout of 2000ms exceeded.', 'Timed out while running tests', 'Exited because no new tests completed within the last 4000ms of inactivity', 'Error: Test timed out after its time limit (vitest reports the limit\'s error as STACK_TRACE_ERROR)']) expect(isTimeoutError(text), text).toBe(true);
     expect(isTimeoutError('AssertionError: expected 3 to equal 4')).toBe(false);
     expect(isTimeoutError(undefined)).toBe(false);
   });

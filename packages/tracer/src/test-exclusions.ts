@@ -24,7 +24,7 @@ export function excludeMatcher(patterns: readonly string[]): (id: string) => str
 
 /** The runner's own words for a test cut by a time limit (node:test, vitest, jest, mocha, ava). */
 export function isTimeoutError(error: string | undefined): boolean {
-  return !!error && /timed out (in|after) \d|exceeded timeout of|timeout of \d+ ?ms exceeded|timed out while running/i.test(error);
+  return !!error && /timed out (in|after) \d|exceeded timeout of|timeout of \d+ ?ms exceeded|timed out while running|no new tests completed within|timed out after its time limit/i.test(error);
 }
 
 /** A last path segment that names a test file: what a pattern copied from a test id starts with. */

@@ -4,6 +4,9 @@
  * traced durations, so a stub that makes a test wait (a callback never called) costs about a second,
  * not the runner's default; references keep the repository's own limits.
  */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { Workspace } from '@swe-flow/core';
 
 /** `test`: the limit bounds each test; `file`: each test file as a whole (node:test on Node 20). */
@@ -68,3 +71,36 @@ export function baseTestTimeout(testIds: Iterable<string>, durations: ReadonlyMa
   const slowestFile = Math.max(0, ...perFile.values());
   return Math.ceil(Math.max(FILE_FLOOR_FACTOR * limit.floorMs, limit.factor * slowestFile));
 }
+
+/** The major and minor of `pkg` as the checkout at `root` resolves it (hoisted copies included). */
+async function resolvedVersion(root: string, pkg: string): Promise<[number, number] | undefined> {
+  try {
+    const file = createRequire(path.join(root, 'package.json')).resolve(`${pkg}/package.json`);
+    const m = /^(\d+)\.(\d+)/.exec((JSON.parse(await readFile(file, 'utf8')) as { version?: string }).version ?? '');
+    return m ? [Number(m[1]), Number(m[2])] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the trace runs of `runner` in the checkout at `root` take the per-test limit of
+ * `--trace-test-timeout`: vitest, mocha and ava (its inactivity limit) always; jest from 24.9, whose
+ * CLI has `--testTimeout`. node:test has its per-file limit (`--test-file-timeout`); tape, tap, uvu
+ * and jasmine have no per-test option swe-flow sets.
+ */
+export async function traceTimeLimitApplies(runner: string, root: string): Promise<boolean> {
+  if (['vitest', 'mocha', 'ava'].includes(runner)) return true;
+  if (runner !== 'jest') return false;
+  const v = (await resolvedVersion(root, 'jest')) ?? (await resolvedVersion(root, 'jest-cli'));
+  return !!v && (v[0] > 24 || (v[0] === 24 && v[1] >= 9));
+}
+
+/**
+ * Runners whose limit cuts the whole run, not one test: ava's `--timeout` is the run's inactivity, so
+ * when it fires every test still running is reported cut and the files not yet started are not run.
+ * trace() then runs the suite again without the cut tests (`RUN_LIMIT_RERUNS` times at most).
+ */
+export const RUN_SCOPED_LIMIT: readonly string[] = ['ava'];
+
+export const RUN_LIMIT_RERUNS = 3;

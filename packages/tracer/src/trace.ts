@@ -25,8 +25,9 @@ import { execLocal } from './exec.js';
 import { collectRepoFacts } from './facts.js';
 import { tail, withRunnerOutput, writeRunnerLog } from './adapters/runner-kit.js';
 import { readFragments } from './fragments.js';
-import { findLostTests } from './lost-tests.js';
-import { excludeMatcher, titleExcludeMatcher } from './test-exclusions.js';
+import { findLostTests, timedOutTests } from './lost-tests.js';
+import { RUN_LIMIT_RERUNS, RUN_SCOPED_LIMIT, traceTimeLimitApplies } from './time-limits.js';
+import { excludeMatcher, isTimeoutError, titleExcludeMatcher } from './test-exclusions.js';
 import { byId, judgeParity } from './trace-parity.js';
 
 export interface TraceOptions {
@@ -40,6 +41,12 @@ export interface TraceOptions {
   timeoutMs?: number;
   /** Limit for one test file where the runner has none of its own (node:test); a file cut by it is listed as lost. */
   testFileTimeoutMs?: number;
+  /**
+   * Limit for each test in the untraced and traced runs, where the runner takes one
+   * (`traceTimeLimitApplies`); a test it cuts is excluded (`timed-out`) and listed under lost tests.
+   * Absent or 0: the repository's own limits.
+   */
+  testTimeoutMs?: number;
   /** Tests to exclude (`excluded-by-option`): substrings of ids, or `/regex/`. */
   exclude?: readonly string[];
   /** Keep only tests whose id matches (substring, or a RegExp); matching nothing is an error. */
@@ -96,11 +103,36 @@ function matcher(filter: string | RegExp | undefined): (id: string) => boolean {
   };
 }
 
-async function runUntraced(adapter: RunnerAdapter, root: string, timeoutMs: number, env: Record<string, string>, testFileTimeoutMs?: number, logDir?: string, exclude?: readonly string[]): Promise<{ results: TestResult[]; wallMs: number }> {
+/**
+ * The untraced run. Where the runner's limit cuts the whole run (ava), the run is repeated without the
+ * tests it cut, which are kept as cut, until a run is not cut; the traced run then leaves them out too
+ * (`TraceContext.cut`).
+ */
+async function runUntraced(ctx: TraceContext): Promise<UntracedRun> {
+  let run = await runUntracedOnce(ctx);
+  if (!ctx.testTimeoutMs || !RUN_SCOPED_LIMIT.includes(ctx.adapter.name)) return run;
+  const cut: TestResult[] = [];
+  for (let i = 0; i < RUN_LIMIT_RERUNS; i++) {
+    const now = run.results.filter((r) => r.status === 'failed' && isTimeoutError(r.error));
+    if (now.length === 0) break;
+    cut.push(...now);
+    ctx.cut.push(...now.map((r) => r.id));
+    ctx.logger.warn(`the ${ctx.adapter.name} run was cut by its limit (${ctx.testTimeoutMs} ms without a result); running it again without the ${now.length} test(s) still running then`, { tests: now.map((r) => r.id) });
+    const again = await runUntracedOnce(ctx);
+    run = { results: again.results, wallMs: run.wallMs + again.wallMs };
+  }
+  const cutIds = new Set(cut.map((r) => r.id));
+  return { results: [...run.results.filter((r) => !cutIds.has(r.id)), ...cut], wallMs: run.wallMs };
+}
+
+async function runUntracedOnce(ctx: TraceContext): Promise<UntracedRun> {
+  const { adapter, root, timeoutMs, env, testTimeoutMs } = ctx;
+  const { testFileTimeoutMs, logDir } = ctx.options;
+  const exclude = [...(ctx.options.exclude ?? []), ...ctx.cut];
   const resultFile = path.join(WORK_DIR, 'untraced-results.json');
   await mkdir(path.join(root, WORK_DIR), { recursive: true });
   await rm(path.join(root, resultFile), { force: true });
-  const spec = adapter.plainCommand({ resultFile, selection: { files: [], testIds: [] }, ...(testFileTimeoutMs ? { testFileTimeoutMs } : {}), ...(exclude?.length ? { exclude } : {}) });
+  const spec = adapter.plainCommand({ resultFile, selection: { files: [], testIds: [] }, ...(testFileTimeoutMs ? { testFileTimeoutMs } : {}), ...(testTimeoutMs ? { testTimeoutMs } : {}), ...(exclude?.length ? { exclude } : {}) });
   const res = await execLocal(root, spec, timeoutMs, env);
   const logFile = await writeRunnerLog(logDir, `${adapter.name.replace(':', '-')}-untraced`, res.output);
   const details = { logTail: tail(res.output), ...(logFile ? { logFile } : {}) };
@@ -136,6 +168,10 @@ interface TraceContext {
   excludedBy: (id: string) => string | undefined;
   /** The pattern whose title part matches an id's titles (see `ParityInput`). */
   titleExcludedBy: (id: string) => string | undefined;
+  /** The per-test limit of both runs, where the runner takes one (`TraceOptions.testTimeoutMs`). */
+  testTimeoutMs?: number;
+  /** Ids of tests a run-scoped limit cut (ava): later runs leave them out. */
+  cut: string[];
 }
 
 type UntracedRun = { results: TestResult[]; wallMs: number };
@@ -150,7 +186,8 @@ async function traceContext(options: TraceOptions): Promise<TraceContext> {
   // Before any run: a pattern that is not a valid regular expression is an error now, not after the runs.
   const excludedBy = excludeMatcher(options.exclude ?? []);
   const titleExcludedBy = titleExcludeMatcher(options.exclude ?? []);
-  return { options, root, logger: options.logger ?? silentLogger, timeoutMs: options.timeoutMs ?? 600_000, env, facts, adapter, excludedBy, titleExcludedBy };
+  const testTimeoutMs = options.testTimeoutMs && (await traceTimeLimitApplies(adapter.name, root)) ? options.testTimeoutMs : undefined;
+  return { options, root, logger: options.logger ?? silentLogger, timeoutMs: options.timeoutMs ?? 600_000, env, facts, adapter, excludedBy, titleExcludedBy, cut: [], ...(testTimeoutMs ? { testTimeoutMs } : {}) };
 }
 
 /** The traced run, its recorder fragments in a folder of their own that is removed afterwards. */
@@ -160,8 +197,9 @@ async function runTracedOnce(ctx: TraceContext): Promise<{ traced: TracedRunOutp
   const dir = options.traceDir ?? (await mkdtemp(path.join(os.tmpdir(), 'sweflow-trace-')));
   // An interrupted trace leaves no fragment folder behind.
   const unguard = ownTraceDir ? registerCleanup(() => rm(dir, { recursive: true, force: true })) : () => {};
+  const exclude = [...(options.exclude ?? []), ...ctx.cut];
   try {
-    const traced = await ctx.adapter.runTraced({ facts: ctx.facts, traceDir: dir, timeoutMs: ctx.timeoutMs, logger: ctx.logger, env: ctx.env, ...(options.exclude?.length ? { exclude: options.exclude } : {}), ...(options.testFileTimeoutMs ? { testFileTimeoutMs: options.testFileTimeoutMs } : {}), ...(options.logDir ? { logDir: options.logDir } : {}), ...(options.specFiles ? { specFiles: options.specFiles } : {}), ...(options.runnerArgs ? { runnerArgs: options.runnerArgs } : {}) });
+    const traced = await ctx.adapter.runTraced({ facts: ctx.facts, traceDir: dir, timeoutMs: ctx.timeoutMs, logger: ctx.logger, env: ctx.env, ...(exclude.length ? { exclude } : {}), ...(options.testFileTimeoutMs ? { testFileTimeoutMs: options.testFileTimeoutMs } : {}), ...(ctx.testTimeoutMs ? { testTimeoutMs: ctx.testTimeoutMs } : {}), ...(options.logDir ? { logDir: options.logDir } : {}), ...(options.specFiles ? { specFiles: options.specFiles } : {}), ...(options.runnerArgs ? { runnerArgs: options.runnerArgs } : {}) });
     return { traced, fragmentBytes: traced.fragmentBytes ?? (await readFragments(dir)).bytes };
   } finally {
     if (ownTraceDir) await rm(dir, { recursive: true, force: true });
@@ -212,7 +250,7 @@ async function assembleTrace(ctx: TraceContext, traced: TracedRunOutput, untrace
   const { tests, excluded } = judgeParity({ ids, traced: byId(traced.results), ...(untraced ? { untraced: byId(untraced.results) } : {}), records: new Map(traced.records.map((r) => [r.testId, r])), excludedBy: ctx.excludedBy, titleExcludedBy: ctx.titleExcludedBy });
   const testFiles = [...new Set(traced.testFiles)].sort();
   const setupByFile = new Map(traced.setup.map((s) => [s.file, s.edges]));
-  const lost = await findLostTests(ctx.root, testFiles, untraced?.results ?? traced.results, traced.results);
+  const lost = [...(await findLostTests(ctx.root, testFiles, untraced?.results ?? traced.results, traced.results)), ...timedOutTests(excluded, byId(traced.results), ctx.testTimeoutMs)];
   for (const l of lost) ctx.logger.warn(`lost ${l.id ?? l.file}: ${l.detail}`, { reason: l.reason });
   return {
     schemaVersion: TRACE_SCHEMA_VERSION,
@@ -241,7 +279,7 @@ export async function traceWithInfo(options: TraceOptions): Promise<TraceRunInfo
   let untraced: UntracedRun | undefined;
   if (!options.skipUntraced) {
     ctx.logger.info('running the suite untraced', { runner: ctx.adapter.name });
-    untraced = await runUntraced(ctx.adapter, ctx.root, ctx.timeoutMs, ctx.env, options.testFileTimeoutMs, options.logDir, options.exclude);
+    untraced = await runUntraced(ctx);
   }
   const { traced, fragmentBytes } = await runTracedOnce(ctx);
   const result = await assembleTrace(ctx, traced, untraced);

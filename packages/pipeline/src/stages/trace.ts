@@ -41,15 +41,15 @@ function scriptsOffReason(repo: RepoJson): string | undefined {
 }
 
 /** 2. Trace: runs the suite untraced and traced; writes `trace.json` and hands the trace on. */
-export const traceStage: Stage<'traceTimeoutMs' | 'testFileTimeoutMs' | 'excludeTests', { repo: RepoJson; adapter: RunnerAdapter; env: Record<string, string> }, TraceRecord, TraceJson> = {
+export const traceStage: Stage<'traceTimeoutMs' | 'testFileTimeoutMs' | 'traceTestTimeoutMs' | 'excludeTests', { repo: RepoJson; adapter: RunnerAdapter; env: Record<string, string> }, TraceRecord, TraceJson> = {
   name: 'trace',
-  reads: ['traceTimeoutMs', 'testFileTimeoutMs', 'excludeTests'],
+  reads: ['traceTimeoutMs', 'testFileTimeoutMs', 'traceTestTimeoutMs', 'excludeTests'],
   keyOf: ({ repo }) => repo.runner,
   async run(config, env, { repo, adapter, env: runEnv }) {
     const traceFile = traceFileOf(env);
     const info = await traceWithInfo({
       root: env.workDir, runner: repo.runner, adapters: [adapter], outFile: traceFile, timeoutMs: config.traceTimeoutMs, logger: env.logger,
-      testFileTimeoutMs: config.testFileTimeoutMs, exclude: config.excludeTests,
+      testFileTimeoutMs: config.testFileTimeoutMs, testTimeoutMs: config.traceTestTimeoutMs, exclude: config.excludeTests,
       // The repository's Node on PATH, and the test script's environment over it.
       env: { ...runEnv, ...(repo.testEnv ?? {}) },
       logDir: path.join(env.out, 'logs'),

@@ -47,7 +47,17 @@ export function detectAva(facts: RepoFacts): number {
   return Math.min(score, 1);
 }
 
-/** Module hooks that make ava's TAP reporter name every test `["file","title"]`. */
+/**
+ * ava 6's TAP reporter throws on its own timeout and on a test file's `process.exit` (`writeTimeout`
+ * and `writeProcessExit` hand `dumpError` a plain Error where it expects a serialized one), and the
+ * run then ends without reporting the tests still running; the hooks hand it the serialized form ava
+ * uses for a non-native error, so each of them is reported failed with ava's message ("no new tests
+ * completed within ...", "Exiting due to process.exit() ...").
+ */
+const TIMEOUT_CRASH = '{testFile, title, err: error}';
+const TIMEOUT_FIX = "{testFile, title, err: {type: 'unknown', formattedError: error.message}}";
+
+/** Module hooks that make ava's TAP reporter name every test `["file","title"]` (and report its timeout). */
 const TAP_NAMES_HOOKS = `
 export async function load(url, context, nextLoad) {
   const result = await nextLoad(url, context);
@@ -57,7 +67,7 @@ export async function load(url, context, nextLoad) {
       "return JSON.stringify([path.relative(process.cwd(), file).split(path.sep).join('/'), title]); }" };
   }
   if (url.endsWith('/ava/lib/reporters/tap.js') && result.source != null) {
-    const text = String(result.source).replace('if (plan.files.length > 1) {', 'if (true) {');
+    const text = String(result.source).replace('if (plan.files.length > 1) {', 'if (true) {').split(${JSON.stringify(TIMEOUT_CRASH)}).join(${JSON.stringify(TIMEOUT_FIX)});
     return { ...result, source: text, shortCircuit: true };
   }
   return result;
@@ -76,7 +86,7 @@ Module.prototype._compile = function (content, filename) {
     content = "const path = require('path'); module.exports = (base, file, title) => " +
       "JSON.stringify([path.relative(process.cwd(), file).split(path.sep).join('/'), title]);";
   } else if (f.endsWith('/ava/lib/reporters/tap.js')) {
-    content = content.replace('if (plan.files.length > 1) {', 'if (true) {');
+    content = content.replace('if (plan.files.length > 1) {', 'if (true) {').split(${JSON.stringify(TIMEOUT_CRASH)}).join(${JSON.stringify(TIMEOUT_FIX)});
   }
   return compileModule.call(this, content, filename);
 };
@@ -177,13 +187,22 @@ function selectionArgs(selection: PlainRunContext['selection'], exclude?: readon
 const AVA_TIMEOUT_ARG = '--timeout=5m';
 
 /**
+ * ava's `--timeout` for a run: the trace runs' per-test limit (`--trace-test-timeout`) where trace()
+ * gives one, which also wins over a repository config that raises it; else 5 minutes. Base
+ * verification runs never give one (`testTimeLimitScope`: ava has no per-test limit).
+ */
+function avaTimeoutArg(testTimeoutMs: number | undefined): string {
+  return testTimeoutMs ? `--timeout=${testTimeoutMs}ms` : AVA_TIMEOUT_ARG;
+}
+
+/**
  * The plain run starts ava from its `.bin` link (no path into the package); the TAP-names hooks go in
  * through NODE_OPTIONS, after whatever NODE_OPTIONS the environment already has. TAP goes to the result file.
  */
 export function avaPlainCommand(ctx: PlainRunContext): CommandSpec {
   const dir = path.posix.dirname(ctx.resultFile.split(path.sep).join('/'));
   const script = 'mkdir -p -- "$1" && out=$2 && NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--import=$3" && export NODE_OPTIONS && shift 3 && exec "$@" > "$out"';
-  return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, ctx.resultFile, avaTapNamesImport(), binLink('ava'), '--tap', AVA_TIMEOUT_ARG, ...selectionArgs(ctx.selection, ctx.exclude)] };
+  return { command: 'sh', args: ['-c', script, 'sweflow-run', dir, ctx.resultFile, avaTapNamesImport(), binLink('ava'), '--tap', avaTimeoutArg(ctx.testTimeoutMs), ...selectionArgs(ctx.selection, ctx.exclude)] };
 }
 
 const DEFAULT_EXTENSIONS = ['cjs', 'mjs', 'js'];
@@ -271,7 +290,7 @@ async function runAvaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const spec = shellWrapped(
     resultFile,
     'node',
-    ['--import', path.join(rt, 'node-test-preload.mjs'), '--import', avaTapNamesImport(), avaBinFile(root), '--tap', '--serial', AVA_TIMEOUT_ARG, ...avaExcludeArgs(ctx.exclude), ...testFiles],
+    ['--import', path.join(rt, 'node-test-preload.mjs'), '--import', avaTapNamesImport(), avaBinFile(root), '--tap', '--serial', avaTimeoutArg(ctx.testTimeoutMs), ...avaExcludeArgs(ctx.exclude), ...testFiles],
     true,
   );
   return collectTracedRun({

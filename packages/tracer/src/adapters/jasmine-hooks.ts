@@ -3,7 +3,7 @@
  * bin: it adds a reporter (jasmine's reporter API) to every `Jasmine` run of the repository's jasmine
  * package. The reporter keeps the suite path from `suiteStarted`/`suiteDone`, takes the spec's file
  * from its result's `filename`, and appends one JSON line per finished spec to the result file
- * (specs left out by a filter, status `excluded`, are not written). It lets suites of different files
+ * (specs left out by a filter, status `excluded`, are not written, but for `listFiltered`). It lets suites of different files
  * share names (jasmine >= 6 forbids that by default), as tree batches need. When the recorder is loaded
  * (traced runs) it brackets each spec with beginTest/endTest from `specStarted`/`specDone`.
  */
@@ -14,6 +14,11 @@ export interface JasmineHooksConfig {
   resultFile: string;
   /** No files were given: pass jasmine the arguments of the repository's script that runs it. */
   fromScript: boolean;
+  /**
+   * Write the specs a filter left out (status `excluded`; also `xit`) as skipped: the trace runs with
+   * `--exclude-test` patterns, so trace() can list them as excluded.
+   */
+  listFiltered?: boolean;
 }
 
 const JASMINE_HOOKS_SOURCE = `
@@ -53,7 +58,7 @@ if (Jasmine && Jasmine.prototype && typeof Jasmine.prototype.execute === 'functi
       specDone(r) {
         const rec = globalThis.__SWEFLOW__;
         if (rec) rec.endTest(idOf(r));
-        if (r.status === 'excluded') return;
+        if (r.status === 'excluded' && !CONFIG.listFiltered) return;
         const status = r.status === 'passed' ? 'passed' : r.status === 'failed' ? 'failed' : 'skipped';
         const row = { file: rel(r.filename), titlePath: [...suites, r.description], status, durationMs: r.duration || 0 };
         if (status === 'failed') row.error = errText(r);

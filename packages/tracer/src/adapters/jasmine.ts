@@ -101,18 +101,19 @@ function selectionArgs(selection: PlainRunContext['selection'], exclude?: readon
   return [...args, ...selectionFiles(selection)];
 }
 
-function jasmineCommand(resultFile: string, args: string[], preloads: string[] = [], fromScript = false): CommandSpec {
+/** `listFiltered`: the run leaves `--exclude-test` patterns out, and reports what its filter left out as skipped. */
+function jasmineCommand(resultFile: string, args: string[], preloads: string[] = [], fromScript = false, listFiltered = false): CommandSpec {
   return shellWrapped(resultFile, 'node', [
     ...preloads.flatMap((p) => ['--import', p]),
     '--import',
-    jasmineHooksImport({ resultFile, fromScript }),
+    jasmineHooksImport({ resultFile, fromScript, ...(listFiltered ? { listFiltered } : {}) }),
     ...binLaunchArgs('jasmine', 'jasmine', args),
   ]);
 }
 
 /** Without files, the run takes the script's jasmine arguments (read where it runs), as `npm test` does. */
 export function jasminePlainCommand(ctx: PlainRunContext): CommandSpec {
-  return jasmineCommand(ctx.resultFile, selectionArgs(ctx.selection, ctx.exclude), [], selectionFiles(ctx.selection).length === 0);
+  return jasmineCommand(ctx.resultFile, selectionArgs(ctx.selection, ctx.exclude), [], selectionFiles(ctx.selection).length === 0, !!ctx.exclude?.length);
 }
 
 /** jasmine's config: the `--config` of the test script, JASMINE_CONFIG_PATH's default, or spec/support/jasmine.{json,mjs,js}. */
@@ -172,7 +173,7 @@ async function runJasmineTraced(ctx: TracedRunContext): Promise<TracedRunOutput>
   await mkdir(ctx.traceDir, { recursive: true });
   const { functions, ...warm } = await prewarmInstrumentCache(ctx.facts, instrumenter);
   ctx.logger.debug('instrumentation cache warmed', warm);
-  const spec = jasmineCommand(resultFile, [...scriptOptions(ctx.facts.packageJson), ...selectionArgs({ files: [], testIds: [] }, ctx.exclude), ...testFiles], [path.join(runtimeDir(), 'node-test-preload.mjs')]);
+  const spec = jasmineCommand(resultFile, [...scriptOptions(ctx.facts.packageJson), ...selectionArgs({ files: [], testIds: [] }, ctx.exclude), ...testFiles], [path.join(runtimeDir(), 'node-test-preload.mjs')], false, !!ctx.exclude?.length);
   return collectTracedRun({
     runner: 'jasmine', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseJasmineResults, testFiles, functions,
     env: await tracedEnv(ctx, root, instrumenter, 'jasmine', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),

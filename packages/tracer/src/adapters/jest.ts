@@ -94,6 +94,15 @@ export function parseJestResults(text: string, root: string): TestResult[] {
  * Flags that select files and names; jest matches `-t` against the titles joined by spaces. Excluded
  * tests are left out by the same pattern (jest reports them skipped), so they never start.
  */
+/**
+ * A per-test limit (jest 24.9+; callers check): `--testTimeout` wins over the config's, and
+ * `--forceExit` ends the run once results are written, which a test cut by the limit with its timers
+ * still pending would otherwise hold open ("Jest did not exit one second after the test run").
+ */
+function timeoutArgs(testTimeoutMs: number | undefined): string[] {
+  return testTimeoutMs ? [`--testTimeout=${testTimeoutMs}`, '--forceExit'] : [];
+}
+
 function selectionArgs(ctx: PlainRunContext['selection'], exclude?: readonly string[]): string[] {
   const args: string[] = [];
   const names = ctx.testIds.map((id) => id.split(' > ').slice(1).join(' '));
@@ -112,7 +121,7 @@ export function jestPlainCommand(ctx: PlainRunContext): CommandSpec {
     `--outputFile=${ctx.resultFile}`,
     '--testLocationInResults',
     // jest >= 24.9 (`testTimeLimitScope` checks the installed jest before asking for it).
-    ...(ctx.testTimeoutMs ? [`--testTimeout=${ctx.testTimeoutMs}`] : []),
+    ...timeoutArgs(ctx.testTimeoutMs),
     ...selectionArgs(ctx.selection, ctx.exclude),
   ]);
 }
@@ -213,6 +222,8 @@ async function runJestTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
     // Tests inside a worker one at a time (test.concurrent would mix edges); the number of workers
     // stays jest's own choice, as in the untraced run (each worker has its own recorder).
     ...(jest.major >= 23 ? ['--maxConcurrency=1'] : []),
+    // trace() sets it on jest 24.9 and later only (older CLIs refuse the flag).
+    ...timeoutArgs(ctx.testTimeoutMs),
     ...selectionArgs({ files: [], testIds: [] }, ctx.exclude),
     '--transform',
     JSON.stringify(transform),

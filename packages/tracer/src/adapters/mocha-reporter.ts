@@ -14,8 +14,45 @@
  */
 export const MOCHA_REPORTER_NAME = 'sweflow-json';
 
+/**
+ * The per-test limit over whatever the suite set (the `maxTimeout` option): mocha's own timer, with
+ * every test's and hook's timeout brought down to the limit where it is off (0, `this.timeout(0)`,
+ * `timeout: false`; mocha before 7 also turns timeouts off) or larger, and `Runnable#timeout` patched so
+ * a test that sets it while running is held to the limit too. A lower limit of the repository stays.
+ */
+const CLAMP_BODY = `
+function sweflowClampTimeouts(suite, max) {
+  const runnables = [];
+  const walk = (s) => {
+    for (const h of [].concat(s._beforeAll || [], s._beforeEach || [], s._afterEach || [], s._afterAll || [], s.tests || [])) runnables.push(h);
+    for (const c of s.suites || []) walk(c);
+  };
+  walk(suite);
+  const clamp = (r, timeout) => {
+    const off = typeof r.enableTimeouts === 'function' && r._enableTimeouts === false;
+    if (off) r._enableTimeouts = true;
+    if (off || !(timeout.call(r) > 0) || timeout.call(r) > max) timeout.call(r, max);
+  };
+  for (const r of runnables) {
+    let proto = Object.getPrototypeOf(r);
+    while (proto && !(Object.prototype.hasOwnProperty.call(proto, 'timeout') && Object.prototype.hasOwnProperty.call(proto, 'resetTimeout'))) proto = Object.getPrototypeOf(proto);
+    if (proto && !proto.timeout.sweflowClamped) {
+      const timeout = proto.timeout;
+      proto.timeout = function (ms) {
+        if (!arguments.length) return timeout.call(this);
+        const out = timeout.apply(this, arguments);
+        clamp(this, timeout);
+        return out;
+      };
+      proto.timeout.sweflowClamped = timeout;
+    }
+    if (proto) clamp(r, proto.timeout.sweflowClamped);
+  }
+}
+`;
+
 /** `function SweflowJson(runner, options)` given `Base`, `fs` and `path` in scope. */
-const REPORTER_BODY = `
+const REPORTER_BODY = `${CLAMP_BODY}
 function SweflowJson(runner, options) {
   Base.call(this, runner, options);
   const opts = (options && (options.reporterOption || options.reporterOptions)) || {};
@@ -37,6 +74,21 @@ function SweflowJson(runner, options) {
     walk(runner.suite);
     write();
     process.exit(0);
+  }
+  if (Number(opts.maxTimeout) > 0) sweflowClampTimeouts(runner.suite, Number(opts.maxTimeout));
+  if (opts.listFiltered) {
+    // mocha reports nothing of what --grep leaves out: those tests are written skipped, so trace()
+    // lists the tests its --exclude-test filter kept from running. mocha applies --grep to the runner
+    // after it made the reporter: read it when the run starts.
+    const walk = (s, grep) => {
+      for (const t of s.tests || []) {
+        if (grep.test(t.fullTitle()) === !!runner._invert) tests.push({ file: t.file || s.file || '', titlePath: t.titlePath(), state: 'skipped', duration: 0 });
+      }
+      for (const c of s.suites || []) walk(c, grep);
+    };
+    runner.once('start', () => {
+      if (runner._grep instanceof RegExp) walk(runner.suite, runner._grep);
+    });
   }
   const rec = () => globalThis.__SWEFLOW__;
   const errText = (e) => (e ? String((e && (e.stack || e.message)) || e).slice(0, 4000) : undefined);

@@ -96,6 +96,22 @@ function reporterArgs(resultFile: string, reporter = MOCHA_REPORTER_NAME, extra 
   return ['--reporter', reporter, '--reporter-options', `output=${resultFile}${extra}`];
 }
 
+/**
+ * A per-test limit for mocha: `--timeout` (over the config's, `timeout: false` included) and `--exit`, and the
+ * reporter's `maxTimeout` option, which also holds against `this.timeout(0)` or a larger value set in a
+ * suite, hook or test (see the reporter).
+ */
+function timeoutArgs(testTimeoutMs: number | undefined): string[] {
+  // `--exit` (mocha 4+): a test cut by the limit often leaves its timers behind, which would keep the
+  // process alive after the results are written; mocha does not end it by itself.
+  return testTimeoutMs ? [`--timeout=${testTimeoutMs}`, '--exit'] : [];
+}
+
+/** The reporter's options of a run: the per-test limit, and listing the tests `--exclude-test` left out. */
+function reporterExtra(testTimeoutMs: number | undefined, exclude: readonly string[] | undefined): string {
+  return `${testTimeoutMs ? `,maxTimeout=${testTimeoutMs}` : ''}${exclude?.length ? ',listFiltered=1' : ''}`;
+}
+
 /** mocha matches `--grep` against the titles joined by spaces; excluded titles are left out by the same pattern. */
 function selectionArgs(selection: PlainRunContext['selection'], exclude?: readonly string[]): string[] {
   const args: string[] = [];
@@ -115,7 +131,7 @@ export function mochaPlainCommand(ctx: PlainRunContext): CommandSpec {
   const script = 'mkdir -p -- "$(dirname -- "$2")" && printf %s "$1" > "$2" && shift 2 && exec "$@"';
   return {
     command: 'sh',
-    args: ['-c', script, 'sweflow-run', MOCHA_REPORTER_CJS, reporter, binLink('_mocha'), ...reporterArgs(resultFile, reporter), ...(ctx.testTimeoutMs ? [`--timeout=${ctx.testTimeoutMs}`] : []), ...selectionArgs(ctx.selection, ctx.exclude)],
+    args: ['-c', script, 'sweflow-run', MOCHA_REPORTER_CJS, reporter, binLink('_mocha'), ...reporterArgs(resultFile, reporter, reporterExtra(ctx.testTimeoutMs, ctx.exclude)), ...timeoutArgs(ctx.testTimeoutMs), ...selectionArgs(ctx.selection, ctx.exclude)],
   };
 }
 
@@ -179,8 +195,10 @@ async function runMochaTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
     ...serialArgs(mocha),
     // Root hook plugins from mocha 8; before, root-level hooks in a file loaded ahead of the specs.
     ...(mocha.major >= 8 ? ['--require', path.join(rt, 'mocha-hooks.cjs')] : ['--file', path.join(rt, 'mocha-hooks-legacy.cjs')]),
-    ...reporterArgs(resultFile),
+    ...reporterArgs(resultFile, MOCHA_REPORTER_NAME, reporterExtra(ctx.testTimeoutMs, ctx.exclude)),
     ...(ctx.runnerArgs ?? []),
+    // After the test script's options: swe-flow's limit wins over a `--timeout 0` there.
+    ...timeoutArgs(ctx.testTimeoutMs),
     ...selectionArgs({ files: [], testIds: [] }, ctx.exclude),
     ...(ctx.specFiles ?? []),
   ];

@@ -109,6 +109,16 @@ function mapStatus(status: string): TestStatus {
 }
 
 /**
+ * vitest (1 to 4) reports a timed-out test's error by the stack of an error made where the test was
+ * declared, which starts `Error: STACK_TRACE_ERROR` where the message "Test timed out in N ms" should
+ * be (its JSON report carries stacks, not messages): put the words back, so a test its limit cut is
+ * told from one that failed.
+ */
+function timeoutWords(message: string): string {
+  return message.startsWith('Error: STACK_TRACE_ERROR') ? `Error: Test timed out after its time limit (vitest reports the limit's error as STACK_TRACE_ERROR)\n${message}` : message;
+}
+
+/**
  * vitest 1 collects every test of a file under an anonymous default suite (name `''`), which its JSON
  * reporter lists as the first ancestor title; vitest 2 and 4 do not. Dropping it gives every vitest
  * major the same test ids (the recorder's setup file drops it the same way).
@@ -129,7 +139,7 @@ export function parseVitestJson(text: string, root: string): TestResult[] {
     const rel = path.relative(root, file.name).split(path.sep).join('/');
     for (const a of file.assertionResults ?? []) {
       const titlePath = dropAnonymousSuite([...(a.ancestorTitles ?? []), a.title]);
-      const error = (a.failureMessages ?? []).join('\n').slice(0, 4000);
+      const error = (a.failureMessages ?? []).map(timeoutWords).join('\n').slice(0, 4000);
       out.push({
         id: formatTestId(rel, titlePath),
         file: rel,
@@ -342,6 +352,8 @@ async function runVitestTraced(layout: VitestLayout, ctx: TracedRunContext): Pro
       path.join(work, 'vitest.config.mjs'),
       '--reporter=json',
       `--outputFile=${resultFile}`,
+      // The command line's limit wins over the repository config's (`testTimeout: 0` included).
+      ...(ctx.testTimeoutMs ? [`--testTimeout=${ctx.testTimeoutMs}`] : []),
       ...(excludePattern ? ['-t', excludePattern] : []),
       // Serial within a worker comes from the wrapper config (`maxConcurrency: 1`): vitest 1 has
       // no --maxConcurrency flag and rejects the run with it.

@@ -19,7 +19,7 @@ import { mapPool, silentLogger, type DatasetRow, type Logger } from '@swe-flow/c
 import { TaskRepo } from '@swe-flow/emitter';
 import { COLLECT_DEPS_SCRIPT, writeFileAtomic } from '@swe-flow/runtime';
 import { DEFAULT_MIN_TOKENS, needleMatcher, taskNeedles, type TaskNeedles } from './needles.js';
-import { runInFreshContainer, scanInImage, scanOnHost, type ScanHit, type ScanOutput } from './scan.js';
+import { runInFreshContainer, scanInImage, scanOnHost, type ScanHit, type ScanInput, type ScanOutput } from './scan.js';
 
 export const AUDIT_SCHEMA_VERSION = 1;
 
@@ -84,6 +84,16 @@ async function dependencyRoots(dir: string): Promise<string[]> {
   }
   await walk('', 0);
   return roots;
+}
+
+/**
+ * The dependency folders a task environment holds (every `node_modules` of the prepared copy `dir`,
+ * less what the env tier removes from every image, returned as `leftOut`) searched once for `needles`.
+ */
+export async function scanDependencies(dir: string, needles: ScanInput['needles']): Promise<{ scan: ScanOutput; leftOut: Array<{ path: string; why: string }> }> {
+  const leftOut = await envTierRemovals(dir);
+  const scan = await scanOnHost({ roots: await dependencyRoots(dir), skip: leftOut.map((l) => l.path), needles });
+  return { scan, leftOut };
 }
 
 async function testbedState(image: string): Promise<TaskAudit['testbed'] & { error?: string }> {
@@ -171,8 +181,7 @@ async function auditWith(repo: TaskRepo, options: AuditOptions, minTokens: numbe
   let leftOut: AuditReport['leftOut'];
   if (options.runtime === 'local' && options.dependenciesDir) {
     const union = new Map([...needles.values()].flatMap((f) => f.needles).map((n) => [n.id, n]));
-    leftOut = await envTierRemovals(options.dependenciesDir);
-    shared = await scanOnHost({ roots: await dependencyRoots(options.dependenciesDir), skip: leftOut.map((l) => l.path), needles: [...union.values()] });
+    ({ scan: shared, leftOut } = await scanDependencies(options.dependenciesDir, [...union.values()]));
   }
   const blobs = new BlobStore(repo);
   let done = 0;

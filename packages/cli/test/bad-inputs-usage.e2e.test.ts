@@ -133,6 +133,8 @@ describe('bad inputs (usage, configs, eval, lost tests)', () => {
     it('a negative number given as a separate argument', () => refused(['synth', 'REPO', '--out', 'OUT', '--workers', '-3'], 'SWEFLOW_USAGE', /write --workers=-3/));
     it('an extra positional argument', () => refused(['synth', 'REPO', 'extra', '--out', 'OUT'], 'SWEFLOW_USAGE', /unexpected argument "extra": `swe-flow synth <repo>` takes <repo>/));
     it('a positional argument to a command that takes none', () => refused(['doctor', 'now'], 'SWEFLOW_USAGE', /takes no positional argument/));
+    it('schedule: an --order it does not know', () => refused(['schedule', '--trace', 'REPO', '--out', 'OUT', '--order', 'random'], 'SWEFLOW_USAGE', /--order "random" is not known; use dependency or paper/));
+    it('schedule: a --max-functions-per-step that is not a whole number', () => refused(['schedule', '--trace', 'REPO', '--out', 'OUT', '--max-functions-per-step', 'ten'], 'SWEFLOW_USAGE', /must be a whole number above 0/));
     it('an unknown command', async () => {
       const r = await swf(['frobnicate']);
       expect(r.code).toBe(2);

@@ -149,6 +149,7 @@ export interface QueueStatus {
 }
 
 export async function queueStatus(options: Pick<RemoteOptions, 'url' | 'prefix'>): Promise<QueueStatus[]> {
+  await checkRedis(options.url);
   const out: QueueStatus[] = [];
   for (const name of [RELEASE_QUEUE, EVAL_QUEUE]) {
     const q = new Queue(name, { connection: connect(options.url), prefix: options.prefix ?? DEFAULT_PREFIX });
@@ -160,6 +161,7 @@ export async function queueStatus(options: Pick<RemoteOptions, 'url' | 'prefix'>
 
 /** Removes the jobs not yet started (running jobs finish). */
 export async function drainQueues(options: Pick<RemoteOptions, 'url' | 'prefix'>): Promise<void> {
+  await checkRedis(options.url);
   for (const name of [RELEASE_QUEUE, EVAL_QUEUE]) {
     const q = new Queue(name, { connection: connect(options.url), prefix: options.prefix ?? DEFAULT_PREFIX });
     await q.drain(true);
@@ -169,6 +171,7 @@ export async function drainQueues(options: Pick<RemoteOptions, 'url' | 'prefix'>
 
 /** Moves every failed job back to waiting; returns how many. */
 export async function retryFailed(options: Pick<RemoteOptions, 'url' | 'prefix'>): Promise<number> {
+  await checkRedis(options.url);
   let n = 0;
   for (const name of [RELEASE_QUEUE, EVAL_QUEUE]) {
     const q = new Queue(name, { connection: connect(options.url), prefix: options.prefix ?? DEFAULT_PREFIX });

@@ -120,7 +120,14 @@ describe('queue workers on Redis', () => {
       await admin.config('SET', 'maxmemory-policy', 'noeviction');
       admin.disconnect();
     }
-    await expect(checkRedis(`redis://127.0.0.1:${await freePort()}`, 500)).rejects.toMatchObject({ code: 'SWEFLOW_QUEUE_UNAVAILABLE' });
+    const away = `redis://127.0.0.1:${await freePort()}`;
+    await expect(checkRedis(away, 500)).rejects.toMatchObject({ code: 'SWEFLOW_QUEUE_UNAVAILABLE' });
+    // `queue status` against nothing: the code and the fix at once, not a silent minute of reconnects.
+    const started = Date.now();
+    const status = await run(process.execPath, [cli, 'queue', 'status', '--queue', away]).catch((e: { code: number; stderr: string }) => e);
+    expect(status).toMatchObject({ code: 2, stderr: expect.stringContaining('SWEFLOW_QUEUE_UNAVAILABLE') });
+    expect((status as { stderr: string }).stderr).toContain('redis-server');
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 
   it('grades on two workers as the local pool does; enqueued again, nothing runs twice', async () => {

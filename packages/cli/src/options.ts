@@ -67,6 +67,7 @@ export const synthOptions: OptionSpec[] = [
   { flags: '--skip-image', description: 'Do not write or build the environment image', config: 'skipImage' },
   { flags: '--no-audit', description: "Do not search the tasks' environments for their solutions (the summary says so)", config: 'audit' },
   { flags: '--audit-min-tokens <n>', description: 'Bodies shorter than this many tokens are not searched for by the audit (default 12)', config: 'auditMinTokens', parse: int },
+  { flags: '--dependency-copies <policy>', description: "stub | reject: dependency files that hold a copy of a task's solution (bundled in another package) are stubbed in every task environment when the suite passes as before without them (stub), or the tasks they reveal are rejected by the audit (reject)", config: 'dependencyCopies' },
   { flags: '--leaks <policy>', description: 'strip | reject: committed bundles, caches, coverage and source maps with sources are removed from the tasks (strip) or tasks they reveal are rejected by the audit (reject)', config: 'leaks' },
 ];
 

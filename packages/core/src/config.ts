@@ -76,6 +76,7 @@ export const SynthConfigSchema = z
     skipImage: z.boolean().default(false).describe('do not build the environment image'),
     audit: z.boolean().default(true).describe("search every task's environment for its solution and drop the tasks where it is found (solution-reachable)"),
     auditMinTokens: z.number().int().min(1).default(12).describe('function bodies shorter than this many code tokens are not searched for by the audit'),
+    dependencyCopies: z.enum(['stub', 'reject']).default('stub').describe("copies of a task's solution bundled in other installed packages (prettier, consola...): stub those files in every task environment when the suite passes as before without them (stub), or let the audit reject the tasks they reveal (reject)"),
     leaks: z.enum(['strip', 'reject']).default('strip').describe("committed bundles, build caches, coverage and source maps with sources: strip them from the task repository (strip) or keep them and let the audit reject the tasks they reveal (reject)"),
   })
   .strict();

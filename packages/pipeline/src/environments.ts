@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { DatasetRow, Logger, RejectRow, RunnerName } from '@swe-flow/core';
 import { EVAL_SCRIPT_RESULT_FILE, evalCommand, evalScript, mapPool, type TestCommandAdapter } from '@swe-flow/emitter';
 import { auditTasks, selectionFor, writeAuditReport, type AuditReport } from '@swe-flow/eval';
-import { buildInstanceImage } from '@swe-flow/runtime';
+import { DEPENDENCY_COPIES_FILE, buildInstanceImage } from '@swe-flow/runtime';
 
 export interface EnvironmentsInput {
   out: string;
@@ -34,6 +34,8 @@ export interface EnvironmentsSummary {
   instanceAddedBytes: number[];
   evalScripts: number;
   audit: { ran: boolean; runtime?: 'local' | 'docker'; tasks: number; failed: number; durationMs: number; skippedBecause?: string };
+  /** dependency-copies.json: files of other packages holding a copy of a solution, and how many were stubbed. */
+  dependencyCopies?: { policy: string; found: number; stubbed: number };
 }
 
 export interface EnvironmentsResult {
@@ -66,6 +68,8 @@ async function writeEvalScripts(input: EnvironmentsInput): Promise<number> {
 export async function buildTaskEnvironments(input: EnvironmentsInput): Promise<EnvironmentsResult> {
   const summary: EnvironmentsSummary = { instances: 0, instanceBuildMs: [], instanceAddedBytes: [], evalScripts: 0, audit: { ran: false, tasks: 0, failed: 0, durationMs: 0 } };
   summary.evalScripts = await writeEvalScripts(input);
+  const copies = await readFile(path.join(input.out, DEPENDENCY_COPIES_FILE), 'utf8').then((t) => JSON.parse(t) as { policy: string; found?: unknown[]; stubbed?: unknown[] }, () => undefined);
+  if (copies) summary.dependencyCopies = { policy: copies.policy, found: copies.found?.length ?? 0, stubbed: copies.stubbed?.length ?? 0 };
   let rows = input.rows;
   if (input.runtime === 'docker' && input.envImage) {
     const prepare = await prepareCommand(input.workDir, input.packageManager);

@@ -40,6 +40,10 @@ export interface Summary {
     nodeReason?: string;
     /** The install fallbacks the working install needed, in order (none: the plain install worked). */
     installFallbacks?: string[];
+    /** The build run before the tests, and why when swe-flow chose the repository's build script. */
+    build?: string;
+    /** Copies of the repository's own package in node_modules, replaced by links to its own folder (repo.json `ownPackageCopies`). */
+    ownPackageCopies?: string[];
   };
   counts: {
     testsTraced: number;
@@ -133,6 +137,8 @@ export function renderSummaryMarkdown(s: Summary): string {
     `Environment: Node ${s.environment.node}, ${s.environment.platform}, ${s.environment.packageManager}${s.image ? `; image \`${s.image}\`` : ''}.`,
     ...(s.environment.nodeReason ? [`Node choice: ${s.environment.nodeReason}.`] : []),
     ...(s.environment.installFallbacks?.length ? [`Install fallbacks: ${s.environment.installFallbacks.join('; then ')}.`] : []),
+    ...(s.environment.build ? [`Build before tests: ${s.environment.build}.`] : []),
+    ...(s.environment.ownPackageCopies?.length ? [`Copies of the repository's own package in node_modules, linked to its own folder as in every task environment: ${s.environment.ownPackageCopies.join(', ')}.`] : []),
     `Statements: ${s.statements.offline} offline, ${s.statements.llm} LLM, ${s.statements.cached} cached, ${s.statements.fallback} fallback, ${s.statements.leakRejected} leak-rejected.`,
     '',
   ];
@@ -176,5 +182,9 @@ function environmentLines(e: EnvironmentsSummary | undefined): string[] {
   const audit = e.audit.ran
     ? `Audit (${e.audit.runtime}): ${e.audit.tasks} tasks searched for their solutions, ${e.audit.failed} rejected as solution-reachable, in ${(e.audit.durationMs / 1000).toFixed(1)} s.`
     : `Audit: NOT RUN (${e.audit.skippedBecause ?? 'skipped'}); no task environment was searched for its solution.`;
-  return [`Task environments: ${e.instances} instance images, ${e.evalScripts} eval.sh scripts. ${audit}`, ''];
+  const d = e.dependencyCopies;
+  const copies = d && d.found > 0
+    ? ` Dependency copies (${d.policy}): ${d.found} file(s) of other packages held a copy of a solution, ${d.stubbed} stubbed (dependency-copies.json).`
+    : '';
+  return [`Task environments: ${e.instances} instance images, ${e.evalScripts} eval.sh scripts. ${audit}${copies}`, ''];
 }

@@ -15,7 +15,8 @@ import { registerCleanup } from '@swe-flow/runtime';
 import { prepareOutDir, removeViteTemp } from './out-dir.js';
 import { inUserRepository } from './source-paths.js';
 import { probeWritable } from './writable-probe.js';
-import { emitStage } from './stages/emit.js';
+import { emitStage, taskRepoDirOf } from './stages/emit.js';
+import { handleDependencyCopies } from './dependency-copies.js';
 import { imageStage } from './stages/image.js';
 import { nodeEnv, provisionNode } from '@swe-flow/workspace';
 import { adapterFor, prepareStage } from './stages/prepare.js';
@@ -111,6 +112,16 @@ async function synthesizeIn(input: string, options: SynthOptions): Promise<Synth
   const emittedRun = await stages.run(emitStage, { repo, trace, schedule }, scheduled.key);
   const emitted = emittedRun.artifact;
   if (stages.stopsAfter('emit')) return { out, completed: 'emit', rows: [], rejects: emitted.rejects };
+
+  // Copies of a candidate's solution bundled in other installed packages: stubbed before the image is
+  // built and verification runs (when the suite passes without them), so the tasks ship without them.
+  if (emitted.candidates.length > 0) {
+    await handleDependencyCopies({
+      out, workDir: env.workDir, taskRepoDir: taskRepoDirOf(out), candidates: emitted.candidates, policy: config.dependencyCopies,
+      minTokens: config.auditMinTokens, adapter, env: runEnv, timeoutMs: config.testTimeoutMs, logger,
+      passingTests: trace.tests.filter((t) => t.status === 'passed').map((t) => t.id),
+    });
+  }
 
   const image = config.runtime === 'docker' || !config.skipImage ? (await stages.run(imageStage, { repo }, emittedRun.key)).artifact : undefined;
 

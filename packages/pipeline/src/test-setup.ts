@@ -10,7 +10,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, TEST_RUN_ENV, type Logger } from '@swe-flow/core';
 import { tail, withRunnerOutput, writeRunnerLog } from '@swe-flow/tracer';
-import { builtOutputImports, readTestScript } from '@swe-flow/workspace';
+import { builtOutputImports, isBuildCommand, readTestScript } from '@swe-flow/workspace';
 
 export interface TestSetup {
   /** Environment of every test run (untraced, traced, verification, the task's test command). */
@@ -19,6 +19,8 @@ export interface TestSetup {
   build: string[];
   /** Why this environment, for summary.md and the log (set when the script runs the suite several times). */
   note?: string;
+  /** Why this build, when swe-flow chose the repository's build script (the tests read its output). */
+  buildNote?: string;
   /** Test files or globs the chosen run names on the runner's command line. */
   specFiles: string[];
   /** Every word after the runner in the chosen run (the runner's own options and files). */
@@ -83,20 +85,69 @@ export async function runBuild(root: string, setup: TestSetup, options: { logDir
   }
 }
 
+/** What the runner runs, and the repository's package.json: which build output the tests read. */
+export interface BuiltOutputFacts {
+  /** Repo-relative files of the repository (before any build). */
+  files: readonly string[];
+  /** The test files the runner runs, when known (a benchmark in test/ that imports dist/ is not one). */
+  tests?: readonly string[];
+  packageJson: Record<string, unknown>;
+}
+
+/** Build output (folders, or the package's own entry) the tests read and the checkout does not have now. */
+export async function missingBuiltOutput(root: string, facts: BuiltOutputFacts): Promise<string[]> {
+  const read = (f: string) => readFile(path.join(root, f), 'utf8').catch(() => undefined);
+  const wanted = await builtOutputImports(facts.files, read, { ...(facts.tests ? { tests: facts.tests } : {}), packageJson: facts.packageJson });
+  const after = await Promise.all(wanted.map(async (dir) => ((await exists(path.join(root, dir))) ? undefined : dir)));
+  return after.filter((d): d is string => d !== undefined);
+}
+
+/** Scripts that build a package, in the order they are tried, when the test script names no build. */
+const BUILD_SCRIPTS = ['build', 'prepare', 'prepublishOnly', 'prepack', 'compile', 'dist'];
+
 /**
- * Fails when the test files import a build output folder (`../dist`) the checkout does not have after
- * the build: the tests would fail for a reason no task could fix.
+ * When the tests read build output the repository lacks and neither the test script nor the config names
+ * a build: the repository's own build script (`build`, then `prepare`, `prepublishOnly`, ... whose command
+ * builds), run as `<pm> run <script>`. Undefined when it has none.
  */
-export async function requireBuiltOutput(root: string, files: readonly string[], setup: TestSetup): Promise<void> {
-  const after = await Promise.all(
-    (await builtOutputImports(files, (f) => readFile(path.join(root, f), 'utf8').catch(() => undefined))).map(async (dir) => ((await exists(path.join(root, dir))) ? undefined : dir)),
-  );
-  const missing = after.filter((d): d is string => d !== undefined);
+export function buildScriptOf(packageJson: Record<string, unknown>, packageManager: string): { command: string; script: string } | undefined {
+  const scripts = (packageJson.scripts ?? {}) as Record<string, unknown>;
+  for (const name of BUILD_SCRIPTS) {
+    const body = scripts[name];
+    if (typeof body !== 'string' || (name !== 'build' && !isBuildCommand(body))) continue;
+    const pm = packageManager === 'pnpm' || packageManager === 'yarn' ? packageManager : 'npm';
+    return { command: `${pm} run ${name}`, script: name };
+  }
+  return undefined;
+}
+
+/**
+ * The build before tests: the test script's or the config's; else, when the tests read build output the
+ * repository lacks, its own build script (say why in `note`).
+ */
+export async function chooseBuild(root: string, setup: TestSetup, facts: BuiltOutputFacts & { packageManager: string; configured: boolean }): Promise<TestSetup> {
+  if (setup.build.length > 0 || facts.configured) return setup;
+  const missing = await missingBuiltOutput(root, facts);
+  if (missing.length === 0) return setup;
+  const script = buildScriptOf(facts.packageJson, facts.packageManager);
+  if (!script) return setup;
+  const why = `the tests read ${describeMissing(missing)}, which the repository does not contain: its "${script.script}" script builds it (\`${script.command}\`, run before the tests; set "build" in the config to change it)`;
+  return { ...setup, build: [script.command], buildNote: why };
+}
+
+const describeMissing = (missing: readonly string[]) => missing.map((d) => (/\.[cm]?[jt]sx?$/.test(d) ? `${d} (the package's entry)` : `${d}/`)).join(', ');
+
+/**
+ * Fails when the test files read build output (`../dist`, the package's entry) the checkout does not have
+ * after the build: the tests would fail for a reason no task could fix.
+ */
+export async function requireBuiltOutput(root: string, facts: BuiltOutputFacts, setup: TestSetup): Promise<void> {
+  const missing = await missingBuiltOutput(root, facts);
   if (missing.length === 0) return;
-  const tried = setup.build.length > 0 ? `the build (${setup.build.join(' && ')}) did not make it` : 'no build step was found in the test or pretest scripts';
+  const tried = setup.build.length > 0 ? `the build (${setup.build.join(' && ')}) did not make it` : 'no build step was found in the test or pretest scripts and the repository has no build script';
   throw new SweFlowError(
     ErrorCodes.BUILD_REQUIRED,
-    `the tests import ${missing.map((d) => `${d}/`).join(', ')}, which the repository does not contain and ${tried}; set "build" in the config to the command that makes it (for example "npm run build")`,
+    `the tests import ${describeMissing(missing)}, which the repository does not contain and ${tried}; set "build" in the config to the command that makes it (for example "npm run build")`,
     { details: { missing } },
   );
 }

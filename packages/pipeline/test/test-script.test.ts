@@ -2,8 +2,8 @@
  * What the test script says, end to end through synthesize's prepare and trace on a real mocha
  * repository: its env assignments reach the untraced and traced runs and the task's test command, the
  * first of two runs under different environments is taken and named, a pretest build runs before the
- * tests that read its output, and tests reading a build output nobody makes stop with an error that
- * names the config key. The runner's own command line too: mocha's options (`--ui tdd`, `-r setup`) from the
+ * tests that read its output (the repository's `build` script when nothing else names one), and tests
+ * reading a build output nobody makes stop with an error that names the config key. The runner's own command line too: mocha's options (`--ui tdd`, `-r setup`) from the
  * script or from a `test/mocha.opts` mocha 8+ ignores, and node:test's file globs, reach both runs.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -59,6 +59,18 @@ describe('the test script in synth', () => {
       'test/clock.test.js > clock > runs in the zone the test script sets: passed',
     ]);
     expect(trace.excluded).toEqual([]);
+  });
+
+  it('runs the repository’s build script when the tests read its output and neither the test script nor the config names a build', async () => {
+    const root = await repo({ build: 'node build.js', test: 'cross-env TZ=Asia/Tokyo mocha test/*.test.js' });
+    const out = path.join(root, '..', `${path.basename(root)}-out`);
+    dirs.push(out);
+    await synthesize(root, { out, stopAfter: 'trace', config: { name: 'local/clock' } });
+    const repoJson = JSON.parse(await readFile(path.join(out, 'repo.json'), 'utf8'));
+    expect(repoJson.build).toEqual(['npm run build']);
+    expect(repoJson.buildNote).toMatch(/the tests read dist\/, which the repository does not contain: its "build" script builds it/);
+    const trace = JSON.parse(await readFile(path.join(out, 'trace.json'), 'utf8'));
+    expect(trace.tests.map((t: { status: string }) => t.status)).toEqual(['passed', 'passed']);
   });
 
   it('stops with SWEFLOW_BUILD_REQUIRED naming "build" when the tests read a dist/ nothing makes', async () => {

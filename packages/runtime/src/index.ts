@@ -44,12 +44,15 @@ export {
   environmentDockerfile,
   exportTree,
   COLLECT_DEPS_SCRIPT,
+  DEPENDENCY_COPIES_FILE,
+  stubbedDependencyFiles,
   SWE_UID,
   type BaseKind,
   type EnvironmentImage,
   type EnvironmentImageOptions,
 } from './image/environment-image.js';
 export { pruneImages, type PruneOptions, type PruneResult } from './image/prune.js';
+export { linkOwnPackageCopies, type OwnPackageCopy } from './image/own-copies.js';
 export { writeFileAtomic, pathExists } from './fs.js';
 export { killProcessGroup } from './process-group.js';
 export {

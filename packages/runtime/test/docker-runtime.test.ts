@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEnvironmentImage, createDockerRuntime, getDocker, type EnvironmentImage } from '../src/index.js';
+import type { Workspace } from '@swe-flow/core';
 import { hasDocker } from './docker-available.js';
 import { commitAll, makeTinyRepo, sh, type TinyRepo } from './helpers.js';
 
@@ -15,6 +16,12 @@ const runLabels = { 'swe-flow.test-run': RUN };
 async function countRunContainers(): Promise<number> {
   const list = await getDocker().listContainers({ all: true, filters: { label: [`swe-flow.test-run=${RUN}`] } });
   return list.length;
+}
+
+/** Every commit object in the workspace's /testbed repository, reachable or not. */
+async function commitsIn(ws: Workspace): Promise<string[]> {
+  const r = await ws.exec({ command: 'git', args: ['cat-file', '--batch-all-objects', '--batch-check=%(objecttype) %(objectname)'] }, { timeoutMs: 30_000 });
+  return r.stdout.split('\n').filter((l) => l.startsWith('commit ')).map((l) => l.slice(7)).sort();
 }
 
 describe.skipIf(!hasDocker)('docker runtime (real engine)', () => {
@@ -114,7 +121,7 @@ describe.skipIf(!hasDocker)('docker runtime (real engine)', () => {
     }
   });
 
-  it('checks out the requested commit, and imports history the image does not have', async () => {
+  it('checks out the requested commit, and brings in only the commits it is asked for (no other history)', async () => {
     const runtime = createDockerRuntime({ labels: runLabels });
     const a = await runtime.open({ taskRepo: repo.taskRepo, commit: repo.first, image: env.tag });
     try {
@@ -123,10 +130,12 @@ describe.skipIf(!hasDocker)('docker runtime (real engine)', () => {
       // Moved in place, as verification's lanes do: the same git steps as the local runtime, in the container.
       expect(await a.checkout(repo.second, { changedSince: repo.first })).toEqual(['second.txt']);
       expect(await a.readFile('second.txt')).toBe('from the second commit\n');
+      // Each commit came in alone: the container holds the two asked for and nothing else of the task repo.
+      expect(await commitsIn(a)).toEqual([repo.first, repo.second].sort());
     } finally {
       await a.dispose();
     }
-    // A commit made after the image was built (e.g. a new task step): brought in as a git bundle.
+    // A commit made after the image was built (e.g. a new task step): brought in alone, without its history.
     const later = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-later-'));
     await sh('git', ['clone', '--quiet', repo.taskRepo, later], os.tmpdir());
     await writeFile(path.join(later, 'third.txt'), 'third\n');
@@ -135,6 +144,8 @@ describe.skipIf(!hasDocker)('docker runtime (real engine)', () => {
     try {
       expect(await c.readFile('third.txt')).toBe('third\n');
       expect(await c.readFile('second.txt')).toBe('from the second commit\n');
+      expect(await commitsIn(c)).toEqual([third]);
+      expect((await c.exec({ command: 'git', args: ['log', '--all', '--format=%H'] }, { timeoutMs: 30_000 })).stdout.trim()).toBe(third);
     } finally {
       await c.dispose();
       await rm(later, { recursive: true, force: true });

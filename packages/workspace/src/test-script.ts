@@ -33,7 +33,7 @@ export interface TestScriptFacts {
 const RUNNER_WORDS = new Set(['jest', 'mocha', '_mocha', 'vitest', 'ava', 'tape', 'tap', 'uvu', 'jasmine']);
 /** Words that wrap a runner without changing what it runs. */
 const WRAPPERS = new Set(['nyc', 'c8', 'npx', 'cross-env', 'cross-env-shell', 'env', 'dotenv', 'node-options', 'run-s']);
-const BUILD_STEP = /\b(build|compile|tsc|babel|rollup|webpack|esbuild|tsup|unbuild|microbundle|bundle|prepare|dist)\b/;
+const BUILD_STEP = /\b(build|compile|tsc|tshy|tsdown|pkgroll|swc|babel|rollup|webpack|esbuild|tsup|unbuild|microbundle|bundle|prepare|dist)\b/;
 const NOT_BUILD = /--noEmit\b|\b(lint|eslint|prettier|tslint|xo|standard|tsd|format|typecheck|type-check|check-types)\b/;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
 const MAX_DEPTH = 4;
@@ -172,6 +172,11 @@ function namedFiles(words: readonly string[], start: number): string[] {
   return out;
 }
 
+/** Whether a script's command builds something (tsc, rollup, `npm run build`, ...) rather than lint or type-check. */
+export function isBuildCommand(command: string): boolean {
+  return BUILD_STEP.test(command) && !NOT_BUILD.test(command);
+}
+
 function walk(command: string, scripts: Record<string, string>, env: Record<string, string>, depth: number, into: TestScriptFacts): void {
   for (const part of splitCommands(command)) {
     const { env: own, words } = peel(part);
@@ -188,7 +193,7 @@ function walk(command: string, scripts: Record<string, string>, env: Record<stri
       continue;
     }
     // Only steps before the first run are something the tests could need.
-    if (into.runs.length === 0 && BUILD_STEP.test(part) && !NOT_BUILD.test(part)) into.build.push(part);
+    if (into.runs.length === 0 && isBuildCommand(part)) into.build.push(part);
   }
 }
 
@@ -207,28 +212,65 @@ export function readTestScript(packageJson: Record<string, unknown>): TestScript
 
 /** Test code that reads a build output folder the repository does not contain (`../dist`, `../lib`). */
 const BUILT_IMPORT = /(?:require\(|from\s+|import\()\s*['"]((?:\.\.?\/)+(?:dist|lib|build|out)(?:\/[^'"]*)?)['"]/;
+/** Test code that loads the package itself (`require('..')`, `from '../'`): its package.json entry. */
+const ROOT_IMPORT = /(?:require\(|from\s+|import\()\s*['"]((?:\.\.?\/?)+)['"]/;
+const TEST_FILE = /(^|\/)(test|tests|__tests__|spec)\/|\.(test|spec)\.[cm]?[jt]sx?$/;
+
+/** The file `require('<package>')` loads first: `exports['.']` (require, node, default), else `main`, else index.js. */
+export function packageEntry(packageJson: Record<string, unknown>): string {
+  const pick = (v: unknown): string | undefined => {
+    if (typeof v === 'string') return v;
+    if (Array.isArray(v)) return v.map(pick).find(Boolean);
+    if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if ('.' in o) return pick(o['.']);
+      for (const k of ['require', 'node', 'default', 'import']) if (k in o) return pick(o[k]);
+    }
+    return undefined;
+  };
+  const entry = pick(packageJson.exports) ?? (typeof packageJson.main === 'string' && packageJson.main ? packageJson.main : 'index.js');
+  return entry.replace(/^\.\//, '');
+}
+
+/** Resolves a relative import of `file` to repo-relative path segments. */
+function resolveFrom(file: string, spec: string): string[] {
+  const dir = file.split('/').slice(0, -1);
+  for (const seg of spec.split('/')) {
+    if (seg === '..') dir.pop();
+    else if (seg !== '.' && seg !== '') dir.push(seg);
+  }
+  return dir;
+}
 
 /**
- * Folders of built output the test files import but the repository does not hold (so a build must make
- * them first); `read` gives a file's text. Empty when the tests read only sources.
+ * Build output the test files read but the repository does not hold (so a build must make it first):
+ * folders they import (`../dist`), or the package's own entry when they load the package itself
+ * (`require('..')` with `main: lib/cjs/x.js`, made by a build). `read` gives a file's text; `tests`, when
+ * known, the files the runner runs (others, such as a benchmark kept in test/, do not count). Empty when
+ * the tests read only sources.
  */
-export async function builtOutputImports(files: readonly string[], read: (file: string) => Promise<string | undefined>): Promise<string[]> {
+export async function builtOutputImports(
+  files: readonly string[],
+  read: (file: string) => Promise<string | undefined>,
+  options: { tests?: readonly string[]; packageJson?: Record<string, unknown> } = {},
+): Promise<string[]> {
   const present = new Set(files.map((f) => f.split('/')[0]));
-  const tests = files.filter((f) => /(^|\/)(test|tests|__tests__|spec)\/|\.(test|spec)\.[cm]?[jt]sx?$/.test(f) && /\.[cm]?[jt]sx?$/.test(f) && !f.includes('node_modules/'));
+  const tracked = new Set(files);
+  const tests = (options.tests && options.tests.length > 0 ? options.tests : files.filter((f) => TEST_FILE.test(f))).filter((f) => /\.[cm]?[jt]sx?$/.test(f) && !f.includes('node_modules/'));
+  const entry = options.packageJson ? packageEntry(options.packageJson) : undefined;
+  const entryMissing = entry !== undefined && ![entry, `${entry}.js`, `${entry}/index.js`].some((f) => tracked.has(f));
   const missing = new Set<string>();
   for (const file of tests.slice(0, 400)) {
     const text = await read(file);
     if (!text) continue;
     for (const line of text.split('\n')) {
       const m = BUILT_IMPORT.exec(line);
-      if (!m) continue;
-      const dir = file.split('/').slice(0, -1);
-      for (const seg of m[1]!.split('/')) {
-        if (seg === '..') dir.pop();
-        else if (seg !== '.') dir.push(seg);
+      if (m) {
+        const top = resolveFrom(file, m[1]!)[0];
+        if (top && !present.has(top)) missing.add(top);
       }
-      const top = dir[0];
-      if (top && !present.has(top)) missing.add(top);
+      const root = ROOT_IMPORT.exec(line);
+      if (root && entryMissing && resolveFrom(file, root[1]!).length === 0) missing.add(entry!);
     }
   }
   return [...missing].sort();

@@ -53,4 +53,26 @@ describe('reading the test script', () => {
       await rm(root, { recursive: true, force: true });
     }
   });
+
+  it('counts only the files the runner runs, and the package entry a test loads with require("..")', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'swf-built-'));
+    try {
+      await mkdir(path.join(root, 'test'), { recursive: true });
+      // unjs/destr: a benchmark kept in test/ reads dist/, the tests read src/
+      await writeFile(path.join(root, 'test/bench.mjs'), "import { destr } from '../dist/index.mjs';\n");
+      await writeFile(path.join(root, 'test/index.test.ts'), "import { destr } from '../src';\n");
+      // mde/ejs: the tests load the package, whose main a build makes
+      await writeFile(path.join(root, 'test/ejs.js'), "var ejs = require('..');\n");
+      const read = (f: string) => readFile(path.join(root, f), 'utf8').catch(() => undefined);
+      const files = ['src/index.ts', 'test/bench.mjs', 'test/index.test.ts'];
+      expect(await builtOutputImports(files, read)).toEqual(['dist']);
+      expect(await builtOutputImports(files, read, { tests: ['test/index.test.ts'] })).toEqual([]);
+      const ejs = ['lib/esm/ejs.js', 'test/ejs.js'];
+      expect(await builtOutputImports(ejs, read, { packageJson: { main: './lib/cjs/ejs.js' } })).toEqual(['lib/cjs/ejs.js']);
+      expect(await builtOutputImports(ejs, read, { packageJson: { main: './lib/esm/ejs.js' } })).toEqual([]);
+      expect(await builtOutputImports(ejs, read, { packageJson: { exports: { '.': { import: './lib/esm/ejs.js', require: './lib/cjs/ejs.js' } } } })).toEqual(['lib/cjs/ejs.js']);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { ErrorCodes, SweFlowError } from '@swe-flow/core';
 import type { Flags } from '../main.js';
 import { createCliLogger } from '../render.js';
@@ -21,10 +21,15 @@ export async function run(args: string[], flags: Flags): Promise<number> {
   if (runtime !== 'local' && runtime !== 'docker') throw new SweFlowError(ErrorCodes.USAGE, `--runtime must be local or docker, got ${String(runtime)}`);
   const minTokens = flags.minTokens === undefined ? undefined : Number(flags.minTokens);
   if (minTokens !== undefined && (!Number.isInteger(minTokens) || minTokens < 1)) throw new SweFlowError(ErrorCodes.USAGE, `--min-tokens must be a positive integer, got ${String(flags.minTokens)}`);
-  const repo = JSON.parse(await readFile(path.join(out, 'repo.json'), 'utf8').catch(() => '{}')) as { workDir?: string };
+  // The prepared copy whose node_modules the synth's audit searched (repo.json's workDir is relative to
+  // the dataset folder; loadDataset resolves it): the same scope as at synth time, wherever this runs from.
+  const workDir = ds.repo?.workDir;
+  if (runtime === 'local' && !(workDir && (await stat(workDir).then((st) => st.isDirectory(), () => false)))) {
+    logger.warn(`audit (local): the prepared copy ${workDir ?? '(repo.json names none)'} is missing: only each task's /testbed is searched, not the installed dependencies the synth's audit searched; audit the dataset where it was made, or its instance images (--runtime docker)`);
+  }
   const report = await auditTasks({
     rows: ds.rows, taskRepo: path.join(out, 'task-repo.git'), runtime, logger,
-    ...(repo.workDir ? { dependenciesDir: repo.workDir } : {}),
+    ...(workDir ? { dependenciesDir: workDir } : {}),
     ...(minTokens ? { minTokens } : {}),
   });
   await writeAuditReport(out, report);

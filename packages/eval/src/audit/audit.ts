@@ -12,12 +12,11 @@
  *   copy of the repository's own package, tool caches): no task environment holds those, and the report
  *   lists them under `leftOut`.
  */
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { mapPool, silentLogger, type DatasetRow, type Logger } from '@swe-flow/core';
 import { TaskRepo } from '@swe-flow/emitter';
-import { COLLECT_DEPS_SCRIPT, writeFileAtomic } from '@swe-flow/runtime';
+import { writeFileAtomic } from '@swe-flow/runtime';
+import { dependencyRoots, envTierRemovals } from './dependencies.js';
 import { DEFAULT_MIN_TOKENS, needleMatcher, taskNeedles, type TaskNeedles } from './needles.js';
 import { runInFreshContainer, scanInImage, scanOnHost, type ScanHit, type ScanInput, type ScanOutput } from './scan.js';
 
@@ -62,28 +61,6 @@ export interface AuditReport {
   /** local: dependency folders not searched because the env tier removes them from every image. */
   leftOut?: Array<{ path: string; why: string }>;
   durationMs: number;
-}
-
-/** What the env image build removes from the installed tree (same script, `--list`: nothing changed). */
-async function envTierRemovals(dir: string): Promise<Array<{ path: string; why: string }>> {
-  const r = await execa('node', [COLLECT_DEPS_SCRIPT, '--list', dir], { reject: false });
-  if (r.exitCode !== 0) return [];
-  return JSON.parse(String(r.stdout)) as Array<{ path: string; why: string }>;
-}
-
-async function dependencyRoots(dir: string): Promise<string[]> {
-  const roots: string[] = [];
-  async function walk(rel: string, depth: number): Promise<void> {
-    const entries = await readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      if (!e.isDirectory() || e.name === '.git' || e.name === '.swe-flow') continue;
-      const child = rel ? path.join(rel, e.name) : e.name;
-      if (e.name === 'node_modules') roots.push(path.join(dir, child));
-      else if (depth < 3) await walk(child, depth + 1);
-    }
-  }
-  await walk('', 0);
-  return roots;
 }
 
 /**

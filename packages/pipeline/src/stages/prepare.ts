@@ -1,10 +1,10 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ErrorCodes, SweFlowError, type CommandSpec, type RunnerName } from '@swe-flow/core';
+import { ErrorCodes, SweFlowError, type CommandSpec, type Logger, type RunnerName } from '@swe-flow/core';
 import { commandLine } from '@swe-flow/emitter';
-import { writeFileAtomic } from '@swe-flow/runtime';
+import { linkOwnPackageCopies, writeFileAtomic, type OwnPackageCopy } from '@swe-flow/runtime';
 import { collectRepoFacts, createVitestAdapter, detectRunner, esmPackageEnv, findVitestBin, getAdapter, mochaRunArgs, scriptTestArgs, selfHostedRunnerError, withDefaultFiles, withRunEnv, withRunnerArgs, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
-import { chooseTestSetup, requireBuiltOutput, runBuild } from '../test-setup.js';
+import { chooseBuild, chooseTestSetup, requireBuiltOutput, runBuild } from '../test-setup.js';
 import {
   chooseWorkspacePackage,
   detectProject,
@@ -49,6 +49,8 @@ export interface RepoJson {
   testEnv?: Record<string, string>;
   /** Build steps run in prepare before tracing. */
   build?: string[];
+  /** Why `build` is the repository's build script: the tests read output it makes, and nothing else named a build. */
+  buildNote?: string;
   /** Which of the test script's runs was taken, when it has several under different environments. */
   testRunNote?: string;
   /**
@@ -59,6 +61,12 @@ export interface RepoJson {
   /** mocha: the test script's options (`--ui tdd`, `-r ./setup.js`), and an ignored `test/mocha.opts`'s. */
   runnerArgs?: string[];
   install: InstallRecord;
+  /**
+   * Copies of the repository's own package found in node_modules after the install (repo-relative), each
+   * replaced by a link to the package's own folder (or removed when a build makes its entry), as in every
+   * task environment.
+   */
+  ownPackageCopies?: OwnPackageCopy[];
   testCommand: string;
   /** The installed copy, relative to the output folder (`.work/repo`). */
   workDir: string;
@@ -114,6 +122,12 @@ export function commandLineFromRoot(spec: CommandSpec): string {
 
 type PrepareReads = 'ref' | 'mirrors' | 'mirrorDir' | 'name' | 'package' | 'allowScripts' | 'runner' | 'node' | 'testRun' | 'testEnv' | 'build' | 'installTimeoutMs';
 
+/** The files the runner runs as tests (before any build), or undefined when the adapter cannot list them yet. */
+async function runnerTestFiles(adapter: RunnerAdapter, facts: RepoFacts): Promise<string[] | undefined> {
+  const listed = await adapter.listTestFiles(facts).catch(() => []);
+  return listed.length > 0 ? listed : undefined;
+}
+
 /** The runner: as configured, or detected from the repository (in a package, its own dependencies over the root's). */
 async function runnerOf(workDir: string, pkg: string | undefined, configured: string | undefined): Promise<RunnerAdapter> {
   if (configured) return getAdapter(configured as RunnerName, undefined);
@@ -144,15 +158,18 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     const node = await setUpRepositoryNode(workDir, facts, { ...(config.node ? { override: config.node } : {}), logger });
     logger.info(`Node ${node.choice.version}: ${node.choice.reason}`);
     const install = await installDependencies(workDir, facts, { logger, allowScripts: config.allowScripts, timeoutMs: config.installTimeoutMs, node: node.runtime, nodeFor: node.nodeFor });
+    const ownPackageCopies = await linkOwnCopies(workDir, logger);
     const detected = await runnerOf(workDir, pkg, config.runner);
     const selfHosted = selfHostedRunnerError(pkg ? await readPackageJson(path.join(workDir, pkg)) : facts.packageJson, detected.name);
     if (selfHosted) throw selfHosted;
     const runnerBin = pkg && detected.name === 'vitest' ? findVitestBin(workDir, pkg) : undefined;
     // What the test script says beyond the runner: its environment, and a build the tests read.
-    const setup = chooseTestSetup(facts.packageJson, config);
+    const built = { files, packageJson: facts.packageJson, ...(pkg ? {} : { tests: await runnerTestFiles(detected, { root: workDir, packageJson: facts.packageJson, files }) }) };
+    const setup = await chooseBuild(workDir, chooseTestSetup(facts.packageJson, config), { ...built, packageManager: facts.packageManager, configured: config.build !== undefined });
     if (setup.note) logger.info(setup.note);
+    if (setup.buildNote) logger.info(setup.buildNote);
     await runBuild(pkg ? path.join(workDir, pkg) : workDir, setup, { logDir: path.join(env.out, 'logs'), timeoutMs: config.installTimeoutMs, logger, nodeBinDir: (await provisionNode(install.node, { logger })).binDir });
-    await requireBuiltOutput(workDir, files, setup);
+    await requireBuiltOutput(workDir, built, setup);
     const { specFiles, runnerArgs } = pkg ? { specFiles: [], runnerArgs: [] } : await commandLineOf(detected, { root: workDir, packageJson: facts.packageJson, files }, setup.runArgs);
     // esm's compile cache off in every run: it would hold the original code of every stubbed file in
     // node_modules/.cache, where the audit rightly finds it in each task's environment.
@@ -167,10 +184,11 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
       ...(runnerBin ? { runnerBin } : {}),
       ...(Object.keys(testEnv).length > 0 ? { testEnv } : {}),
       ...(setup.build.length > 0 ? { build: setup.build } : {}),
+      ...(setup.buildNote ? { buildNote: setup.buildNote } : {}),
       ...(setup.note ? { testRunNote: setup.note } : {}),
       ...(specFiles.length > 0 ? { specFiles } : {}),
       ...(runnerArgs.length > 0 ? { runnerArgs } : {}),
-      install, testCommand,
+      install, ...(ownPackageCopies.length > 0 ? { ownPackageCopies } : {}), testCommand,
       // Relative to the output folder: a moved dataset still finds its installed copy.
       workDir: path.relative(env.out, workDir),
       files, preparedAt: new Date().toISOString(),
@@ -179,6 +197,18 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     return { record: repoJson, artifact: repoJson };
   },
 };
+
+/**
+ * A test tool depending on the package itself (tape on object-inspect) or a devDependency on its own
+ * previous release puts a published copy of the solution in node_modules: each becomes a link to the
+ * package's own folder, as the env tier makes it in every task environment, so that the untraced run,
+ * the trace and verification see what a task environment holds.
+ */
+async function linkOwnCopies(workDir: string, logger: Pick<Logger, 'info'>): Promise<OwnPackageCopy[]> {
+  const copies = (await linkOwnPackageCopies(workDir)).map((c) => ({ ...c, path: path.relative(workDir, c.path) }));
+  for (const c of copies) logger.info(`${c.why} at ${c.path}: ${c.link ? `replaced by a link to ${c.link}` : 'removed'}`);
+  return copies;
+}
 
 /** Mirrors from the config, then from the environment (`SWEFLOW_MIRROR_MAP` file, `SWEFLOW_MIRROR_DIR`). */
 async function mirrorOptions(config: { mirrors?: Record<string, string> | undefined; mirrorDir?: string | undefined }): Promise<{ mirrors: Record<string, string>; mirrorDir?: string }> {

@@ -103,6 +103,8 @@ export function summaryOf(input: WriteInput, rows: readonly DatasetRow[], config
     environment: {
       node: repo.nodeVersion, platform: `${process.platform}-${process.arch}`, packageManager: `${repo.install.packageManager}@${repo.install.packageManagerVersion}`,
       ...(repo.node ? { nodeReason: repo.node.reason } : {}), installFallbacks: repo.install.fallbacks ?? [],
+      ...(repo.build?.length ? { build: `${repo.build.join(' && ')}${repo.buildNote ? ` (${repo.buildNote})` : ''}` } : {}),
+      ...(repo.ownPackageCopies?.length ? { ownPackageCopies: repo.ownPackageCopies.map((c) => (c.link ? `${c.path} -> ${c.link}` : `${c.path} (removed)`)) } : {}),
     },
     counts: {
       testsTraced: trace.tests.length,

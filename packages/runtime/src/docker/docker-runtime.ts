@@ -2,7 +2,8 @@ import { TEST_RUN_ENV } from '@swe-flow/core';
 import { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -174,38 +175,66 @@ class DockerWorkspace implements Workspace {
     return this.container.id;
   }
 
-  /** `git checkout -f <commit>` in /testbed; when the image predates the commit, the task repo's
-   * history is brought in as a git bundle first. */
+  /** The task repository commits missing from the image are brought in from (one at a time, depth 1). */
+  private taskRepo: string | undefined;
+
+  /**
+   * `git checkout -f <commit>` in /testbed. A commit the image does not hold is brought in alone from
+   * the task repo (`importCommit`): the container never holds the task repo's history, so a step's
+   * runs see its own base and reference and no other step's reference nor the original.
+   */
   async openAt(commit: string, taskRepo: string | undefined): Promise<void> {
+    if (taskRepo !== undefined) this.taskRepo = path.resolve(taskRepo);
     // An instance image already holds its one commit: nothing to do (and no reflog entry made).
     const head = await this.run(['git', 'rev-parse', '--verify', '--quiet', 'HEAD'], { timeoutMs: 60_000 });
     if (head.exitCode === 0 && head.stdout.trim() === commit) return;
-    const tryCheckout = () =>
-      this.run(['git', '-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--force', '--detach', commit], { timeoutMs: 120_000 });
-    let result = await tryCheckout();
-    if (result.exitCode !== 0 && taskRepo !== undefined && (await pathExists(taskRepo))) {
-      await this.importHistory(path.resolve(taskRepo));
-      result = await tryCheckout();
-    }
+    await this.ensureCommit(commit);
+    const result = await this.run(['git', '-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--force', '--detach', commit], { timeoutMs: 120_000 });
     if (result.exitCode !== 0) {
       throw new SweFlowError(ErrorCodes.GIT_FAILED, `git checkout ${commit} failed in the container: ${result.stderr.trim()}; is the commit in the task repo the image was built from?`);
     }
   }
 
-  checkout(commit: string, options?: CheckoutOptions): Promise<string[]> {
+  async checkout(commit: string, options?: CheckoutOptions): Promise<string[]> {
+    await this.ensureCommit(commit);
     return checkoutIn(this, commit, options);
   }
 
-  private async importHistory(taskRepo: string): Promise<void> {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-bundle-'));
+  /** Imports `commit` when the container's /testbed lacks it (and the task repo is known and has it). */
+  private async ensureCommit(commit: string): Promise<void> {
+    const has = await this.run(['git', 'cat-file', '-e', `${commit}^{commit}`], { timeoutMs: 60_000 });
+    if (has.exitCode === 0 || this.taskRepo === undefined || !(await pathExists(this.taskRepo))) return;
+    await this.importCommit(this.taskRepo, commit);
+  }
+
+  /**
+   * Brings exactly one commit of the task repo into the container: its commit, tree and blob objects
+   * (a depth-1 fetch into a scratch repository on this machine, packed), recorded as a shallow commit.
+   * Nothing else of the task repo enters the container. A commit the task repo lacks is left to the
+   * checkout to report.
+   */
+  private async importCommit(taskRepo: string, commit: string): Promise<void> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-import-'));
     try {
-      await git(['bundle', 'create', '--quiet', path.join(dir, 'task.bundle'), '--all'], taskRepo);
-      await this.container.putArchive(tarFs.pack(dir, { map: (h) => ({ ...h, mode: 0o644 }) }), { path: '/tmp' });
-      // An env image's /testbed holds dependencies only: make it a repository first.
-      const init = await this.run(['sh', '-c', 'git rev-parse --git-dir >/dev/null 2>&1 || git init --quiet .'], { timeoutMs: 60_000 });
+      const scratch = path.join(dir, 'scratch.git');
+      await git(['init', '--quiet', '--bare', scratch], dir);
+      const fetched = await git(['fetch', '--quiet', '--depth=1', '--no-tags', '--no-write-fetch-head', '--upload-pack=git -c uploadpack.allowAnySHA1InWant=true upload-pack', `file://${taskRepo}`, commit], scratch).then(() => true, () => false);
+      if (!fetched) return;
+      await git(['update-ref', 'refs/heads/import', commit], scratch);
+      const objects = await git(['rev-list', '--objects', 'refs/heads/import'], scratch);
+      const packDir = path.join(dir, 'pack');
+      await mkdir(packDir);
+      const packed = await execa('git', ['pack-objects', '--quiet', '--stdout'], { cwd: scratch, input: `${objects}\n`, encoding: 'buffer' });
+      await writeFile(path.join(packDir, 'import.pack'), packed.stdout);
+      // An env image's /testbed holds dependencies only: make it a repository first. The pack goes into
+      // its git directory (the user's own, so the user can remove it after unpacking).
+      const init = await this.run(['sh', '-c', 'git rev-parse --git-dir >/dev/null 2>&1 || git init --quiet . && cd "$(git rev-parse --git-dir)" && pwd'], { timeoutMs: 60_000 });
       if (init.exitCode !== 0) throw new SweFlowError(ErrorCodes.GIT_FAILED, `could not make /testbed a git repository in the container: ${init.stderr.trim()}`);
-      const r = await this.run(['git', 'fetch', '--quiet', '/tmp/task.bundle', '+refs/*:refs/swe-flow-bundle/*'], { timeoutMs: 300_000 });
-      if (r.exitCode !== 0) throw new SweFlowError(ErrorCodes.GIT_FAILED, `could not import the task repo history into the container: ${r.stderr.trim()}`);
+      const gitDir = init.stdout.trim();
+      await this.container.putArchive(tarFs.pack(packDir, { map: (h) => ({ ...h, mode: h.type === 'directory' ? 0o755 : 0o644 }) }), { path: gitDir });
+      const script = `cd '${gitDir}' && git unpack-objects -q < import.pack && rm -f import.pack && echo ${commit} >> shallow`;
+      const r = await this.run(['sh', '-c', script], { timeoutMs: 300_000 });
+      if (r.exitCode !== 0) throw new SweFlowError(ErrorCodes.GIT_FAILED, `could not import ${commit} of the task repo into the container: ${r.stderr.trim()}`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

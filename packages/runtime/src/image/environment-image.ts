@@ -114,6 +114,8 @@ export async function buildEnvironmentImage(options: EnvironmentImageOptions): P
   if (options.base === 'offline') feed('base-id', (await inspectImage(docker, baseImage))?.Id ?? 'absent');
   feed('pm', `${pm.name}@${pm.version}`);
   feed('collect-deps', await readFile(COLLECT_DEPS_SCRIPT));
+  const stubs = await stubbedDependencyFiles(options.outDir);
+  feed('stub-copies', JSON.stringify(stubs));
   if (pm.lockfile !== undefined) feed('lockfile', await readFile(path.join(repoDir, pm.lockfile)));
   if (pm.lockfile !== undefined) feed('installed-lockfile', await readFile(path.join(repoDir, INSTALLED_MANIFESTS_DIR, pm.lockfile)).catch(() => Buffer.alloc(0)));
   for (const manifest of await packageJsonFiles(repoDir)) feed(`manifest:${manifest}`, await readFile(path.join(repoDir, manifest)));
@@ -132,7 +134,7 @@ export async function buildEnvironmentImage(options: EnvironmentImageOptions): P
   const previous = await readFile(path.join(contextDir, 'image.json'), 'utf8').catch(() => undefined);
   const contextCurrent = previous !== undefined && (JSON.parse(previous) as { tag?: string }).tag === tag;
   if (!contextCurrent) {
-    await writeContext({ contextDir, dockerfile, pm, taskRepo, isGitRepo, repoDir });
+    await writeContext({ contextDir, dockerfile, pm, taskRepo, isGitRepo, repoDir, stubs });
     await writeFile(
       path.join(contextDir, 'image.json'),
       `${JSON.stringify({ schemaVersion: 1, tag, inputsHash, baseImage, base: options.base, nodeVersion, packageManager: pm }, null, 2)}\n`,
@@ -201,10 +203,12 @@ COPY scripts/ /opt/swe-flow/scripts/
 USER ${SWE_USER}
 WORKDIR ${TESTBED}
 RUN if [ -s /tmp/swe-flow-ca/extra.pem ]; then export NODE_EXTRA_CA_CERTS=/tmp/swe-flow-ca/extra.pem; fi; \\
-    ${pm.installCommand.join(' ')} && node /opt/swe-flow/scripts/collect-deps.cjs ${TESTBED} /tmp/swe-flow-deps
+    ${pm.installCommand.join(' ')} && node /opt/swe-flow/scripts/collect-deps.cjs ${TESTBED} /tmp/swe-flow-deps /opt/swe-flow/scripts/stub-copies.json
 
 # The env tier: the base with every node_modules folder of the install, minus copies of the
-# repository's own package and tool caches (collect-deps.cjs). No source, no git.
+# repository's own package and tool caches, and with the dependency files listed in
+# scripts/stub-copies.json (copies of a task's solution bundled in other packages) stubbed
+# (collect-deps.cjs). No source, no git.
 FROM env
 RUN mkdir -p ${TESTBED} && chown ${SWE_USER}:${SWE_USER} ${TESTBED}
 COPY --from=install --chown=${SWE_USER}:${SWE_USER} /tmp/swe-flow-deps/ ${TESTBED}/
@@ -220,6 +224,7 @@ async function writeContext(input: {
   taskRepo: string;
   isGitRepo: boolean;
   repoDir: string;
+  stubs: string[];
 }): Promise<void> {
   const { contextDir } = input;
   await rm(contextDir, { recursive: true, force: true });
@@ -234,6 +239,7 @@ async function writeContext(input: {
   }
   await mkdir(path.join(contextDir, 'scripts'), { recursive: true });
   await copyFile(COLLECT_DEPS_SCRIPT, path.join(contextDir, 'scripts', 'collect-deps.cjs'));
+  await writeFile(path.join(contextDir, 'scripts', 'stub-copies.json'), `${JSON.stringify(input.stubs, null, 2)}\n`);
   const repo = path.join(contextDir, 'repo');
   await mkdir(repo, { recursive: true });
   if (input.repoDir !== input.taskRepo) {
@@ -261,6 +267,20 @@ async function writeContext(input: {
   // Manifests an install fallback had to change (the copy shows the repository's own): install what was installed.
   const installed = path.join(input.repoDir, INSTALLED_MANIFESTS_DIR);
   if (await stat(installed).then((s) => s.isDirectory(), () => false)) await cp(installed, repo, { recursive: true });
+}
+
+/** Where synth records the dependency files it stubbed (copies of a task's solution in other packages). */
+export const DEPENDENCY_COPIES_FILE = 'dependency-copies.json';
+
+/**
+ * The dependency files (relative to the installed tree) that a synth into `outDir` stubbed because they
+ * held a copy of a task's solution (`dependency-copies.json`, `stubbed`): the env tier stubs the same.
+ */
+export async function stubbedDependencyFiles(outDir: string): Promise<string[]> {
+  const text = await readFile(path.join(path.resolve(outDir), DEPENDENCY_COPIES_FILE), 'utf8').catch(() => undefined);
+  if (text === undefined) return [];
+  const record = JSON.parse(text) as { stubbed?: unknown };
+  return Array.isArray(record.stubbed) ? record.stubbed.filter((f): f is string => typeof f === 'string').sort() : [];
 }
 
 /** Writes the tree of `commit` into `dir` (git archive, no .git). */

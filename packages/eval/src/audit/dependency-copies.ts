@@ -1,0 +1,62 @@
+/**
+ * Copies of a task's solution bundled in other installed packages (prettier's bundle holding
+ * change-case's `isObject`, consola's holding defu's `isPlainObject`): the files of the prepared copy's
+ * dependencies that hold the reference body of some candidate's function. The same search as the
+ * audit's (same normalization, same minimum size, same folders less what the env tier removes), run
+ * before verification so that those files can be stubbed in every task environment.
+ */
+import path from 'node:path';
+import type { DatasetRow } from '@swe-flow/core';
+import { TaskRepo } from '@swe-flow/emitter';
+import { dependencyRoots, envTierRemovals } from './dependencies.js';
+import { DEFAULT_MIN_TOKENS, taskNeedles, type Needle } from './needles.js';
+import { scanOnHost } from './scan.js';
+
+export interface DependencyCopy {
+  /** The file, relative to the prepared copy (POSIX), e.g. `node_modules/prettier/index.mjs`. */
+  path: string;
+  /** The functions whose reference bodies it holds. */
+  ids: string[];
+}
+
+export interface DependencyCopiesScan {
+  copies: DependencyCopy[];
+  needles: number;
+  files: number;
+  bytes: number;
+  durationMs: number;
+}
+
+export interface DependencyCopiesOptions {
+  taskRepo: string;
+  tasks: ReadonlyArray<Pick<DatasetRow, 'patch' | 'base_commit' | 'reference_commit'>>;
+  /** The prepared copy whose node_modules folders the workspaces link. */
+  dependenciesDir: string;
+  minTokens?: number;
+}
+
+export async function findDependencyCopies(options: DependencyCopiesOptions): Promise<DependencyCopiesScan> {
+  const started = Date.now();
+  const repo = await TaskRepo.open(options.taskRepo);
+  const needles = new Map<string, Needle>();
+  try {
+    for (const task of options.tasks) {
+      for (const n of (await taskNeedles(repo, task, options.minTokens ?? DEFAULT_MIN_TOKENS)).needles) needles.set(n.id, n);
+    }
+  } finally {
+    await repo.dispose();
+  }
+  if (needles.size === 0) return { copies: [], needles: 0, files: 0, bytes: 0, durationMs: Date.now() - started };
+  const dir = path.resolve(options.dependenciesDir);
+  const skip = (await envTierRemovals(dir)).map((r) => r.path);
+  const scan = await scanOnHost({ roots: await dependencyRoots(dir), skip, needles: [...needles.values()] });
+  const byFile = new Map<string, Set<string>>();
+  for (const hit of scan.hits) {
+    if (hit.kind === 'git-object') continue;
+    const rel = path.relative(dir, hit.path).split(path.sep).join('/');
+    if (rel.startsWith('..')) continue;
+    byFile.set(rel, (byFile.get(rel) ?? new Set()).add(hit.id));
+  }
+  const copies = [...byFile].map(([file, ids]) => ({ path: file, ids: [...ids].sort() })).sort((a, b) => (a.path < b.path ? -1 : 1));
+  return { copies, needles: needles.size, files: scan.files, bytes: scan.bytes, durationMs: Date.now() - started };
+}

@@ -26,7 +26,8 @@ const RUNNERS: [fixture: string, runner: string][] = [
  * By default one fixture per result format eval.sh reads: mocha's reporter, node:test's reporter, ava's
  * TAP and the hooks' JSON lines (tape, uvu and jasmine write the same; uvu stands for them). node-tap's
  * TAP 14 is held against the adapter's parser in the emitter's eval-results test; its Docker case here
- * (`SWEFLOW_EVAL_SH_RUNNERS=tap`, or `all`) did not finish in 900 s on the shared machine at load ≈ 38.
+ * (`SWEFLOW_EVAL_SH_RUNNERS=tap`, or `all`) passes but is slow: 395 s at load ≈ 17 (BENCHMARKS.md), almost
+ * all of it the local synth and the two local evals of node-tap (a process per test file), not eval.sh.
  */
 const DEFAULT_RUNNERS = ['mocha', 'node-test', 'ava', 'uvu'];
 

@@ -5,9 +5,11 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SweFlowError, type DatasetRow, type Logger } from '@swe-flow/core';
+import { ErrorCodes, SweFlowError, type DatasetRow, type Logger } from '@swe-flow/core';
 import { evaluate } from '@swe-flow/eval';
 import { synthesize, type RepoJson } from '@swe-flow/pipeline';
+import { assertNotShuttingDown, isShuttingDown } from '@swe-flow/runtime';
+import { currentGenerator, type Generator } from './generator.js';
 import { detectLicense } from './license.js';
 import type { RepoEntry } from './keys.js';
 import type { ResolvedManifest } from './manifest.js';
@@ -39,6 +41,8 @@ export interface RepoResult {
   durationMs: number;
   /** synth's output folder, relative to the release folder. */
   synthDir: string;
+  /** The swe-flow that built it (absent in results from before it was recorded). */
+  generator?: Generator;
 }
 
 async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
@@ -86,6 +90,7 @@ export async function buildRepo(repo: RepoEntry, ctx: BuildRepoContext): Promise
   const base = {
     schemaVersion: REPO_RESULT_SCHEMA_VERSION, key: ctx.key, name: repo.name, url: repo.url,
     commit: repo.commit ?? null, package: repo.package ?? null, synthDir: path.relative(ctx.releaseDir, synthDir),
+    generator: await currentGenerator(),
   } as const;
   let result: RepoResult;
   try {
@@ -104,10 +109,13 @@ export async function buildRepo(repo: RepoEntry, ctx: BuildRepoContext): Promise
       result.empty = { total: empty.total, resolved: empty.resolved, resolving: empty.resolvedIds };
     }
   } catch (error) {
+    // A signal's shutdown is not the repository's result: nothing is recorded, so the next build resumes it.
+    if (isShuttingDown() || (error instanceof SweFlowError && error.code === ErrorCodes.INTERRUPTED)) throw error;
     const e = error as Error & { code?: string };
     result = { ...base, status: 'failed', code: e instanceof SweFlowError ? e.code : (e.code ?? 'SWEFLOW_INTERNAL'), message: e.message, license: repo.license ?? 'unknown', rows: 0, rejects: 0, durationMs: 0 };
   }
   result.durationMs = Date.now() - t0;
+  assertNotShuttingDown(); // gold or empty runs cut short by a signal are not a result either
   await writeJsonAtomic(path.join(ctx.repoDir, 'result.json'), result);
   return result;
 }

@@ -2,15 +2,13 @@
  * `swe-flow release build`: every repository of a manifest through synth (a worker pool, resumable,
  * one failure never stops the others), then merge, split and write the release folder.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { ErrorCodes, SweFlowError, mapPool, silentLogger, type DatasetRow, type Logger } from '@swe-flow/core';
 import { TaskRepo } from '@swe-flow/emitter';
-import { SWEFLOW_VERSION } from '@swe-flow/pipeline';
+import { assertNotShuttingDown } from '@swe-flow/runtime';
 import { buildRepo, readRepoResult, writeRepoResult, type RepoResult } from './build-repo.js';
+import { currentGenerator, reuseOf } from './generator.js';
 import { repoKey, repoSlug, sha256, type RepoEntry } from './keys.js';
 import { loadManifest, type ResolvedManifest } from './manifest.js';
 import { mergeRows } from './merge.js';
@@ -64,13 +62,6 @@ export interface ReleaseBuildResult {
   failed: number;
 }
 
-const run = promisify(execFile);
-
-async function generatorCommit(): Promise<string | null> {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  return run('git', ['rev-parse', 'HEAD'], { cwd: here }).then((r) => r.stdout.trim() || null, () => null);
-}
-
 /** The tree of the repository as synthesized (the task repository's `original` commit): content, not history. */
 async function sourceTreeOf(synthDir: string): Promise<string | undefined> {
   const repo = await TaskRepo.open(path.join(synthDir, 'task-repo.git')).catch(() => undefined);
@@ -116,7 +107,7 @@ export async function buildRelease(options: ReleaseBuildOptions): Promise<Releas
   }
   await mkdir(path.join(dir, '.build'), { recursive: true });
   const previous = await previousSplits(options.previous ?? dir);
-  const generator = SWEFLOW_VERSION;
+  const generator = await currentGenerator();
   const total = manifest.repositories.length;
   let done = 0;
   let built = 0;
@@ -124,17 +115,19 @@ export async function buildRelease(options: ReleaseBuildOptions): Promise<Releas
   logger.info(`release ${manifest.name} ${options.version}: ${total} repositories, ${options.workers ?? 1} at a time → ${dir}`);
   const executor = options.executor ?? localExecutor;
   const results = await mapPool(manifest.repositories, Math.max(1, executor.concurrency ?? options.workers ?? 1), async (repo) => {
+    assertNotShuttingDown(); // after a signal no repository starts (and none is recorded as failed)
     const repoDir = path.join(dir, '.build', repoSlug(repo));
-    const key = repoKey(repo, manifest.options, generator);
+    const key = repoKey(repo, manifest.options, generator.version);
     const last = await readRepoResult(repoDir);
+    const decision = reuseOf({ last, key, generator, retryFailed: options.retryFailed ?? false });
     let result: RepoResult;
     let state: 'built' | 'reused';
-    if (last && last.key === key && (last.status === 'ok' || !options.retryFailed)) {
+    if (last && decision.reuse) {
       result = last;
       state = 'reused';
       reused++;
     } else {
-      logger.debug(`${repo.name}: synth started`);
+      logger.debug(`${repo.name}: synth started (${decision.why})`);
       result = await executor.build({ repo, key, options: manifest.options, releaseDir: dir, repoDir }, quietFor(logger, repo.name));
       if (executor !== localExecutor) await writeRepoResult(repoDir, result);
       state = 'built';
@@ -167,7 +160,7 @@ export async function buildRelease(options: ReleaseBuildOptions): Promise<Releas
   }
   const record = await writeRelease({
     dir, name: manifest.name, description: manifest.description, version: options.version,
-    generator: { name: 'swe-flow', version: generator, commit: await generatorCommit() },
+    generator,
     manifestText, splits, assignment, repos: results, dropped: merged.dropped, lockfileHashes,
   });
   const failed = results.filter((r) => r.status === 'failed').length;

@@ -20,6 +20,25 @@ export interface CardInput {
   dropped: DroppedRow[];
   /** Per repository, the environment audit of its tasks. */
   audits?: ReadonlyMap<string, RepoAudit>;
+  /** The release folder, left out of the messages the card quotes (the builder's paths are not the dataset's). */
+  dir?: string;
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A failure's message as the card shows it: its first line, without the builder's own folders (a
+ * repository's working copy `<dir>/.build/<repo>/synth/.work/repo` reads `the repository`, the rest of
+ * the release folder is left relative), so the card does not depend on where the release was built.
+ */
+export function publicMessage(message: string, dir: string | undefined): string {
+  let line = message.split('\n')[0]!;
+  if (dir) {
+    const root = dir.replace(/\/+$/, '');
+    line = line.replace(new RegExp(`${escapeRegExp(root)}/\\.build/[^/\\s]+/synth/\\.work/repo`, 'g'), 'the repository')
+      .replace(new RegExp(`${escapeRegExp(root)}/`, 'g'), '');
+  }
+  return line;
 }
 
 function table(head: string[], rows: (string | number)[][]): string {
@@ -126,7 +145,7 @@ ${table(['split', 'tasks', 'repositories'], splitNames.map((s) => [s, input.spli
 ## Repositories
 
 ${table(['repository', 'split', 'tasks', 'license', 'runner', 'source commit'], okRepos.map((r) => [r.name, input.splitOf.get(r.name) ?? '—', all.filter((x) => x.repo === r.name).length, r.license, r.runner ?? '', r.sourceCommit ? `\`${r.sourceCommit.slice(0, 12)}\`` : '']))}
-${failed.length ? `\nRepositories that yielded nothing:\n\n${table(['repository', 'error code', 'message'], failed.map((r) => [r.name, r.code ?? '', (r.message ?? '').split('\n')[0]!.replace(/\|/g, '\\|').slice(0, 160)]))}\n` : ''}
+${failed.length ? `\nRepositories that yielded nothing:\n\n${table(['repository', 'error code', 'message'], failed.map((r) => [r.name, r.code ?? '', publicMessage(r.message ?? '', input.dir).replace(/\|/g, '\\|').slice(0, 160)]))}\n` : ''}
 ## Licenses
 
 Each row carries the \`license\` of its repository (from its package.json or LICENSE file):

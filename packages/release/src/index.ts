@@ -1,4 +1,5 @@
 export { buildRelease, localExecutor, type ReleaseBuildOptions, type ReleaseBuildResult, type RepoExecutor, type RepoJob } from './build.js';
+export { currentGenerator, reuseOf, type Generator, type ReuseInput } from './generator.js';
 export { buildRepo, readRepoResult, writeRepoResult, synthConfigFor, type BuildRepoContext } from './build-repo.js';
 export { repoKey, repoSlug, sha256, stableJson, type RepoEntry } from './keys.js';
 export { verifyRelease, type ReleaseVerifyResult, type VerifyProblem } from './verify.js';

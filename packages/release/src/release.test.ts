@@ -2,6 +2,7 @@ import type { DatasetRow } from '@swe-flow/core';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { renderCard } from './card.js';
+import { currentGenerator, reuseOf } from './generator.js';
 import { resolveManifest, repoNameOf } from './manifest.js';
 import { mergeRows, taskFingerprint } from './merge.js';
 import { columnsOf, readParquet, rowsToParquet } from './parquet.js';
@@ -122,5 +123,31 @@ describe('parquet and card', () => {
     expect(header.dataset_info.features).toContainEqual({ name: 'FAIL_TO_PASS', sequence: 'string' });
     expect(card).toContain('| o/a | train | 2 | MIT |');
     expect(card).toContain('gold (reference patches): 2/2 resolved');
+  });
+});
+
+describe('reuseOf (which settled repositories a build reuses)', () => {
+  const now = { commit: 'c2'.repeat(20) };
+  const older = { commit: 'c1'.repeat(20) };
+  it('reuses a finished repository while its key holds, whatever code built it', () => {
+    expect(reuseOf({ last: { key: 'k', status: 'ok', generator: older }, key: 'k', generator: now, retryFailed: false }).reuse).toBe(true);
+    expect(reuseOf({ last: { key: 'k', status: 'ok', generator: older }, key: 'k2', generator: now, retryFailed: false })).toEqual({ reuse: false, why: 'its inputs changed' });
+    expect(reuseOf({ last: undefined, key: 'k', generator: now, retryFailed: false }).reuse).toBe(false);
+  });
+
+  it('tries a failure again when other code recorded it (or nothing recorded which), keeps it when the same code did', () => {
+    expect(reuseOf({ last: { key: 'k', status: 'failed', generator: now }, key: 'k', generator: now, retryFailed: false }).reuse).toBe(true);
+    const stale = reuseOf({ last: { key: 'k', status: 'failed', generator: older }, key: 'k', generator: now, retryFailed: false });
+    expect(stale).toEqual({ reuse: false, why: `failed with other swe-flow code (${older.commit.slice(0, 10)}, now ${now.commit.slice(0, 10)})` });
+    expect(reuseOf({ last: { key: 'k', status: 'failed' }, key: 'k', generator: now, retryFailed: false }).reuse).toBe(false);
+    expect(reuseOf({ last: { key: 'k', status: 'failed', generator: now }, key: 'k', generator: now, retryFailed: true }).reuse).toBe(false);
+    // outside a git checkout the commit is unknown: the key (version) alone decides
+    expect(reuseOf({ last: { key: 'k', status: 'failed', generator: { commit: null } }, key: 'k', generator: { commit: null }, retryFailed: false }).reuse).toBe(true);
+  });
+
+  it('currentGenerator names the commit of the checkout it runs from', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: path.dirname(new URL(import.meta.url).pathname) }).toString().trim();
+    expect(await currentGenerator()).toMatchObject({ name: 'swe-flow', commit: head });
   });
 });

@@ -25,6 +25,8 @@ export interface ReleaseRecord {
     gold: RepoResult['gold'] | null; empty: RepoResult['empty'] | null;
     /** The environment audit of its tasks (report in `audit/`); null for a failed repository. */
     audit: RepoAudit | null;
+    /** The swe-flow commit that built its rows (it may be older than `generator.commit`: unchanged repositories are reused); null if unrecorded. */
+    builtBy: string | null;
   }[];
   dropped: Record<string, number>;
 }
@@ -105,6 +107,7 @@ export async function writeRelease(input: WriteReleaseInput): Promise<ReleaseRec
       lockfile: r.lockfile ?? null, lockfileSha256: input.lockfileHashes.get(r.name) ?? null, rows: published.filter((x) => x.repo === r.name).length,
       code: r.code ?? null, images: [...new Set(published.filter((x) => x.repo === r.name).map((x) => String((x as { image_name?: string }).image_name ?? x.image)))].sort(), gold: r.gold ?? null, empty: r.empty ?? null,
       audit: audits.get(r.name) ?? null,
+      builtBy: r.generator?.commit ?? null,
     })),
     dropped,
   };
@@ -112,7 +115,7 @@ export async function writeRelease(input: WriteReleaseInput): Promise<ReleaseRec
   await writeAtomic(path.join(dir, 'dropped.jsonl'), toJsonl(input.dropped));
   await writeAtomic(path.join(dir, 'README.md'), renderCard({
     name: input.name, description: input.description, version: input.version, generator: `swe-flow ${input.generator.version}`,
-    splits: input.splits, dataFiles: Object.fromEntries(present.map((s) => [s, dataFileNames(s)])), columns, repos: input.repos, splitOf, dropped: input.dropped, audits,
+    splits: input.splits, dataFiles: Object.fromEntries(present.map((s) => [s, dataFileNames(s)])), columns, repos: input.repos, splitOf, dropped: input.dropped, audits, dir,
   }));
   const sums = await checksums(dir);
   await writeAtomic(path.join(dir, 'MANIFEST.sha256'), sums.map(([f, h]) => `${h}  ${f}`).join('\n') + '\n');

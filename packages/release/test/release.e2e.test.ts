@@ -67,13 +67,19 @@ afterAll(async () => {
 });
 
 describe('swe-flow release build', () => {
-  it('survives being killed mid-build: the rerun reuses the settled repository and finishes the other', async () => {
-    const child = spawn(process.execPath, [cli, 'release', 'build', manifest, '--out', rel, '--version', '1.0.0'], { stdio: 'ignore', detached: true });
+  it('survives being stopped mid-build (SIGTERM, as Ctrl-C or a scheduler would): the rerun reuses the settled repository and finishes the other', async () => {
+    const child = spawn(process.execPath, [cli, 'release', 'build', manifest, '--out', rel, '--version', '1.0.0'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
     const deadline = Date.now() + 480_000;
     while ((await results(rel)) < 1 && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 500));
     expect(child.exitCode).toBeNull(); // still building the second repository
-    process.kill(-child.pid!, 'SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    process.kill(-child.pid!, 'SIGTERM');
+    expect(await exited).toBe(143);
+    expect(stderr).toContain('interrupted by SIGTERM');
+    expect(stderr).toContain(`to continue, rerun: swe-flow release build ${manifest}`);
+    // The shutdown records nothing for the repository it stopped: no result, so it is not taken for a failure.
     expect(await results(rel)).toBe(1);
 
     const resumed = await buildRelease({ manifest, out: rel, version: '1.0.0' });

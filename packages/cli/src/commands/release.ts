@@ -18,13 +18,15 @@ export async function run(args: string[], flags: Flags): Promise<number> {
     if (!Number.isInteger(workers) || workers < 1) throw new SweFlowError(ErrorCodes.USAGE, `--workers ${String(flags.workers)} is not a positive whole number`);
     const { createCliLogger } = await import('../render.js');
     const logger = createCliLogger(flags);
+    const { installShutdown } = await import('../shutdown.js');
+    const uninstall = await installShutdown(logger, undefined, `to continue, rerun: swe-flow release build ${manifest} --out ${flags.out} --version ${version} (settled repositories are reused; the one stopped resumes its synth stages)`);
     const result = await release.buildRelease({
       manifest, out: flags.out, version, workers,
       ...(typeof flags.previous === 'string' ? { previous: flags.previous } : {}),
       ...(flags.retryFailed ? { retryFailed: true } : {}),
       ...(typeof flags.queue === 'string' ? { executor: await (await import('./queue-options.js')).releaseExecutor(flags, logger) } : {}),
       logger,
-    }).finally(() => logger.finish());
+    }).finally(() => { uninstall(); logger.finish(); });
     const rows = Object.entries(result.record.splits).map(([s, x]) => `${s} ${x.rows}`).join(', ');
     if (flags.json) out(`${JSON.stringify({ type: 'result', dir: result.dir, splits: result.record.splits, built: result.built, reused: result.reused, failed: result.failed })}\n`);
     else out(`release ${result.record.name} ${result.record.version}: ${rows || 'no rows'}; ${result.failed} of ${result.record.repositories.length} repositories failed → ${path.relative(process.cwd(), result.dir) || '.'}\n`);

@@ -71,6 +71,12 @@ export interface ScheduleOptions {
   /** Functions that must never be stubbed (e.g. called at module load). */
   frozen?: string[];
   /**
+   * Core nodes (units) never developed, kept whole in every base: their solution is readable in the
+   * task environment (a copy in the installed dependencies), so a task asking for one would be
+   * rejected `solution-reachable` and take the functions merged with it along.
+   */
+  kept?: string[];
+  /**
    * Size floor: a step whose functions add fewer lines than this (per `nodeLines`) is merged into the
    * neighbouring step that shares tests or callers with it. Needs `nodeLines`; 0 or absent: off.
    */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ErrorCodes, SweFlowError, TRACE_SCHEMA_VERSION, type ScheduleJson, type ScheduleOptions, type TraceJson } from '@swe-flow/core';
 import { buildRdg, buildSchedule, compareOrders, toDot, toMermaid } from '@swe-flow/scheduler';
 import { writeFileAtomic } from '@swe-flow/runtime';
+import { reachableNodes } from './reachable.js';
 import { unitLines } from './unit-lines.js';
 
 async function readTrace(traceFile: string): Promise<TraceJson> {
@@ -25,7 +26,7 @@ export async function scheduleFromTrace(
   out: string,
   options: ScheduleOptions = {},
   maxSteps?: number,
-  units: { namedUnits?: boolean } = {},
+  units: { namedUnits?: boolean; keepReachable?: { dependenciesDir: string; minTokens: number } } = {},
 ): Promise<ScheduleJson> {
   const traceFile = typeof traceInput === 'string' ? traceInput : 'trace.json';
   const trace = typeof traceInput === 'string' ? await readTrace(traceInput) : traceInput;
@@ -35,7 +36,11 @@ export async function scheduleFromTrace(
   const rdg = buildRdg(trace, { units: units.namedUnits ?? true });
   // The size floor needs each function's added lines: read from the traced copy of the repository.
   const nodeLines = options.minStepLines ? await unitLines(trace, rdg) : undefined;
-  const schedule = buildSchedule(rdg, { frozen: trace.moduleLoadFunctions, ...options, ...(nodeLines ? { nodeLines } : {}) });
+  // Nodes whose solution the installed dependencies hold are kept whole (reachable.json says where).
+  const reachable = units.keepReachable ? await reachableNodes(trace, rdg, units.keepReachable.dependenciesDir, units.keepReachable.minTokens) : undefined;
+  if (reachable) await writeFileAtomic(path.join(out, 'reachable.json'), JSON.stringify(reachable, null, 2));
+  const kept = reachable?.kept.length ? { kept: reachable.kept } : {};
+  const schedule = buildSchedule(rdg, { frozen: trace.moduleLoadFunctions, ...options, ...kept, ...(nodeLines ? { nodeLines } : {}) });
   if (maxSteps !== undefined && schedule.steps.length > maxSteps) schedule.steps = schedule.steps.slice(0, maxSteps);
   await writeFileAtomic(path.join(out, 'rdg.json'), JSON.stringify(rdg));
   await writeFileAtomic(path.join(out, 'rdg.dot'), toDot(rdg));

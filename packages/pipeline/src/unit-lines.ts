@@ -13,7 +13,7 @@ function bodyLines(code: string, fn: Pick<FunctionInfo, 'bodyStart' | 'bodyEnd' 
 }
 
 /** Located functions of one file of the traced copy, read once; undefined when the file cannot be read or parsed. */
-class SourceIndex {
+export class SourceIndex {
   private readonly files = new Map<string, Promise<{ code: string; byId: Map<string, FunctionInfo> } | undefined>>();
 
   constructor(private readonly root: string) {}

@@ -16,4 +16,4 @@ export { toDot, toMermaid, dotString, mermaidLabel, type GraphExportOptions } fr
 export { stronglyConnectedComponents, condensationOrder, buildCsr, type Csr } from './graph.js';
 export { compareStrings } from './order.js';
 export { formatSchedule } from './format.js';
-export { functionUnits, traceOnUnits, stubTargetsOf, changedByUnit, isAnonymousId, type FunctionUnits } from './units.js';
+export { functionUnits, traceOnUnits, stubTargetsOf, changedByUnit, isAnonymousId, isStableName, type FunctionUnits } from './units.js';

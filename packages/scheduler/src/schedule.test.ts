@@ -149,6 +149,23 @@ describe('buildSchedule', () => {
     expect(s.options.frozen).toEqual([core('init')]);
   });
 
+  it('keeps a kept node whole and never merges it: the step that needed it develops the rest', () => {
+    // B's solution is readable in the dependencies: t2's step develops A only, B stays in every base.
+    const rdg = buildRdg(
+      scenario([
+        { name: 't1', calls: ['B'] },
+        { name: 't2', calls: ['A'], deps: [['A', 'B']] },
+      ]),
+    );
+    const s = buildSchedule(rdg, { kept: [core('B'), core('B')] });
+    expect(dev(s)).toEqual([['A']]);
+    expect(s.skipped).toEqual([{ testIds: [id('t1')], reason: 'only-frozen-functions', coreNodes: [core('B')] }]);
+    expect(s.steps[0]!.dependentCore).toEqual([core('B')]);
+    expect(s.options.kept).toEqual([core('B')]);
+    expect(buildSchedule(rdg).options.kept).toBeUndefined();
+    expect(dev(buildSchedule(rdg))).toEqual([['B'], ['A']]);
+  });
+
   it('rejects invalid options with a usage error', () => {
     const rdg = buildRdg(scenario([{ name: 't1', calls: ['A'] }]));
     for (const bad of [{ maxFunctionsPerStep: 0 }, { minFunctionsPerStep: 3, maxFunctionsPerStep: 2 }, { order: 'random' as 'paper' }]) {

@@ -44,6 +44,7 @@ function normalizeOptions(options: ScheduleOptions): Required<Pick<ScheduleOptio
     order,
     frozen: [...new Set(options.frozen ?? [])].sort(compareStrings),
   };
+  if (options.kept?.length) out.kept = [...new Set(options.kept)].sort(compareStrings);
   if (options.minStepLines !== undefined && options.minStepLines !== 0) {
     const v = options.minStepLines;
     if (!Number.isInteger(v) || v < 0) throw new SweFlowError(ErrorCodes.INPUT_INVALID, `minStepLines must be a non-negative integer, got ${String(v)}`);
@@ -92,7 +93,8 @@ export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sched
   const { interner, tests, coreEdges } = view;
   const N = interner.size;
   const frozen = new Uint8Array(N);
-  for (const id of frozenUnits(rdg, opts.frozen)) {
+  // Kept units are frozen whole (frozenUnits keeps only module-load units of the frozen ids).
+  for (const id of [...frozenUnits(rdg, opts.frozen), ...(opts.kept ?? [])]) {
     const r = interner.rank(id);
     if (r >= 0) frozen[r] = 1;
   }

@@ -29,7 +29,7 @@ export interface FunctionUnits {
 const UNSTABLE = /<anonymous>|<object>|<class>|<expr>|\[computed\]/;
 
 /** Whether a function's own name (its last segment) is one a developer would recognise and that stays the same. */
-function isStableName(ownName: string): boolean {
+export function isStableName(ownName: string): boolean {
   return ownName.length > 0 && !UNSTABLE.test(ownName);
 }
 

@@ -10,8 +10,23 @@ import type { StatementFunction, StatementInput, StatementTest } from './types.j
 export const STATEMENT_BUDGET_CHARS = 16_000;
 /** PASS_TO_PASS lists longer than this are summarised per test file, with counts. */
 export const MAX_P2P_LISTED = 20;
-/** Beyond the budget, requirements keep at most this many facts each (then a pointer to the test). */
-const COMPACT_FACTS = [8, 3, 0] as const;
+/**
+ * Beyond the budget the document is written again, each level shorter: requirements keep at most 8, 3,
+ * then 0 facts each (a pointer to the test); then the FAIL_TO_PASS list under Acceptance is summarised
+ * per test file with counts; last, the requirements too (per test file and feature, with counts). The
+ * dataset row's FAIL_TO_PASS field always lists every test.
+ */
+interface Compaction {
+  maxFacts: number;
+  summariseFailToPass: boolean;
+  summariseRequirements: boolean;
+}
+const COMPACTIONS: readonly Compaction[] = [
+  ...[8, 3, 0].map((maxFacts) => ({ maxFacts, summariseFailToPass: false, summariseRequirements: false })),
+  { maxFacts: 0, summariseFailToPass: true, summariseRequirements: false },
+  { maxFacts: 0, summariseFailToPass: true, summariseRequirements: true },
+];
+const FULL: Compaction = { maxFacts: Infinity, summariseFailToPass: false, summariseRequirements: false };
 
 function fenceLang(file: string): string {
   return /\.(c|m)?tsx?$/.test(file) ? 'ts' : 'js';
@@ -139,6 +154,42 @@ function testSection(input: StatementInput, analyses: readonly TestAnalysis[], m
   return lines;
 }
 
+/** The requirements in one line per test file and feature, with counts (the last compaction level). */
+function testSummarySection(input: StatementInput): string[] {
+  const lines = [
+    `The ${input.tests.length} tests below specify the behaviour; read each in its file (the Acceptance list gives the number per file, the dataset row's FAIL_TO_PASS names every one).`,
+    '',
+  ];
+  const perFeature = countBy(input.tests.map((t) => `${code(t.file)}${describeBlocks(t) ? ` > ${code(describeBlocks(t)!)}` : ''}`));
+  for (const [where, n] of perFeature) lines.push(`- ${where}: ${n} test${n === 1 ? '' : 's'}`);
+  lines.push('');
+  return lines;
+}
+
+/** Counts per key, sorted by key (code-unit order, the same on every machine). */
+function countBy(keys: readonly string[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The test file of a test id (`file > describe > name`). */
+export function testFileOf(id: string): string {
+  return id.split(' > ')[0]!;
+}
+
+/**
+ * The line that stands for a test file's `n` tests in a summarised list: `- \`file\`: n failing tests`
+ * for FAIL_TO_PASS (what checkStatement looks for), `- \`file\`: n tests` for PASS_TO_PASS.
+ */
+export function perFileLine(file: string, n: number, failing = false): string {
+  return `- ${code(file)}: ${n}${failing ? ' failing' : ''} test${n === 1 ? '' : 's'}`;
+}
+
+function perFileLines(ids: readonly string[], failing = false): string[] {
+  return countBy(ids.map(testFileOf)).map(([file, n]) => perFileLine(file, n, failing));
+}
+
 function helpersSection(input: StatementInput): string[] {
   if (!input.helpers || input.helpers.length === 0) return [];
   const files = unique(input.helpers.map((h) => h.file)).sort();
@@ -156,9 +207,15 @@ function idSpan(id: string): string {
   return one.includes('`') ? `\`\` ${one} \`\`` : `\`${one}\``;
 }
 
-function acceptance(input: StatementInput): string[] {
+function acceptance(input: StatementInput, summariseFailToPass = false): string[] {
   const lines = ['## Acceptance: these tests must pass', ''];
-  for (const test of input.tests) lines.push(`- ${idSpan(test.id)}`);
+  if (summariseFailToPass) {
+    lines.push(`These ${input.tests.length} tests fail now and must pass (the dataset row's FAIL_TO_PASS lists them one by one):`);
+    lines.push('');
+    lines.push(...perFileLines(input.tests.map((t) => t.id), true));
+  } else {
+    for (const test of input.tests) lines.push(`- ${idSpan(test.id)}`);
+  }
   const p2p = input.passToPass ?? [];
   if (p2p.length > 0) {
     lines.push('');
@@ -169,12 +226,7 @@ function acceptance(input: StatementInput): string[] {
     } else {
       lines.push(`These ${p2p.length} tests pass already and must keep passing (the dataset row lists them one by one):`);
       lines.push('');
-      const perFile = new Map<string, number>();
-      for (const id of p2p) {
-        const file = id.split(' > ')[0]!;
-        perFile.set(file, (perFile.get(file) ?? 0) + 1);
-      }
-      for (const [file, n] of [...perFile].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) lines.push(`- ${code(file)}: ${n} test${n === 1 ? '' : 's'}`);
+      lines.push(...perFileLines(p2p));
     }
   }
   return lines;
@@ -182,21 +234,22 @@ function acceptance(input: StatementInput): string[] {
 
 /**
  * Writes the requirements document for one step. Pure and deterministic: same input, same bytes.
- * A document over `budget` characters is written again with fewer facts per requirement (8, 3, then
- * none: each test is still named, with a pointer to its source); the Acceptance list stays whole.
+ * A document over `budget` characters is written again shorter (see COMPACTIONS): fewer facts per
+ * requirement (8, 3, then none: each test still named, with a pointer to its source), then the
+ * FAIL_TO_PASS list summarised per test file with counts, then the requirements too.
  */
 export function writeOfflineStatement(input: StatementInput, budget = STATEMENT_BUDGET_CHARS): string {
   // Each test is parsed once, however many times the document is written again.
   const analyses = input.tests.map((test) => analyzeTest(test.source, test.file));
-  let text = renderOffline(input, analyses, Infinity);
-  for (const maxFacts of COMPACT_FACTS) {
+  let text = renderOffline(input, analyses, FULL);
+  for (const level of COMPACTIONS) {
     if (text.length <= budget) break;
-    text = renderOffline(input, analyses, maxFacts);
+    text = renderOffline(input, analyses, level);
   }
   return text;
 }
 
-function renderOffline(input: StatementInput, analyses: readonly TestAnalysis[], maxFacts: number): string {
+function renderOffline(input: StatementInput, analyses: readonly TestAnalysis[], level: Compaction): string {
   const heading = input.instanceId ? `# ${input.instanceId}` : `# ${input.repo}: step ${input.step}`;
   const lines = [
     heading,
@@ -210,16 +263,20 @@ function renderOffline(input: StatementInput, analyses: readonly TestAnalysis[],
     ...functionsSection(input),
     '## Required behaviour',
     '',
-    ...testSection(input, analyses, maxFacts),
+    ...(level.summariseRequirements ? testSummarySection(input) : testSection(input, analyses, level.maxFacts)),
     ...helpersSection(input),
-    ...acceptance(input),
+    ...acceptance(input, level.summariseFailToPass),
   ];
   return markdown(lines);
 }
 
-/** The document's last section alone (`## Acceptance: these tests must pass`), as writeOfflineStatement writes it. */
-export function acceptanceSection(input: StatementInput): string {
-  return markdown(acceptance(input));
+/**
+ * The document's last section alone (`## Acceptance: these tests must pass`), as writeOfflineStatement
+ * writes it: the FAIL_TO_PASS ids one by one when that fits in `room` characters, else per test file with counts.
+ */
+export function acceptanceSection(input: StatementInput, room = Infinity): string {
+  const full = markdown(acceptance(input));
+  return full.length <= room ? full : markdown(acceptance(input, true));
 }
 
 function markdown(lines: readonly string[]): string {

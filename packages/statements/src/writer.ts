@@ -2,7 +2,7 @@ import { ErrorCodes, SweFlowError, silentLogger, type Logger } from '@swe-flow/c
 import { findLeak, publicTextOf, DEFAULT_LEAK_NGRAM } from './leak.js';
 import { LlmClient, resolveLlmOptions, type ChatMessage, type LlmOptions } from './llm-client.js';
 import { acceptanceSection, writeOfflineStatement } from './offline.js';
-import { checkStatement } from './check.js';
+import { checkStatement, STATEMENT_BUDGET_CHARS } from './check.js';
 import { loadPrompt, renderPrompt } from './prompts.js';
 import { emptyStats, addStats, type StatementInput, type StatementStats } from './types.js';
 
@@ -82,7 +82,7 @@ function ensureAcceptance(statement: string, input: StatementInput): string {
     statement = `${statement.trimEnd()}\n\n## Functions to implement\n\n${input.functions.map((f) => `- \`${f.name}\` in \`${f.file}\``).join('\n')}`;
   }
   if (check.missingTests.length === 0) return `${statement}\n`;
-  return `${statement}\n\n${acceptanceSection(input)}`;
+  return `${statement}\n\n${acceptanceSection(input, STATEMENT_BUDGET_CHARS - statement.length - 2)}`;
 }
 
 async function writeWithClient(

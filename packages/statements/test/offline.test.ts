@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkStatement, findLeak, MAX_P2P_LISTED, publicTextOf, referenceNames, writeOfflineStatement, writeStatement, writeStatements } from '../src/index.js';
+import { checkStatement, findLeak, MAX_P2P_LISTED, STATEMENT_BUDGET_CHARS, publicTextOf, referenceNames, writeOfflineStatement, writeStatement, writeStatements } from '../src/index.js';
 import { CIRCLE_CREATE_BODY, queueAva, shapesVitest, slugMocha } from './inputs.js';
 
 describe('offline writer: golden statements', () => {
@@ -62,6 +62,43 @@ describe('offline writer: content', () => {
     const failToPass = many.tests.map((t) => t.id);
     expect(checkStatement(compact, { functions: many.functions, failToPass, budget })).toMatchObject({ ok: true, problems: [] });
     expect(checkStatement(full, { functions: many.functions, failToPass, budget }).problems).toEqual([`has ${full.length} characters (budget ${budget})`]);
+  });
+
+  it('summarises a FAIL_TO_PASS list too long for the budget per test file, with counts; the check accepts it and no other count', () => {
+    // 300 tests in two files (vercel/ms's merged step had a 24,224-character statement): no fact level fits.
+    const source = shapesVitest.tests[0]!;
+    const tests = Array.from({ length: 300 }, (_, i) => {
+      const file = i % 3 === 0 ? 'test/b.test.ts' : 'test/a.test.ts';
+      return { ...source, file, id: `${file} > ms(value) > converts case number ${i} of a long table of durations` };
+    });
+    const many = { ...shapesVitest, tests };
+    const failToPass = tests.map((t) => t.id);
+    const s = writeOfflineStatement(many);
+    expect(s.length).toBeLessThanOrEqual(STATEMENT_BUDGET_CHARS);
+    expect(writeOfflineStatement(many, Infinity).length).toBeGreaterThan(STATEMENT_BUDGET_CHARS);
+    expect(s).toContain("These 300 tests fail now and must pass (the dataset row's FAIL_TO_PASS lists them one by one):");
+    expect(s).toContain('- `test/a.test.ts`: 200 failing tests');
+    expect(s).toContain('- `test/b.test.ts`: 100 failing tests');
+    expect(s).not.toContain(failToPass[0]);
+    expect(checkStatement(s, { functions: many.functions, failToPass })).toMatchObject({ ok: true, problems: [] });
+    // Every function is still named, and a list the summary does not count is caught.
+    for (const fn of many.functions) expect(s).toContain(fn.name);
+    const extra = `${tests[1]!.file} > one more`;
+    expect(checkStatement(s, { functions: many.functions, failToPass: [...failToPass, extra] }).missingTests).toEqual(failToPass.filter((id) => id.startsWith('test/a.test.ts')).concat(extra));
+    // A short list stays listed one by one.
+    const few = writeOfflineStatement({ ...many, tests: tests.slice(0, 3) });
+    for (const id of failToPass.slice(0, 3)) expect(few).toContain(`- \`${id}\``);
+    expect(few).not.toContain('fail now and must pass');
+  });
+
+  it('summarises the requirements per file and feature when the summarised Acceptance list alone does not fit', () => {
+    const source = shapesVitest.tests[0]!;
+    const tests = Array.from({ length: 120 }, (_, i) => ({ ...source, id: `${source.file} > Circle > case ${i} with a title that keeps going for a while` }));
+    const many = { ...shapesVitest, tests };
+    const withFacts0 = writeOfflineStatement(many, 1);
+    expect(withFacts0).not.toContain('### R1.');
+    expect(withFacts0).toContain(`- \`${source.file}\` > \`${source.describe ?? source.titlePath.slice(0, -1).join(' > ')}\`: 120 tests`);
+    expect(checkStatement(withFacts0, { functions: many.functions, failToPass: tests.map((t) => t.id), budget: Infinity }).ok).toBe(true);
   });
 
   it('lists a long FAIL_TO_PASS id with backticks in full, so the check finds it', () => {

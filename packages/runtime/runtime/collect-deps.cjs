@@ -107,6 +107,18 @@ function entryCandidates(manifest) {
   return [main, `${main}.js`, `${main}.json`, `${main}.cjs`, path.join(main, 'index.js')];
 }
 
+/**
+ * Whether `require()` can load the package on Node before 22 (no require of ES modules there): it has a
+ * `require` condition or a .cjs target in `exports`, or it is not `"type": "module"`.
+ */
+function requireable(manifest) {
+  if (!manifest) return true;
+  const targets = JSON.stringify(manifest.exports ?? null);
+  if (/"require"\s*:/.test(targets) || /\.cjs"/.test(targets)) return true;
+  if (manifest.exports === undefined && typeof manifest.main === 'string' && manifest.main.endsWith('.cjs')) return true;
+  return manifest.type !== 'module';
+}
+
 /** Whether the package's own folder holds an entry to load (not only a build's output still to make). */
 function hasEntry(folder) {
   const manifest = readManifest(folder);
@@ -165,8 +177,12 @@ function clean(nm, nmRel, own) {
       for (const v of fs.readdirSync(p, { withFileTypes: true })) if (v.isDirectory()) clean(path.join(p, v.name, 'node_modules'), `${rel}/${v.name}/node_modules`, own);
       continue;
     }
-    const name = readManifest(p)?.name;
-    if (typeof name === 'string' && own.has(name)) {
+    const copy = readManifest(p);
+    const name = copy?.name;
+    // A CommonJS copy that a dependency requires (ava 3 on chalk 4) is not replaced by an ES-module-only
+    // own package (chalk 5): the dependency could not load it. The copy stays, for the audit to judge.
+    const incompatible = typeof name === 'string' && own.has(name) && requireable(copy) && !requireable(readManifest(path.join(root, own.get(name))));
+    if (typeof name === 'string' && own.has(name) && !incompatible) {
       const why = `a copy of the repository's own package ${name}`;
       if (mode === 'list') {
         changed.push({ path: p, why });

@@ -66,3 +66,52 @@ describe('collect-deps.cjs: stubbing dependency copies', () => {
     await check(out);
   });
 });
+
+/**
+ * --link-self turns a published copy of the repository's own package into a link to its folder, except
+ * where the copy is CommonJS and the own package is ES-module-only: the dependency that requires the copy
+ * (ava 3 on chalk 4, with chalk 5 the repository) could not load the link on Node before 22.
+ */
+describe('collect-deps.cjs: own package copies', () => {
+  let root: string;
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-own-'));
+  });
+
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  async function treeWith(own: Record<string, unknown>): Promise<string> {
+    const dir = await mkdtemp(path.join(root, 'tree-'));
+    await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'mine', version: '5.0.0', ...own }));
+    await writeFile(path.join(dir, 'index.js'), 'export default 1;\n');
+    const copy = path.join(dir, 'node_modules', 'tool', 'node_modules', 'mine');
+    await mkdir(copy, { recursive: true });
+    await writeFile(path.join(dir, 'node_modules', 'tool', 'package.json'), JSON.stringify({ name: 'tool', dependencies: { mine: '^4.0.0' } }));
+    await writeFile(path.join(copy, 'package.json'), JSON.stringify({ name: 'mine', version: '4.1.2', main: 'index.js' }));
+    await writeFile(path.join(copy, 'index.js'), 'module.exports = 1;\n');
+    return dir;
+  }
+
+  it('links a CommonJS copy to a CommonJS own package', async () => {
+    const dir = await treeWith({ main: 'index.js' });
+    const r = await execa('node', [COLLECT_DEPS_SCRIPT, '--link-self', dir]);
+    expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ link: '../../..', why: "a copy of the repository's own package mine" })]);
+  });
+
+  it('keeps a CommonJS copy when the own package is ES-module-only, in every mode', async () => {
+    const dir = await treeWith({ type: 'module', exports: './index.js' });
+    for (const mode of ['--link-self', '--list']) {
+      const r = await execa('node', [COLLECT_DEPS_SCRIPT, mode, dir]);
+      expect(JSON.parse(r.stdout)).toEqual([]);
+    }
+    expect(await readFile(path.join(dir, 'node_modules', 'tool', 'node_modules', 'mine', 'index.js'), 'utf8')).toBe('module.exports = 1;\n');
+    // An own package that still offers a require entry is linked.
+    const dual = await treeWith({ type: 'module', exports: { '.': { import: './index.js', require: './index.cjs' } } });
+    await writeFile(path.join(dual, 'index.cjs'), 'module.exports = 1;\n');
+    const r = await execa('node', [COLLECT_DEPS_SCRIPT, '--link-self', dual]);
+    expect(JSON.parse(r.stdout)).toHaveLength(1);
+  });
+});

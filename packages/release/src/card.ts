@@ -1,6 +1,6 @@
 /** The dataset card (`README.md`) with the YAML header the Hugging Face hub reads (pure). */
 import { stringify as yaml } from 'yaml';
-import { DIFFICULTY_SCORE_BANDS, DIFFICULTY_THRESHOLDS, DIFFICULTY_WEIGHTS } from '@swe-flow/emitter';
+import { DIFFICULTY_SCORE_BANDS, DIFFICULTY_THRESHOLDS, DIFFICULTY_WEIGHTS, addedLines } from '@swe-flow/emitter';
 import type { Column } from './parquet.js';
 import { hubFeatures } from './parquet.js';
 import type { ReleaseRow, DroppedRow } from './merge.js';
@@ -50,10 +50,6 @@ const count = <T>(list: readonly T[], key: (x: T) => string) => {
   for (const x of list) out.set(key(x), (out.get(key(x)) ?? 0) + 1);
   return out;
 };
-
-function addedLines(patch: string): number {
-  return patch.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++')).length;
-}
 
 function median(values: number[]): number {
   if (!values.length) return 0;

@@ -23,4 +23,14 @@ describe('the dataset card', () => {
     expect(card).toContain('| o/slug | SWEFLOW_NO_TESTS | ava reported no tests in the repository; check the runner config |');
     expect(card).not.toContain(dir);
   });
+
+  it('counts added lines as the difficulty does: non-blank + lines only', () => {
+    const row = (patch: string) => ({ patch, FAIL_TO_PASS: ['t'], nodes_to_develop: ['f'], difficulty: 'easy' }) as never;
+    const patch = ['--- a/x.js', '+++ b/x.js', '@@ -1 +1,5 @@', '+a', '+', '+   ', '+b', ' c'].join('\n');
+    const card = renderCard({
+      name: 'x', description: 'd', version: '1.0.0', generator: 'swe-flow 0', splits: { train: [row(patch)] }, dataFiles: {}, columns: [], repos: [], splitOf: new Map(), dropped: [],
+    });
+    expect(card).toContain('Added lines per task: median 2, max 2.');
+  });
 });
+

@@ -10,22 +10,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import type { TraceJson } from '@swe-flow/core';
-import { synthesize } from '../src/index.js';
+import { processAlive, synthesize } from '../src/index.js';
 
 const fixture = fileURLToPath(new URL('../../../fixtures/mocha-cjs', import.meta.url));
 let dir: string | undefined;
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 it('a test that never settles is cut by --trace-test-timeout: tasks are emitted, the test is lost as timed-out', async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'swf-hanging-'));
@@ -57,5 +48,5 @@ it('a test that never settles is cut by --trace-test-timeout: tasks are emitted,
 
   const pids = (await readFile(marker, 'utf8')).split('\n').filter(Boolean).map(Number);
   expect(pids.length).toBeGreaterThanOrEqual(2);
-  for (const pid of new Set(pids)) expect(alive(pid), `process ${pid} that ran the hanging test is still alive`).toBe(false);
+  for (const pid of new Set(pids)) expect(processAlive(pid), `process ${pid} that ran the hanging test is still alive`).toBe(false);
 }, 300_000);

@@ -7,14 +7,14 @@
  * (or with `reject`) they stay and the audit rejects the tasks they reveal (`solution-reachable`).
  * Verification then runs in the environment the tasks ship with.
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Logger, TestCommandAdapter } from '@swe-flow/core';
 import type { Candidate } from '@swe-flow/emitter';
 import { findDependencyCopies, type DependencyCopy } from '@swe-flow/eval';
-import { COLLECT_DEPS_SCRIPT, DEPENDENCY_COPIES_FILE, createLocalRuntime, writeFileAtomic } from '@swe-flow/runtime';
+import { COLLECT_DEPS_SCRIPT, DEPENDENCY_COPIES_FILE, createLocalRuntime, pathExists, writeFileAtomic } from '@swe-flow/runtime';
 import { runTests } from '@swe-flow/tracer';
 
 export interface DependencyCopiesInput {
@@ -52,8 +52,6 @@ async function previousRecord(out: string): Promise<DependencyCopiesRecord | und
   return text === undefined ? undefined : (JSON.parse(text) as DependencyCopiesRecord);
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
-
 async function stubInPlace(workDir: string, files: readonly string[]): Promise<void> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-stubs-'));
   try {
@@ -68,7 +66,7 @@ async function stubInPlace(workDir: string, files: readonly string[]): Promise<v
 async function backUp(out: string, workDir: string, files: readonly string[]): Promise<void> {
   for (const f of files) {
     const to = path.join(backupDir(out), f);
-    if (await exists(to)) continue;
+    if (await pathExists(to)) continue;
     await mkdir(path.dirname(to), { recursive: true });
     await copyFile(path.join(workDir, f), to);
   }
@@ -77,7 +75,7 @@ async function backUp(out: string, workDir: string, files: readonly string[]): P
 async function restore(out: string, workDir: string, files: readonly string[]): Promise<void> {
   for (const f of files) {
     const from = path.join(backupDir(out), f);
-    if (!(await exists(from))) continue;
+    if (!(await pathExists(from))) continue;
     await rm(path.join(workDir, f), { force: true });
     await copyFile(from, path.join(workDir, f));
   }

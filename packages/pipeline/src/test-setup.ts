@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, TEST_RUN_ENV, type Logger } from '@swe-flow/core';
+import { pathExists } from '@swe-flow/runtime';
 import { tail, withRunnerOutput, writeRunnerLog } from '@swe-flow/tracer';
 import { builtOutputImports, isBuildCommand, readTestScript } from '@swe-flow/workspace';
 
@@ -98,7 +99,7 @@ export interface BuiltOutputFacts {
 export async function missingBuiltOutput(root: string, facts: BuiltOutputFacts): Promise<string[]> {
   const read = (f: string) => readFile(path.join(root, f), 'utf8').catch(() => undefined);
   const wanted = await builtOutputImports(facts.files, read, { ...(facts.tests ? { tests: facts.tests } : {}), packageJson: facts.packageJson });
-  const after = await Promise.all(wanted.map(async (dir) => ((await exists(path.join(root, dir))) ? undefined : dir)));
+  const after = await Promise.all(wanted.map(async (dir) => ((await pathExists(path.join(root, dir))) ? undefined : dir)));
   return after.filter((d): d is string => d !== undefined);
 }
 
@@ -150,13 +151,4 @@ export async function requireBuiltOutput(root: string, facts: BuiltOutputFacts, 
     `the tests import ${describeMissing(missing)}, which the repository does not contain and ${tried}; set "build" in the config to the command that makes it (for example "npm run build")`,
     { details: { missing } },
   );
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await readFile(p);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EISDIR';
-  }
 }

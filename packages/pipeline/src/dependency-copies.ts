@@ -47,7 +47,8 @@ export interface DependencyCopiesRecord {
 
 const backupDir = (out: string) => path.join(out, '.swe-flow', 'dependency-copies');
 
-async function previousRecord(out: string): Promise<DependencyCopiesRecord | undefined> {
+/** `out`'s dependency-copies.json, or undefined when the step has not written one there. */
+export async function readDependencyCopies(out: string): Promise<DependencyCopiesRecord | undefined> {
   const text = await readFile(path.join(out, DEPENDENCY_COPIES_FILE), 'utf8').catch(() => undefined);
   return text === undefined ? undefined : (JSON.parse(text) as DependencyCopiesRecord);
 }
@@ -98,7 +99,7 @@ async function suiteWithout(input: DependencyCopiesInput, originalCommit: string
 
 export async function handleDependencyCopies(input: DependencyCopiesInput): Promise<DependencyCopiesRecord> {
   const started = Date.now();
-  const previous = await previousRecord(input.out);
+  const previous = await readDependencyCopies(input.out);
   // A resumed run finds the prepared copy as the last run left it: files stubbed then stay stubbed.
   const already = (previous?.stubbed ?? []).filter((f) => typeof f === 'string');
   const write = async (record: Omit<DependencyCopiesRecord, 'schemaVersion' | 'durationMs'>) => {

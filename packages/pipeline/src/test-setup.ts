@@ -96,7 +96,7 @@ export interface BuiltOutputFacts {
 }
 
 /** Build output (folders, or the package's own entry) the tests read and the checkout does not have now. */
-export async function missingBuiltOutput(root: string, facts: BuiltOutputFacts): Promise<string[]> {
+async function missingBuiltOutput(root: string, facts: BuiltOutputFacts): Promise<string[]> {
   const read = (f: string) => readFile(path.join(root, f), 'utf8').catch(() => undefined);
   const wanted = await builtOutputImports(facts.files, read, { ...(facts.tests ? { tests: facts.tests } : {}), packageJson: facts.packageJson });
   const after = await Promise.all(wanted.map(async (dir) => ((await pathExists(path.join(root, dir))) ? undefined : dir)));
@@ -111,7 +111,7 @@ const BUILD_SCRIPTS = ['build', 'prepare', 'prepublishOnly', 'prepack', 'compile
  * a build: the repository's own build script (`build`, then `prepare`, `prepublishOnly`, ... whose command
  * builds), run as `<pm> run <script>`. Undefined when it has none.
  */
-export function buildScriptOf(packageJson: Record<string, unknown>, packageManager: string): { command: string; script: string } | undefined {
+function buildScriptOf(packageJson: Record<string, unknown>, packageManager: string): { command: string; script: string } | undefined {
   const scripts = (packageJson.scripts ?? {}) as Record<string, unknown>;
   for (const name of BUILD_SCRIPTS) {
     const body = scripts[name];

@@ -7,14 +7,14 @@
  * (or with `reject`) they stay and the audit rejects the tasks they reveal (`solution-reachable`).
  * Verification then runs in the environment the tasks ship with.
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Logger, TestCommandAdapter } from '@swe-flow/core';
 import type { Candidate } from '@swe-flow/emitter';
 import { findDependencyCopies, type DependencyCopy } from '@swe-flow/eval';
-import { COLLECT_DEPS_SCRIPT, DEPENDENCY_COPIES_FILE, createLocalRuntime, writeFileAtomic } from '@swe-flow/runtime';
+import { COLLECT_DEPS_SCRIPT, DEPENDENCY_COPIES_FILE, createLocalRuntime, pathExists, writeFileAtomic } from '@swe-flow/runtime';
 import { runTests } from '@swe-flow/tracer';
 
 export interface DependencyCopiesInput {
@@ -47,12 +47,11 @@ export interface DependencyCopiesRecord {
 
 const backupDir = (out: string) => path.join(out, '.swe-flow', 'dependency-copies');
 
-async function previousRecord(out: string): Promise<DependencyCopiesRecord | undefined> {
+/** `out`'s dependency-copies.json, or undefined when the step has not written one there. */
+export async function readDependencyCopies(out: string): Promise<DependencyCopiesRecord | undefined> {
   const text = await readFile(path.join(out, DEPENDENCY_COPIES_FILE), 'utf8').catch(() => undefined);
   return text === undefined ? undefined : (JSON.parse(text) as DependencyCopiesRecord);
 }
-
-const exists = (p: string) => stat(p).then(() => true, () => false);
 
 async function stubInPlace(workDir: string, files: readonly string[]): Promise<void> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-stubs-'));
@@ -68,7 +67,7 @@ async function stubInPlace(workDir: string, files: readonly string[]): Promise<v
 async function backUp(out: string, workDir: string, files: readonly string[]): Promise<void> {
   for (const f of files) {
     const to = path.join(backupDir(out), f);
-    if (await exists(to)) continue;
+    if (await pathExists(to)) continue;
     await mkdir(path.dirname(to), { recursive: true });
     await copyFile(path.join(workDir, f), to);
   }
@@ -77,7 +76,7 @@ async function backUp(out: string, workDir: string, files: readonly string[]): P
 async function restore(out: string, workDir: string, files: readonly string[]): Promise<void> {
   for (const f of files) {
     const from = path.join(backupDir(out), f);
-    if (!(await exists(from))) continue;
+    if (!(await pathExists(from))) continue;
     await rm(path.join(workDir, f), { force: true });
     await copyFile(from, path.join(workDir, f));
   }
@@ -100,7 +99,7 @@ async function suiteWithout(input: DependencyCopiesInput, originalCommit: string
 
 export async function handleDependencyCopies(input: DependencyCopiesInput): Promise<DependencyCopiesRecord> {
   const started = Date.now();
-  const previous = await previousRecord(input.out);
+  const previous = await readDependencyCopies(input.out);
   // A resumed run finds the prepared copy as the last run left it: files stubbed then stay stubbed.
   const already = (previous?.stubbed ?? []).filter((f) => typeof f === 'string');
   const write = async (record: Omit<DependencyCopiesRecord, 'schemaVersion' | 'durationMs'>) => {

@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { DatasetRow, Logger, RejectRow, RunnerName } from '@swe-flow/core';
 import { EVAL_SCRIPT_RESULT_FILE, evalCommand, evalScript, mapPool, type TestCommandAdapter } from '@swe-flow/emitter';
 import { auditTasks, selectionFor, writeAuditReport, type AuditReport } from '@swe-flow/eval';
-import { DEPENDENCY_COPIES_FILE, buildInstanceImage } from '@swe-flow/runtime';
+import { buildInstanceImage } from '@swe-flow/runtime';
+import { readDependencyCopies } from './dependency-copies.js';
 
 export interface EnvironmentsInput {
   out: string;
@@ -68,8 +69,8 @@ async function writeEvalScripts(input: EnvironmentsInput): Promise<number> {
 export async function buildTaskEnvironments(input: EnvironmentsInput): Promise<EnvironmentsResult> {
   const summary: EnvironmentsSummary = { instances: 0, instanceBuildMs: [], instanceAddedBytes: [], evalScripts: 0, audit: { ran: false, tasks: 0, failed: 0, durationMs: 0 } };
   summary.evalScripts = await writeEvalScripts(input);
-  const copies = await readFile(path.join(input.out, DEPENDENCY_COPIES_FILE), 'utf8').then((t) => JSON.parse(t) as { policy: string; found?: unknown[]; stubbed?: unknown[] }, () => undefined);
-  if (copies) summary.dependencyCopies = { policy: copies.policy, found: copies.found?.length ?? 0, stubbed: copies.stubbed?.length ?? 0 };
+  const copies = await readDependencyCopies(input.out);
+  if (copies) summary.dependencyCopies = { policy: copies.policy, found: copies.found.length, stubbed: copies.stubbed.length };
   let rows = input.rows;
   if (input.runtime === 'docker' && input.envImage) {
     const prepare = await prepareCommand(input.workDir, input.packageManager);

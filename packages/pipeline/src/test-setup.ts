@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, TEST_RUN_ENV, type Logger } from '@swe-flow/core';
+import { pathExists } from '@swe-flow/runtime';
 import { tail, withRunnerOutput, writeRunnerLog } from '@swe-flow/tracer';
 import { builtOutputImports, isBuildCommand, readTestScript } from '@swe-flow/workspace';
 
@@ -95,10 +96,10 @@ export interface BuiltOutputFacts {
 }
 
 /** Build output (folders, or the package's own entry) the tests read and the checkout does not have now. */
-export async function missingBuiltOutput(root: string, facts: BuiltOutputFacts): Promise<string[]> {
+async function missingBuiltOutput(root: string, facts: BuiltOutputFacts): Promise<string[]> {
   const read = (f: string) => readFile(path.join(root, f), 'utf8').catch(() => undefined);
   const wanted = await builtOutputImports(facts.files, read, { ...(facts.tests ? { tests: facts.tests } : {}), packageJson: facts.packageJson });
-  const after = await Promise.all(wanted.map(async (dir) => ((await exists(path.join(root, dir))) ? undefined : dir)));
+  const after = await Promise.all(wanted.map(async (dir) => ((await pathExists(path.join(root, dir))) ? undefined : dir)));
   return after.filter((d): d is string => d !== undefined);
 }
 
@@ -110,7 +111,7 @@ const BUILD_SCRIPTS = ['build', 'prepare', 'prepublishOnly', 'prepack', 'compile
  * a build: the repository's own build script (`build`, then `prepare`, `prepublishOnly`, ... whose command
  * builds), run as `<pm> run <script>`. Undefined when it has none.
  */
-export function buildScriptOf(packageJson: Record<string, unknown>, packageManager: string): { command: string; script: string } | undefined {
+function buildScriptOf(packageJson: Record<string, unknown>, packageManager: string): { command: string; script: string } | undefined {
   const scripts = (packageJson.scripts ?? {}) as Record<string, unknown>;
   for (const name of BUILD_SCRIPTS) {
     const body = scripts[name];
@@ -150,13 +151,4 @@ export async function requireBuiltOutput(root: string, facts: BuiltOutputFacts, 
     `the tests import ${describeMissing(missing)}, which the repository does not contain and ${tried}; set "build" in the config to the command that makes it (for example "npm run build")`,
     { details: { missing } },
   );
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await readFile(p);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EISDIR';
-  }
 }

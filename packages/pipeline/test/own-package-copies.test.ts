@@ -88,6 +88,11 @@ describe("copies of the repository's own package in node_modules", () => {
       ['node_modules/checktool/node_modules/selfdep', '../../..'],
       ['node_modules/selfdep-previous', '..'],
     ]);
+    // summary.md says so, as summary.json's environment.ownPackageCopies.
+    const md = await readFile(path.join(out, 'summary.md'), 'utf8');
+    const copiesLine = md.split('\n').find((l) => l.startsWith("Copies of the repository's own package in node_modules, linked to its own folder as in every task environment: "));
+    expect(copiesLine).toContain('node_modules/checktool/node_modules/selfdep -> ../../..');
+    expect(copiesLine).toContain('node_modules/selfdep-previous -> ..');
     const work = path.join(out, repo.workDir);
     expect((await lstat(path.join(work, 'node_modules', 'selfdep-previous'))).isSymbolicLink()).toBe(true);
     expect(await readlink(path.join(work, 'node_modules', 'checktool', 'node_modules', 'selfdep'))).toBe('../../..');

@@ -1,4 +1,4 @@
-import { perFileLine, referenceNames, STATEMENT_BUDGET_CHARS, testFileOf } from './offline.js';
+import { countBy, perFileLine, referenceNames, STATEMENT_BUDGET_CHARS, testFileOf } from './offline.js';
 import type { StatementFunction } from './types.js';
 
 export { STATEMENT_BUDGET_CHARS };
@@ -32,21 +32,15 @@ export function checkStatement(statement: string, input: StatementCheckInput): S
   const missingFunctions = input.functions
     .filter((fn) => !statement.includes(fn.name) && !referenceNames(fn).some((n) => new RegExp(`\\b${escape(n)}\\b`).test(statement)))
     .map((fn) => fn.name);
-  const perFile = countPerFile(input.failToPass);
-  const missingTests = input.failToPass.filter((id) => !statement.includes(id) && !statement.includes(perFileLine(testFileOf(id), perFile.get(testFileOf(id))!, true)));
+  // Per test file: does the statement hold the summarised list's line for it (`- \`file\`: n failing tests`)?
+  const summarised = new Map(countBy(input.failToPass.map(testFileOf)).map(([file, n]) => [file, statement.includes(perFileLine(file, n, true))]));
+  const missingTests = input.failToPass.filter((id) => !summarised.get(testFileOf(id)) && !statement.includes(id));
   const problems = [
     ...missingFunctions.map((n) => `does not name the function ${n}`),
     ...missingTests.map((id) => `does not list the FAIL_TO_PASS test ${id}`),
     ...(statement.length > budget ? [`has ${statement.length} characters (budget ${budget})`] : []),
   ];
   return { ok: problems.length === 0, missingFunctions, missingTests, length: statement.length, budget, problems };
-}
-
-/** FAIL_TO_PASS ids per test file: what a summarised list's line for that file counts. */
-function countPerFile(ids: readonly string[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const id of ids) counts.set(testFileOf(id), (counts.get(testFileOf(id)) ?? 0) + 1);
-  return counts;
 }
 
 function escape(text: string): string {

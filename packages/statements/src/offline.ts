@@ -1,3 +1,4 @@
+import { parseTestId } from '@swe-flow/core';
 import { analyzeTest, code, type TestAnalysis, type TestFact } from './test-facts.js';
 import type { StatementFunction, StatementInput, StatementTest } from './types.js';
 
@@ -167,16 +168,14 @@ function testSummarySection(input: StatementInput): string[] {
 }
 
 /** Counts per key, sorted by key (code-unit order, the same on every machine). */
-function countBy(keys: readonly string[]): [string, number][] {
+export function countBy(keys: readonly string[]): [string, number][] {
   const counts = new Map<string, number>();
   for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
   return [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** The test file of a test id (`file > describe > name`). */
-export function testFileOf(id: string): string {
-  return id.split(' > ')[0]!;
-}
+export const testFileOf = (id: string): string => parseTestId(id).file;
 
 /**
  * The line that stands for a test file's `n` tests in a summarised list: `- \`file\`: n failing tests`

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { builtOutputImports, readTestScript, shellWords, splitCommands } from '../src/index.js';
+import { builtOutputImports, isBuildCommand, readTestScript, shellWords, splitCommands } from '../src/index.js';
 
 const scripts = (s: Record<string, string>) => ({ name: 'x', scripts: s });
 
@@ -51,6 +51,11 @@ describe('reading the test script', () => {
     expect(facts.build).toEqual(['tsc -p .']);
     expect(readTestScript(scripts({ test: 'npm run build && mocha', build: 'rollup -c' })).build).toEqual(['rollup -c']);
     expect(readTestScript(scripts({ test: 'jest' })).build).toEqual([]);
+  });
+
+  it('tells build commands (tshy, tsdown, pkgroll, swc too) from lint and type-checks', () => {
+    for (const c of ['tshy', 'tsdown', 'pkgroll --clean-dist', 'swc src -d lib', 'tsc -p .', 'npm run build']) expect(isBuildCommand(c), c).toBe(true);
+    for (const c of ['tsc --noEmit', 'eslint .', 'npm run typecheck', 'mocha', 'prettier --check .']) expect(isBuildCommand(c), c).toBe(false);
   });
 
   it('finds build output folders the tests import but the repository lacks', async () => {

@@ -125,10 +125,15 @@ async function runUntraced(ctx: TraceContext): Promise<UntracedRun> {
   return { results: [...run.results.filter((r) => !cutIds.has(r.id)), ...cut], wallMs: run.wallMs };
 }
 
+/** What a run leaves out: the `--exclude-test` patterns, and the tests a run-scoped limit cut before (`TraceContext.cut`). */
+function runExclusions(ctx: TraceContext): string[] {
+  return [...(ctx.options.exclude ?? []), ...ctx.cut];
+}
+
 async function runUntracedOnce(ctx: TraceContext): Promise<UntracedRun> {
   const { adapter, root, timeoutMs, env, testTimeoutMs } = ctx;
   const { testFileTimeoutMs, logDir } = ctx.options;
-  const exclude = [...(ctx.options.exclude ?? []), ...ctx.cut];
+  const exclude = runExclusions(ctx);
   const resultFile = path.join(WORK_DIR, 'untraced-results.json');
   await mkdir(path.join(root, WORK_DIR), { recursive: true });
   await rm(path.join(root, resultFile), { force: true });
@@ -197,7 +202,7 @@ async function runTracedOnce(ctx: TraceContext): Promise<{ traced: TracedRunOutp
   const dir = options.traceDir ?? (await mkdtemp(path.join(os.tmpdir(), 'sweflow-trace-')));
   // An interrupted trace leaves no fragment folder behind.
   const unguard = ownTraceDir ? registerCleanup(() => rm(dir, { recursive: true, force: true })) : () => {};
-  const exclude = [...(options.exclude ?? []), ...ctx.cut];
+  const exclude = runExclusions(ctx);
   try {
     const traced = await ctx.adapter.runTraced({ facts: ctx.facts, traceDir: dir, timeoutMs: ctx.timeoutMs, logger: ctx.logger, env: ctx.env, ...(exclude.length ? { exclude } : {}), ...(options.testFileTimeoutMs ? { testFileTimeoutMs: options.testFileTimeoutMs } : {}), ...(ctx.testTimeoutMs ? { testTimeoutMs: ctx.testTimeoutMs } : {}), ...(options.logDir ? { logDir: options.logDir } : {}), ...(options.specFiles ? { specFiles: options.specFiles } : {}), ...(options.runnerArgs ? { runnerArgs: options.runnerArgs } : {}) });
     return { traced, fragmentBytes: traced.fragmentBytes ?? (await readFragments(dir)).bytes };

@@ -252,10 +252,11 @@ async function functionManifest(ctx: TraceContext, traced: TracedRunOutput): Pro
 /** trace.json from the two runs: kept and excluded tests, the manifest, setup edges and lost tests. */
 async function assembleTrace(ctx: TraceContext, traced: TracedRunOutput, untraced: UntracedRun | undefined): Promise<TraceJson> {
   const ids = reportedIds(ctx, traced, untraced);
-  const { tests, excluded } = judgeParity({ ids, traced: byId(traced.results), ...(untraced ? { untraced: byId(untraced.results) } : {}), records: new Map(traced.records.map((r) => [r.testId, r])), excludedBy: ctx.excludedBy, titleExcludedBy: ctx.titleExcludedBy });
+  const tracedById = byId(traced.results);
+  const { tests, excluded } = judgeParity({ ids, traced: tracedById, ...(untraced ? { untraced: byId(untraced.results) } : {}), records: new Map(traced.records.map((r) => [r.testId, r])), excludedBy: ctx.excludedBy, titleExcludedBy: ctx.titleExcludedBy });
   const testFiles = [...new Set(traced.testFiles)].sort();
   const setupByFile = new Map(traced.setup.map((s) => [s.file, s.edges]));
-  const lost = [...(await findLostTests(ctx.root, testFiles, untraced?.results ?? traced.results, traced.results)), ...timedOutTests(excluded, byId(traced.results), ctx.testTimeoutMs)];
+  const lost = [...(await findLostTests(ctx.root, testFiles, untraced?.results ?? traced.results, traced.results)), ...timedOutTests(excluded, tracedById, ctx.testTimeoutMs)];
   for (const l of lost) ctx.logger.warn(`lost ${l.id ?? l.file}: ${l.detail}`, { reason: l.reason });
   return {
     schemaVersion: TRACE_SCHEMA_VERSION,

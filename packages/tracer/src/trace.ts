@@ -121,7 +121,7 @@ async function runUntraced(ctx: TraceContext): Promise<UntracedRun> {
     const again = await runUntracedOnce(ctx);
     run = { results: again.results, wallMs: run.wallMs + again.wallMs };
   }
-  const cutIds = new Set(cut.map((r) => r.id));
+  const cutIds = new Set(ctx.cut);
   return { results: [...run.results.filter((r) => !cutIds.has(r.id)), ...cut], wallMs: run.wallMs };
 }
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TestResult } from '@swe-flow/core';
-import { duplicateIds, findLostTests } from './lost-tests.js';
+import { duplicateIds, findLostTests, timedOutTests } from './lost-tests.js';
 
 const result = (file: string, title: string): TestResult => ({ id: `${file} > ${title}`, file, titlePath: [title], status: 'passed', durationMs: 1 });
 
@@ -33,5 +33,24 @@ describe('lost tests', () => {
   it('a file reported by the other run only is not lost; distinct names are no duplicates', async () => {
     expect(await findLostTests('/nonexistent', ['t.js'], [], [result('t.js', 'x')])).toEqual([]);
     expect(duplicateIds([result('t.js', 'x'), result('t.js', 'y')]).size).toBe(0);
+  });
+});
+
+describe('tests a per-test limit cut', () => {
+  const excluded = [
+    { id: 'test/a.test.js > hang > never settles', reason: 'timed-out' as const, error: 'Error: Timeout of 4000ms exceeded.\nat x' },
+    { id: 'test/b.test.js > skipped one', reason: 'excluded-by-option' as const },
+  ];
+
+  it('lists only the timed-out ones, with the file the run reported (else the id\'s) and what to do', () => {
+    const traced = new Map([['test/a.test.js > hang > never settles', { ...result('src/a.test.js', 'x'), id: 'test/a.test.js > hang > never settles' }]]);
+    const [lost, ...more] = timedOutTests(excluded, traced, 4000);
+    expect(more).toEqual([]);
+    expect(lost).toMatchObject({ file: 'src/a.test.js', id: 'test/a.test.js > hang > never settles', reason: 'timed-out', count: 1 });
+    expect(lost!.detail).toContain('(4000 ms, --trace-test-timeout)');
+    expect(lost!.detail).toContain('(Error: Timeout of 4000ms exceeded.)');
+    const [bare] = timedOutTests(excluded, new Map(), undefined);
+    expect(bare!.file).toBe('test/a.test.js');
+    expect(bare!.detail).toContain("the repository's own per-test limit");
   });
 });

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ExcludedTest, LostTest, TestResult } from '@swe-flow/core';
+import { parseTestId, type ExcludedTest, type LostTest, type TestResult } from '@swe-flow/core';
 
 const PROCESS_EXIT = /\bprocess\s*\.\s*(exit|abort|reallyExit)\s*\(/;
 
@@ -49,7 +49,7 @@ export async function findLostTests(root: string, testFiles: readonly string[], 
 export function timedOutTests(excluded: readonly ExcludedTest[], traced: ReadonlyMap<string, TestResult>, limitMs: number | undefined): LostTest[] {
   const limit = limitMs ? `the per-test limit of the trace runs (${limitMs} ms, --trace-test-timeout) or the repository's own` : "the repository's own per-test limit";
   return excluded.filter((e) => e.reason === 'timed-out').map((e) => ({
-    file: traced.get(e.id)?.file ?? e.id.split(' > ')[0]!,
+    file: traced.get(e.id)?.file ?? parseTestId(e.id).file,
     id: e.id,
     reason: 'timed-out' as const,
     count: 1,

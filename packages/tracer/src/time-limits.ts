@@ -19,11 +19,20 @@ export type TestTimeLimitScope = 'test' | 'file';
  */
 const PER_TEST: readonly string[] = ['vitest', 'mocha'];
 
+/** The major and minor of the `version` in a package.json's text. */
+function majorMinor(packageJsonText: string): [number, number] | undefined {
+  const m = /^(\d+)\.(\d+)/.exec((JSON.parse(packageJsonText) as { version?: string }).version ?? '');
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+/** Whether a jest of this version (jest's own, else jest-cli's) has `--testTimeout` on its CLI: 24.9 and later. */
+function jestTakesTestTimeout(v: [number, number] | undefined): boolean {
+  return !!v && (v[0] > 24 || (v[0] === 24 && v[1] >= 9));
+}
+
 async function installedVersion(workspace: Workspace, pkg: string): Promise<[number, number] | undefined> {
   const text = await workspace.readFile(`node_modules/${pkg}/package.json`).catch(() => undefined);
-  if (!text) return undefined;
-  const m = /^(\d+)\.(\d+)/.exec((JSON.parse(text) as { version?: string }).version ?? '');
-  return m ? [Number(m[1]), Number(m[2])] : undefined;
+  return text ? majorMinor(text) : undefined;
 }
 
 /**
@@ -36,7 +45,7 @@ export async function testTimeLimitScope(runner: string, workspace: Workspace): 
   if (runner === 'node-test') return 'file';
   if (runner === 'jest') {
     const v = (await installedVersion(workspace, 'jest')) ?? (await installedVersion(workspace, 'jest-cli'));
-    return v && (v[0] > 24 || (v[0] === 24 && v[1] >= 9)) ? 'test' : undefined;
+    return jestTakesTestTimeout(v) ? 'test' : undefined;
   }
   return undefined;
 }
@@ -76,8 +85,7 @@ export function baseTestTimeout(testIds: Iterable<string>, durations: ReadonlyMa
 async function resolvedVersion(root: string, pkg: string): Promise<[number, number] | undefined> {
   try {
     const file = createRequire(path.join(root, 'package.json')).resolve(`${pkg}/package.json`);
-    const m = /^(\d+)\.(\d+)/.exec((JSON.parse(await readFile(file, 'utf8')) as { version?: string }).version ?? '');
-    return m ? [Number(m[1]), Number(m[2])] : undefined;
+    return majorMinor(await readFile(file, 'utf8'));
   } catch {
     return undefined;
   }
@@ -92,8 +100,7 @@ async function resolvedVersion(root: string, pkg: string): Promise<[number, numb
 export async function traceTimeLimitApplies(runner: string, root: string): Promise<boolean> {
   if (['vitest', 'mocha', 'ava'].includes(runner)) return true;
   if (runner !== 'jest') return false;
-  const v = (await resolvedVersion(root, 'jest')) ?? (await resolvedVersion(root, 'jest-cli'));
-  return !!v && (v[0] > 24 || (v[0] === 24 && v[1] >= 9));
+  return jestTakesTestTimeout((await resolvedVersion(root, 'jest')) ?? (await resolvedVersion(root, 'jest-cli')));
 }
 
 /**

@@ -121,14 +121,19 @@ async function runUntraced(ctx: TraceContext): Promise<UntracedRun> {
     const again = await runUntracedOnce(ctx);
     run = { results: again.results, wallMs: run.wallMs + again.wallMs };
   }
-  const cutIds = new Set(cut.map((r) => r.id));
+  const cutIds = new Set(ctx.cut);
   return { results: [...run.results.filter((r) => !cutIds.has(r.id)), ...cut], wallMs: run.wallMs };
+}
+
+/** What a run leaves out: the `--exclude-test` patterns, and the tests a run-scoped limit cut before (`TraceContext.cut`). */
+function runExclusions(ctx: TraceContext): string[] {
+  return [...(ctx.options.exclude ?? []), ...ctx.cut];
 }
 
 async function runUntracedOnce(ctx: TraceContext): Promise<UntracedRun> {
   const { adapter, root, timeoutMs, env, testTimeoutMs } = ctx;
   const { testFileTimeoutMs, logDir } = ctx.options;
-  const exclude = [...(ctx.options.exclude ?? []), ...ctx.cut];
+  const exclude = runExclusions(ctx);
   const resultFile = path.join(WORK_DIR, 'untraced-results.json');
   await mkdir(path.join(root, WORK_DIR), { recursive: true });
   await rm(path.join(root, resultFile), { force: true });
@@ -197,7 +202,7 @@ async function runTracedOnce(ctx: TraceContext): Promise<{ traced: TracedRunOutp
   const dir = options.traceDir ?? (await mkdtemp(path.join(os.tmpdir(), 'sweflow-trace-')));
   // An interrupted trace leaves no fragment folder behind.
   const unguard = ownTraceDir ? registerCleanup(() => rm(dir, { recursive: true, force: true })) : () => {};
-  const exclude = [...(options.exclude ?? []), ...ctx.cut];
+  const exclude = runExclusions(ctx);
   try {
     const traced = await ctx.adapter.runTraced({ facts: ctx.facts, traceDir: dir, timeoutMs: ctx.timeoutMs, logger: ctx.logger, env: ctx.env, ...(exclude.length ? { exclude } : {}), ...(options.testFileTimeoutMs ? { testFileTimeoutMs: options.testFileTimeoutMs } : {}), ...(ctx.testTimeoutMs ? { testTimeoutMs: ctx.testTimeoutMs } : {}), ...(options.logDir ? { logDir: options.logDir } : {}), ...(options.specFiles ? { specFiles: options.specFiles } : {}), ...(options.runnerArgs ? { runnerArgs: options.runnerArgs } : {}) });
     return { traced, fragmentBytes: traced.fragmentBytes ?? (await readFragments(dir)).bytes };
@@ -247,10 +252,11 @@ async function functionManifest(ctx: TraceContext, traced: TracedRunOutput): Pro
 /** trace.json from the two runs: kept and excluded tests, the manifest, setup edges and lost tests. */
 async function assembleTrace(ctx: TraceContext, traced: TracedRunOutput, untraced: UntracedRun | undefined): Promise<TraceJson> {
   const ids = reportedIds(ctx, traced, untraced);
-  const { tests, excluded } = judgeParity({ ids, traced: byId(traced.results), ...(untraced ? { untraced: byId(untraced.results) } : {}), records: new Map(traced.records.map((r) => [r.testId, r])), excludedBy: ctx.excludedBy, titleExcludedBy: ctx.titleExcludedBy });
+  const tracedById = byId(traced.results);
+  const { tests, excluded } = judgeParity({ ids, traced: tracedById, ...(untraced ? { untraced: byId(untraced.results) } : {}), records: new Map(traced.records.map((r) => [r.testId, r])), excludedBy: ctx.excludedBy, titleExcludedBy: ctx.titleExcludedBy });
   const testFiles = [...new Set(traced.testFiles)].sort();
   const setupByFile = new Map(traced.setup.map((s) => [s.file, s.edges]));
-  const lost = [...(await findLostTests(ctx.root, testFiles, untraced?.results ?? traced.results, traced.results)), ...timedOutTests(excluded, byId(traced.results), ctx.testTimeoutMs)];
+  const lost = [...(await findLostTests(ctx.root, testFiles, untraced?.results ?? traced.results, traced.results)), ...timedOutTests(excluded, tracedById, ctx.testTimeoutMs)];
   for (const l of lost) ctx.logger.warn(`lost ${l.id ?? l.file}: ${l.detail}`, { reason: l.reason });
   return {
     schemaVersion: TRACE_SCHEMA_VERSION,

@@ -24,7 +24,6 @@ export interface ProjectFacts {
   ignoredLockfile?: string;
 }
 
-
 export async function readPackageJson(root: string): Promise<Record<string, unknown>> {
   const file = path.join(root, 'package.json');
   let text: string;

@@ -11,7 +11,7 @@ export {
   DEFAULT_YARN_BERRY_VERSION,
   type ResolvedPackageManager,
 } from './package-manager.js';
-export { readTestScript, builtOutputImports, isBuildCommand, packageEntry, splitCommands, shellWords, type ScriptRun, type TestScriptFacts } from './test-script.js';
+export { readTestScript, builtOutputImports, isBuildCommand, splitCommands, shellWords, type ScriptRun, type TestScriptFacts } from './test-script.js';
 export { listWorkspacePackages, chooseWorkspacePackage, type WorkspacePackage } from './packages.js';
 export { chooseNodeVersion, pinRange, TRACER_MIN_NODE, type NodeChoice, type NodeConstraint, type NodeConstraintSource } from './node-choice.js';
 export { readNodeConstraints, npmLockEngines, pnpmLockEngines } from './node-constraints.js';

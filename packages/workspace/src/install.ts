@@ -69,7 +69,7 @@ export interface InstallRecord {
   droppedDependencies: string[];
   /** A lockfile swe-flow could not use (`bun.lockb`): the install ran from package.json. */
   ignoredLockfile?: string;
-  /** Settings a fallback turned through the environment rather than a flag (yarn berry: `YARN_ENABLE_SCRIPTS=false`). */
+  /** Settings a fallback turned through the environment rather than a flag (yarn berry: `YARN_ENABLE_SCRIPTS=false`; `fallbackEnv`). */
   env?: Record<string, string>;
   /**
    * Manifests a fallback changed for the install (dropped dependency, replaced dist-tag, lockfile resolved
@@ -125,13 +125,17 @@ function installArgs(pm: PackageManager, facts: ProjectFacts, allowScripts: stri
   }
 }
 
+/** Settings a fallback turns through the environment, where the package manager has no flag for it (yarn berry's scripts off). */
+function fallbackEnv(facts: ProjectFacts, plan: InstallPlan): Record<string, string> {
+  return facts.yarnBerry && plan.ignoreScripts ? { YARN_ENABLE_SCRIPTS: 'false' } : {};
+}
+
 function installEnv(facts: ProjectFacts, plan: InstallPlan): Record<string, string> {
   const env: Record<string, string> = { CI: 'true', HUSKY: '0', npm_config_update_notifier: 'false', ...nodeEnv(plan.node) };
   if (facts.yarnBerry) {
     Object.assign(env, { YARN_ENABLE_TELEMETRY: '0', YARN_ENABLE_PROGRESS_BARS: 'false', YARN_ENABLE_IMMUTABLE_INSTALLS: String(plan.frozen && facts.lockfile !== null) });
-    if (plan.ignoreScripts) env.YARN_ENABLE_SCRIPTS = 'false';
   }
-  return env;
+  return { ...env, ...fallbackEnv(facts, plan) };
 }
 
 /** A berry repository on Plug'n'Play has no node_modules for the runners and the tracer to load from. */
@@ -179,12 +183,13 @@ export async function installDependencies(root: string, facts: ProjectFacts, opt
     attempts.push(attempt);
     if (attempt.ok) {
       const restored = plan.manifestsChanged ? await restoreManifests(root, originals, logger) : [];
+      const env = fallbackEnv(facts, plan);
       const skippedScripts = [...output.matchAll(/^npm warn install-scripts\s+(\S+)@\S+ \(/gm)].map((m) => m[1]!);
       return {
         packageManager: facts.packageManager, packageManagerVersion: pm.version, command: attempt.command, durationMs: Date.now() - started,
         allowScripts, skippedScripts, node: plan.node.version, attempts, fallbacks, droppedDependencies: dropped,
         ...(facts.ignoredLockfile ? { ignoredLockfile: facts.ignoredLockfile } : {}),
-        ...(facts.yarnBerry && plan.ignoreScripts ? { env: { YARN_ENABLE_SCRIPTS: 'false' } } : {}),
+        ...(Object.keys(env).length > 0 ? { env } : {}),
         ...(restored.length > 0 ? { restoredManifests: restored } : {}),
       };
     }

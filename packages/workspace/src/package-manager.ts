@@ -23,7 +23,6 @@ export interface ResolvedPackageManager {
   substituted?: { pinned: string; taken: string };
 }
 
-
 export function defaultToolsDir(): string {
   return path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'swe-flow', 'tools');
 }

@@ -217,7 +217,7 @@ const ROOT_IMPORT = /(?:require\(|from\s+|import\()\s*['"]((?:\.\.?\/?)+)['"]/;
 const TEST_FILE = /(^|\/)(test|tests|__tests__|spec)\/|\.(test|spec)\.[cm]?[jt]sx?$/;
 
 /** The file `require('<package>')` loads first: `exports['.']` (require, node, default), else `main`, else index.js. */
-export function packageEntry(packageJson: Record<string, unknown>): string {
+function packageEntry(packageJson: Record<string, unknown>): string {
   const pick = (v: unknown): string | undefined => {
     if (typeof v === 'string') return v;
     if (Array.isArray(v)) return v.map(pick).find(Boolean);

@@ -2,9 +2,23 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { builtOutputImports, readTestScript, shellWords, splitCommands } from '../src/index.js';
+import { builtOutputImports, isBuildCommand, readTestScript, shellWords, splitCommands } from '../src/index.js';
 
 const scripts = (s: Record<string, string>) => ({ name: 'x', scripts: s });
+
+/** Writes `texts` (repo-relative path -> text) into a temporary checkout and hands `body` a reader of it. */
+async function withFiles(texts: Record<string, string>, body: (read: (file: string) => Promise<string | undefined>) => Promise<void>): Promise<void> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'swf-built-'));
+  try {
+    for (const [file, text] of Object.entries(texts)) {
+      await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+      await writeFile(path.join(root, file), text);
+    }
+    await body((f) => readFile(path.join(root, f), 'utf8').catch(() => undefined));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
 
 describe('reading the test script', () => {
   it('splits commands outside quotes and keeps quoted words whole', () => {
@@ -39,31 +53,30 @@ describe('reading the test script', () => {
     expect(readTestScript(scripts({ test: 'jest' })).build).toEqual([]);
   });
 
+  it('tells build commands (tshy, tsdown, pkgroll, swc too) from lint and type-checks', () => {
+    for (const c of ['tshy', 'tsdown', 'pkgroll --clean-dist', 'swc src -d lib', 'tsc -p .', 'npm run build']) expect(isBuildCommand(c), c).toBe(true);
+    for (const c of ['tsc --noEmit', 'eslint .', 'npm run typecheck', 'mocha', 'prettier --check .']) expect(isBuildCommand(c), c).toBe(false);
+  });
+
   it('finds build output folders the tests import but the repository lacks', async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'swf-built-'));
-    try {
-      await mkdir(path.join(root, 'test'), { recursive: true });
-      await writeFile(path.join(root, 'test/a.test.js'), "const lib = require('../dist/index.js');\nimport x from '../src/x';\n");
-      await writeFile(path.join(root, 'test/b.test.js'), "const own = require('../lib/util');\n");
+    await withFiles({
+      'test/a.test.js': "const lib = require('../dist/index.js');\nimport x from '../src/x';\n",
+      'test/b.test.js': "const own = require('../lib/util');\n",
+    }, async (read) => {
       const files = ['src/x.js', 'lib/util.js', 'test/a.test.js', 'test/b.test.js'];
-      const read = (f: string) => readFile(path.join(root, f), 'utf8').catch(() => undefined);
       expect(await builtOutputImports(files, read)).toEqual(['dist']);
       expect(await builtOutputImports(['src/x.js', 'test/b.test.js', 'lib/util.js'], read)).toEqual([]);
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
+    });
   });
 
   it('counts only the files the runner runs, and the package entry a test loads with require("..")', async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'swf-built-'));
-    try {
-      await mkdir(path.join(root, 'test'), { recursive: true });
+    await withFiles({
       // unjs/destr: a benchmark kept in test/ reads dist/, the tests read src/
-      await writeFile(path.join(root, 'test/bench.mjs'), "import { destr } from '../dist/index.mjs';\n");
-      await writeFile(path.join(root, 'test/index.test.ts'), "import { destr } from '../src';\n");
+      'test/bench.mjs': "import { destr } from '../dist/index.mjs';\n",
+      'test/index.test.ts': "import { destr } from '../src';\n",
       // mde/ejs: the tests load the package, whose main a build makes
-      await writeFile(path.join(root, 'test/ejs.js'), "var ejs = require('..');\n");
-      const read = (f: string) => readFile(path.join(root, f), 'utf8').catch(() => undefined);
+      'test/ejs.js': "var ejs = require('..');\n",
+    }, async (read) => {
       const files = ['src/index.ts', 'test/bench.mjs', 'test/index.test.ts'];
       expect(await builtOutputImports(files, read)).toEqual(['dist']);
       expect(await builtOutputImports(files, read, { tests: ['test/index.test.ts'] })).toEqual([]);
@@ -71,8 +84,6 @@ describe('reading the test script', () => {
       expect(await builtOutputImports(ejs, read, { packageJson: { main: './lib/cjs/ejs.js' } })).toEqual(['lib/cjs/ejs.js']);
       expect(await builtOutputImports(ejs, read, { packageJson: { main: './lib/esm/ejs.js' } })).toEqual([]);
       expect(await builtOutputImports(ejs, read, { packageJson: { exports: { '.': { import: './lib/esm/ejs.js', require: './lib/cjs/ejs.js' } } } })).toEqual(['lib/cjs/ejs.js']);
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
+    });
   });
 });

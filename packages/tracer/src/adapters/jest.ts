@@ -91,10 +91,6 @@ export function parseJestResults(text: string, root: string): TestResult[] {
 }
 
 /**
- * Flags that select files and names; jest matches `-t` against the titles joined by spaces. Excluded
- * tests are left out by the same pattern (jest reports them skipped), so they never start.
- */
-/**
  * A per-test limit (jest 24.9+; callers check): `--testTimeout` wins over the config's, and
  * `--forceExit` ends the run once results are written, which a test cut by the limit with its timers
  * still pending would otherwise hold open ("Jest did not exit one second after the test run").
@@ -103,6 +99,10 @@ function timeoutArgs(testTimeoutMs: number | undefined): string[] {
   return testTimeoutMs ? [`--testTimeout=${testTimeoutMs}`, '--forceExit'] : [];
 }
 
+/**
+ * Flags that select files and names; jest matches `-t` against the titles joined by spaces. Excluded
+ * tests are left out by the same pattern (jest reports them skipped), so they never start.
+ */
 function selectionArgs(ctx: PlainRunContext['selection'], exclude?: readonly string[]): string[] {
   const args: string[] = [];
   const names = ctx.testIds.map((id) => id.split(' > ').slice(1).join(' '));

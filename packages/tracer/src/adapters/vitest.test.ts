@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatTestId } from '@swe-flow/core';
 import { createVitestAdapter, findVitestBin, parseVitestJson, vitestAdapter } from './vitest.js';
+import { isTimeoutError } from '../test-exclusions.js';
 
 const selection = (files: string[], titles: string[][]) => ({
   files,
@@ -72,6 +73,24 @@ describe('vitest adapter in a workspace package', () => {
     expect(re.test(' outer inner')).toBe(true);
     expect(re.test('outer inner')).toBe(true);
     expect(re.test('x outer inner')).toBe(false);
+  });
+
+  it('tells a test its time limit cut (vitest reports it as STACK_TRACE_ERROR) from a failed one', () => {
+    const text = JSON.stringify({
+      testResults: [
+        {
+          name: '/repo/test/a.test.ts',
+          assertionResults: [
+            { ancestorTitles: [], title: 'hangs', status: 'failed', failureMessages: ['Error: STACK_TRACE_ERROR\n    at test/a.test.ts:3:3'] },
+            { ancestorTitles: [], title: 'fails', status: 'failed', failureMessages: ['AssertionError: expected 3 to equal 4'] },
+          ],
+        },
+      ],
+    });
+    const [hangs, fails] = parseVitestJson(text, '/repo');
+    expect(isTimeoutError(hangs!.error)).toBe(true);
+    expect(hangs!.error).toContain('STACK_TRACE_ERROR');
+    expect(isTimeoutError(fails!.error)).toBe(false);
   });
 
   it('parses results into ids relative to the repository root, not the package', () => {

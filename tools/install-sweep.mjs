@@ -13,13 +13,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
-import { mapPool } from '@swe-flow/core';
+import { SynthConfigSchema, mapPool } from '@swe-flow/core';
 import { detectProject, installDependencies, setUpRepositoryNode } from '@swe-flow/workspace';
 
 const logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** synth's default install limit (core's installTimeoutMs). */
-const SYNTH_INSTALL_TIMEOUT_MIN = 15;
 
 async function sweep({ source, commit, name }, timeoutMs) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'swf-sweep-'));
@@ -74,5 +71,6 @@ if (values.manifest) {
   }
 }
 // Each line printed as its repository finishes.
-const timeoutMs = Number(values['timeout-min'] ?? SYNTH_INSTALL_TIMEOUT_MIN) * 60_000;
+// synth's own default install limit (core's installTimeoutMs) unless --timeout-min says otherwise.
+const timeoutMs = values['timeout-min'] === undefined ? SynthConfigSchema.parse({}).installTimeoutMs : Number(values['timeout-min']) * 60_000;
 await mapPool(items, Math.max(1, Number(values.jobs ?? 1)), async (item) => console.log(JSON.stringify(await sweep(item, timeoutMs))));

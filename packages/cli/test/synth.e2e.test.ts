@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +110,19 @@ describe('swe-flow synth on the node:test fixture', () => {
     await execa('git', ['apply', patchFile], { cwd: wt });
     const after = await runTests();
     expect(after.exitCode).toBe(0);
+  });
+
+  it('audit --runtime local says so when the prepared copy is gone (only each /testbed is searched then)', async () => {
+    const warning = "is missing: only each task's /testbed is searched";
+    const here = await swf(['audit', out, '--runtime', 'local']);
+    expect(here.stderr).not.toContain(warning);
+    // The dataset moved without its prepared copy (repo.json's workDir is relative to the dataset folder).
+    const moved = path.join(await tmp('moved'), 'out');
+    await mkdir(moved);
+    for (const f of ['dataset.jsonl', 'repo.json', 'task-repo.git']) await cp(path.join(out, f), path.join(moved, f), { recursive: true });
+    const away = await swf(['audit', moved, '--runtime', 'local']);
+    expect(away.stderr).toContain(warning);
+    expect(away.stderr).toContain('audit the dataset where it was made, or its instance images (--runtime docker)');
   });
 
   it('a resumed run skips every finished stage and writes the same dataset', async () => {

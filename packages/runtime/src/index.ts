@@ -32,7 +32,6 @@ export {
 export {
   detectPackageManager,
   packageManagerFromInstallRecord,
-  findLockfile,
   type InstallRecordForImage,
   DEFAULT_PNPM_VERSION,
   DEFAULT_YARN_VERSION,
@@ -48,7 +47,6 @@ export {
   exportTree,
   COLLECT_DEPS_SCRIPT,
   DEPENDENCY_COPIES_FILE,
-  stubbedDependencyFiles,
   SWE_UID,
   type BaseKind,
   type EnvironmentImage,

@@ -99,6 +99,12 @@ describe("an environment image follows repo.json's install record", () => {
     expect(packageManagerFromInstallRecord(classic, 'yarn.lock')).toMatchObject({ npmPackage: 'yarn', installCommand: ['yarn', 'install', '--frozen-lockfile', '--non-interactive', '--ignore-scripts'] });
   });
 
+  it('refuses a record naming a package manager it cannot bring into an image, saying what to do', () => {
+    expect(() => packageManagerFromInstallRecord({ ...npmRecord, packageManager: 'bun' }, undefined)).toThrow(
+      expect.objectContaining({ code: 'SWEFLOW_INPUT_INVALID', message: expect.stringMatching(/unknown package manager \(bun\); run swe-flow synth again/) }),
+    );
+  });
+
   it('writes the recorded command and each fallback into the Dockerfile', () => {
     const pm = packageManagerFromInstallRecord(npmRecord, 'package-lock.json');
     const text = environmentDockerfile({ baseImage: 'swe-flow/base:node22.23.5-bookworm', base: 'offline', pm, nodeVersion: '22.23.5', repoName: 'a/b', hash: 'h' });

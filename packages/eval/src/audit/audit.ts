@@ -16,9 +16,9 @@ import path from 'node:path';
 import { mapPool, silentLogger, type DatasetRow, type Logger } from '@swe-flow/core';
 import { TaskRepo } from '@swe-flow/emitter';
 import { writeFileAtomic } from '@swe-flow/runtime';
-import { dependencyRoots, envTierRemovals } from './dependencies.js';
+import { scanDependencies } from './dependencies.js';
 import { DEFAULT_MIN_TOKENS, needleMatcher, taskNeedles, type TaskNeedles } from './needles.js';
-import { runInFreshContainer, scanInImage, scanOnHost, type ScanHit, type ScanInput, type ScanOutput } from './scan.js';
+import { runInFreshContainer, scanInImage, type ScanHit, type ScanOutput } from './scan.js';
 
 export const AUDIT_SCHEMA_VERSION = 1;
 
@@ -61,16 +61,6 @@ export interface AuditReport {
   /** local: dependency folders not searched because the env tier removes them from every image. */
   leftOut?: Array<{ path: string; why: string }>;
   durationMs: number;
-}
-
-/**
- * The dependency folders a task environment holds (every `node_modules` of the prepared copy `dir`,
- * less what the env tier removes from every image, returned as `leftOut`) searched once for `needles`.
- */
-export async function scanDependencies(dir: string, needles: ScanInput['needles']): Promise<{ scan: ScanOutput; leftOut: Array<{ path: string; why: string }> }> {
-  const leftOut = await envTierRemovals(dir);
-  const scan = await scanOnHost({ roots: await dependencyRoots(dir), skip: leftOut.map((l) => l.path), needles });
-  return { scan, leftOut };
 }
 
 async function testbedState(image: string): Promise<TaskAudit['testbed'] & { error?: string }> {

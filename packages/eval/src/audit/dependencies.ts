@@ -7,16 +7,17 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { COLLECT_DEPS_SCRIPT } from '@swe-flow/runtime';
+import { scanOnHost, type ScanInput, type ScanOutput } from './scan.js';
 
 /** What the env image build removes from the installed tree (same script, `--list`: nothing changed). */
-export async function envTierRemovals(dir: string): Promise<Array<{ path: string; why: string }>> {
+async function envTierRemovals(dir: string): Promise<Array<{ path: string; why: string }>> {
   const r = await execa('node', [COLLECT_DEPS_SCRIPT, '--list', dir], { reject: false });
   if (r.exitCode !== 0) return [];
   return JSON.parse(String(r.stdout)) as Array<{ path: string; why: string }>;
 }
 
 /** Every `node_modules` folder of `dir` (depth ≤ 3 below the root, not inside other node_modules). */
-export async function dependencyRoots(dir: string): Promise<string[]> {
+async function dependencyRoots(dir: string): Promise<string[]> {
   const roots: string[] = [];
   async function walk(rel: string, depth: number): Promise<void> {
     const entries = await readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => []);
@@ -29,4 +30,14 @@ export async function dependencyRoots(dir: string): Promise<string[]> {
   }
   await walk('', 0);
   return roots;
+}
+
+/**
+ * The dependency folders a task environment holds (every `node_modules` of the prepared copy `dir`,
+ * less what the env tier removes from every image, returned as `leftOut`) searched once for `needles`.
+ */
+export async function scanDependencies(dir: string, needles: ScanInput['needles']): Promise<{ scan: ScanOutput; leftOut: Array<{ path: string; why: string }> }> {
+  const leftOut = await envTierRemovals(dir);
+  const scan = await scanOnHost({ roots: await dependencyRoots(dir), skip: leftOut.map((l) => l.path), needles });
+  return { scan, leftOut };
 }

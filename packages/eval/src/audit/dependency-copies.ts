@@ -8,9 +8,8 @@
 import path from 'node:path';
 import type { DatasetRow } from '@swe-flow/core';
 import { TaskRepo } from '@swe-flow/emitter';
-import { dependencyRoots, envTierRemovals } from './dependencies.js';
+import { scanDependencies } from './dependencies.js';
 import { DEFAULT_MIN_TOKENS, taskNeedles, type Needle } from './needles.js';
-import { scanOnHost } from './scan.js';
 
 export interface DependencyCopy {
   /** The file, relative to the prepared copy (POSIX), e.g. `node_modules/prettier/index.mjs`. */
@@ -48,8 +47,7 @@ export async function findDependencyCopies(options: DependencyCopiesOptions): Pr
   }
   if (needles.size === 0) return { copies: [], needles: 0, files: 0, bytes: 0, durationMs: Date.now() - started };
   const dir = path.resolve(options.dependenciesDir);
-  const skip = (await envTierRemovals(dir)).map((r) => r.path);
-  const scan = await scanOnHost({ roots: await dependencyRoots(dir), skip, needles: [...needles.values()] });
+  const { scan } = await scanDependencies(dir, [...needles.values()]);
   const byFile = new Map<string, Set<string>>();
   for (const hit of scan.hits) {
     if (hit.kind === 'git-object') continue;

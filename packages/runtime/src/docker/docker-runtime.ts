@@ -200,11 +200,14 @@ class DockerWorkspace implements Workspace {
     return checkoutIn(this, commit, options);
   }
 
-  /** Imports `commit` when the container's /testbed lacks it (and the task repo is known and has it). */
+  /**
+   * Imports `commit` when the container's /testbed lacks it (and the task repo is known and has it).
+   * Without a task repo there is nothing to import from: the container is not asked.
+   */
   private async ensureCommit(commit: string): Promise<void> {
+    if (this.taskRepo === undefined || !(await pathExists(this.taskRepo))) return;
     const has = await this.run(['git', 'cat-file', '-e', `${commit}^{commit}`], { timeoutMs: 60_000 });
-    if (has.exitCode === 0 || this.taskRepo === undefined || !(await pathExists(this.taskRepo))) return;
-    await this.importCommit(this.taskRepo, commit);
+    if (has.exitCode !== 0) await this.importCommit(this.taskRepo, commit);
   }
 
   /**

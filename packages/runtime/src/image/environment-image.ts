@@ -14,7 +14,7 @@ import { baseImageTag, bootstrapBaseImage } from './bootstrap.js';
 import { buildFromContext, removeStageImages } from './docker-build.js';
 import { fetchNpmPackage } from './npm-pack.js';
 import { npmVersionFor, resolveNodeVersion, type NodeVersionChoice } from './node-version.js';
-import { detectPackageManager, findLockfile, packageManagerFromInstallRecord, type InstallRecordForImage, type PackageManagerChoice, type PackageManagerName } from './package-manager.js';
+import { DEFAULT_PNPM_VERSION, DEFAULT_YARN_VERSION, detectPackageManager, findLockfile, packageManagerFromInstallRecord, type InstallRecordForImage, type PackageManagerChoice, type PackageManagerName } from './package-manager.js';
 
 export type BaseKind = 'online' | 'offline';
 
@@ -330,8 +330,8 @@ async function choosePackageManager(
   // A different manager than the lockfile's: install without a frozen lockfile of ours.
   const fresh = await detectPackageManager(await mkdtemp(path.join(os.tmpdir(), 'swe-flow-pmdetect-')), npmVersion);
   if (name === 'npm') return { ...fresh, ...(version === undefined ? {} : { version }) };
-  const pnpm: PackageManagerChoice = { name: 'pnpm', version: version ?? '9.15.9', npmPackage: 'pnpm', bin: 'bin/pnpm.cjs', installCommand: ['pnpm', 'install'] };
-  const yarn: PackageManagerChoice = { name: 'yarn', version: version ?? '1.22.22', npmPackage: 'yarn', bin: 'bin/yarn.js', installCommand: ['yarn', 'install', '--non-interactive'] };
+  const pnpm: PackageManagerChoice = { name: 'pnpm', version: version ?? DEFAULT_PNPM_VERSION, npmPackage: 'pnpm', bin: 'bin/pnpm.cjs', installCommand: ['pnpm', 'install'] };
+  const yarn: PackageManagerChoice = { name: 'yarn', version: version ?? DEFAULT_YARN_VERSION, npmPackage: 'yarn', bin: 'bin/yarn.js', installCommand: ['yarn', 'install', '--non-interactive'] };
   return name === 'pnpm' ? pnpm : yarn;
 }
 

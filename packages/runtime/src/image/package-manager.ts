@@ -61,10 +61,7 @@ export function packageManagerFromInstallRecord(record: InstallRecordForImage, l
   const args = record.command[0] === name ? record.command.slice(1) : record.command;
   const installArgs = lockfile === undefined ? args : FROZEN[name](args, berry);
   const lock = lockfile === undefined ? {} : { lockfile };
-  const carrier =
-    name === 'npm' ? { npmPackage: 'npm', bin: 'bin/npm-cli.js' }
-      : name === 'pnpm' ? { npmPackage: 'pnpm', bin: 'bin/pnpm.cjs' }
-        : { npmPackage: berry ? '@yarnpkg/cli-dist' : 'yarn', bin: 'bin/yarn.js' };
+  const carrier = carrierOf(name, berry);
   const env = Object.entries(record.env ?? {}).map(([k, v]) => `${k}=${v}`);
   return { name, version, ...carrier, ...lock, installCommand: [...(env.length > 0 ? ['env', ...env] : []), name, ...installArgs], fallbacks: [...record.fallbacks] };
 }
@@ -88,6 +85,12 @@ const LOCKFILES: Array<[string, PackageManagerName]> = [
 export const DEFAULT_PNPM_VERSION = '9.15.9';
 export const DEFAULT_YARN_VERSION = '1.22.22';
 
+/** The npm package each manager comes from and its bin in it (yarn berry ships as @yarnpkg/cli-dist). */
+function carrierOf(name: PackageManagerName, berry: boolean): Pick<PackageManagerChoice, 'npmPackage' | 'bin'> {
+  if (name === 'npm') return { npmPackage: 'npm', bin: 'bin/npm-cli.js' };
+  if (name === 'pnpm') return { npmPackage: 'pnpm', bin: 'bin/pnpm.cjs' };
+  return { npmPackage: berry ? '@yarnpkg/cli-dist' : 'yarn', bin: 'bin/yarn.js' };
+}
 
 /**
  * Chooses the package manager by lockfile (pnpm, yarn, npm, in that order), pinned to the version in
@@ -111,19 +114,19 @@ export async function detectPackageManager(repoDir: string, npmVersion: string):
   switch (name) {
     case 'pnpm':
       return {
-        name, version: declaredVersion ?? DEFAULT_PNPM_VERSION, npmPackage: 'pnpm', bin: 'bin/pnpm.cjs', ...lock,
+        name, version: declaredVersion ?? DEFAULT_PNPM_VERSION, ...carrierOf(name, false), ...lock,
         installCommand: ['pnpm', 'install', '--frozen-lockfile'],
       };
     case 'yarn': {
       const version = declaredVersion ?? DEFAULT_YARN_VERSION;
       const berry = !version.startsWith('1.');
       return berry
-        ? { name, version, npmPackage: '@yarnpkg/cli-dist', bin: 'bin/yarn.js', ...lock, installCommand: ['yarn', 'install', '--immutable'] }
-        : { name, version, npmPackage: 'yarn', bin: 'bin/yarn.js', ...lock, installCommand: ['yarn', 'install', '--frozen-lockfile', '--non-interactive'] };
+        ? { name, version, ...carrierOf(name, true), ...lock, installCommand: ['yarn', 'install', '--immutable'] }
+        : { name, version, ...carrierOf(name, false), ...lock, installCommand: ['yarn', 'install', '--frozen-lockfile', '--non-interactive'] };
     }
     case 'npm':
       return {
-        name, version: declaredVersion ?? npmVersion, npmPackage: 'npm', bin: 'bin/npm-cli.js', ...lock,
+        name, version: declaredVersion ?? npmVersion, ...carrierOf(name, false), ...lock,
         installCommand: lockfile === undefined ? ['npm', 'install', '--no-audit', '--no-fund'] : ['npm', 'ci', '--no-audit', '--no-fund'],
       };
   }

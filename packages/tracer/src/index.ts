@@ -15,7 +15,7 @@ export { openSession, hasSession, SESSION_RUNNERS, type TestSession, type OpenSe
 export { runTreeBatch, hasTreeBatch, vitestHasInlineProjects, vitestSharesWorkers, vitestSharedBatch, vitestWorkspaceBatch, TREE_BATCH_RUNNERS, type BatchTree, type TreeBatchOptions } from './sessions/index.js';
 export { tail, withRunnerOutput, writeRunnerLog, withRunEnv, withDefaultFiles, withRunnerArgs, esmPackageEnv, TAIL_LINES } from './adapters/runner-kit.js';
 export { mochaRunArgs, splitMochaArgs, type MochaCommandLine } from './adapters/mocha-options.js';
-export { scriptTestArgs } from './adapters/node-test.js';
+export { scriptTestArgs, nodeTestRunsListedFiles } from './adapters/node-test.js';
 export { findInstalledRunner, runnerBinFile, binLink, type InstalledRunner } from './adapters/runner-bin.js';
 export { treeRunnerFor, type TreeRunner, type RunnerTree, type TreeRunOptions, type TreeRunnerOptions } from './sessions/index.js';
 export { runTests, statusMap, commandLine } from './run-tests.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ErrorCodes, SweFlowError, type CommandSpec, type Logger, type RunnerName } from '@swe-flow/core';
 import { commandLine } from '@swe-flow/emitter';
 import { linkOwnPackageCopies, writeFileAtomic, type OwnPackageCopy } from '@swe-flow/runtime';
-import { collectRepoFacts, createJestAdapter, createVitestAdapter, detectRunner, esmPackageEnv, findVitestBin, getAdapter, mochaRunArgs, scriptTestArgs, selfHostedRunnerError, withDefaultFiles, withRunEnv, withRunnerArgs, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
+import { collectRepoFacts, createJestAdapter, createVitestAdapter, detectRunner, esmPackageEnv, findVitestBin, getAdapter, mochaRunArgs, nodeTestRunsListedFiles, selfHostedRunnerError, withDefaultFiles, withRunEnv, withRunnerArgs, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
 import { chooseBuild, chooseTestSetup, requireBuiltOutput, runBuild } from '../test-setup.js';
 import { chooseRunner } from '../wrapper-runner.js';
 import {
@@ -99,8 +99,9 @@ async function commandLineOf(adapter: RunnerAdapter, facts: RepoFacts, runArgs: 
     const { files, options } = mochaRunArgs(facts, runArgs);
     return { specFiles: files, runnerArgs: options };
   }
-  // node:test on Node 20 neither expands globs nor looks where the script points (`node --test ./tests/*.js`).
-  if (adapter.name === 'node-test' && scriptTestArgs(String((facts.packageJson.scripts as Record<string, unknown> | undefined)?.test ?? '')).length > 0) {
+  // node:test on Node 20 neither expands globs nor looks where the script points (`node --test ./tests/*.js`);
+  // started by a wrapper (no script calls `node --test`), the files that import node:test.
+  if (adapter.name === 'node-test' && nodeTestRunsListedFiles(facts.packageJson)) {
     return { specFiles: await adapter.listTestFiles(facts), runnerArgs: [] };
   }
   return { specFiles: [], runnerArgs: [] };

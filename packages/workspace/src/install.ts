@@ -117,13 +117,22 @@ function installArgs(pm: PackageManager, facts: ProjectFacts, allowScripts: stri
         ...(plan.trustLockfile ? ['--config.trust-lockfile=true'] : []),
       ];
     case 'yarn':
-      if (facts.yarnBerry) return ['install', frozen ? '--immutable' : '--no-immutable'];
+      if (facts.yarnBerry) return ['install', frozen ? '--immutable' : '--no-immutable', ...(plan.ignoreScripts ? [berrySkipBuilds(facts)] : [])];
       return [
         'install', ...(frozen ? ['--frozen-lockfile'] : []), '--non-interactive',
         ...(plan.ignoreScripts ? ['--ignore-scripts'] : []), ...(plan.ignoreEngines ? ['--ignore-engines'] : []),
         ...(plan.networkRetries ? ['--network-timeout', String(YARN_RETRY_NETWORK_TIMEOUT_MS)] : []),
       ];
   }
+}
+
+/**
+ * yarn berry's scripts off: `enableScripts: false` (YARN_ENABLE_SCRIPTS) covers dependencies only, and the
+ * repository's own postinstall still fails the install; skipping builds covers both (yarn 2: --skip-builds).
+ */
+function berrySkipBuilds(facts: ProjectFacts): string {
+  const major = facts.packageManagerVersion ? semver.coerce(facts.packageManagerVersion)?.major : undefined;
+  return major === 2 ? '--skip-builds' : '--mode=skip-build';
 }
 
 /** Settings a fallback turns through the environment, where the package manager has no flag for it (yarn berry's scripts off). */

@@ -591,6 +591,32 @@ export class TaskRepo {
     return this.pipe(['show', `${commit}:${file}`], '').catch(() => undefined);
   }
 
+  /**
+   * Many files at once, each `[commit, path]`, read by one `git cat-file --batch`: each file's text, or
+   * undefined where that commit has no such file (what `readFileIfPresent` answers, one process in all).
+   */
+  async readFilesIfPresent(requests: ReadonlyArray<readonly [commit: string, file: string]>): Promise<Array<string | undefined>> {
+    if (requests.length === 0) return [];
+    if (requests.some(([c, f]) => /[\n\r]/.test(c + f))) return Promise.all(requests.map(([c, f]) => this.readFileIfPresent(c, f)));
+    const out = await this.pipeBytes(['cat-file', '--batch'], requests.map(([c, f]) => `${c}:${f}\n`).join(''));
+    const texts: Array<string | undefined> = [];
+    let at = 0;
+    for (let i = 0; i < requests.length; i++) {
+      const eol = out.indexOf(0x0a, at);
+      // "<id> <type> <size>" then the object, or "<name> missing" (no such file) and nothing else
+      const header = /^[0-9a-f]+ (\w+) (\d+)$/.exec(out.subarray(at, eol < 0 ? out.length : eol).toString('utf8'));
+      at = eol + 1;
+      if (!header) {
+        texts.push(undefined);
+        continue;
+      }
+      const size = Number(header[2]);
+      texts.push(header[1] === 'blob' ? out.subarray(at, at + size).toString('utf8') : undefined);
+      at += size + 1;
+    }
+    return texts;
+  }
+
   /** Every blob of `commit`'s tree, as [path, blob id]. */
   async listTree(commit: string): Promise<Array<[file: string, blob: string]>> {
     const out = await this.pipe(['ls-tree', '-r', '-z', commit], '');

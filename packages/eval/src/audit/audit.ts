@@ -17,7 +17,7 @@ import { mapPool, silentLogger, type DatasetRow, type Logger } from '@swe-flow/c
 import { TaskRepo } from '@swe-flow/emitter';
 import { writeFileAtomic } from '@swe-flow/runtime';
 import { scanDependencies } from './dependencies.js';
-import { DEFAULT_MIN_TOKENS, needleMatcher, taskNeedles, type TaskNeedles } from './needles.js';
+import { DEFAULT_MIN_TOKENS, needleMatcher, tasksNeedles, type TaskNeedles } from './needles.js';
 import { runInFreshContainer, scanInImage, type ScanHit, type ScanOutput } from './scan.js';
 
 export const AUDIT_SCHEMA_VERSION = 1;
@@ -28,6 +28,8 @@ export interface AuditOptions {
   runtime: 'docker' | 'local';
   /** local: the prepared copy whose node_modules folders the workspaces link. */
   dependenciesDir?: string;
+  /** local: the scanner's cache of those folders (`scanDependencies`), e.g. the one the dependency-copies step left. */
+  scanCacheFile?: string;
   minTokens?: number;
   workers?: number;
   logger?: Logger;
@@ -143,12 +145,13 @@ export async function auditTasks(options: AuditOptions): Promise<AuditReport> {
 async function auditWith(repo: TaskRepo, options: AuditOptions, minTokens: number, started: number): Promise<AuditReport> {
   const logger = options.logger ?? silentLogger;
   const needles = new Map<string, TaskNeedles>();
-  for (const row of options.rows) needles.set(row.instance_id, await taskNeedles(repo, row, minTokens));
+  const found = await tasksNeedles(repo, options.rows, minTokens);
+  options.rows.forEach((row, i) => needles.set(row.instance_id, found[i]!));
   let shared: ScanOutput | undefined;
   let leftOut: AuditReport['leftOut'];
   if (options.runtime === 'local' && options.dependenciesDir) {
     const union = new Map([...needles.values()].flatMap((f) => f.needles).map((n) => [n.id, n]));
-    ({ scan: shared, leftOut } = await scanDependencies(options.dependenciesDir, [...union.values()]));
+    ({ scan: shared, leftOut } = await scanDependencies(options.dependenciesDir, [...union.values()], options.scanCacheFile));
   }
   const blobs = new BlobStore(repo);
   let done = 0;

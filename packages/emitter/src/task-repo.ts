@@ -596,25 +596,40 @@ export class TaskRepo {
    * undefined where that commit has no such file (what `readFileIfPresent` answers, one process in all).
    */
   async readFilesIfPresent(requests: ReadonlyArray<readonly [commit: string, file: string]>): Promise<Array<string | undefined>> {
-    if (requests.length === 0) return [];
     if (requests.some(([c, f]) => /[\n\r]/.test(c + f))) return Promise.all(requests.map(([c, f]) => this.readFileIfPresent(c, f)));
-    const out = await this.pipeBytes(['cat-file', '--batch'], requests.map(([c, f]) => `${c}:${f}\n`).join(''));
-    const texts: Array<string | undefined> = [];
+    const objects = await this.catBatch(requests.map(([c, f]) => `${c}:${f}`));
+    return objects.map((o) => (o?.type === 'blob' ? o.bytes.toString('utf8') : undefined));
+  }
+
+  /** The bytes of many blobs, by id, read by one `git cat-file --batch`. */
+  async readBlobs(ids: readonly string[]): Promise<Buffer[]> {
+    const objects = await this.catBatch(ids);
+    return objects.map((o, i) => {
+      if (o?.type !== 'blob') throw new SweFlowError(ErrorCodes.GIT_FAILED, `git cat-file failed in the task repository ${this.gitDir}: ${ids[i]} is not a blob`);
+      return o.bytes;
+    });
+  }
+
+  /** `git cat-file --batch` over object names (one line each): each object's type and bytes, or undefined when missing. */
+  private async catBatch(names: readonly string[]): Promise<Array<{ type: string; bytes: Buffer } | undefined>> {
+    if (names.length === 0) return [];
+    const out = await this.pipeBytes(['cat-file', '--batch'], names.map((n) => `${n}\n`).join(''));
+    const objects: Array<{ type: string; bytes: Buffer } | undefined> = [];
     let at = 0;
-    for (let i = 0; i < requests.length; i++) {
+    for (let i = 0; i < names.length; i++) {
       const eol = out.indexOf(0x0a, at);
-      // "<id> <type> <size>" then the object, or "<name> missing" (no such file) and nothing else
+      // "<id> <type> <size>" then the object, or "<name> missing" (or ambiguous) and nothing else
       const header = /^[0-9a-f]+ (\w+) (\d+)$/.exec(out.subarray(at, eol < 0 ? out.length : eol).toString('utf8'));
       at = eol + 1;
       if (!header) {
-        texts.push(undefined);
+        objects.push(undefined);
         continue;
       }
       const size = Number(header[2]);
-      texts.push(header[1] === 'blob' ? out.subarray(at, at + size).toString('utf8') : undefined);
+      objects.push({ type: header[1]!, bytes: out.subarray(at, at + size) });
       at += size + 1;
     }
-    return texts;
+    return objects;
   }
 
   /** Every blob of `commit`'s tree, as [path, blob id]. */

@@ -103,6 +103,8 @@ describe('TaskRepo', () => {
     expect(batch).toEqual(await Promise.all(reads.map(([c, f]) => again.readFileIfPresent(c, f))));
     expect(batch.filter((t) => t === undefined).length).toBeGreaterThanOrEqual(6);
     expect(batch).toContain('export const u = "ü!";\n');
+    const blobIds = (await again.listTree(fastShas[4]!)).map(([, id]) => id);
+    expect(await again.readBlobs(blobIds)).toEqual(await Promise.all(blobIds.map((id) => again.blob(id))));
     await again.dispose();
     await fast.dispose();
     await plumbing.dispose();

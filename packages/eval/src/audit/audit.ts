@@ -101,8 +101,9 @@ async function auditOne(row: DatasetRow, options: AuditOptions, found: TaskNeedl
   const hits: ScanHit[] = [];
   let bytes = 0;
   const tree = await blobs.tree(row.base_commit);
-  for (const [file, sha] of tree) {
-    const text = await blobs.text(sha);
+  const texts = await blobs.texts(tree.map(([, sha]) => sha));
+  for (const [k, [file]] of tree.entries()) {
+    const text = texts[k]!;
     bytes += text.length;
     for (const id of match(text)) hits.push({ id, kind: 'file', path: `/testbed/${file}` });
   }
@@ -121,13 +122,12 @@ class BlobStore {
     return this.repo.listTree(commit);
   }
 
-  async text(sha: string): Promise<string> {
-    let text = this.cache.get(sha);
-    if (text === undefined) {
-      text = (await this.repo.blob(sha)).toString('latin1');
-      this.cache.set(sha, text);
-    }
-    return text;
+  /** The texts of a tree's blobs, those not read yet read by one git process. */
+  async texts(shas: readonly string[]): Promise<string[]> {
+    const missing = [...new Set(shas.filter((sha) => !this.cache.has(sha)))];
+    const read = await this.repo.readBlobs(missing);
+    missing.forEach((sha, i) => this.cache.set(sha, read[i]!.toString('latin1')));
+    return shas.map((sha) => this.cache.get(sha)!);
   }
 }
 

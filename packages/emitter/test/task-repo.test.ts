@@ -103,6 +103,9 @@ describe('TaskRepo', () => {
     expect(batch).toEqual(await Promise.all(reads.map(([c, f]) => again.readFileIfPresent(c, f))));
     expect(batch.filter((t) => t === undefined).length).toBeGreaterThanOrEqual(6);
     expect(batch).toContain('export const u = "ü!";\n');
+    const listed = await again.listTrees(fastShas);
+    expect(listed).toEqual(await Promise.all(fastShas.map((c) => again.listTree(c))));
+    expect(listed[6]!.map(([f]) => f)).toContain('src/new/dir/c.js'); // step 2's base: a file in new directories
     const blobIds = (await again.listTree(fastShas[4]!)).map(([, id]) => id);
     expect(await again.readBlobs(blobIds)).toEqual(await Promise.all(blobIds.map((id) => again.blob(id))));
     await again.dispose();

@@ -119,10 +119,20 @@ function matching(candidates, text) {
   return candidates.filter((n) => norm.includes(n.text));
 }
 
-/** A function telling which needles a text holds (same normalization and anchors as scan). */
+/**
+ * A function telling which needles a text holds (same normalization and anchors as scan). It takes the
+ * text (latin1), or a blob searched for many needle sets: its bytes, its text and its normalized text
+ * (a function, called only when some anchor is there, so the caller can normalize each blob once).
+ */
 function matcher(needles) {
   const prepared = prepareNeedles(needles);
-  return (text) => matching(prepared.candidates(Buffer.from(text, 'latin1')), text).map((n) => n.id);
+  return (blob) => {
+    const { bytes, text, normalized } = typeof blob === 'string' ? { bytes: Buffer.from(blob, 'latin1'), text: blob, normalized: () => normalize(blob) } : blob;
+    const candidates = prepared.candidates(bytes);
+    if (candidates.length === 0) return [];
+    const norm = normalized(text);
+    return candidates.filter((n) => norm.includes(n.text)).map((n) => n.id);
+  };
 }
 
 /** The kinds of a file's hits, in the order a search reports them. */

@@ -17,7 +17,7 @@ import { mapPool, silentLogger, type DatasetRow, type Logger } from '@swe-flow/c
 import { TaskRepo } from '@swe-flow/emitter';
 import { writeFileAtomic } from '@swe-flow/runtime';
 import { scanDependencies } from './dependencies.js';
-import { DEFAULT_MIN_TOKENS, needleMatcher, tasksNeedles, type TaskNeedles } from './needles.js';
+import { DEFAULT_MIN_TOKENS, needleMatcher, normalizeCode, tasksNeedles, type ScannedBlob, type TaskNeedles } from './needles.js';
 import { runInFreshContainer, scanInImage, type ScanHit, type ScanOutput } from './scan.js';
 
 export const AUDIT_SCHEMA_VERSION = 1;
@@ -101,11 +101,11 @@ async function auditOne(row: DatasetRow, options: AuditOptions, found: TaskNeedl
   const hits: ScanHit[] = [];
   let bytes = 0;
   const tree = await blobs.tree(row.base_commit);
-  const texts = await blobs.texts(tree.map(([, sha]) => sha));
+  const read = await blobs.read(tree.map(([, sha]) => sha));
   for (const [k, [file]] of tree.entries()) {
-    const text = texts[k]!;
-    bytes += text.length;
-    for (const id of match(text)) hits.push({ id, kind: 'file', path: `/testbed/${file}` });
+    const blob = read[k]!;
+    bytes += blob.text.length;
+    for (const id of match(blob)) hits.push({ id, kind: 'file', path: `/testbed/${file}` });
   }
   // The dependency folders are the same for every task: scanned once for all tasks' bodies.
   const mine = new Set(found.needles.map((n) => n.id));
@@ -113,22 +113,38 @@ async function auditOne(row: DatasetRow, options: AuditOptions, found: TaskNeedl
   return { ...base, ok: hits.length === 0 && problems.length === 0, hits, problems, files: tree.length + (shared?.files ?? 0), bytes: bytes + (shared?.bytes ?? 0), durationMs: Date.now() - started };
 }
 
-/** Blobs of the task repository read once (as latin1, as the scanner reads files) and shared by every task. */
+/**
+ * Blobs of the task repository read once (as latin1, as the scanner reads files), each normalized at most
+ * once, and shared by every task: the tasks' trees are mostly the same blobs.
+ */
 class BlobStore {
-  private readonly cache = new Map<string, string>();
+  private readonly cache = new Map<string, ScannedBlob>();
+  private readonly trees = new Map<string, Array<[string, string]>>();
   constructor(private readonly repo: TaskRepo) {}
 
-  tree(commit: string): Promise<Array<[string, string]>> {
-    return this.repo.listTree(commit);
+  /** The trees of every task's base, listed together before the tasks are audited. */
+  async listTrees(commits: readonly string[]): Promise<void> {
+    const unique = [...new Set(commits)];
+    const listed = await this.repo.listTrees(unique);
+    unique.forEach((c, i) => this.trees.set(c, listed[i]!));
   }
 
-  /** The texts of a tree's blobs, those not read yet read by one git process. */
-  async texts(shas: readonly string[]): Promise<string[]> {
+  async tree(commit: string): Promise<Array<[string, string]>> {
+    return this.trees.get(commit) ?? this.repo.listTree(commit);
+  }
+
+  /** A tree's blobs; those not read yet read by one git process. */
+  async read(shas: readonly string[]): Promise<ScannedBlob[]> {
     const missing = [...new Set(shas.filter((sha) => !this.cache.has(sha)))];
     const read = await this.repo.readBlobs(missing);
-    missing.forEach((sha, i) => this.cache.set(sha, read[i]!.toString('latin1')));
+    missing.forEach((sha, i) => this.cache.set(sha, scannedBlob(read[i]!)));
     return shas.map((sha) => this.cache.get(sha)!);
   }
+}
+
+function scannedBlob(bytes: Buffer): ScannedBlob {
+  let norm: string | undefined;
+  return { bytes, text: bytes.toString('latin1'), normalized: (text) => (norm ??= normalizeCode(text)) };
 }
 
 export async function auditTasks(options: AuditOptions): Promise<AuditReport> {
@@ -154,6 +170,7 @@ async function auditWith(repo: TaskRepo, options: AuditOptions, minTokens: numbe
     ({ scan: shared, leftOut } = await scanDependencies(options.dependenciesDir, [...union.values()], options.scanCacheFile));
   }
   const blobs = new BlobStore(repo);
+  if (options.runtime === 'local') await blobs.listTrees(options.rows.map((r) => r.base_commit));
   let done = 0;
   const tasks = await mapPool([...options.rows], Math.max(1, options.workers ?? 1), async (row) => {
     const audit = await auditOne(row, options, needles.get(row.instance_id)!, shared, blobs);

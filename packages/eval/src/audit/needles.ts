@@ -15,8 +15,14 @@ export const AUDIT_SCAN_SCRIPT = require.resolve('../../runtime/audit-scan.cjs')
 const scanner = require(AUDIT_SCAN_SCRIPT) as {
   normalize(t: string): string;
   countTokens(t: string): number;
-  matcher(needles: ReadonlyArray<{ id: string; text: string }>): (latin1Text: string) => string[];
+  matcher(needles: ReadonlyArray<{ id: string; text: string }>): (latin1Text: string | ScannedBlob) => string[];
 };
+/** A text searched for many tasks' needles: its bytes, the same as latin1 text, and its normalized text when first asked for. */
+export interface ScannedBlob {
+  bytes: Uint8Array;
+  text: string;
+  normalized(text: string): string;
+}
 export const normalizeCode = scanner.normalize;
 export const countCodeTokens = scanner.countTokens;
 /** Which of `needles` a text (decoded as latin1, as the scanner reads files) holds. */

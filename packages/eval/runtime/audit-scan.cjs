@@ -99,13 +99,23 @@ function prepareNeedle(n) {
   return { id: n.id, text: normalize(asBytes(n.text)), anchor: asBytes(anchorOf(n.text)) };
 }
 
-/** Prepared needles indexed by anchor: `candidates(bytes)`, the needles whose anchor the bytes hold (in the list's order). */
+/**
+ * Up to this many distinct anchors, one native includes() each is faster than the one-pass search (V8
+ * finds a single string at memory speed; the one pass costs a few ns per byte whatever their number).
+ * Measured on 208 MB of node_modules: 4 anchors 0.35 s vs 1.2 s CPU, 17 anchors 1.5 s vs 1.2 s.
+ */
+const FEW_ANCHORS = 12;
+
+/**
+ * Prepared needles indexed by anchor: `candidates(bytes, text)`, the needles whose anchor the bytes hold
+ * (in the list's order); `text` is the same bytes as latin1.
+ */
 function indexNeedles(list) {
   const anchors = [...new Set(list.map((n) => n.anchor))];
-  const find = patternFinder(anchors);
+  const find = anchors.length <= FEW_ANCHORS ? (_bytes, text) => anchors.flatMap((a, k) => (text.includes(a) ? [k] : [])) : patternFinder(anchors);
   const order = new Map(list.map((n, i) => [n, i]));
   const byAnchor = anchors.map((a) => list.filter((n) => n.anchor === a));
-  return { list, candidates: (bytes) => [...find(bytes)].flatMap((k) => byAnchor[k]).sort((a, b) => order.get(a) - order.get(b)) };
+  return { list, candidates: (bytes, text) => [...find(bytes, text)].flatMap((k) => byAnchor[k]).sort((a, b) => order.get(a) - order.get(b)) };
 }
 
 function prepareNeedles(needles) {
@@ -128,7 +138,7 @@ function matcher(needles) {
   const prepared = prepareNeedles(needles);
   return (blob) => {
     const { bytes, text, normalized } = typeof blob === 'string' ? { bytes: Buffer.from(blob, 'latin1'), text: blob, normalized: () => normalize(blob) } : blob;
-    const candidates = prepared.candidates(bytes);
+    const candidates = prepared.candidates(bytes, text);
     if (candidates.length === 0) return [];
     const norm = normalized(text);
     return candidates.filter((n) => norm.includes(n.text)).map((n) => n.id);
@@ -142,7 +152,8 @@ const KINDS = ['file', 'source-map', 'gzip'];
 function searchFile(buf, index, maxFileBytes) {
   const found = [];
   const add = (needles, kind) => { for (const n of needles) found.push([n, kind]); };
-  add(matching(index.candidates(buf), buf.toString('latin1')), 'file');
+  const text = buf.toString('latin1');
+  add(matching(index.candidates(buf, text), text), 'file');
   if (buf.includes('"sourcesContent"')) {
     // a source map: its sources are JSON strings (escaped newlines), searched as decoded text
     try {
@@ -150,7 +161,8 @@ function searchFile(buf, index, maxFileBytes) {
       for (const src of map.sourcesContent || []) {
         if (typeof src !== 'string') continue;
         const bytes = Buffer.from(src, 'utf8');
-        add(matching(index.candidates(bytes), bytes.toString('latin1')), 'source-map');
+        const decoded = bytes.toString('latin1');
+        add(matching(index.candidates(bytes, decoded), decoded), 'source-map');
       }
     } catch {
       /* not JSON */
@@ -160,7 +172,8 @@ function searchFile(buf, index, maxFileBytes) {
     // gzip (npm tarballs, caches): search the inflated bytes too
     try {
       const inflated = zlib.gunzipSync(buf, { maxOutputLength: maxFileBytes });
-      add(matching(index.candidates(inflated), inflated.toString('latin1')), 'gzip');
+      const inflatedText = inflated.toString('latin1');
+      add(matching(index.candidates(inflated, inflatedText), inflatedText), 'gzip');
     } catch {
       /* not gzip after all, or too large */
     }
@@ -255,7 +268,8 @@ function scan(input) {
       return;
     }
     out.bytes += buf.length;
-    for (const n of matching(currentIndex.candidates(buf), buf.toString('latin1'))) report(n, 'git-object', gitDir);
+    const text = buf.toString('latin1');
+    for (const n of matching(currentIndex.candidates(buf, text), text)) report(n, 'git-object', gitDir);
   };
   const scanFile = (file, st) => {
     if (st.size > maxFileBytes) {

@@ -119,4 +119,25 @@ describe('the one-pass anchor search', () => {
     }
     expect(found).toBeGreaterThan(50);
   });
+
+  it('with many distinct anchors (one pass over the bytes instead of one includes() each), overlapping ones too', () => {
+    // anchors that are prefixes, suffixes and overlaps of one another exercise the automaton's fail links
+    const names = ['combineResult', 'combineResultList', 'ResultList', 'resultAsyncList', 'AsyncList', 'listWithAllErrors', 'WithAllErrors', 'AllErrorsAsync', 'errorsAsyncFn', 'safeUnwrapper', 'unwrapperOr', 'fromSafePromise', 'SafePromiseLike', 'promiseLikeValue', 'mapErrorFunction', 'ErrorFunctionä'];
+    const list = names.map((name) => ({ id: name, text: `{ const out = ${name}(value, other); return out ? out : null; }` }));
+    const match = scanner.matcher(list);
+    const words = [...names.map((n) => n.slice(0, n.length - 2)), ...names.map((n) => n.slice(3)), 'value', 'other', 'return', 'out', '?', ':', 'null', ';', '\n'];
+    let seed = 11;
+    const next = () => (seed = (seed * 48271) % 2147483647);
+    let found = 0;
+    for (let i = 0; i < 300; i++) {
+      const parts = Array.from({ length: 30 }, () => words[next() % words.length]!);
+      if (i % 3 === 0) parts.splice(next() % 30, 0, list[next() % list.length]!.text);
+      if (i % 5 === 0) parts.splice(next() % 30, 0, names[next() % names.length]!);
+      const text = latin1(parts.join(next() % 2 ? ' ' : ''));
+      const expected = definition(list, text);
+      found += expected.length;
+      expect(match(text)).toEqual(expected);
+    }
+    expect(found).toBeGreaterThan(80);
+  });
 });

@@ -62,6 +62,8 @@ export interface AuditReport {
   failed: string[];
   /** local: dependency folders not searched because the env tier removes them from every image. */
   leftOut?: Array<{ path: string; why: string }>;
+  /** local: the one scan of the dependency folders for every task; `cachedFiles` were answered by `scanCacheFile` without being read. */
+  dependencyScan?: { files: number; bytes: number; cachedFiles: number };
   durationMs: number;
 }
 
@@ -180,7 +182,9 @@ async function auditWith(repo: TaskRepo, options: AuditOptions, minTokens: numbe
   });
   return {
     schemaVersion: AUDIT_SCHEMA_VERSION, runtime: options.runtime, minTokens, tasks, failed: tasks.filter((t) => !t.ok).map((t) => t.instance_id),
-    ...(leftOut ? { leftOut } : {}), durationMs: Date.now() - started,
+    ...(leftOut ? { leftOut } : {}),
+    ...(shared ? { dependencyScan: { files: shared.files, bytes: shared.bytes, cachedFiles: shared.cachedFiles ?? 0 } } : {}),
+    durationMs: Date.now() - started,
   };
 }
 

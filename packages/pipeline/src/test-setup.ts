@@ -96,7 +96,7 @@ export interface BuiltOutputFacts {
 }
 
 /** Build output (folders, or the package's own entry) the tests read and the checkout does not have now. */
-async function missingBuiltOutput(root: string, facts: BuiltOutputFacts): Promise<string[]> {
+export async function missingBuiltOutput(root: string, facts: BuiltOutputFacts): Promise<string[]> {
   const read = (f: string) => readFile(path.join(root, f), 'utf8').catch(() => undefined);
   const wanted = await builtOutputImports(facts.files, read, { ...(facts.tests ? { tests: facts.tests } : {}), packageJson: facts.packageJson });
   const after = await Promise.all(wanted.map(async (dir) => ((await pathExists(path.join(root, dir))) ? undefined : dir)));

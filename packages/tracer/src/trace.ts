@@ -29,6 +29,12 @@ import { findLostTests, timedOutTests } from './lost-tests.js';
 import { RUN_LIMIT_RERUNS, RUN_SCOPED_LIMIT, traceTimeLimitApplies } from './time-limits.js';
 import { excludeMatcher, isTimeoutError, titleExcludeMatcher } from './test-exclusions.js';
 import { byId, judgeParity } from './trace-parity.js';
+import { BUILT_OUTPUT_ENV, type BuiltOutputDir } from './instrument/built-map.js';
+
+/** The traced run's environment: the build output to map back to the sources travels to the instrumenter in it. */
+function tracedRunEnv(env: Record<string, string>, builtOutput: readonly BuiltOutputDir[] | undefined): Record<string, string> {
+  return builtOutput && builtOutput.length > 0 ? { ...env, [BUILT_OUTPUT_ENV]: JSON.stringify(builtOutput) } : env;
+}
 
 export interface TraceOptions {
   /** Absolute path of a prepared checkout (a copy, dependencies installed). */
@@ -67,6 +73,11 @@ export interface TraceOptions {
   specFiles?: string[];
   /** Runner options of the test script (see TracedRunContext.runnerArgs). */
   runnerArgs?: string[];
+  /**
+   * Build output the tests run (`dist/` compiled from `src/`): the traced run records its functions under
+   * the ids of the source functions they were built from (`instrument/built-map.ts`).
+   */
+  builtOutput?: readonly BuiltOutputDir[];
   logger?: Logger;
   adapters?: readonly RunnerAdapter[];
   facts?: RepoFacts;
@@ -204,7 +215,7 @@ async function runTracedOnce(ctx: TraceContext): Promise<{ traced: TracedRunOutp
   const unguard = ownTraceDir ? registerCleanup(() => rm(dir, { recursive: true, force: true })) : () => {};
   const exclude = runExclusions(ctx);
   try {
-    const traced = await ctx.adapter.runTraced({ facts: ctx.facts, traceDir: dir, timeoutMs: ctx.timeoutMs, logger: ctx.logger, env: ctx.env, ...(exclude.length ? { exclude } : {}), ...(options.testFileTimeoutMs ? { testFileTimeoutMs: options.testFileTimeoutMs } : {}), ...(ctx.testTimeoutMs ? { testTimeoutMs: ctx.testTimeoutMs } : {}), ...(options.logDir ? { logDir: options.logDir } : {}), ...(options.specFiles ? { specFiles: options.specFiles } : {}), ...(options.runnerArgs ? { runnerArgs: options.runnerArgs } : {}) });
+    const traced = await ctx.adapter.runTraced({ facts: ctx.facts, traceDir: dir, timeoutMs: ctx.timeoutMs, logger: ctx.logger, env: tracedRunEnv(ctx.env, options.builtOutput), ...(exclude.length ? { exclude } : {}), ...(options.testFileTimeoutMs ? { testFileTimeoutMs: options.testFileTimeoutMs } : {}), ...(ctx.testTimeoutMs ? { testTimeoutMs: ctx.testTimeoutMs } : {}), ...(options.logDir ? { logDir: options.logDir } : {}), ...(options.specFiles ? { specFiles: options.specFiles } : {}), ...(options.runnerArgs ? { runnerArgs: options.runnerArgs } : {}) });
     return { traced, fragmentBytes: traced.fragmentBytes ?? (await readFragments(dir)).bytes };
   } finally {
     if (ownTraceDir) await rm(dir, { recursive: true, force: true });

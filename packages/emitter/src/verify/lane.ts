@@ -3,6 +3,7 @@ import { openSession, type TestSession } from '@swe-flow/tracer';
 import { runTests, statusMap, type TestCommandAdapter } from '../run-tests.js';
 import type { VerifyTally } from './stats.js';
 import type { BaseTimeLimits } from './time-limit.js';
+import type { TreeBuilder } from './tree-build.js';
 import type { RunStatuses } from './types.js';
 
 /** What every lane of one verification shares. */
@@ -19,6 +20,8 @@ export interface LaneContext {
   baseLimits?: BaseTimeLimits;
   logger: Logger;
   tally: VerifyTally;
+  /** Builds each tree the lane moves to before its tests run (the tests run build output). */
+  builder?: TreeBuilder;
 }
 
 /**
@@ -56,6 +59,7 @@ export class Lane {
       });
       this.head = commit;
       this.changed = [];
+      await ctx.builder?.build(this.ws, commit, label);
       return this.ws;
     }
     if (this.head !== commit) {
@@ -64,6 +68,7 @@ export class Lane {
       const changed = await this.ws.checkout(commit, this.session && this.head ? { changedSince: this.head } : {});
       this.changed.push(...changed);
       this.head = commit;
+      await ctx.builder?.build(this.ws, commit, label);
     }
     return this.ws;
   }

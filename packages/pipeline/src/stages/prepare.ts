@@ -3,8 +3,9 @@ import path from 'node:path';
 import { ErrorCodes, SweFlowError, type CommandSpec, type Logger, type RunnerName } from '@swe-flow/core';
 import { commandLine } from '@swe-flow/emitter';
 import { linkOwnPackageCopies, writeFileAtomic, type OwnPackageCopy } from '@swe-flow/runtime';
-import { collectRepoFacts, createVitestAdapter, detectRunner, esmPackageEnv, findVitestBin, getAdapter, mochaRunArgs, scriptTestArgs, selfHostedRunnerError, withDefaultFiles, withRunEnv, withRunnerArgs, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
-import { chooseBuild, chooseTestSetup, requireBuiltOutput, runBuild } from '../test-setup.js';
+import { collectRepoFacts, createVitestAdapter, type BuiltOutputDir, detectRunner, esmPackageEnv, findVitestBin, getAdapter, mochaRunArgs, scriptTestArgs, selfHostedRunnerError, withDefaultFiles, withRunEnv, withRunnerArgs, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
+import { findBuiltOutput, listFolders } from '../built-output.js';
+import { chooseBuild, chooseTestSetup, missingBuiltOutput, requireBuiltOutput, runBuild } from '../test-setup.js';
 import {
   chooseWorkspacePackage,
   detectProject,
@@ -51,6 +52,11 @@ export interface RepoJson {
   build?: string[];
   /** Why `build` is the repository's build script: the tests read output it makes, and nothing else named a build. */
   buildNote?: string;
+  /**
+   * Build output the tests run (folders the build makes that the tests import or run), with how its
+   * files map back to the sources: traced through it, rebuilt on every base and reference tree.
+   */
+  builtOutput?: BuiltOutputDir[];
   /** Which of the test script's runs was taken, when it has several under different environments. */
   testRunNote?: string;
   /**
@@ -120,7 +126,7 @@ export function commandLineFromRoot(spec: CommandSpec): string {
   return spec.cwd && spec.cwd !== '.' ? `cd ${spec.cwd} && ${line}` : line;
 }
 
-type PrepareReads = 'ref' | 'mirrors' | 'mirrorDir' | 'name' | 'package' | 'allowScripts' | 'runner' | 'node' | 'testRun' | 'testEnv' | 'build' | 'installTimeoutMs';
+type PrepareReads = 'ref' | 'mirrors' | 'mirrorDir' | 'name' | 'package' | 'allowScripts' | 'runner' | 'node' | 'testRun' | 'testEnv' | 'build' | 'builtSources' | 'installTimeoutMs';
 
 /** The files the runner runs as tests (before any build), or undefined when the adapter cannot list them yet. */
 async function runnerTestFiles(adapter: RunnerAdapter, facts: RepoFacts): Promise<string[] | undefined> {
@@ -143,7 +149,7 @@ async function runnerOf(workDir: string, pkg: string | undefined, configured: st
 /** 1. Prepare: copy or clone, detect, install; writes `repo.json`. */
 export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
   name: 'prepare',
-  reads: ['ref', 'mirrors', 'mirrorDir', 'name', 'package', 'allowScripts', 'runner', 'node', 'testRun', 'testEnv', 'build'],
+  reads: ['ref', 'mirrors', 'mirrorDir', 'name', 'package', 'allowScripts', 'runner', 'node', 'testRun', 'testEnv', 'build', 'builtSources'],
   tunes: ['installTimeoutMs'],
   keyOf: (input) => [path.resolve(input.source), SWEFLOW_VERSION],
   async run(config, env, input) {
@@ -168,8 +174,13 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     const setup = await chooseBuild(workDir, chooseTestSetup(facts.packageJson, config), { ...built, packageManager: facts.packageManager, configured: config.build !== undefined });
     if (setup.note) logger.info(setup.note);
     if (setup.buildNote) logger.info(setup.buildNote);
+    // What the build adds that the tests read: traced back to the sources, rebuilt on every tree.
+    const foldersBefore = await listFolders(workDir);
+    const imported = await missingBuiltOutput(workDir, built);
     await runBuild(pkg ? path.join(workDir, pkg) : workDir, setup, { logDir: path.join(env.out, 'logs'), timeoutMs: config.installTimeoutMs, logger, nodeBinDir: (await provisionNode(install.node, { logger })).binDir });
     await requireBuiltOutput(workDir, built, setup);
+    const builtOutput = pkg ? [] : await findBuiltOutput(workDir, foldersBefore, { imported, tests: setup.specFiles }, { build: setup.build, builtSources: config.builtSources, files });
+    for (const b of builtOutput) logger.info(`the tests run build output ${b.dir}/: traced back to the sources through ${b.map === 'source-map' ? 'its source maps' : `the files of the same paths in ${b.from}/`}, rebuilt on every base and reference tree`);
     const { specFiles, runnerArgs } = pkg ? { specFiles: [], runnerArgs: [] } : await commandLineOf(detected, { root: workDir, packageJson: facts.packageJson, files }, setup.runArgs);
     // esm's compile cache off in every run: it would hold the original code of every stubbed file in
     // node_modules/.cache, where the audit rightly finds it in each task's environment.
@@ -185,6 +196,7 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
       ...(Object.keys(testEnv).length > 0 ? { testEnv } : {}),
       ...(setup.build.length > 0 ? { build: setup.build } : {}),
       ...(setup.buildNote ? { buildNote: setup.buildNote } : {}),
+      ...(builtOutput.length > 0 ? { builtOutput } : {}),
       ...(setup.note ? { testRunNote: setup.note } : {}),
       ...(specFiles.length > 0 ? { specFiles } : {}),
       ...(runnerArgs.length > 0 ? { runnerArgs } : {}),

@@ -1,8 +1,8 @@
 /**
  * Build output the tests run: the folders the build before tests makes (new after it) that the tests
  * read, each with how its files map back to the sources a task stubs (the build's source maps, or, with
- * config `builtSources`, the files of the same paths in the folder it is built from). Without a map, the
- * tests would run code no stub reaches: `SWEFLOW_BUILD_UNMAPPED` names the config keys to set.
+ * config `builtSources` or found, the files of the same paths in the folder it is built from). Without a
+ * map, the tests would run code no stub reaches: `SWEFLOW_BUILD_UNMAPPED` names the config keys to set.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -88,7 +88,7 @@ async function hasSourceMaps(root: string, dir: string): Promise<boolean> {
 
 /**
  * A folder of the repository that holds a source of the same relative path for every built file (a
- * plain transpile such as lib/esm -> lib/cjs), suggested in the error when no map is configured.
+ * plain transpile such as lib/esm -> lib/cjs): the map of build output without source maps.
  */
 async function sameNameCandidate(root: string, dir: string, tracked: readonly string[]): Promise<string | undefined> {
   const built = await jsFiles(root, dir, 200);
@@ -117,18 +117,21 @@ export async function findBuiltOutput(
       out.push({ dir, map: 'source-map' });
       continue;
     }
-    throw unmappedError(dir, options.build, await sameNameCandidate(root, dir, options.files));
+    // No maps: a plain transpile when a folder of the repository has a file of the same path for each.
+    const candidate = await sameNameCandidate(root, dir, options.files);
+    if (!candidate) throw unmappedError(dir, options.build);
+    out.push({ dir, map: 'same-names', from: candidate });
   }
   return out;
 }
 
-function unmappedError(dir: string, build: readonly string[], candidate: string | undefined): SweFlowError {
-  const example = JSON.stringify({ [dir]: candidate ?? '<source folder>' });
+function unmappedError(dir: string, build: readonly string[]): SweFlowError {
+  const example = JSON.stringify({ [dir]: '<source folder>' });
   return new SweFlowError(
     ErrorCodes.BUILD_UNMAPPED,
     `the tests run ${dir}/, which the build (${build.join(' && ')}) writes without source maps, so what the tests run cannot be traced back to the sources a task stubs; ` +
       `make the build write source maps (set "build" in the config to a command that does, for example tsc with --sourceMap), ` +
-      `or, when it compiles ${dir}/ file by file from a folder of the repository, set "builtSources" in the config to ${example}${candidate ? ` (${candidate}/ has a file of the same path for every file of ${dir}/)` : ''}`,
-    { details: { dir, ...(candidate ? { candidate } : {}) } },
+      `or, when it compiles ${dir}/ file by file from a folder of the repository, set "builtSources" in the config to ${example}`,
+    { details: { dir } },
   );
 }

@@ -42,6 +42,11 @@ async function jsFiles(root: string, dir: string, limit = 2000): Promise<string[
   return files.sort();
 }
 
+/** The JavaScript files of the build output (repo-relative): test files the runner runs may be among them. */
+export async function builtFiles(root: string, dirs: readonly BuiltOutputDir[]): Promise<string[]> {
+  return (await Promise.all(dirs.map((d) => jsFiles(root, d.dir, 20_000)))).flat();
+}
+
 /** New folders after the build (the shallowest of each new tree) that hold JavaScript. */
 async function newOutputFolders(root: string, before: ReadonlySet<string>): Promise<string[]> {
   const after = [...(await listFolders(root))].filter((d) => !before.has(d)).sort();

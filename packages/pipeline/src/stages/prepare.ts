@@ -4,7 +4,7 @@ import { ErrorCodes, SweFlowError, type CommandSpec, type Logger, type RunnerNam
 import { commandLine } from '@swe-flow/emitter';
 import { linkOwnPackageCopies, writeFileAtomic, type OwnPackageCopy } from '@swe-flow/runtime';
 import { collectRepoFacts, createVitestAdapter, type BuiltOutputDir, detectRunner, esmPackageEnv, findVitestBin, getAdapter, mochaRunArgs, scriptTestArgs, selfHostedRunnerError, withDefaultFiles, withRunEnv, withRunnerArgs, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
-import { findBuiltOutput, listFolders } from '../built-output.js';
+import { builtFiles, findBuiltOutput, listFolders } from '../built-output.js';
 import { chooseBuild, chooseTestSetup, missingBuiltOutput, requireBuiltOutput, runBuild } from '../test-setup.js';
 import {
   chooseWorkspacePackage,
@@ -181,7 +181,9 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     await requireBuiltOutput(workDir, built, setup);
     const builtOutput = pkg ? [] : await findBuiltOutput(workDir, foldersBefore, { imported, tests: setup.specFiles }, { build: setup.build, builtSources: config.builtSources, files });
     for (const b of builtOutput) logger.info(`the tests run build output ${b.dir}/: traced back to the sources through ${b.map === 'source-map' ? 'its source maps' : `the files of the same paths in ${b.from}/`}, rebuilt on every base and reference tree`);
-    const { specFiles, runnerArgs } = pkg ? { specFiles: [], runnerArgs: [] } : await commandLineOf(detected, { root: workDir, packageJson: facts.packageJson, files }, setup.runArgs);
+    // The runner may run built test files (uuid: `node --test dist-node/test/*.js`): listed with the build's files.
+    const runFiles = builtOutput.length > 0 ? [...files, ...(await builtFiles(workDir, builtOutput))] : files;
+    const { specFiles, runnerArgs } = pkg ? { specFiles: [], runnerArgs: [] } : await commandLineOf(detected, { root: workDir, packageJson: facts.packageJson, files: runFiles }, setup.runArgs);
     // esm's compile cache off in every run: it would hold the original code of every stubbed file in
     // node_modules/.cache, where the audit rightly finds it in each task's environment.
     const testEnv = { ...setup.env, ...esmPackageEnv({ root: workDir, packageJson: facts.packageJson, files }, setup.env.ESM_OPTIONS) };

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { cac } from 'cac';
 import { commonOptions, synthOptions, type OptionSpec } from './options.js';
 import { checkNegativeValues, checkPositionals, fromCacError, type CommandShape } from './usage.js';
+import { rememberCommandLine } from './shutdown.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../package.json') as { version: string };
@@ -58,6 +59,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     const cmd = cli.command(spec.name, spec.description);
     specOf.set(cmd, spec);
     for (const option of [...spec.options, ...commonOptions]) cmd.option(option.flags, option.description);
+    // cac gives `--no-x` a default of true and prints "(default: true)" beside "Do not …"; toConfig reads only the given form.
+    for (const option of cmd.options) if (option.negated) option.config.default = undefined;
     cmd.action((...args: unknown[]) => {
       const flags = args.pop() as Flags;
       running = (spec.needsTemp ? import('./preflight.js').then((m) => m.checkTempDir()) : Promise.resolve())
@@ -67,6 +70,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
   cli.help();
   cli.version(version);
+  rememberCommandLine(argv.slice(2));
   // `release build --version V` names the release's version; cac keeps `--version` for swe-flow's own.
   if (argv[2] === 'release') argv = argv.map((a) => (a === '--version' ? '--release-version' : a.startsWith('--version=') ? `--release-version=${a.slice(10)}` : a));
   try {

@@ -39,3 +39,24 @@ export async function installShutdown(logger: Logger & { finish?(): void }, out:
     process.exit(signalExitCode(signal));
   });
 }
+
+let commandLine: readonly string[] = process.argv.slice(2);
+
+/** The arguments swe-flow was started with (main's argv after `node bin.js`), as the user typed them. */
+export function rememberCommandLine(args: readonly string[]): void {
+  commandLine = [...args];
+}
+
+/**
+ * The command that continues a stopped run: the user's own command line, every option kept (a rerun
+ * without `--max-steps` or `--config` is another run), `--force` dropped (it would clear what was kept)
+ * and `extra` added. Arguments a shell would split or expand are single-quoted.
+ */
+export function rerunCommand(extra: readonly string[] = [], argv: readonly string[] = commandLine): string {
+  const kept = argv.filter((a) => a !== '--force' && !extra.includes(a));
+  return ['swe-flow', ...kept, ...extra].map(shellWord).join(' ');
+}
+
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

@@ -184,7 +184,7 @@ describe('interruption, the --out lock, and a moved dataset, on a small node:tes
       expect(r.exitCode).toBe(status);
       const said = String(r.all);
       expect(said).toContain(`interrupted by ${signal}`);
-      expect(said).toContain(`--out ${out} --resume`);
+      expect(said).toContain(`to continue, rerun: swe-flow synth ${repo} --out ${out} ${FAST.join(' ')} --resume`);
       expect(said).not.toContain('internal error');
       await expectNothingLeft(t, repo, before);
       expect(existsSync(path.join(out, '.swe-flow.lock'))).toBe(false);

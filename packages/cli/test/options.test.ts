@@ -24,3 +24,14 @@ describe('CLI flags → synthesis config', () => {
     expect(toConfig(synthOptions, { audit: true })).toEqual({});
   });
 });
+
+describe('swe-flow synth --help', () => {
+  it('prints "Do not …" options without a "(default: true)" that reads as the opposite', async () => {
+    const { execa } = await import('execa');
+    const { BIN, REPO_ROOT } = await import('./helpers.js');
+    const { stdout } = await execa('node', [BIN, 'synth', '--help'], { cwd: REPO_ROOT });
+    const line = stdout.split('\n').find((l) => l.includes('--no-audit'));
+    expect(line).toContain('Do not search');
+    expect(line).not.toContain('default');
+  });
+});

@@ -78,7 +78,7 @@ describe('swe-flow release build', () => {
     process.kill(-child.pid!, 'SIGTERM');
     expect(await exited).toBe(143);
     expect(stderr).toContain('interrupted by SIGTERM');
-    expect(stderr).toContain(`to continue, rerun: swe-flow release build ${manifest}`);
+    expect(stderr).toContain(`to continue, rerun: swe-flow release build ${manifest} --out ${rel} --version 1.0.0 (`);
     // The shutdown records nothing for the repository it stopped: no result, so it is not taken for a failure.
     expect(await results(rel)).toBe(1);
 

@@ -31,6 +31,7 @@ export {
 } from './image/node-version.js';
 export {
   detectPackageManager,
+  overridePackageManager,
   packageManagerFromInstallRecord,
   type InstallRecordForImage,
   DEFAULT_PNPM_VERSION,

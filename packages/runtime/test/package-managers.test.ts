@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildEnvironmentImage, createDockerRuntime } from '../src/index.js';
+import { buildEnvironmentImage, createDockerRuntime, detectPackageManager, overridePackageManager } from '../src/index.js';
 import { hasDocker } from './docker-available.js';
 import { makeTinyRepo } from './helpers.js';
 
@@ -37,4 +37,28 @@ describe.skipIf(!hasDocker)('environment images for pnpm and yarn lockfiles (rea
       }
     }, 600_000);
   }
+});
+
+describe('--package-manager overrides choose the package that carries that version', () => {
+  it('yarn 2+ comes from @yarnpkg/cli-dist and yarn 1 from yarn, whatever the lockfile was', async () => {
+    const empty = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-pm-'));
+    const classicDir = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-pm-'));
+    await writeFile(path.join(classicDir, 'package.json'), '{}');
+    await writeFile(path.join(classicDir, 'yarn.lock'), '# yarn lockfile v1\n');
+    const fresh = await detectPackageManager(empty, '10.9.2');
+    const classic = await detectPackageManager(classicDir, '10.9.2');
+    expect(classic).toMatchObject({ name: 'yarn', version: '1.22.22', npmPackage: 'yarn' });
+    // From an npm repository (no yarn lockfile) and from a yarn 1 lockfile, to yarn 4.
+    for (const detected of [fresh, classic]) {
+      const berry = overridePackageManager(detected, fresh, 'yarn@4.9.2');
+      expect(berry).toMatchObject({ name: 'yarn', version: '4.9.2', npmPackage: '@yarnpkg/cli-dist', bin: 'bin/yarn.js' });
+      expect(berry.installCommand).toEqual(['yarn', 'install']); // berry refuses --non-interactive
+    }
+    expect(overridePackageManager(fresh, fresh, 'yarn@1.22.19')).toMatchObject({ npmPackage: 'yarn', version: '1.22.19', installCommand: ['yarn', 'install', '--non-interactive'] });
+    expect(overridePackageManager(classic, fresh, 'yarn@1.22.19')).toMatchObject({ npmPackage: 'yarn', version: '1.22.19', lockfile: 'yarn.lock' });
+    expect(overridePackageManager(classic, fresh, 'yarn')).toEqual(classic);
+    expect(overridePackageManager(classic, fresh, 'pnpm')).toMatchObject({ name: 'pnpm', npmPackage: 'pnpm', installCommand: ['pnpm', 'install'] });
+    expect(overridePackageManager(classic, fresh, 'npm@10.8.0')).toMatchObject({ name: 'npm', version: '10.8.0', installCommand: ['npm', 'install', '--no-audit', '--no-fund'] });
+    for (const d of [empty, classicDir]) await rm(d, { recursive: true, force: true });
+  });
 });

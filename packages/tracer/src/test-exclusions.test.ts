@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { excludeMatcher, isTimeoutError, titleExclusionSource, withTitleExclusion } from './test-exclusions.js';
+import type { TestResult } from '@swe-flow/core';
+import { exactIdOf, exactIdPattern, excludeMatcher, isTimeoutError, titleExclusionSource, withTitleExclusion } from './test-exclusions.js';
+import { rerunWithoutCutTests, type SuiteRun } from './run-scoped-cuts.js';
 import { avaExcludeArgs } from './adapters/ava.js';
 import { tapExcludeArgs } from './adapters/tap.js';
 import type { RunnerAdapter } from './adapter.js';
@@ -58,5 +60,41 @@ describe('test exclusions', () => {
     expect(avaExcludeArgs(['test/a.test.js > hangs', '/re/'])).toEqual(['--match', '!*hangs*']);
     expect(tapExcludeArgs(['hangs'])).toEqual(Array.from({ length: 4 }, () => '--grep=^(?!.*(?:hangs))'));
     expect(tapExcludeArgs([])).toEqual([]);
+  });
+  it('a cut test is excluded exactly: not a test whose title contains its title (ava: --match !title, which ava 6 reads as exact)', () => {
+    const id = 'test/m.test.js > adds (a+b) $1.50';
+    const pattern = exactIdPattern(id);
+    expect(exactIdOf(pattern)).toBe(id);
+    expect(exactIdOf('/^test\\/net\\b/i')).toBeUndefined();
+    expect(exactIdOf('adds')).toBeUndefined();
+    const match = excludeMatcher([pattern]);
+    expect(match(id)).toBe(pattern);
+    expect(match(`${id} twice`)).toBeUndefined();
+    expect(avaExcludeArgs([pattern, 'test/a.test.js > hangs'])).toEqual(['--match', '!adds (a+b) $1.50', '--match', '!*hangs*']);
+  });
+});
+
+describe('a run whose limit cuts the whole run (ava): reruns without the cut tests', () => {
+  const result = (id: string, status: 'passed' | 'failed', error?: string): TestResult => ({ id, file: 'test/a.test.js', titlePath: [id], status, durationMs: 1, ...(error ? { error } : {}) });
+  const timedOut = 'Timed out while running tests';
+  it('stops at the first run that cuts nothing; the cut tests are reported failed, once', async () => {
+    const cut: string[] = [];
+    const runs: SuiteRun[] = [{ results: [result('ok', 'passed')], wallMs: 5 }];
+    const first = { results: [result('ok', 'failed', timedOut), result('hang', 'failed', timedOut)], wallMs: 10 };
+    const out = await rerunWithoutCutTests(first, async () => runs.shift()!, cut, 3, () => {});
+    expect(cut).toEqual(['ok', 'hang']);
+    expect(out.wallMs).toBe(15);
+    expect(out.results.map((r) => [r.id, r.status])).toEqual([['ok', 'failed'], ['hang', 'failed']]);
+  });
+  it('tests a last allowed rerun still cuts join the cut list, so the traced run leaves them out too', async () => {
+    const cut: string[] = [];
+    let n = 0;
+    const said: Array<[string[], boolean]> = [];
+    const first = { results: [result('t0', 'failed', timedOut)], wallMs: 1 };
+    const out = await rerunWithoutCutTests(first, async () => ({ results: [result(`t${++n}`, 'failed', timedOut), result('fine', 'passed')], wallMs: 1 }), cut, 2, (tests, rerun) => said.push([tests, rerun]));
+    expect(cut).toEqual(['t0', 't1', 't2']);
+    expect(said).toEqual([[['t0'], true], [['t1'], true], [['t2'], false]]);
+    expect(out.results.map((r) => r.id)).toEqual(['fine', 't0', 't1', 't2']);
+    expect(out.wallMs).toBe(3);
   });
 });

@@ -22,6 +22,17 @@ export function excludeMatcher(patterns: readonly string[]): (id: string) => str
   return (id) => tests.find((t) => t.test(id))?.p;
 }
 
+/** The exclusion pattern of exactly one test id (a cut test): `/^id$/`, read back by `exactIdOf`. */
+export function exactIdPattern(id: string): string {
+  return `/^${escapeForRegex(id)}$/`;
+}
+
+/** The id an `exactIdPattern` pattern excludes, or undefined for any other pattern. */
+export function exactIdOf(pattern: string): string | undefined {
+  const m = /^\/\^((?:\\.|[^.*+?^${}()|[\]\\/])*)\$\/$/.exec(pattern);
+  return m ? m[1]!.replace(/\\(.)/g, '$1') : undefined;
+}
+
 /** The runner's own words for a test cut by a time limit (node:test, vitest, jest, mocha, ava). */
 export function isTimeoutError(error: string | undefined): boolean {
   return !!error && /timed out (in|after) \d|exceeded timeout of|timeout of \d+ ?ms exceeded|timed out while running|no new tests completed within|timed out after its time limit/i.test(error);

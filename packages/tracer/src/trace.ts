@@ -26,8 +26,9 @@ import { collectRepoFacts } from './facts.js';
 import { tail, withRunnerOutput, writeRunnerLog } from './adapters/runner-kit.js';
 import { readFragments } from './fragments.js';
 import { findLostTests, timedOutTests } from './lost-tests.js';
+import { rerunWithoutCutTests } from './run-scoped-cuts.js';
 import { RUN_LIMIT_RERUNS, RUN_SCOPED_LIMIT, traceTimeLimitApplies } from './time-limits.js';
-import { excludeMatcher, isTimeoutError, titleExcludeMatcher } from './test-exclusions.js';
+import { exactIdPattern, excludeMatcher, titleExcludeMatcher } from './test-exclusions.js';
 import { byId, judgeParity } from './trace-parity.js';
 import { BUILT_OUTPUT_ENV, type BuiltOutputDir } from './instrument/built-map.js';
 
@@ -120,25 +121,17 @@ function matcher(filter: string | RegExp | undefined): (id: string) => boolean {
  * (`TraceContext.cut`).
  */
 async function runUntraced(ctx: TraceContext): Promise<UntracedRun> {
-  let run = await runUntracedOnce(ctx);
+  const run = await runUntracedOnce(ctx);
   if (!ctx.testTimeoutMs || !RUN_SCOPED_LIMIT.includes(ctx.adapter.name)) return run;
-  const cut: TestResult[] = [];
-  for (let i = 0; i < RUN_LIMIT_RERUNS; i++) {
-    const now = run.results.filter((r) => r.status === 'failed' && isTimeoutError(r.error));
-    if (now.length === 0) break;
-    cut.push(...now);
-    ctx.cut.push(...now.map((r) => r.id));
-    ctx.logger.warn(`the ${ctx.adapter.name} run was cut by its limit (${ctx.testTimeoutMs} ms without a result); running it again without the ${now.length} test(s) still running then`, { tests: now.map((r) => r.id) });
-    const again = await runUntracedOnce(ctx);
-    run = { results: again.results, wallMs: run.wallMs + again.wallMs };
-  }
-  const cutIds = new Set(ctx.cut);
-  return { results: [...run.results.filter((r) => !cutIds.has(r.id)), ...cut], wallMs: run.wallMs };
+  return rerunWithoutCutTests(run, () => runUntracedOnce(ctx), ctx.cut, RUN_LIMIT_RERUNS, (tests, rerun) => {
+    const what = rerun ? `running it again without the ${tests.length} test(s) still running then` : `after ${RUN_LIMIT_RERUNS} reruns; the ${tests.length} test(s) still running then are left out of the traced run too`;
+    ctx.logger.warn(`the ${ctx.adapter.name} run was cut by its limit (${ctx.testTimeoutMs} ms without a result); ${what}`, { tests });
+  });
 }
 
 /** What a run leaves out: the `--exclude-test` patterns, and the tests a run-scoped limit cut before (`TraceContext.cut`). */
 function runExclusions(ctx: TraceContext): string[] {
-  return [...(ctx.options.exclude ?? []), ...ctx.cut];
+  return [...(ctx.options.exclude ?? []), ...ctx.cut.map(exactIdPattern)];
 }
 
 async function runUntracedOnce(ctx: TraceContext): Promise<UntracedRun> {

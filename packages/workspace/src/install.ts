@@ -10,6 +10,7 @@ import { listRepoFiles } from './files.js';
 import { classifyInstallFailure, errorLines, type InstallFailure } from './install-failure.js';
 import { hostNode, nodeEnv, type NodeRuntime } from './node-provision.js';
 import { DEFAULT_PM_VERSIONS, defaultToolsDir, resolvePackageManager, type ResolvedPackageManager } from './package-manager.js';
+import { NpmScriptPolicy } from './npm-script-policy.js';
 import { listWorkspacePackages } from './packages.js';
 
 /** Waits before each retry after a registry timeout (ESOCKETTIMEDOUT, ECONNRESET, ...): two retries. */
@@ -102,8 +103,8 @@ function installArgs(pm: PackageManager, facts: ProjectFacts, allowScripts: stri
   switch (pm) {
     case 'npm': {
       const args = [frozen ? 'ci' : 'install', '--no-audit', '--no-fund'];
+      // A list goes through a user npmrc (NpmScriptPolicy): npm 11.19 refuses --allow-scripts in a project install.
       if (allowScripts === 'all') args.push('--dangerously-allow-all-scripts');
-      else if (allowScripts.length > 0) args.push(`--allow-scripts=${allowScripts.join(',')}`);
       if (plan.legacyPeerDeps) args.push('--legacy-peer-deps');
       if (plan.ignoreScripts) args.push('--ignore-scripts');
       if (plan.ignoreEngines) args.push('--engine-strict=false');
@@ -116,13 +117,22 @@ function installArgs(pm: PackageManager, facts: ProjectFacts, allowScripts: stri
         ...(plan.trustLockfile ? ['--config.trust-lockfile=true'] : []),
       ];
     case 'yarn':
-      if (facts.yarnBerry) return ['install', frozen ? '--immutable' : '--no-immutable'];
+      if (facts.yarnBerry) return ['install', frozen ? '--immutable' : '--no-immutable', ...(plan.ignoreScripts ? [berrySkipBuilds(facts)] : [])];
       return [
         'install', ...(frozen ? ['--frozen-lockfile'] : []), '--non-interactive',
         ...(plan.ignoreScripts ? ['--ignore-scripts'] : []), ...(plan.ignoreEngines ? ['--ignore-engines'] : []),
         ...(plan.networkRetries ? ['--network-timeout', String(YARN_RETRY_NETWORK_TIMEOUT_MS)] : []),
       ];
   }
+}
+
+/**
+ * yarn berry's scripts off: `enableScripts: false` (YARN_ENABLE_SCRIPTS) covers dependencies only, and the
+ * repository's own postinstall still fails the install; skipping builds covers both (yarn 2: --skip-builds).
+ */
+function berrySkipBuilds(facts: ProjectFacts): string {
+  const major = facts.packageManagerVersion ? semver.coerce(facts.packageManagerVersion)?.major : undefined;
+  return major === 2 ? '--skip-builds' : '--mode=skip-build';
 }
 
 /** Settings a fallback turns through the environment, where the package manager has no flag for it (yarn berry's scripts off). */
@@ -159,25 +169,43 @@ function refusePnp(facts: ProjectFacts): void {
  * scripts off.
  */
 export async function installDependencies(root: string, facts: ProjectFacts, options: InstallOptions = {}): Promise<InstallRecord> {
-  const logger = options.logger ?? silentLogger;
   const allowScripts = options.allowScripts ?? [];
   refusePnp(facts);
+  // The package.json files, listed once: the fallbacks edit them, and they are put back after the install.
+  const manifests = await manifestsOf(root, facts);
+  const originals = await readManifests(root, [...manifests, ...(facts.lockfile ? [facts.lockfile] : [])]);
+  const policy = facts.packageManager === 'npm' ? await NpmScriptPolicy.create(allowScripts) : undefined;
+  try {
+    return await installWithFallbacks(root, facts, options, { allowScripts, manifests, originals, policyEnv: policy?.env ?? {} });
+  } finally {
+    await policy?.dispose();
+  }
+}
+
+interface InstallInputs {
+  allowScripts: string[] | 'all';
+  manifests: string[];
+  originals: Map<string, string>;
+  /** npm's install-script list, as a user npmrc (NpmScriptPolicy). */
+  policyEnv: Record<string, string>;
+}
+
+async function installWithFallbacks(root: string, facts: ProjectFacts, options: InstallOptions, inputs: InstallInputs): Promise<InstallRecord> {
+  const { allowScripts, manifests, originals } = inputs;
+  const logger = options.logger ?? silentLogger;
   const toolsDir = options.toolsDir ?? defaultToolsDir();
   const plan: InstallPlan = { frozen: true, legacyPeerDeps: false, ignoreScripts: false, ignoreEngines: false, node: options.node ?? hostNode() };
   const attempts: InstallAttempt[] = [];
   const fallbacks: string[] = [];
   const dropped: string[] = [];
   const started = Date.now();
-  // The package.json files, listed once: the fallbacks edit them, and they are put back after the install.
-  const manifests = await manifestsOf(root, facts);
-  const originals = await readManifests(root, [...manifests, ...(facts.lockfile ? [facts.lockfile] : [])]);
   let label = 'plain';
   for (;;) {
     const pm = await packageManagerFor(facts, plan, toolsDir, logger, options, fallbacks);
     const args = installArgs(facts.packageManager, facts, allowScripts, plan);
     logger.info(`installing dependencies (${label}, Node ${plan.node.version}): ${facts.packageManager} ${args.join(' ')}`);
     const t0 = Date.now();
-    const result = await execa(pm.bin, args, { cwd: root, reject: false, all: true, timeout: options.timeoutMs ?? 15 * 60_000, env: installEnv(facts, plan) });
+    const result = await execa(pm.bin, args, { cwd: root, reject: false, all: true, timeout: options.timeoutMs ?? 15 * 60_000, env: { ...installEnv(facts, plan), ...inputs.policyEnv } });
     const output = result.all ?? '';
     const attempt: InstallAttempt = { label, command: [facts.packageManager, ...args], node: plan.node.version, exitCode: result.exitCode ?? null, durationMs: Date.now() - t0, ok: result.exitCode === 0 };
     attempts.push(attempt);

@@ -193,6 +193,18 @@ describe('yarn berry', { timeout: 240_000 }, () => {
     expect(await exists(path.join(dir, '.pnp.cjs'))).toBe(false);
   });
 
+  it("a failing lifecycle script of the repository's own package -> berry's builds skipped, recorded", async () => {
+    const dir = await copyOf('yarn-berry-node-modules');
+    const manifest = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(path.join(dir, 'package.json'), JSON.stringify({ ...manifest, scripts: { postinstall: 'swe-flow-fixture-missing-tool install' } }, null, 2));
+    const record = await installDependencies(dir, await detectProject(dir));
+    expect(record.attempts.map((a) => [a.label, a.ok, a.failure])).toEqual([
+      ['plain', false, 'lifecycle-script'], ['install scripts off (a lifecycle script failed)', true, undefined],
+    ]);
+    expect(record.command).toContain('--mode=skip-build');
+    expect(await exists(path.join(dir, 'node_modules/is-number/package.json'))).toBe(true);
+  });
+
   it('a pinned yarn the registry never carried (4.10.0) -> the nearest release of the same minor, recorded', async () => {
     const dir = await copyOf('yarn-berry-unpublished-version');
     const record = await install(dir);

@@ -18,8 +18,8 @@ export async function run(args: string[], flags: Flags): Promise<number> {
     if (!Number.isInteger(workers) || workers < 1) throw new SweFlowError(ErrorCodes.USAGE, `--workers ${String(flags.workers)} is not a positive whole number`);
     const { createCliLogger } = await import('../render.js');
     const logger = createCliLogger(flags);
-    const { installShutdown } = await import('../shutdown.js');
-    const uninstall = await installShutdown(logger, undefined, `to continue, rerun: swe-flow release build ${manifest} --out ${flags.out} --version ${version} (settled repositories are reused; the one stopped resumes its synth stages)`);
+    const { installShutdown, rerunCommand } = await import('../shutdown.js');
+    const uninstall = await installShutdown(logger, undefined, `to continue, rerun: ${rerunCommand()} (settled repositories are reused; the one stopped resumes its synth stages)`);
     const result = await release.buildRelease({
       manifest, out: flags.out, version, workers,
       ...(typeof flags.previous === 'string' ? { previous: flags.previous } : {}),

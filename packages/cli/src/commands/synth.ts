@@ -4,7 +4,7 @@ import type { Flags } from '../main.js';
 import { loadConfigFile } from '../load-config.js';
 import { synthOptions, toConfig } from '../options.js';
 import { createCliLogger } from '../render.js';
-import { installShutdown } from '../shutdown.js';
+import { installShutdown, rerunCommand } from '../shutdown.js';
 
 export async function runSynthesis(args: string[], flags: Flags, stopAfter?: 'trace' | 'emit' | 'verify'): Promise<number> {
   const repo = args[0];
@@ -15,8 +15,7 @@ export async function runSynthesis(args: string[], flags: Flags, stopAfter?: 'tr
   const config = { ...fileConfig, ...toConfig(synthOptions, flags) };
   const { synthesize } = await import('@swe-flow/pipeline');
   const out = path.resolve(flags.out);
-  const command = stopAfter ?? 'synth';
-  const uninstall = await installShutdown(logger, out, `to continue, rerun: swe-flow ${command} ${repo} --out ${flags.out} --resume`);
+  const uninstall = await installShutdown(logger, out, `to continue, rerun: ${rerunCommand(['--resume'])}`);
   try {
     const result = await synthesize(repo, { out, resume: !!flags.resume, force: !!flags.force, config, logger, ...(stopAfter ? { stopAfter } : {}) });
     logger.finish();

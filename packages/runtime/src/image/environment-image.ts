@@ -14,7 +14,7 @@ import { baseImageTag, bootstrapBaseImage } from './bootstrap.js';
 import { buildFromContext, removeStageImages } from './docker-build.js';
 import { fetchNpmPackage } from './npm-pack.js';
 import { npmVersionFor, resolveNodeVersion, type NodeVersionChoice } from './node-version.js';
-import { DEFAULT_PNPM_VERSION, DEFAULT_YARN_VERSION, detectPackageManager, findLockfile, packageManagerFromInstallRecord, type InstallRecordForImage, type PackageManagerChoice, type PackageManagerName } from './package-manager.js';
+import { detectPackageManager, findLockfile, overridePackageManager, packageManagerFromInstallRecord, type InstallRecordForImage, type PackageManagerChoice, type PackageManagerName } from './package-manager.js';
 
 export type BaseKind = 'online' | 'offline';
 
@@ -325,14 +325,10 @@ async function choosePackageManager(
 ): Promise<PackageManagerChoice> {
   const detected = await detectPackageManager(repoDir, npmVersion);
   if (override === undefined) return detected;
-  const [name, version] = override.split('@') as [PackageManagerName, string | undefined];
-  if (name === detected.name) return version === undefined ? detected : { ...detected, version };
-  // A different manager than the lockfile's: install without a frozen lockfile of ours.
-  const fresh = await detectPackageManager(await mkdtemp(path.join(os.tmpdir(), 'swe-flow-pmdetect-')), npmVersion);
-  if (name === 'npm') return { ...fresh, ...(version === undefined ? {} : { version }) };
-  const pnpm: PackageManagerChoice = { name: 'pnpm', version: version ?? DEFAULT_PNPM_VERSION, npmPackage: 'pnpm', bin: 'bin/pnpm.cjs', installCommand: ['pnpm', 'install'] };
-  const yarn: PackageManagerChoice = { name: 'yarn', version: version ?? DEFAULT_YARN_VERSION, npmPackage: 'yarn', bin: 'bin/yarn.js', installCommand: ['yarn', 'install', '--non-interactive'] };
-  return name === 'pnpm' ? pnpm : yarn;
+  // Another manager than the lockfile's installs without a frozen lockfile of ours: its defaults come from an empty folder.
+  const empty = await mkdtemp(path.join(os.tmpdir(), 'swe-flow-pmdetect-'));
+  const fresh = await detectPackageManager(empty, npmVersion).finally(() => rm(empty, { recursive: true, force: true }));
+  return overridePackageManager(detected, fresh, override);
 }
 
 /** Root and workspace package.json files (depth ≤ 3, no node_modules). */

@@ -93,6 +93,34 @@ function carrierOf(name: PackageManagerName, berry: boolean): Pick<PackageManage
 }
 
 /**
+ * The package manager an override (`--package-manager yarn@4.5.0`, `pnpm`, `npm@10.9.2`) asks for, given
+ * the one detected from the repository's files and the one detected without them (`fresh`: the defaults
+ * for a repository with no lockfile). Yarn 2+ comes from `@yarnpkg/cli-dist`, yarn 1 from `yarn`, so the
+ * carrier follows the override's major, not the detected yarn's; another manager than the lockfile's
+ * installs without a frozen lockfile.
+ */
+export function overridePackageManager(detected: PackageManagerChoice, fresh: PackageManagerChoice, override: string): PackageManagerChoice {
+  const [name, version] = override.split('@') as [PackageManagerName, string | undefined];
+  if (name === 'npm') {
+    const base = detected.name === 'npm' ? detected : fresh;
+    return version === undefined ? base : { ...base, version };
+  }
+  if (name === 'pnpm') {
+    if (detected.name === 'pnpm') return version === undefined ? detected : { ...detected, version };
+    return { name, version: version ?? DEFAULT_PNPM_VERSION, ...carrierOf(name, false), installCommand: ['pnpm', 'install'] };
+  }
+  const wanted = version ?? (detected.name === 'yarn' ? detected.version : DEFAULT_YARN_VERSION);
+  const berry = !wanted.startsWith('1.');
+  if (detected.name === 'yarn' && berry === isBerry(detected)) return { ...detected, version: wanted };
+  const lock = detected.name === 'yarn' && detected.lockfile !== undefined ? { lockfile: detected.lockfile } : {};
+  return { name, version: wanted, ...carrierOf(name, berry), ...lock, installCommand: berry ? ['yarn', 'install'] : ['yarn', 'install', '--non-interactive'] };
+}
+
+function isBerry(choice: PackageManagerChoice): boolean {
+  return choice.npmPackage === carrierOf('yarn', true).npmPackage;
+}
+
+/**
  * Chooses the package manager by lockfile (pnpm, yarn, npm, in that order), pinned to the version in
  * package.json's `packageManager` field when it names the same manager, else to our defaults.
  */

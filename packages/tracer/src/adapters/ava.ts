@@ -30,7 +30,7 @@ import {
   tracedEnv,
 } from './runner-kit.js';
 import { binLink, requireInstalledRunner, runnerBinFile } from './runner-bin.js';
-import { REGEX_PATTERN } from '../test-exclusions.js';
+import { exactIdOf, REGEX_PATTERN } from '../test-exclusions.js';
 
 /** The repository's ava entry, from ava's package.json `bin` (ava 6: entrypoints/cli.mjs, ava 3: cli.js). */
 function avaBinFile(root: string): string {
@@ -154,6 +154,7 @@ export function avaMatchPattern(title: string): string {
 }
 
 /**
+ * `--match '!title'` for each exact id (`exactIdPattern`: the tests a run's limit cut), and
  * `--match '!*title*'` for each substring `--exclude-test` pattern (its leading test-file segment
  * dropped): ava then never starts those tests. /Regular expressions/ have no ava equivalent and are
  * filtered after the run only.
@@ -161,13 +162,24 @@ export function avaMatchPattern(title: string): string {
 export function avaExcludeArgs(exclude: readonly string[] = []): string[] {
   const args: string[] = [];
   for (const p of exclude) {
+    // One exact test (a cut one): its title alone, so a test whose title merely contains it still runs.
+    const exact = exactIdOf(p);
+    if (exact !== undefined) {
+      args.push('--match', `!${titleOfId(exact)}`);
+      continue;
+    }
     if (REGEX_PATTERN.test(p)) continue;
-    const segments = p.split(' > ');
-    if (segments.length > 1 && /\.[cm]?[jt]sx?$/.test(segments[0]!)) segments.shift();
-    const title = segments.join(' > ');
+    const title = titleOfId(p);
     if (title.trim()) args.push('--match', `!*${title}*`);
   }
   return args;
+}
+
+/** An id or pattern without its leading test-file segment: what ava's `--match` sees. */
+function titleOfId(id: string): string {
+  const segments = id.split(' > ');
+  if (segments.length > 1 && /\.[cm]?[jt]sx?$/.test(segments[0]!)) segments.shift();
+  return segments.join(' > ');
 }
 
 /** ava's `--match` takes wildcard patterns (`*`) over the title alone; several flags are ORed. */

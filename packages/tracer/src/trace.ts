@@ -2,7 +2,7 @@
  * `trace()`: run a prepared checkout's suite untraced once (parity and overhead baseline) and traced
  * once, and build `trace.json` (see `TraceJson` in @swe-flow/core).
  */
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -185,12 +185,25 @@ interface TraceContext {
 
 type UntracedRun = { results: TestResult[]; wallMs: number };
 
+/** Repo-relative files under the given folders (build output, which git ignores). */
+async function filesUnder(root: string, dirs: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const dir of dirs) {
+    const entries = await readdir(path.join(root, dir), { recursive: true, withFileTypes: true }).catch(() => []);
+    for (const e of entries) if (e.isFile()) out.push(path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+  }
+  return out.sort();
+}
+
 async function traceContext(options: TraceOptions): Promise<TraceContext> {
   const root = path.resolve(options.root);
   const registry = options.adapters ?? defaultAdapters;
   // Discovery runs the repository's code too: with the same Node and environment as its test runs.
   const env = options.env ?? {};
-  const facts = { ...(options.facts ?? (await collectRepoFacts(root))), env: { ...(options.facts?.env ?? {}), ...env } };
+  const found = options.facts ?? (await collectRepoFacts(root));
+  // The runner may run built test files (uuid: `node --test dist-node/test/*.js`): the build's files count.
+  const files = options.builtOutput?.length ? [...new Set([...found.files, ...(await filesUnder(root, options.builtOutput.map((b) => b.dir)))])] : found.files;
+  const facts = { ...found, files, env: { ...(options.facts?.env ?? {}), ...env } };
   const adapter = options.runner ? getAdapter(options.runner, registry) : detectRunner(facts, registry);
   // Before any run: a pattern that is not a valid regular expression is an error now, not after the runs.
   const excludedBy = excludeMatcher(options.exclude ?? []);

@@ -37,6 +37,8 @@ export class Lane {
   private changed: string[] = [];
   /** A tree batch failed here: trees run one by one in this lane from now on. */
   batchBroken = false;
+  /** Why the build of the checked-out tree failed (its tests cannot say anything about the task). */
+  private buildFailure: string | undefined;
 
   constructor(private readonly ctx: LaneContext) {}
 
@@ -59,7 +61,7 @@ export class Lane {
       });
       this.head = commit;
       this.changed = [];
-      await ctx.builder?.build(this.ws, commit, label);
+      this.buildFailure = await ctx.builder?.build(this.ws, commit, label);
       return this.ws;
     }
     if (this.head !== commit) {
@@ -68,7 +70,7 @@ export class Lane {
       const changed = await this.ws.checkout(commit, this.session && this.head ? { changedSince: this.head } : {});
       this.changed.push(...changed);
       this.head = commit;
-      await ctx.builder?.build(this.ws, commit, label);
+      this.buildFailure = await ctx.builder?.build(this.ws, commit, label);
     }
     return this.ws;
   }
@@ -140,6 +142,8 @@ export class Lane {
     const passes = new Map<string, number>();
     const last = new Map<string, TestStatus | 'missing'>();
     const ws = await this.moveTo(commit, label);
+    // A tree whose build failed (a stub the repository's compiler rejects): its runs would only say the build output is missing.
+    if (this.buildFailure) return { passes, last, error: { reason: 'infrastructure-error', detail: this.buildFailure } };
     const testTimeoutMs = baseOnly ? await this.ctx.baseLimits?.forRun(ws, selection.testIds) : undefined;
     if (testTimeoutMs) this.ctx.tally.counts.baseRunsTimeLimited++;
     for (let i = 0; i < times; i++) {

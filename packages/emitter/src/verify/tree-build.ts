@@ -35,35 +35,40 @@ export class TreeBuilder {
     private readonly tally: VerifyTally,
   ) {}
 
-  /** Builds the workspace's tree at `commit` (or restores its cached output); a failed build is logged, not thrown: the tests then fail as they would for anyone. */
-  async build(ws: Workspace, commit: string, label: string): Promise<void> {
+  /**
+   * Builds the workspace's tree at `commit` (or restores its cached output). A failed build is logged and
+   * returned (what failed and its last lines), not thrown: the caller decides what the tree's runs mean.
+   */
+  async build(ws: Workspace, commit: string, label: string): Promise<string | undefined> {
     const started = Date.now();
     const cached = ws.onHost ? await this.cachedDir(commit) : undefined;
     if (cached && (await exists(cached))) {
       await this.restore(ws.root, cached);
       this.tally.counts.treeBuildsCached++;
       this.tally.counts.treeBuildMs += Date.now() - started;
-      return;
+      return undefined;
     }
-    const ok = await this.run(ws, label);
+    const failure = await this.run(ws, label);
     this.tally.counts.treeBuilds++;
-    if (!ok) this.tally.counts.treeBuildFailures++;
+    if (failure) this.tally.counts.treeBuildFailures++;
     else if (cached) await this.store(ws.root, cached).catch((error: unknown) => this.logger.debug(`build cache not written: ${(error as Error).message}`));
     this.tally.counts.treeBuildMs += Date.now() - started;
+    return failure;
   }
 
-  private async run(ws: Workspace, label: string): Promise<boolean> {
+  private async run(ws: Workspace, label: string): Promise<string | undefined> {
     for (const command of this.spec.commands) {
       // The repository's own tools first, as `npm run` puts them.
       const script = `PATH="$PWD/node_modules/.bin:$PATH"; ${command}`;
       const r = await ws.exec({ command: 'sh', args: ['-c', script], ...(this.spec.env ? { env: this.spec.env } : {}) }, { timeoutMs: this.spec.timeoutMs ?? 15 * 60_000 });
       if (r.exitCode !== 0 || r.timedOut) {
         const output = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-FAILED_TAIL_LINES).join('\n');
-        this.logger.warn(`the build before tests failed on ${label} (\`${command}\`, exit ${r.timedOut ? 'timed out' : r.exitCode}); its tests run without it:\n${output}`);
-        return false;
+        const failure = `the build before tests failed on ${label} (\`${command}\`, exit ${r.timedOut ? 'timed out' : r.exitCode}):\n${output}`;
+        this.logger.warn(failure);
+        return failure;
       }
     }
-    return true;
+    return undefined;
   }
 
   private cachedDir(commit: string): Promise<string | undefined> {

@@ -1,5 +1,5 @@
 /**
- * Build output the tests run: the folders the build before tests makes (new after it) that the tests
+ * Build output the tests run: the folders the install and the build before tests make (which the repository does not hold) that the tests
  * read, each with how its files map back to the sources a task stubs (the build's source maps, or, with
  * config `builtSources` or found, the files of the same paths in the folder it is built from). Without a
  * map, the tests would run code no stub reaches: `SWEFLOW_BUILD_UNMAPPED` names the config keys to set.
@@ -13,7 +13,7 @@ const SKIPPED = new Set(['node_modules', '.git', WORK_DIR]);
 const JS = /\.[cm]?js$/;
 
 /** Folders (two levels deep) of a checkout, repo-relative. */
-export async function listFolders(root: string): Promise<Set<string>> {
+async function listFolders(root: string): Promise<Set<string>> {
   const out = new Set<string>();
   const walk = async (rel: string, depth: number): Promise<void> => {
     const entries = await readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
@@ -47,10 +47,18 @@ export async function builtFiles(root: string, dirs: readonly BuiltOutputDir[]):
   return (await Promise.all(dirs.map((d) => jsFiles(root, d.dir, 20_000)))).flat();
 }
 
-/** New folders after the build (the shallowest of each new tree) that hold JavaScript. */
-async function newOutputFolders(root: string, before: ReadonlySet<string>): Promise<string[]> {
-  const after = [...(await listFolders(root))].filter((d) => !before.has(d)).sort();
-  const shallowest = after.filter((d) => !after.some((o) => o !== d && d.startsWith(`${o}/`)));
+/**
+ * Folders the repository does not hold (no file of it inside; git-ignored output), the shallowest of each
+ * tree, that hold JavaScript: what the install's `prepare` and the build before tests made.
+ */
+async function outputFolders(root: string, files: readonly string[]): Promise<string[]> {
+  const tracked = new Set<string>();
+  for (const f of files) {
+    const parts = f.split('/');
+    for (let i = 1; i < parts.length; i++) tracked.add(parts.slice(0, i).join('/'));
+  }
+  const made = [...(await listFolders(root))].filter((d) => !tracked.has(d)).sort();
+  const shallowest = made.filter((d) => !made.some((o) => o !== d && d.startsWith(`${o}/`)));
   const out: string[] = [];
   for (const d of shallowest) if ((await jsFiles(root, d, 1)).length > 0) out.push(d);
   return out;
@@ -105,13 +113,12 @@ async function sameNameCandidate(root: string, dir: string, tracked: readonly st
 /** The build output the tests read, with its maps; `SWEFLOW_BUILD_UNMAPPED` for a folder without one. */
 export async function findBuiltOutput(
   root: string,
-  before: ReadonlySet<string>,
   reads: BuiltOutputReads,
   options: { build: readonly string[]; builtSources?: Record<string, string> | undefined; files: readonly string[] },
 ): Promise<BuiltOutputDir[]> {
   if (options.build.length === 0) return [];
   const out: BuiltOutputDir[] = [];
-  for (const dir of await newOutputFolders(root, before)) {
+  for (const dir of await outputFolders(root, options.files)) {
     if (!readByTests(dir, reads)) continue;
     const from = options.builtSources?.[dir];
     if (from !== undefined) {

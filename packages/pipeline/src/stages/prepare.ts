@@ -4,8 +4,8 @@ import { ErrorCodes, SweFlowError, type CommandSpec, type Logger, type RunnerNam
 import { commandLine } from '@swe-flow/emitter';
 import { linkOwnPackageCopies, writeFileAtomic, type OwnPackageCopy } from '@swe-flow/runtime';
 import { collectRepoFacts, createVitestAdapter, type BuiltOutputDir, detectRunner, esmPackageEnv, findVitestBin, getAdapter, mochaRunArgs, scriptTestArgs, selfHostedRunnerError, withDefaultFiles, withRunEnv, withRunnerArgs, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
-import { builtFiles, findBuiltOutput, listFolders } from '../built-output.js';
-import { chooseBuild, chooseTestSetup, missingBuiltOutput, requireBuiltOutput, runBuild } from '../test-setup.js';
+import { builtFiles, findBuiltOutput } from '../built-output.js';
+import { builtOutputRead, chooseBuild, chooseTestSetup, requireBuiltOutput, runBuild } from '../test-setup.js';
 import {
   chooseWorkspacePackage,
   detectProject,
@@ -174,12 +174,11 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     const setup = await chooseBuild(workDir, chooseTestSetup(facts.packageJson, config), { ...built, packageManager: facts.packageManager, configured: config.build !== undefined });
     if (setup.note) logger.info(setup.note);
     if (setup.buildNote) logger.info(setup.buildNote);
-    // What the build adds that the tests read: traced back to the sources, rebuilt on every tree.
-    const foldersBefore = await listFolders(workDir);
-    const imported = await missingBuiltOutput(workDir, built);
+    // What the build makes that the tests read: traced back to the sources, rebuilt on every tree.
+    const imported = await builtOutputRead(workDir, built);
     await runBuild(pkg ? path.join(workDir, pkg) : workDir, setup, { logDir: path.join(env.out, 'logs'), timeoutMs: config.installTimeoutMs, logger, nodeBinDir: (await provisionNode(install.node, { logger })).binDir });
     await requireBuiltOutput(workDir, built, setup);
-    const builtOutput = pkg ? [] : await findBuiltOutput(workDir, foldersBefore, { imported, tests: setup.specFiles }, { build: setup.build, builtSources: config.builtSources, files });
+    const builtOutput = pkg ? [] : await findBuiltOutput(workDir, { imported, tests: setup.specFiles }, { build: setup.build, builtSources: config.builtSources, files });
     for (const b of builtOutput) logger.info(`the tests run build output ${b.dir}/: traced back to the sources through ${b.map === 'source-map' ? 'its source maps' : `the files of the same paths in ${b.from}/`}, rebuilt on every base and reference tree`);
     // The runner may run built test files (uuid: `node --test dist-node/test/*.js`): listed with the build's files.
     const runFiles = builtOutput.length > 0 ? [...files, ...(await builtFiles(workDir, builtOutput))] : files;

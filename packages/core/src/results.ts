@@ -38,4 +38,6 @@ export interface TestCommandAdapter {
    */
   plainCommand(ctx: { resultFile: string; selection: TestSelection; testTimeoutMs?: number }): CommandSpec;
   parseResults(text: string, root: string): TestResult[];
+  /** Options every run of the runner takes (a wrapper's jest `--config`); warm sessions take them from here. */
+  runnerArgs?: readonly string[];
 }

@@ -25,6 +25,20 @@ const COMMITTER = signature(FIXED_ENV.GIT_COMMITTER_NAME, FIXED_ENV.GIT_COMMITTE
 
 const SHA1 = /^[0-9a-f]{40}$/;
 const TREE_MODE = '40000';
+/** A submodule's entry: a commit, not a blob (`ls-tree` lists it as `commit`). */
+const GITLINK_MODE = '160000';
+
+/** A tree object's entries (`<mode> <name>\0<20-byte id>` each), in the tree's order. */
+function parseTree(body: Buffer): Array<{ mode: string; name: string; sha: string }> {
+  const out: Array<{ mode: string; name: string; sha: string }> = [];
+  for (let at = 0; at < body.length;) {
+    const space = body.indexOf(0x20, at);
+    const nul = body.indexOf(0, space);
+    out.push({ mode: body.subarray(at, space).toString('latin1'), name: body.subarray(space + 1, nul).toString('utf8'), sha: body.subarray(nul + 1, nul + 21).toString('hex') });
+    at = nul + 21;
+  }
+  return out;
+}
 /** Objects waiting in memory are written out once they take this much. */
 const FLUSH_BYTES = 64 * 1024 * 1024;
 
@@ -589,6 +603,73 @@ export class TaskRepo {
   /** `file` at `commit`, or undefined when that commit has no such file. */
   async readFileIfPresent(commit: string, file: string): Promise<string | undefined> {
     return this.pipe(['show', `${commit}:${file}`], '').catch(() => undefined);
+  }
+
+  /**
+   * Many files at once, each `[commit, path]`, read by one `git cat-file --batch`: each file's text, or
+   * undefined where that commit has no such file (what `readFileIfPresent` answers, one process in all).
+   */
+  async readFilesIfPresent(requests: ReadonlyArray<readonly [commit: string, file: string]>): Promise<Array<string | undefined>> {
+    if (requests.some(([c, f]) => /[\n\r]/.test(c + f))) return Promise.all(requests.map(([c, f]) => this.readFileIfPresent(c, f)));
+    const objects = await this.catBatch(requests.map(([c, f]) => `${c}:${f}`));
+    return objects.map((o) => (o?.type === 'blob' ? o.bytes.toString('utf8') : undefined));
+  }
+
+  /**
+   * What `listTree` answers for many commits, read with one `git cat-file --batch` per directory level
+   * (a subtree shared by several commits is read once) instead of one `ls-tree` per commit.
+   */
+  async listTrees(commits: readonly string[]): Promise<Array<Array<[file: string, blob: string]>>> {
+    const roots = (await this.catBatch(commits)).map((o, i) => {
+      const tree = o?.type === 'commit' ? /^tree ([0-9a-f]{40})$/m.exec(o.bytes.toString('utf8'))?.[1] : undefined;
+      if (!tree) throw new SweFlowError(ErrorCodes.GIT_FAILED, `git cat-file failed in the task repository ${this.gitDir}: ${commits[i]} is not a commit`);
+      return tree;
+    });
+    const entries = new Map<string, Array<{ mode: string; name: string; sha: string }>>();
+    for (let level = [...new Set(roots)]; level.length > 0;) {
+      const read = await this.catBatch(level);
+      const next = new Set<string>();
+      level.forEach((tree, i) => {
+        const list = parseTree(read[i]?.bytes ?? Buffer.alloc(0));
+        entries.set(tree, list);
+        for (const e of list) if (e.mode === TREE_MODE && !entries.has(e.sha)) next.add(e.sha);
+      });
+      level = [...next];
+    }
+    const listing = (tree: string, prefix: string): Array<[string, string]> => (entries.get(tree) ?? []).flatMap((e): Array<[string, string]> =>
+      e.mode === TREE_MODE ? listing(e.sha, `${prefix}${e.name}/`) : e.mode === GITLINK_MODE ? [] : [[`${prefix}${e.name}`, e.sha]]);
+    return roots.map((tree) => listing(tree, ''));
+  }
+
+  /** The bytes of many blobs, by id, read by one `git cat-file --batch`. */
+  async readBlobs(ids: readonly string[]): Promise<Buffer[]> {
+    const objects = await this.catBatch(ids);
+    return objects.map((o, i) => {
+      if (o?.type !== 'blob') throw new SweFlowError(ErrorCodes.GIT_FAILED, `git cat-file failed in the task repository ${this.gitDir}: ${ids[i]} is not a blob`);
+      return o.bytes;
+    });
+  }
+
+  /** `git cat-file --batch` over object names (one line each): each object's type and bytes, or undefined when missing. */
+  private async catBatch(names: readonly string[]): Promise<Array<{ type: string; bytes: Buffer } | undefined>> {
+    if (names.length === 0) return [];
+    const out = await this.pipeBytes(['cat-file', '--batch'], names.map((n) => `${n}\n`).join(''));
+    const objects: Array<{ type: string; bytes: Buffer } | undefined> = [];
+    let at = 0;
+    for (let i = 0; i < names.length; i++) {
+      const eol = out.indexOf(0x0a, at);
+      // "<id> <type> <size>" then the object, or "<name> missing" (or ambiguous) and nothing else
+      const header = /^[0-9a-f]+ (\w+) (\d+)$/.exec(out.subarray(at, eol < 0 ? out.length : eol).toString('utf8'));
+      at = eol + 1;
+      if (!header) {
+        objects.push(undefined);
+        continue;
+      }
+      const size = Number(header[2]);
+      objects.push({ type: header[1]!, bytes: out.subarray(at, at + size) });
+      at += size + 1;
+    }
+    return objects;
   }
 
   /** Every blob of `commit`'s tree, as [path, blob id]. */

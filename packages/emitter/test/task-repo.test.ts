@@ -95,6 +95,19 @@ describe('TaskRepo', () => {
     const trees = await again.treeIds(asked);
     expect([...trees.keys()]).toEqual([fastShas[2], fastShas[3], 'refs/heads/main']);
     for (const c of trees.keys()) expect(trees.get(c)).toBe(await git(fast, 'rev-parse', `${c}^{tree}`));
+
+    // Many files in one git process (the audit's needles): what one `git show` each answers, missing files too.
+    const reads: Array<[string, string]> = [];
+    for (const sha of fastShas.slice(0, 6)) for (const f of ['src/a.js', 'src/ü.js', 'src/deep/b.ts', 'src/link.js', 'bin/run.js', 'src/none.js', 'src/new/dir/c.js']) reads.push([sha, f]);
+    const batch = await again.readFilesIfPresent(reads);
+    expect(batch).toEqual(await Promise.all(reads.map(([c, f]) => again.readFileIfPresent(c, f))));
+    expect(batch.filter((t) => t === undefined).length).toBeGreaterThanOrEqual(6);
+    expect(batch).toContain('export const u = "ü!";\n');
+    const listed = await again.listTrees(fastShas);
+    expect(listed).toEqual(await Promise.all(fastShas.map((c) => again.listTree(c))));
+    expect(listed[6]!.map(([f]) => f)).toContain('src/new/dir/c.js'); // step 2's base: a file in new directories
+    const blobIds = (await again.listTree(fastShas[4]!)).map(([, id]) => id);
+    expect(await again.readBlobs(blobIds)).toEqual(await Promise.all(blobIds.map((id) => again.blob(id))));
     await again.dispose();
     await fast.dispose();
     await plumbing.dispose();

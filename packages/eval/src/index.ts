@@ -6,7 +6,7 @@ export { runSelection, selectionFor, type SelectionRun } from './run-selection.j
 export { loadDataset, loadPredictions, parseJsonRecords, installedCopyOf, type LoadedDataset, type Prediction } from './inputs.js';
 export { summarize, renderSummary, type RunReport, type RateRow } from './report.js';
 export { auditTasks, writeAuditReport, AUDIT_SCHEMA_VERSION, type AuditOptions, type AuditReport, type TaskAudit } from './audit/audit.js';
-export { taskNeedles, patchFiles, normalizeCode, countCodeTokens, DEFAULT_MIN_TOKENS, AUDIT_SCAN_SCRIPT, type Needle, type TaskNeedles } from './audit/needles.js';
+export { taskNeedles, tasksNeedles, patchFiles, normalizeCode, countCodeTokens, DEFAULT_MIN_TOKENS, AUDIT_SCAN_SCRIPT, type Needle, type TaskNeedles } from './audit/needles.js';
 export { scanOnHost, scanInImage, runInFreshContainer, CONTAINER_SKIP, type ScanHit, type ScanInput, type ScanOutput, type ContainerRun } from './audit/scan.js';
 export { scanDependencies } from './audit/dependencies.js';
 export { findDependencyCopies, type DependencyCopy, type DependencyCopiesScan, type DependencyCopiesOptions } from './audit/dependency-copies.js';

@@ -47,6 +47,13 @@ export interface DependencyCopiesRecord {
 
 const backupDir = (out: string) => path.join(out, '.swe-flow', 'dependency-copies');
 
+/**
+ * The audit scanner's cache of the prepared copy's dependency folders: written by this step's scan, read
+ * by the audit's after verification, so the dependencies are read once per run (and again only where a
+ * file changed: a stubbed copy, what the test runs wrote).
+ */
+export const dependencyScanCacheOf = (out: string): string => path.join(out, '.swe-flow', 'dependency-scan.json');
+
 /** `out`'s dependency-copies.json, or undefined when the step has not written one there. */
 export async function readDependencyCopies(out: string): Promise<DependencyCopiesRecord | undefined> {
   const text = await readFile(path.join(out, DEPENDENCY_COPIES_FILE), 'utf8').catch(() => undefined);
@@ -112,7 +119,7 @@ export async function handleDependencyCopies(input: DependencyCopiesInput): Prom
     return write({ policy: 'reject', found: [], stubbed: [] });
   }
   const scan = await findDependencyCopies({
-    taskRepo: input.taskRepoDir, dependenciesDir: input.workDir, minTokens: input.minTokens,
+    taskRepo: input.taskRepoDir, dependenciesDir: input.workDir, minTokens: input.minTokens, scanCacheFile: dependencyScanCacheOf(input.out),
     tasks: input.candidates.map((c) => ({ patch: c.patch, base_commit: c.baseCommit, reference_commit: c.referenceCommit })),
   });
   const fresh = scan.copies.map((c) => c.path).filter((f) => !already.includes(f));

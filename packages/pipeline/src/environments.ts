@@ -9,7 +9,7 @@ import type { DatasetRow, Logger, RejectRow, RunnerName } from '@swe-flow/core';
 import { EVAL_SCRIPT_RESULT_FILE, evalCommand, evalScript, mapPool, type TestCommandAdapter } from '@swe-flow/emitter';
 import { auditTasks, selectionFor, writeAuditReport, type AuditReport } from '@swe-flow/eval';
 import { buildInstanceImage } from '@swe-flow/runtime';
-import { readDependencyCopies } from './dependency-copies.js';
+import { dependencyScanCacheOf, readDependencyCopies } from './dependency-copies.js';
 
 export interface EnvironmentsInput {
   out: string;
@@ -99,6 +99,7 @@ export async function buildTaskEnvironments(input: EnvironmentsInput): Promise<E
   }
   const report: AuditReport = await auditTasks({
     rows, taskRepo: input.taskRepoDir, runtime: input.runtime, dependenciesDir: input.workDir, minTokens: input.minTokens, logger: input.logger,
+    scanCacheFile: dependencyScanCacheOf(input.out),
   });
   await writeAuditReport(input.out, report);
   summary.audit = { ran: true, runtime: input.runtime, tasks: report.tasks.length, failed: report.failed.length, durationMs: report.durationMs };

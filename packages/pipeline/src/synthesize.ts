@@ -116,11 +116,11 @@ async function synthesizeIn(input: string, options: SynthOptions): Promise<Synth
   // Copies of a candidate's solution bundled in other installed packages: stubbed before the image is
   // built and verification runs (when the suite passes without them), so the tasks ship without them.
   if (emitted.candidates.length > 0) {
-    await handleDependencyCopies({
+    await stages.timed('dependency-copies', () => handleDependencyCopies({
       out, workDir: env.workDir, taskRepoDir: taskRepoDirOf(out), candidates: emitted.candidates, policy: config.dependencyCopies,
       minTokens: config.auditMinTokens, adapter, env: runEnv, timeoutMs: config.testTimeoutMs, logger,
       passingTests: trace.tests.filter((t) => t.status === 'passed').map((t) => t.id),
-    });
+    }));
   }
 
   const image = config.runtime === 'docker' || !config.skipImage ? (await stages.run(imageStage, { repo }, emittedRun.key)).artifact : undefined;

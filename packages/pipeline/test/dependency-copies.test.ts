@@ -59,6 +59,11 @@ describe('copies of the solution bundled in another package', () => {
     expect(stubbed.rows.length).toBeGreaterThan(0);
     expect(await readFile(path.join(stubOut, 'summary.md'), 'utf8')).toContain('Dependency copies (stub): 1 file(s) of other packages held a copy of a solution, 1 stubbed');
     expect(stubbed.rejects.filter((r) => r.reason === 'solution-reachable')).toEqual([]);
+    // The dependencies were read once: the audit took every unchanged file from the copies step's scan
+    // cache and read again only what changed (the stubbed copy).
+    const synthAudit = JSON.parse(await readFile(path.join(stubOut, 'audit.json'), 'utf8')) as { dependencyScan: { files: number; cachedFiles: number } };
+    expect(synthAudit.dependencyScan.cachedFiles).toBeGreaterThan(0);
+    expect(synthAudit.dependencyScan.cachedFiles).toBeLessThan(synthAudit.dependencyScan.files);
     // The standalone audit searches the same places as the synth's (the prepared copy's node_modules) and agrees.
     const audit = await auditTasks({ rows: stubbed.rows, taskRepo: path.join(stubOut, 'task-repo.git'), runtime: 'local', dependenciesDir: path.join(stubOut, '.work', 'repo') });
     expect(audit.failed).toEqual([]);
@@ -67,6 +72,10 @@ describe('copies of the solution bundled in another package', () => {
     // workDir is relative to <out>): with the copy put back, it finds it where the synth would have.
     await rm(path.join(stubOut, '.work', 'repo', 'node_modules', 'copycat', 'index.js'));
     await cp(path.join(root, 'copycat', 'package', 'index.js'), path.join(stubOut, '.work', 'repo', 'node_modules', 'copycat', 'index.js'));
+    // With the scan cache the synth left, the put-back copy is read again (its ctime changed) and found.
+    const cached = await auditTasks({ rows: stubbed.rows, taskRepo: path.join(stubOut, 'task-repo.git'), runtime: 'local', dependenciesDir: path.join(stubOut, '.work', 'repo'), scanCacheFile: path.join(stubOut, '.swe-flow', 'dependency-scan.json') });
+    expect(cached.failed.length).toBeGreaterThan(0);
+    expect(cached.dependencyScan!.cachedFiles).toBe(cached.dependencyScan!.files - 1);
     const cli = await execa('node', [CLI, 'audit', stubOut, '--runtime', 'local', '--json'], { cwd: os.tmpdir(), reject: false });
     expect(cli.exitCode, String(cli.stderr)).toBe(1);
     const result = JSON.parse(String(cli.stdout).trim().split('\n').at(-1)!) as { failed: string[] };

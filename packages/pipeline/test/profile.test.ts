@@ -35,6 +35,10 @@ it('--profile writes wall, CPU and idle time per stage and per batch; the summar
   // The trace stage's CPU is mostly its runner processes' (node --test and one process per file).
   expect(stage('trace').cpuMs).toBeGreaterThan(100);
   expect(stage('verify').cpuMs).toBeGreaterThan(100);
+  // The steps outside the cached stages are accounted for too: the dependency scan before verification
+  // and the environments stage (eval.sh and the audit).
+  expect(stage('dependency-copies').cpuMs).toBeGreaterThan(0);
+  expect(stage('environments').cpuMs).toBeGreaterThan(0);
   expect(profile.machine.cores).toBeGreaterThanOrEqual(1);
 
   // node:test batches every tree's files in one run; base batches limit each file from the traced times.

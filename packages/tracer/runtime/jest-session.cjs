@@ -11,6 +11,8 @@ const path = require('node:path');
 const { MARK, errorText, serve } = require('./session-kit.cjs');
 
 const root = process.cwd();
+// The adapter's `--config` (a wrapper's jest config, as kcd-scripts passes it), for every run.
+const configArg = process.argv[2] === '--config' ? process.argv[3] : undefined;
 // Everything jest or the tests print goes to stderr: stdout carries only the protocol.
 const out = process.stdout.write.bind(process.stdout);
 process.stdout.write = (chunk, ...rest) => process.stderr.write(chunk, ...rest);
@@ -43,6 +45,7 @@ async function handle(req) {
     // with its previous compiled output (gvergnaud/ts-pattern), i.e. a stub still passing as the original.
     // The transformer itself stays loaded, so its TypeScript service is still warm.
     cache: false,
+    ...(configArg !== undefined ? { config: configArg } : {}),
     ...(req.files.length > 0 ? { runTestsByPath: true } : {}),
     ...(req.pattern ? { testNamePattern: req.pattern } : {}),
     // A base run's per-test limit (jest >= 24.9 reads it; the caller asks only then).

@@ -121,4 +121,9 @@ export interface RunnerAdapter {
   parseResults(text: string, root: string): TestResult[];
   /** Runs the whole suite once, instrumented, in the runner's normal process model. */
   runTraced(ctx: TracedRunContext): Promise<TracedRunOutput>;
+  /**
+   * Options this adapter adds to every run of its runner (jest: the `--config` of a wrapper such as
+   * kcd-scripts); warm sessions, which start the runner without a command line, take them from here.
+   */
+  runnerArgs?: readonly string[];
 }

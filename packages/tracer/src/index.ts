@@ -2,6 +2,9 @@ export * from './instrument/index.js';
 export { RECORDER_PATH, RUNTIME_DIR } from './recorder-path.js';
 export type * from './adapter.js';
 export { adapters, detectRunner, getAdapter, selfHostedRunnerError } from './adapters/index.js';
+export { createJestAdapter } from './adapters/jest.js';
+export { findWrappedRunners, type WrappedRunner } from './adapters/wrapper-runner.js';
+export { CAPTURED_RUNNERS, captureWrapperRunner, type WrapperRunnerOptions, type WrapperCapture } from './adapters/wrapper-capture.js';
 export { vitestAdapter, createVitestAdapter, findVitestBin, parseVitestJson, testNamePattern, findVitestConfig, VITEST_CONFIG_NAMES, type VitestAdapterOptions } from './adapters/vitest.js';
 export { trace, traceWithInfo, writeJsonAtomic, type TraceOptions, type TraceRunInfo } from './trace.js';
 export { collectRepoFacts } from './facts.js';
@@ -12,7 +15,7 @@ export { openSession, hasSession, SESSION_RUNNERS, type TestSession, type OpenSe
 export { runTreeBatch, hasTreeBatch, vitestHasInlineProjects, vitestSharesWorkers, vitestSharedBatch, vitestWorkspaceBatch, TREE_BATCH_RUNNERS, type BatchTree, type TreeBatchOptions } from './sessions/index.js';
 export { tail, withRunnerOutput, writeRunnerLog, withRunEnv, withDefaultFiles, withRunnerArgs, esmPackageEnv, TAIL_LINES } from './adapters/runner-kit.js';
 export { mochaRunArgs, splitMochaArgs, type MochaCommandLine } from './adapters/mocha-options.js';
-export { scriptTestArgs } from './adapters/node-test.js';
+export { scriptTestArgs, nodeTestRunsListedFiles } from './adapters/node-test.js';
 export { findInstalledRunner, runnerBinFile, binLink, type InstalledRunner } from './adapters/runner-bin.js';
 export { treeRunnerFor, type TreeRunner, type RunnerTree, type TreeRunOptions, type TreeRunnerOptions } from './sessions/index.js';
 export { runTests, statusMap, commandLine } from './run-tests.js';

@@ -80,7 +80,7 @@ export class Lane {
     if (!ctx.warm || this.sessionBroken) return undefined;
     if (this.session) return this.session;
     try {
-      this.session = await openSession(ws, ctx.adapter.name, { runTimeoutMs: ctx.timeoutMs });
+      this.session = await openSession(ws, ctx.adapter.name, { runTimeoutMs: ctx.timeoutMs, ...(ctx.adapter.runnerArgs ? { runnerArgs: ctx.adapter.runnerArgs } : {}) });
       this.changed = [];
       if (!this.session) this.sessionBroken = true;
     } catch (error) {

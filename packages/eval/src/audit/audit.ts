@@ -17,7 +17,7 @@ import { mapPool, silentLogger, type DatasetRow, type Logger } from '@swe-flow/c
 import { TaskRepo } from '@swe-flow/emitter';
 import { writeFileAtomic } from '@swe-flow/runtime';
 import { scanDependencies } from './dependencies.js';
-import { DEFAULT_MIN_TOKENS, needleMatcher, taskNeedles, type TaskNeedles } from './needles.js';
+import { DEFAULT_MIN_TOKENS, needleMatcher, normalizeCode, tasksNeedles, type ScannedBlob, type TaskNeedles } from './needles.js';
 import { runInFreshContainer, scanInImage, type ScanHit, type ScanOutput } from './scan.js';
 
 export const AUDIT_SCHEMA_VERSION = 1;
@@ -28,6 +28,8 @@ export interface AuditOptions {
   runtime: 'docker' | 'local';
   /** local: the prepared copy whose node_modules folders the workspaces link. */
   dependenciesDir?: string;
+  /** local: the scanner's cache of those folders (`scanDependencies`), e.g. the one the dependency-copies step left. */
+  scanCacheFile?: string;
   minTokens?: number;
   workers?: number;
   logger?: Logger;
@@ -60,6 +62,8 @@ export interface AuditReport {
   failed: string[];
   /** local: dependency folders not searched because the env tier removes them from every image. */
   leftOut?: Array<{ path: string; why: string }>;
+  /** local: the one scan of the dependency folders for every task; `cachedFiles` were answered by `scanCacheFile` without being read. */
+  dependencyScan?: { files: number; bytes: number; cachedFiles: number };
   durationMs: number;
 }
 
@@ -99,10 +103,11 @@ async function auditOne(row: DatasetRow, options: AuditOptions, found: TaskNeedl
   const hits: ScanHit[] = [];
   let bytes = 0;
   const tree = await blobs.tree(row.base_commit);
-  for (const [file, sha] of tree) {
-    const text = await blobs.text(sha);
-    bytes += text.length;
-    for (const id of match(text)) hits.push({ id, kind: 'file', path: `/testbed/${file}` });
+  const read = await blobs.read(tree.map(([, sha]) => sha));
+  for (const [k, [file]] of tree.entries()) {
+    const blob = read[k]!;
+    bytes += blob.text.length;
+    for (const id of match(blob)) hits.push({ id, kind: 'file', path: `/testbed/${file}` });
   }
   // The dependency folders are the same for every task: scanned once for all tasks' bodies.
   const mine = new Set(found.needles.map((n) => n.id));
@@ -110,23 +115,38 @@ async function auditOne(row: DatasetRow, options: AuditOptions, found: TaskNeedl
   return { ...base, ok: hits.length === 0 && problems.length === 0, hits, problems, files: tree.length + (shared?.files ?? 0), bytes: bytes + (shared?.bytes ?? 0), durationMs: Date.now() - started };
 }
 
-/** Blobs of the task repository read once (as latin1, as the scanner reads files) and shared by every task. */
+/**
+ * Blobs of the task repository read once (as latin1, as the scanner reads files), each normalized at most
+ * once, and shared by every task: the tasks' trees are mostly the same blobs.
+ */
 class BlobStore {
-  private readonly cache = new Map<string, string>();
+  private readonly cache = new Map<string, ScannedBlob>();
+  private readonly trees = new Map<string, Array<[string, string]>>();
   constructor(private readonly repo: TaskRepo) {}
 
-  tree(commit: string): Promise<Array<[string, string]>> {
-    return this.repo.listTree(commit);
+  /** The trees of every task's base, listed together before the tasks are audited. */
+  async listTrees(commits: readonly string[]): Promise<void> {
+    const unique = [...new Set(commits)];
+    const listed = await this.repo.listTrees(unique);
+    unique.forEach((c, i) => this.trees.set(c, listed[i]!));
   }
 
-  async text(sha: string): Promise<string> {
-    let text = this.cache.get(sha);
-    if (text === undefined) {
-      text = (await this.repo.blob(sha)).toString('latin1');
-      this.cache.set(sha, text);
-    }
-    return text;
+  async tree(commit: string): Promise<Array<[string, string]>> {
+    return this.trees.get(commit) ?? this.repo.listTree(commit);
   }
+
+  /** A tree's blobs; those not read yet read by one git process. */
+  async read(shas: readonly string[]): Promise<ScannedBlob[]> {
+    const missing = [...new Set(shas.filter((sha) => !this.cache.has(sha)))];
+    const read = await this.repo.readBlobs(missing);
+    missing.forEach((sha, i) => this.cache.set(sha, scannedBlob(read[i]!)));
+    return shas.map((sha) => this.cache.get(sha)!);
+  }
+}
+
+function scannedBlob(bytes: Buffer): ScannedBlob {
+  let norm: string | undefined;
+  return { bytes, text: bytes.toString('latin1'), normalized: (text) => (norm ??= normalizeCode(text)) };
 }
 
 export async function auditTasks(options: AuditOptions): Promise<AuditReport> {
@@ -143,14 +163,16 @@ export async function auditTasks(options: AuditOptions): Promise<AuditReport> {
 async function auditWith(repo: TaskRepo, options: AuditOptions, minTokens: number, started: number): Promise<AuditReport> {
   const logger = options.logger ?? silentLogger;
   const needles = new Map<string, TaskNeedles>();
-  for (const row of options.rows) needles.set(row.instance_id, await taskNeedles(repo, row, minTokens));
+  const found = await tasksNeedles(repo, options.rows, minTokens);
+  options.rows.forEach((row, i) => needles.set(row.instance_id, found[i]!));
   let shared: ScanOutput | undefined;
   let leftOut: AuditReport['leftOut'];
   if (options.runtime === 'local' && options.dependenciesDir) {
     const union = new Map([...needles.values()].flatMap((f) => f.needles).map((n) => [n.id, n]));
-    ({ scan: shared, leftOut } = await scanDependencies(options.dependenciesDir, [...union.values()]));
+    ({ scan: shared, leftOut } = await scanDependencies(options.dependenciesDir, [...union.values()], options.scanCacheFile));
   }
   const blobs = new BlobStore(repo);
+  if (options.runtime === 'local') await blobs.listTrees(options.rows.map((r) => r.base_commit));
   let done = 0;
   const tasks = await mapPool([...options.rows], Math.max(1, options.workers ?? 1), async (row) => {
     const audit = await auditOne(row, options, needles.get(row.instance_id)!, shared, blobs);
@@ -160,7 +182,9 @@ async function auditWith(repo: TaskRepo, options: AuditOptions, minTokens: numbe
   });
   return {
     schemaVersion: AUDIT_SCHEMA_VERSION, runtime: options.runtime, minTokens, tasks, failed: tasks.filter((t) => !t.ok).map((t) => t.instance_id),
-    ...(leftOut ? { leftOut } : {}), durationMs: Date.now() - started,
+    ...(leftOut ? { leftOut } : {}),
+    ...(shared ? { dependencyScan: { files: shared.files, bytes: shared.bytes, cachedFiles: shared.cachedFiles ?? 0 } } : {}),
+    durationMs: Date.now() - started,
   };
 }
 

@@ -35,9 +35,11 @@ async function dependencyRoots(dir: string): Promise<string[]> {
 /**
  * The dependency folders a task environment holds (every `node_modules` of the prepared copy `dir`,
  * less what the env tier removes from every image, returned as `leftOut`) searched once for `needles`.
+ * `cacheFile`: the scanner's record of an earlier scan of the same folders (the dependency-copies step
+ * before verification, then the audit): files unchanged since are not read again.
  */
-export async function scanDependencies(dir: string, needles: ScanInput['needles']): Promise<{ scan: ScanOutput; leftOut: Array<{ path: string; why: string }> }> {
+export async function scanDependencies(dir: string, needles: ScanInput['needles'], cacheFile?: string): Promise<{ scan: ScanOutput; leftOut: Array<{ path: string; why: string }> }> {
   const leftOut = await envTierRemovals(dir);
-  const scan = await scanOnHost({ roots: await dependencyRoots(dir), skip: leftOut.map((l) => l.path), needles });
+  const scan = await scanOnHost({ roots: await dependencyRoots(dir), skip: leftOut.map((l) => l.path), needles, ...(cacheFile ? { cacheFile } : {}) });
   return { scan, leftOut };
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { DatasetRow } from '@swe-flow/core';
 import { TaskRepo } from '@swe-flow/emitter';
 import { scanDependencies } from './dependencies.js';
-import { DEFAULT_MIN_TOKENS, taskNeedles, type Needle } from './needles.js';
+import { DEFAULT_MIN_TOKENS, tasksNeedles, type Needle } from './needles.js';
 
 export interface DependencyCopy {
   /** The file, relative to the prepared copy (POSIX), e.g. `node_modules/prettier/index.mjs`. */
@@ -32,6 +32,8 @@ export interface DependencyCopiesOptions {
   /** The prepared copy whose node_modules folders the workspaces link. */
   dependenciesDir: string;
   minTokens?: number;
+  /** The scanner's cache of this prepared copy's dependency folders (see `scanDependencies`), shared with the audit. */
+  scanCacheFile?: string;
 }
 
 export async function findDependencyCopies(options: DependencyCopiesOptions): Promise<DependencyCopiesScan> {
@@ -39,15 +41,15 @@ export async function findDependencyCopies(options: DependencyCopiesOptions): Pr
   const repo = await TaskRepo.open(options.taskRepo);
   const needles = new Map<string, Needle>();
   try {
-    for (const task of options.tasks) {
-      for (const n of (await taskNeedles(repo, task, options.minTokens ?? DEFAULT_MIN_TOKENS)).needles) needles.set(n.id, n);
+    for (const found of await tasksNeedles(repo, options.tasks, options.minTokens ?? DEFAULT_MIN_TOKENS)) {
+      for (const n of found.needles) needles.set(n.id, n);
     }
   } finally {
     await repo.dispose();
   }
   if (needles.size === 0) return { copies: [], needles: 0, files: 0, bytes: 0, durationMs: Date.now() - started };
   const dir = path.resolve(options.dependenciesDir);
-  const { scan } = await scanDependencies(dir, [...needles.values()]);
+  const { scan } = await scanDependencies(dir, [...needles.values()], options.scanCacheFile);
   const byFile = new Map<string, Set<string>>();
   for (const hit of scan.hits) {
     if (hit.kind === 'git-object') continue;

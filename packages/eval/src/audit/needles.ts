@@ -15,8 +15,14 @@ export const AUDIT_SCAN_SCRIPT = require.resolve('../../runtime/audit-scan.cjs')
 const scanner = require(AUDIT_SCAN_SCRIPT) as {
   normalize(t: string): string;
   countTokens(t: string): number;
-  matcher(needles: ReadonlyArray<{ id: string; text: string }>): (latin1Text: string) => string[];
+  matcher(needles: ReadonlyArray<{ id: string; text: string }>): (latin1Text: string | ScannedBlob) => string[];
 };
+/** A text searched for many tasks' needles: its bytes, the same as latin1 text, and its normalized text when first asked for. */
+export interface ScannedBlob {
+  bytes: Uint8Array;
+  text: string;
+  normalized(text: string): string;
+}
 export const normalizeCode = scanner.normalize;
 export const countCodeTokens = scanner.countTokens;
 /** Which of `needles` a text (decoded as latin1, as the scanner reads files) holds. */
@@ -47,39 +53,90 @@ export function patchFiles(patch: string): string[] {
   return [...files];
 }
 
+type NeedleTask = Pick<DatasetRow, 'patch' | 'base_commit' | 'reference_commit'>;
+
 /** The needles of one task, read from its task repository (a `TaskRepo`, or the path of one). */
-export async function taskNeedles(taskRepo: string | TaskRepo, row: Pick<DatasetRow, 'patch' | 'base_commit' | 'reference_commit'>, minTokens = DEFAULT_MIN_TOKENS): Promise<TaskNeedles> {
-  if (typeof taskRepo !== 'string') return needlesFrom(taskRepo, row, minTokens);
+export async function taskNeedles(taskRepo: string | TaskRepo, row: NeedleTask, minTokens = DEFAULT_MIN_TOKENS): Promise<TaskNeedles> {
+  const [found] = await tasksNeedles(taskRepo, [row], minTokens);
+  return found!;
+}
+
+/**
+ * The needles of many tasks (one entry per task, in order): every file they change read by one git
+ * process, and each distinct reference text parsed once (isolated tasks share the original's files).
+ */
+export async function tasksNeedles(taskRepo: string | TaskRepo, rows: readonly NeedleTask[], minTokens = DEFAULT_MIN_TOKENS): Promise<TaskNeedles[]> {
+  if (typeof taskRepo !== 'string') return needlesFrom(taskRepo, rows, minTokens);
   const repo = await TaskRepo.open(taskRepo);
   try {
-    return await needlesFrom(repo, row, minTokens);
+    return await needlesFrom(repo, rows, minTokens);
   } finally {
     await repo.dispose();
   }
 }
 
-async function needlesFrom(repo: TaskRepo, row: Pick<DatasetRow, 'patch' | 'base_commit' | 'reference_commit'>, minTokens: number): Promise<TaskNeedles> {
-  const show = (commit: string, file: string) => repo.readFileIfPresent(commit, file);
-  const out: TaskNeedles = { needles: [], short: [], unreadable: [] };
-  for (const file of patchFiles(row.patch)) {
-    const reference = await show(row.reference_commit, file);
-    if (reference === undefined) continue;
-    const base = normalizeCode((await show(row.base_commit, file)) ?? '');
-    let located;
-    try {
-      located = locateFunctions(reference, file);
-    } catch (error) {
-      out.unreadable.push({ file, reason: (error as Error).message });
-      continue;
+/** Parses and normalizations of texts already seen, by file and text. */
+class TextMemo {
+  private readonly located = new Map<string, ReturnType<typeof locateFunctions> | Error>();
+  private readonly normalized = new Map<string, string>();
+
+  locate(reference: string, file: string): ReturnType<typeof locateFunctions> {
+    const key = `${file}\0${reference}`;
+    let got = this.located.get(key);
+    if (got === undefined) {
+      try {
+        got = locateFunctions(reference, file);
+      } catch (error) {
+        got = error as Error;
+      }
+      this.located.set(key, got);
     }
-    for (const fn of located) {
-      const text = reference.slice(fn.bodyStart, fn.bodyEnd);
-      const norm = normalizeCode(text);
-      if (norm === '' || base.includes(norm)) continue;
-      const tokens = countCodeTokens(text);
-      if (tokens < minTokens) out.short.push(fn.id);
-      else out.needles.push({ id: fn.id, text, tokens });
-    }
+    if (got instanceof Error) throw got;
+    return got;
   }
-  return out;
+
+  normalize(text: string): string {
+    let norm = this.normalized.get(text);
+    if (norm === undefined) {
+      norm = normalizeCode(text);
+      this.normalized.set(text, norm);
+    }
+    return norm;
+  }
+}
+
+async function needlesFrom(repo: TaskRepo, rows: readonly NeedleTask[], minTokens: number): Promise<TaskNeedles[]> {
+  const files = rows.map((row) => patchFiles(row.patch));
+  const texts = await repo.readFilesIfPresent(rows.flatMap((row, i) => files[i]!.flatMap((file) => [[row.reference_commit, file] as const, [row.base_commit, file] as const])));
+  const memo = new TextMemo();
+  let at = 0;
+  return rows.map((_, i) => {
+    const out: TaskNeedles = { needles: [], short: [], unreadable: [] };
+    for (const file of files[i]!) {
+      const reference = texts[at++];
+      const baseText = texts[at++];
+      if (reference !== undefined) needlesOfFile(file, reference, baseText ?? '', minTokens, memo, out);
+    }
+    return out;
+  });
+}
+
+/** The bodies `reference` has and `base` has not, in `out`: long ones as needles, short ones listed. */
+function needlesOfFile(file: string, reference: string, baseText: string, minTokens: number, memo: TextMemo, out: TaskNeedles): void {
+  const base = memo.normalize(baseText);
+  let located;
+  try {
+    located = memo.locate(reference, file);
+  } catch (error) {
+    out.unreadable.push({ file, reason: (error as Error).message });
+    return;
+  }
+  for (const fn of located) {
+    const text = reference.slice(fn.bodyStart, fn.bodyEnd);
+    const norm = normalizeCode(text);
+    if (norm === '' || base.includes(norm)) continue;
+    const tokens = countCodeTokens(text);
+    if (tokens < minTokens) out.short.push(fn.id);
+    else out.needles.push({ id: fn.id, text, tokens });
+  }
 }

@@ -16,6 +16,12 @@ export interface ScanInput {
   skip?: string[];
   needles: Array<Pick<Needle, 'id' | 'text'>>;
   maxFileBytes?: number;
+  /**
+   * Host only: a file where the scanner keeps what each file held of the needles searched (by inode, size,
+   * mtime, ctime), so that a later scan of the same folders reads only files that changed and searches
+   * unchanged ones only for needles it had not searched yet.
+   */
+  cacheFile?: string;
 }
 
 export interface ScanHit {
@@ -31,6 +37,8 @@ export interface ScanOutput {
   bytes: number;
   gitDirs: string[];
   skipped: Array<{ path: string; reason: string }>;
+  /** Files answered from `cacheFile` without being read. */
+  cachedFiles?: number;
 }
 
 /** Directories of a container that are not its file system. */

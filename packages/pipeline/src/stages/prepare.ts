@@ -3,9 +3,10 @@ import path from 'node:path';
 import { ErrorCodes, SweFlowError, type CommandSpec, type Logger, type RunnerName } from '@swe-flow/core';
 import { commandLine } from '@swe-flow/emitter';
 import { linkOwnPackageCopies, writeFileAtomic, type OwnPackageCopy } from '@swe-flow/runtime';
-import { collectRepoFacts, createVitestAdapter, type BuiltOutputDir, detectRunner, esmPackageEnv, findVitestBin, getAdapter, mochaRunArgs, scriptTestArgs, selfHostedRunnerError, withDefaultFiles, withRunEnv, withRunnerArgs, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
+import { collectRepoFacts, createJestAdapter, createVitestAdapter, detectRunner, esmPackageEnv, findVitestBin, getAdapter, mochaRunArgs, nodeTestRunsListedFiles, selfHostedRunnerError, withDefaultFiles, withRunEnv, withRunnerArgs, type BuiltOutputDir, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
 import { builtFiles, findBuiltOutput } from '../built-output.js';
 import { builtOutputRead, chooseBuild, chooseTestSetup, requireBuiltOutput, runBuild } from '../test-setup.js';
+import { chooseRunner } from '../wrapper-runner.js';
 import {
   chooseWorkspacePackage,
   detectProject,
@@ -64,8 +65,13 @@ export interface RepoJson {
    * files its `node --test` arguments name (globs expanded: Node 20 does not expand them).
    */
   specFiles?: string[];
-  /** mocha: the test script's options (`--ui tdd`, `-r ./setup.js`), and an ignored `test/mocha.opts`'s. */
+  /**
+   * mocha: the test script's options (`--ui tdd`, `-r ./setup.js`), and an ignored `test/mocha.opts`'s;
+   * jest behind a wrapper: the options the wrapper passes (kcd-scripts' `--config`), see `runnerWrapper`.
+   */
   runnerArgs?: string[];
+  /** The wrapper the test script runs the runner through (`kcd-scripts@15.0.1`), whose options `runnerArgs` holds. */
+  runnerWrapper?: string;
   install: InstallRecord;
   /**
    * Copies of the repository's own package found in node_modules after the install (repo-relative), each
@@ -88,7 +94,9 @@ export interface RepoJson {
 export function adapterFor(runner: RunnerName, pkg: string | undefined, runnerBin: string | undefined, env: Record<string, string> = {}, specFiles: string[] = [], runnerArgs: string[] = []): RunnerAdapter {
   // Only mocha and node:test take their spec from the command line alone (jest and vitest read paths there as filters).
   const files = runner === 'mocha' || runner === 'node-test' ? specFiles : [];
-  return withRunnerArgs(withDefaultFiles(withRunEnv(baseAdapterFor(runner, pkg, runnerBin), env), files), runner === 'mocha' ? runnerArgs : []);
+  // jest's options (a wrapper's --config) go into every jest command, its listing and session too.
+  const base = runner === 'jest' && runnerArgs.length > 0 && !pkg ? createJestAdapter({ args: runnerArgs }) : baseAdapterFor(runner, pkg, runnerBin);
+  return withRunnerArgs(withDefaultFiles(withRunEnv(base, env), files), runner === 'mocha' ? runnerArgs : []);
 }
 
 /** The spec files and runner options every run takes from the test script (mocha, node:test). */
@@ -97,8 +105,9 @@ async function commandLineOf(adapter: RunnerAdapter, facts: RepoFacts, runArgs: 
     const { files, options } = mochaRunArgs(facts, runArgs);
     return { specFiles: files, runnerArgs: options };
   }
-  // node:test on Node 20 neither expands globs nor looks where the script points (`node --test ./tests/*.js`).
-  if (adapter.name === 'node-test' && scriptTestArgs(String((facts.packageJson.scripts as Record<string, unknown> | undefined)?.test ?? '')).length > 0) {
+  // node:test on Node 20 neither expands globs nor looks where the script points (`node --test ./tests/*.js`);
+  // started by a wrapper (no script calls `node --test`), the files that import node:test.
+  if (adapter.name === 'node-test' && nodeTestRunsListedFiles(facts.packageJson)) {
     return { specFiles: await adapter.listTestFiles(facts), runnerArgs: [] };
   }
   return { specFiles: [], runnerArgs: [] };
@@ -165,7 +174,9 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     logger.info(`Node ${node.choice.version}: ${node.choice.reason}`);
     const install = await installDependencies(workDir, facts, { logger, allowScripts: config.allowScripts, timeoutMs: config.installTimeoutMs, node: node.runtime, nodeFor: node.nodeFor });
     const ownPackageCopies = await linkOwnCopies(workDir, logger);
-    const detected = await runnerOf(workDir, pkg, config.runner);
+    const nodeBinDir = (await provisionNode(install.node, { logger })).binDir;
+    const runEnv: Record<string, string> = nodeBinDir ? { PATH: `${nodeBinDir}${path.delimiter}${process.env.PATH ?? ''}` } : {};
+    const { adapter: detected, wrapper } = await chooseRunner({ root: pkg ? path.join(workDir, pkg) : workDir, packageJson: facts.packageJson, env: runEnv, logger }, () => runnerOf(workDir, pkg, config.runner));
     const selfHosted = selfHostedRunnerError(pkg ? await readPackageJson(path.join(workDir, pkg)) : facts.packageJson, detected.name);
     if (selfHosted) throw selfHosted;
     const runnerBin = pkg && detected.name === 'vitest' ? findVitestBin(workDir, pkg) : undefined;
@@ -176,16 +187,18 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     if (setup.buildNote) logger.info(setup.buildNote);
     // What the build makes that the tests read: traced back to the sources, rebuilt on every tree.
     const imported = await builtOutputRead(workDir, built);
-    await runBuild(pkg ? path.join(workDir, pkg) : workDir, setup, { logDir: path.join(env.out, 'logs'), timeoutMs: config.installTimeoutMs, logger, nodeBinDir: (await provisionNode(install.node, { logger })).binDir });
+    await runBuild(pkg ? path.join(workDir, pkg) : workDir, setup, { logDir: path.join(env.out, 'logs'), timeoutMs: config.installTimeoutMs, logger, nodeBinDir });
     await requireBuiltOutput(workDir, built, setup);
     const builtOutput = pkg ? [] : await findBuiltOutput(workDir, { imported, tests: setup.specFiles }, { build: setup.build, builtSources: config.builtSources, files });
     for (const b of builtOutput) logger.info(`the tests run build output ${b.dir}/: traced back to the sources through ${b.map === 'source-map' ? 'its source maps' : `the files of the same paths in ${b.from}/`}, rebuilt on every base and reference tree`);
     // The runner may run built test files (uuid: `node --test dist-node/test/*.js`): listed with the build's files.
     const runFiles = builtOutput.length > 0 ? [...files, ...(await builtFiles(workDir, builtOutput))] : files;
-    const { specFiles, runnerArgs } = pkg ? { specFiles: [], runnerArgs: [] } : await commandLineOf(detected, { root: workDir, packageJson: facts.packageJson, files: runFiles }, setup.runArgs);
+    const commandLine = pkg ? { specFiles: [], runnerArgs: [] } : await commandLineOf(detected, { root: workDir, packageJson: facts.packageJson, files: runFiles }, setup.runArgs);
+    const specFiles = commandLine.specFiles;
+    const runnerArgs = wrapper ? wrapper.args : commandLine.runnerArgs;
     // esm's compile cache off in every run: it would hold the original code of every stubbed file in
     // node_modules/.cache, where the audit rightly finds it in each task's environment.
-    const testEnv = { ...setup.env, ...esmPackageEnv({ root: workDir, packageJson: facts.packageJson, files }, setup.env.ESM_OPTIONS) };
+    const testEnv = { ...(wrapper?.env ?? {}), ...setup.env, ...esmPackageEnv({ root: workDir, packageJson: facts.packageJson, files }, setup.env.ESM_OPTIONS) };
     const adapter = adapterFor(detected.name, pkg, runnerBin, testEnv, specFiles, runnerArgs);
     const testCommand = commandLineFromRoot(adapter.plainCommand({ resultFile: '.swe-flow/results.json', selection: { files: [], testIds: [] } }));
     const repoJson: RepoJson = {
@@ -201,6 +214,7 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
       ...(setup.note ? { testRunNote: setup.note } : {}),
       ...(specFiles.length > 0 ? { specFiles } : {}),
       ...(runnerArgs.length > 0 ? { runnerArgs } : {}),
+      ...(wrapper ? { runnerWrapper: wrapper.wrapper } : {}),
       install, ...(ownPackageCopies.length > 0 ? { ownPackageCopies } : {}), testCommand,
       // Relative to the output folder: a moved dataset still finds its installed copy.
       workDir: path.relative(env.out, workDir),

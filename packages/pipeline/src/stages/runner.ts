@@ -25,6 +25,20 @@ export class StageRunner {
     return this.stopAfter === stage;
   }
 
+  /**
+   * A step between stages that keeps its own records (the dependency-copies step): its wall and CPU time
+   * among the stages' timings, so that `summary.json` and `--profile` account for it.
+   */
+  async timed<T>(name: string, step: () => Promise<T>): Promise<T> {
+    const span = startCpuSpan();
+    try {
+      return await step();
+    } finally {
+      const { wallMs, cpuMs, idleShare } = span();
+      this.timings.push({ stage: name, ms: wallMs, skipped: false, cpuMs, idleShare });
+    }
+  }
+
   /** Runs `stage` (or, resumed with the same key, loads what its recorded run made). */
   async run<K extends keyof SynthConfig, I, R, A>(stage: Stage<K, I, R, A>, input: I, after = ''): Promise<{ key: string; artifact: A }> {
     const key = this.keyOf(stage, input, after);

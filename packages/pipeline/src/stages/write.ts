@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetRow, Logger, RejectRow, ScheduleJson, SynthConfig, TraceJson } from '@swe-flow/core';
 import { buildRow, TaskRepo, writeDataset, type VerifiedTask } from '@swe-flow/emitter';
-import { writeFileAtomic } from '@swe-flow/runtime';
+import { startCpuSpan, writeFileAtomic } from '@swe-flow/runtime';
 import type { EnvironmentImage } from '@swe-flow/runtime';
 import type { RunnerAdapter } from '@swe-flow/tracer';
 import { writeSummary, type StageTiming, type Summary } from '../summary.js';
@@ -70,12 +70,13 @@ export async function writeTasks(out: string, input: WriteInput, logger: Logger)
 /** 9. Task environments: eval.sh, instance images (docker), the audit (drops solution-reachable tasks); then the dataset. */
 async function environmentsAndDataset(out: string, input: WriteInput, rows: DatasetRow[], config: SynthConfig, stages: StageTiming[], logger: Logger) {
   const { repo, adapter, image, verified: { rejects } } = input;
-  const t0 = Date.now();
+  const span = startCpuSpan();
   const environments = await buildTaskEnvironments({
     out, rows, taskRepoDir: taskRepoDirOf(out), ...(image?.built || image?.cached ? { envImage: image.tag } : {}), repoName: repo.name, runtime: config.runtime,
     workDir: path.join(out, repo.workDir), packageManager: repo.packageManager, ...(repo.builtOutput && repo.build ? { build: repo.build } : {}), adapter, audit: config.audit, minTokens: config.auditMinTokens, logger,
   });
-  stages.push({ stage: 'environments', ms: Date.now() - t0, skipped: false });
+  const { wallMs, cpuMs, idleShare } = span();
+  stages.push({ stage: 'environments', ms: wallMs, skipped: false, cpuMs, idleShare });
   const allRejects = [...rejects, ...environments.rejects];
   await writeDataset(out, environments.rows, allRejects);
   return { rows: environments.rows, rejects: allRejects, summary: environments.summary };

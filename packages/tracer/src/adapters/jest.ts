@@ -126,8 +126,8 @@ export function jestPlainCommand(ctx: PlainRunContext): CommandSpec {
   ]);
 }
 
-export async function listJestTestFiles(facts: RepoFacts): Promise<string[]> {
-  const r = await execa('node', [installedJest(facts.root).bin, '--listTests', '--json', '--no-watchman'], { cwd: facts.root, reject: false, stdin: 'ignore', env: facts.env });
+export async function listJestTestFiles(facts: RepoFacts, extraArgs: readonly string[] = []): Promise<string[]> {
+  const r = await execa('node', [installedJest(facts.root).bin, '--listTests', '--json', '--no-watchman', ...extraArgs], { cwd: facts.root, reject: false, stdin: 'ignore', env: facts.env });
   if (r.exitCode !== 0) {
     throw new SweFlowError(ErrorCodes.TRACE_FAILED, `jest --listTests failed (exit ${r.exitCode}); install the repository's dependencies first`, {
       details: { stderr: String(r.stderr).slice(-2000) },
@@ -151,8 +151,8 @@ interface ShownConfig {
 }
 
 /** The repository's resolved project config, as jest itself prints it. */
-async function showConfig(root: string, bin: string, env: Record<string, string>): Promise<ShownConfig> {
-  const r = await execa('node', [bin, '--showConfig', '--no-watchman'], { cwd: root, reject: false, stdin: 'ignore', env });
+async function showConfig(root: string, bin: string, env: Record<string, string>, extraArgs: readonly string[]): Promise<ShownConfig> {
+  const r = await execa('node', [bin, '--showConfig', '--no-watchman', ...extraArgs], { cwd: root, reject: false, stdin: 'ignore', env });
   if (r.exitCode !== 0) {
     throw new SweFlowError(ErrorCodes.TRACE_FAILED, `jest --showConfig failed (exit ${r.exitCode}); the repository's jest config does not load`, {
       details: { stderr: String(r.stderr).slice(-2000) },
@@ -200,11 +200,11 @@ async function tracedSetupArgs(project: Project, major: number, work: string): P
   return ['--setupTestFrameworkScriptFile', file];
 }
 
-async function runJestTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
+async function runJestTraced(ctx: TracedRunContext, extraArgs: readonly string[]): Promise<TracedRunOutput> {
   const root = ctx.facts.root;
   const env = { ...(ctx.env ?? {}) };
   const jest = installedJest(root);
-  const shown = await showConfig(root, jest.bin, env);
+  const shown = await showConfig(root, jest.bin, env, extraArgs);
   const project = shown.configs[0];
   if (!project) throw new SweFlowError(ErrorCodes.TRACE_FAILED, 'jest --showConfig printed no project config');
   const instrumenter = await instrumenterModule();
@@ -225,6 +225,8 @@ async function runJestTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
     // trace() sets it on jest 24.9 and later only (older CLIs refuse the flag).
     ...timeoutArgs(ctx.testTimeoutMs),
     ...selectionArgs({ files: [], testIds: [] }, ctx.exclude),
+    // The wrapper's options (its --config) first: the flags below override what they set.
+    ...extraArgs,
     '--transform',
     JSON.stringify(transform),
     ...(await tracedSetupArgs(project, jest.major, work)),
@@ -238,11 +240,24 @@ async function runJestTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   });
 }
 
-export const jestAdapter: RunnerAdapter = {
-  name: 'jest',
-  detect: detectJest,
-  listTestFiles: listJestTestFiles,
-  plainCommand: jestPlainCommand,
-  parseResults: parseJestResults,
-  runTraced: runJestTraced,
-};
+/**
+ * The jest adapter; with `args`, options every jest run takes (listing, `--showConfig`, plain and
+ * traced runs, the warm session): the `--config` a wrapper such as kcd-scripts passes (`wrapper-capture.ts`).
+ */
+export function createJestAdapter(options: { args?: readonly string[] } = {}): RunnerAdapter {
+  const args = [...(options.args ?? [])];
+  return {
+    name: 'jest',
+    detect: detectJest,
+    listTestFiles: (facts) => listJestTestFiles(facts, args),
+    plainCommand: args.length === 0 ? jestPlainCommand : (ctx) => {
+      const spec = jestPlainCommand(ctx);
+      return { ...spec, args: [...spec.args, ...args] };
+    },
+    parseResults: parseJestResults,
+    runTraced: (ctx) => runJestTraced(ctx, args),
+    ...(args.length > 0 ? { runnerArgs: args } : {}),
+  };
+}
+
+export const jestAdapter: RunnerAdapter = createJestAdapter();

@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execLocal } from '../exec.js';
-import { makeRepo } from './runner-kit.testing.js';
-import { nodeTestAdapter, parseNodeTestResults, scriptTestArgs } from './node-test.js';
-import { describeAdapterOnFixture } from './runner-kit.suite.js';
+import { copyFixture, makeRepo, type TempRepo } from './runner-kit.testing.js';
+import { nodeTestAdapter, nodeTestRunsListedFiles, parseNodeTestResults, scriptTestArgs } from './node-test.js';
+import { describeAdapterOnFixture, runPlain } from './runner-kit.suite.js';
+import { detectRunner } from './index.js';
+import { withDefaultFiles } from './runner-kit.js';
 
 describeAdapterOnFixture(nodeTestAdapter, {
   fixture: 'node-test-esm',
@@ -69,5 +71,33 @@ describe('node:test selection of subtests', () => {
     } finally {
       await repo.dispose();
     }
+  });
+});
+
+// ai/nanoid: `"test": "pnpm run /^test:/"`, `"test:coverage": "bnt ..."`: better-node-test starts
+// `node --test`, so no script names it; the test files import node:test, and test/ also holds scripts
+// that are no tests (a benchmark, here one that exits 3), which Node's default discovery would run.
+describe('node:test started by a wrapper (fixtures/node-test-esm, no script calls node --test)', () => {
+  let repo: TempRepo;
+  beforeAll(async () => {
+    repo = await copyFixture('node-test-esm');
+    repo.facts.packageJson = { ...repo.facts.packageJson, scripts: { test: 'pnpm run /^test:/', 'test:coverage': 'bnt --coverage 100' } };
+    await writeFile(path.join(repo.root, 'package.json'), JSON.stringify(repo.facts.packageJson, null, 2));
+    await writeFile(path.join(repo.root, 'test', 'benchmark.js'), "console.log('not a test');\nprocess.exit(3);\n");
+    repo.facts.files = [...repo.facts.files, 'test/benchmark.js'].sort();
+  });
+  afterAll(async () => {
+    await repo?.dispose();
+  });
+
+  it('is detected from the test files\' imports, and runs only the files that import node:test', async () => {
+    expect(detectRunner(repo.facts).name).toBe('node-test');
+    expect(nodeTestRunsListedFiles(repo.facts.packageJson)).toBe(true);
+    const files = await nodeTestAdapter.listTestFiles(repo.facts);
+    expect(files).toEqual(['test/queue.test.js', 'test/task.test.js']);
+    const { results } = await runPlain(withDefaultFiles(nodeTestAdapter, files), repo, { files: [], testIds: [] });
+    expect(new Set(results.map((r) => r.file))).toEqual(new Set(files));
+    expect(results.filter((r) => r.status === 'failed').map((r) => r.id)).toEqual(['test/task.test.js > Task > known failure: a new task starts in the running state']);
+    expect(results.filter((r) => r.status === 'passed').length).toBe(16);
   });
 });

@@ -1,9 +1,11 @@
 /**
- * node:test (Node 20): detection from the test script, test files from the script's arguments or
- * Node's default patterns, plain commands with swe-flow's JSON-lines reporter (Node 20's junit
+ * node:test (Node 20): detection from the test script (or, when a wrapper starts it, from test files
+ * that import node:test), test files from the script's arguments or Node's default patterns (without
+ * a script that calls `node --test`: the files of those patterns that import node:test), plain commands with swe-flow's JSON-lines reporter (Node 20's junit
  * reporter does not say which file a test belongs to), and a traced run: `node --import <preload>
  * --test`, one process per test file, instrumented files cached on disk by content hash.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +33,41 @@ export function detectNodeTest(facts: RepoFacts): number {
   const scripts = allScripts(facts.packageJson);
   if (NODE_TEST_SCRIPT.test(testScript(facts.packageJson))) return DETECTION.nodeTestScript;
   if (NODE_TEST_SCRIPT.test(scripts)) return DETECTION.nodeTestOtherScript;
-  return 0;
+  // No script calls `node --test` (a wrapper does: ai/nanoid's `bnt`), but test files import node:test.
+  return nodeTestImporters(facts).length > 0 ? DETECTION.scriptOnly : 0;
+}
+
+/**
+ * Whether every run must name the test files: the test script names them (`node --test ./tests/*.js`,
+ * which Node 20 neither expands nor finds by default), or no script starts `node --test` (a wrapper does).
+ */
+export function nodeTestRunsListedFiles(packageJson: Record<string, unknown>): boolean {
+  return scriptTestArgs(testScript(packageJson)).length > 0 || !NODE_TEST_SCRIPT.test(allScripts(packageJson));
+}
+
+/** An import or require of node:test (`from 'node:test'`, `require('node:test')`). */
+const IMPORTS_NODE_TEST = /\bfrom\s*['"]node:test['"]|\brequire\(\s*['"]node:test['"]\s*\)|\bimport\(\s*['"]node:test['"]\s*\)/;
+
+/** At most this many candidate files are read for detection. */
+const CONTENT_SCAN_LIMIT = 500;
+
+/**
+ * The files of Node's default test patterns that import node:test: the test files when no script
+ * names them (a wrapper starts `node --test`); scripts under test/ that import nothing of it
+ * (benchmarks, checks) are not tests.
+ */
+export function nodeTestImporters(facts: RepoFacts): string[] {
+  const out: string[] = [];
+  for (const file of matchGlobs(facts.files, DEFAULT_PATTERNS).slice(0, CONTENT_SCAN_LIMIT)) {
+    let text: string;
+    try {
+      text = readFileSync(path.join(facts.root, file), 'utf8');
+    } catch {
+      continue;
+    }
+    if (IMPORTS_NODE_TEST.test(text)) out.push(file);
+  }
+  return out;
 }
 
 /** One event line written by the reporter below. */
@@ -187,6 +223,8 @@ export function scriptTestArgs(script: string): string[] {
 
 export async function listNodeTestFiles(facts: RepoFacts): Promise<string[]> {
   const args = scriptTestArgs(testScript(facts.packageJson));
+  // No script starts `node --test` itself: the files that import node:test (see detectNodeTest).
+  if (args.length === 0 && !NODE_TEST_SCRIPT.test(allScripts(facts.packageJson))) return nodeTestImporters(facts);
   if (args.length === 0) return matchGlobs(facts.files, DEFAULT_PATTERNS);
   const out = new Set<string>();
   for (const arg of args) {

@@ -132,9 +132,19 @@ export function parseTapResults(text: string, root: string): TestResult[] {
   for (const fileNode of testNodes(Parser.parse(text))) {
     if (!fileNode.events) continue;
     const file = toRepoRelative(root, fileNode.name);
-    for (const t of testNodes(fileNode.events)) collectLeaves(t, [t.name], file, out);
+    const tests = testNodes(fileNode.events);
+    if (tests.length > 0) for (const t of tests) collectLeaves(t, [t.name], file, out);
+    else if (hasAsserts(fileNode.events)) collectLeaves(fileNode, [], file, out);
   }
   return out;
+}
+
+/**
+ * Whether a level has assertions of its own: a test file that only asserts at its top level (`t.match(...)`,
+ * no `t.test`) is one test, with the file's id (`test/index.js`), passing when the file's TAP passes.
+ */
+function hasAsserts(events: EventLog): boolean {
+  return events.some((ev) => ev[0] === 'assert' && !(ev[1] as Result).closingTestPoint);
 }
 
 /** One `--grep` per title level: level k matches the k-th titles of the selected ids (a superset, narrowed by the caller). */

@@ -2,7 +2,7 @@
  * The module swe-flow loads into a tape process (`node --import data:...`) ahead of tape's own bin.
  * It takes tape's exported `test` from the require cache and puts a Proxy in its place, so every
  * top-level `test()` of a test file is seen as it is registered:
- * - its file (the test file that called `test()`, from the call site) and title make its id
+ * - its file (the test file tape loaded, outermost on the stack when `test()` is called: `entry-file.ts`) and title make its id
  *   `file > title`; its subtests (`t.test`) are part of it;
  * - a selection (ids) registers only the selected tests: tape has no name filter of its own;
  * - its outcome is read from tape's own result objects (`t.on('result')`, the objects tape's
@@ -15,6 +15,7 @@
  *   the recorder's async context.
  */
 import { RUNNER_SCRIPT_SOURCE } from './runner-script.js';
+import { ENTRY_FILE_SOURCE } from './entry-file.js';
 import { EXCLUDE_MATCHER_SOURCE } from '../test-exclusions.js';
 
 export interface TapeHooksConfig {
@@ -78,20 +79,7 @@ if (tapeMain) {
   const select = CONFIG.select ? new Set(CONFIG.select) : null;
   const excluded = sweflowExcluded(CONFIG.exclude);
   const rel = (f) => path.relative(cwd, f).split(path.sep).join('/');
-  const callerFile = () => {
-    const prev = Error.prepareStackTrace;
-    Error.prepareStackTrace = (_e, frames) => frames;
-    const frames = new Error().stack;
-    Error.prepareStackTrace = prev;
-    for (const frame of Array.isArray(frames) ? frames : []) {
-      let f = frame.getFileName && frame.getFileName();
-      if (!f || f.startsWith('node:') || f.startsWith('data:')) continue;
-      if (f.startsWith('file://')) f = fileURLToPath(f);
-      if (f.startsWith(tapeDir)) continue;
-      return rel(f);
-    }
-    return '';
-  };
+  const callerFile = () => sweflowEntryFile(cwd, tapeDir);
   const errText = (r) => [r.name, r.operator && 'operator: ' + r.operator, 'expected: ' + safe(r.expected), 'actual: ' + safe(r.actual), r.error && (r.error.stack || r.error.message)]
     .filter(Boolean).join('\\n').slice(0, 4000);
   const safe = (v) => { try { return typeof v === 'string' ? v : JSON.stringify(v); } catch { return String(v); } };
@@ -181,6 +169,6 @@ if (tapeMain) {
 /** The hooks as a `data:` module URL for `node --import`. */
 export function tapeHooksImport(config: TapeHooksConfig): string {
   const source = TAPE_HOOKS_SOURCE.replace('__CONFIG__', () => JSON.stringify(config))
-    .replace('__EXCLUDE_MATCHER__', () => EXCLUDE_MATCHER_SOURCE).replace('__SCRIPT_ARGS__', () => TAPE_SCRIPT_ARGS_SOURCE + RUNNER_SCRIPT_SOURCE);
+    .replace('__EXCLUDE_MATCHER__', () => EXCLUDE_MATCHER_SOURCE).replace('__SCRIPT_ARGS__', () => TAPE_SCRIPT_ARGS_SOURCE + RUNNER_SCRIPT_SOURCE + ENTRY_FILE_SOURCE);
   return `data:text/javascript;base64,${Buffer.from(source).toString('base64')}`;
 }

@@ -1,12 +1,33 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CALLS_TAPE, tapeAdapter, tapeScriptArgs } from './tape.js';
 import { runnerScript } from './runner-script.js';
 import { describeAdapterOnFixture } from './runner-kit.suite.js';
+import { FIXTURES_DIR } from './runner-kit.testing.js';
 
-describeAdapterOnFixture(tapeAdapter, {
+const TAPE_RUN = {
   fixture: 'tape-cjs',
   testFiles: ['test/parse.test.js', 'test/stats.test.js'],
   missing: { file: 'test/stats.test.js', id: 'test/stats.test.js > no such test' },
+};
+describeAdapterOnFixture(tapeAdapter, TAPE_RUN);
+
+// A suite kept in a helper module that the test file requires (lukeed/klona's shape, on tape): its
+// tests belong to the test file tape loaded, which is the file a selection must run.
+const statsTest = readFileSync(path.join(FIXTURES_DIR, 'tape-cjs', 'test', 'stats.test.js'), 'utf8');
+const seriesAt = statsTest.indexOf("test('Series summarises");
+describeAdapterOnFixture(tapeAdapter, {
+  ...TAPE_RUN,
+  variant: {
+    label: 'tests registered by a helper module the test file requires',
+    devDependencies: { tape: '5.10.2' },
+    files: {
+      'test/helpers/averages.js': `${statsTest.slice(0, seriesAt).replace("require('../src/stats')", "require('../../src/stats')").replace("test('sum adds values'", "module.exports = function registerAverages() {\ntest('sum adds values'")}};\n`,
+      'test/stats.test.js': `${statsTest.slice(0, seriesAt)
+        .replace(/\ntest\('sum adds values'[\s\S]*$/, "\nrequire('./helpers/averages.js')();\n\n")}${statsTest.slice(seriesAt)}`,
+    },
+  },
 });
 
 describe('tape test script arguments', () => {

@@ -3,13 +3,14 @@
  * uvu has no reporter API and no name filter, so swe-flow wraps what test files import: `test` and
  * `suite()` of the CommonJS build (its exports object) and of the ES module build (a resolve hook
  * that hands importers of `uvu` a module re-exporting the real one with the wrappers). Every
- * registered test gets the id `file > [suite] > title`, its file from the call site; a selection
+ * registered test gets the id `file > [suite] > title`, its file the test file uvu loaded (`entry-file.ts`: a suite in a helper module gets the file that imports it); a selection
  * registers only the selected tests; each handler's outcome (resolved or thrown, as uvu's runner
  * sees it) is appended to the result file as a JSON line; with the recorder loaded (traced runs) the
  * handler runs between beginTest and endTest inside the recorder's async context. An `after.each`
  * hook that fails a test after its handler passed is not seen.
  */
 import { RUNNER_SCRIPT_SOURCE } from './runner-script.js';
+import { ENTRY_FILE_SOURCE } from './entry-file.js';
 import { EXCLUDE_MATCHER_SOURCE } from '../test-exclusions.js';
 
 export interface UvuHooksConfig {
@@ -79,20 +80,7 @@ if (uvuMain) {
   const select = CONFIG.select ? new Set(CONFIG.select) : null;
   const excluded = sweflowExcluded(CONFIG.exclude);
   const rel = (f) => path.relative(cwd, f).split(path.sep).join('/');
-  const callerFile = () => {
-    const prev = Error.prepareStackTrace;
-    Error.prepareStackTrace = (_e, frames) => frames;
-    const frames = new Error().stack;
-    Error.prepareStackTrace = prev;
-    for (const frame of Array.isArray(frames) ? frames : []) {
-      let f = frame.getFileName && frame.getFileName();
-      if (!f || f.startsWith('node:') || f.startsWith('data:')) continue;
-      if (f.startsWith('file://')) f = fileURLToPath(f);
-      if (f.startsWith(uvuDir)) continue;
-      return rel(f);
-    }
-    return '';
-  };
+  const callerFile = () => sweflowEntryFile(cwd, uvuDir);
   const write = (row) => fs.appendFileSync(out, JSON.stringify(row) + '\\n');
   const errText = (e) => String((e && (e.stack || e.message)) || e).slice(0, 4000);
   const wrapHandler = (handler, file, titlePath) => {
@@ -146,7 +134,7 @@ if (uvuMain) {
 export function uvuHooksImport(config: UvuHooksConfig): string {
   const source = UVU_HOOKS_SOURCE.replace('__CONFIG__', () => JSON.stringify(config))
     .replace('__EXCLUDE_MATCHER__', () => EXCLUDE_MATCHER_SOURCE)
-    .replace('__SCRIPT_ARGS__', () => UVU_SCRIPT_ARGS_SOURCE + RUNNER_SCRIPT_SOURCE)
+    .replace('__SCRIPT_ARGS__', () => UVU_SCRIPT_ARGS_SOURCE + RUNNER_SCRIPT_SOURCE + ENTRY_FILE_SOURCE)
     .replace('__RESOLVE_HOOKS__', () => JSON.stringify(Buffer.from(RESOLVE_HOOKS).toString('base64')));
   return `data:text/javascript;base64,${Buffer.from(source).toString('base64')}`;
 }

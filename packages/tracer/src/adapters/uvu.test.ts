@@ -29,6 +29,24 @@ describeAdapterOnFixture(uvuAdapter, {
   },
 });
 
+// lukeed/klona: the suites live in helper modules (`test/suites/*.js`, left out with `-i suites`) that
+// export a function the entry file calls. Their tests belong to the entry file uvu loaded: running the
+// helper alone registers nothing, so verification would get no result at all.
+const slugTest = readFileSync(path.join(FIXTURES_DIR, 'uvu-esm', 'test', 'slug.test.js'), 'utf8');
+const registryAt = slugTest.indexOf("const Registry = suite('SlugRegistry');");
+describeAdapterOnFixture(uvuAdapter, {
+  ...FIXTURE_RUNS['uvu-esm'],
+  variant: {
+    label: 'a suite kept in a helper module the test file imports',
+    devDependencies: { uvu: '0.5.6' },
+    files: {
+      'package.json': `${JSON.stringify({ name: 'fixture-uvu-suites', version: '1.0.0', private: true, type: 'module', scripts: { test: 'uvu test -i suites' }, devDependencies: { uvu: '0.5.6' } }, null, 2)}\n`,
+      'test/suites/slugify.js': `${slugTest.slice(0, registryAt).replace("from '../src/slug.js'", "from '../../src/slug.js'").replace("const Slugify = suite('slugify');", "export default function () {\nconst Slugify = suite('slugify');")}}\n`,
+      'test/slug.test.js': `import registerSlugify from './suites/slugify.js';\n${slugTest.slice(0, registryAt).split('\n').filter((l) => l.startsWith('import')).join('\n')}\n\nregisterSlugify();\n\n${slugTest.slice(registryAt)}`,
+    },
+  },
+});
+
 describe('uvu test script arguments', () => {
   it('reads dir, pattern, ignores and requires as uvu\'s CLI does', () => {
     expect(uvuScriptArgs("uvu tests '.test.js$' -i fixtures -r esm && npm run lint")).toEqual({ dir: 'tests', pattern: '.test.js$', ignores: ['fixtures'], requires: ['esm'] });

@@ -36,6 +36,15 @@ export interface OpenSessionOptions {
   runTimeoutMs?: number;
   /** Folder (under the output folder) where a failed session's full output is kept. */
   logDir?: string;
+  /** The adapter's options for every run (`RunnerAdapter.runnerArgs`); the jest session takes a `--config`. */
+  runnerArgs?: readonly string[];
+}
+
+/** The session's arguments for the adapter's options, or undefined when the session cannot take them (plain runs then). */
+function sessionArgs(runner: string, runnerArgs: readonly string[] = []): string[] | undefined {
+  if (runnerArgs.length === 0) return [];
+  if (runner === 'jest' && runnerArgs.length === 2 && runnerArgs[0] === '--config') return [...runnerArgs];
+  return undefined;
 }
 
 /** Runners that have a warm session. */
@@ -90,10 +99,12 @@ export async function openSession(workspace: Workspace, runner: string, options:
   if (!hasSession(runner) || typeof workspace.spawn !== 'function') return undefined;
   // The vitest session needs the test-specification API of vitest 3: before it, plain runs.
   if (runner === 'vitest' && (await installedVitestVersion(workspace))[0] < 3) return undefined;
+  const extra = sessionArgs(runner, options.runnerArgs);
+  if (!extra) return undefined;
   const script = SCRIPTS[runner]!;
   await copyRuntimeScripts(workspace, [script]);
   const session = new LineSession(runner, options.runTimeoutMs ?? 5 * 60_000, options.logDir);
-  await session.start(workspace, { command: 'node', args: [`${SESSION_DIR}/${script}`] }, options.startTimeoutMs ?? 120_000);
+  await session.start(workspace, { command: 'node', args: [`${SESSION_DIR}/${script}`, ...extra] }, options.startTimeoutMs ?? 120_000);
   return session;
 }
 

@@ -60,6 +60,7 @@ export const SynthConfigSchema = z
     testRun: z.number().int().min(0).optional().describe("which run of the suite to take when the test script runs it several times under different environments (0 = the first); see summary.md"),
     testEnv: z.record(z.string(), z.string()).optional().describe('environment for every test run, over the assignments read from the test script'),
     build: z.string().optional().describe('shell command that builds what the tests read (run after install and before tracing); default: the build steps of the test and pretest scripts; "" for none'),
+    builtSources: z.record(z.string(), z.string()).optional().describe('build output the tests run that carries no source maps, built file by file from a folder of the repository: output folder -> source folder (for example {"lib/cjs": "lib/esm"}); its functions are traced back to the source files of the same paths by name'),
     allowScripts: z.union([z.literal('all'), z.array(z.string())]).default([]).describe('dependencies allowed to run install scripts'),
     statements: z
       .object({

@@ -39,6 +39,21 @@ export interface EvalScriptInput {
   passToPass: readonly string[];
   /** Where the repository is in the image. */
   testbed?: string;
+  /**
+   * Shell commands run in /testbed after the patch and before the tests, when the tests run build output:
+   * the patched sources reach the tests only through the build (its output and status are printed).
+   */
+  build?: readonly string[];
+}
+
+/** The build lines of eval.sh: each command with the repository's own tools first on PATH; a failure is reported, the tests still run. */
+function buildLines(build: readonly string[] | undefined, dir: string): string {
+  if (!build || build.length === 0) return '';
+  const commands = build.map((c) => `(PATH="$PWD/node_modules/.bin:$PATH"; ${c})`).join(' && ');
+  return `(${commands}) >${dir}/build-output.log 2>&1
+echo "SWEFLOW_BUILD_EXIT: $?"
+tail -n 20 ${dir}/build-output.log >&2
+`;
 }
 
 const MAIN = String.raw`
@@ -79,7 +94,7 @@ if [ "$#" -ge 1 ] && [ -n "$1" ]; then
 fi
 rm -rf ${dir} && mkdir -p ${dir}
 export CI=1 FORCE_COLOR=0 NO_COLOR=1
-(${cd}${commandLine(input.command)}) >${dir}/test-output.log 2>&1
+${buildLines(input.build, dir)}(${cd}${commandLine(input.command)}) >${dir}/test-output.log 2>&1
 echo "SWEFLOW_TEST_EXIT: $?"
 tail -n 40 ${dir}/test-output.log >&2
 node - ${EVAL_SCRIPT_RESULT_FILE} ${testbed} ${input.runner} <<'SWEFLOW_PARSER'

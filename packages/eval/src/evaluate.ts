@@ -278,6 +278,7 @@ class InstanceGrader {
       runtime: env.runtime, adapter, taskRepo: this.run.taskRepo, timeoutMs: this.run.timeoutMs,
       ...(env.dependenciesDir ? { dependenciesDir: env.dependenciesDir } : {}),
       ...(rowImage ? { image: rowImage } : {}),
+      ...(ds.repo?.builtOutput?.length && ds.repo.build ? { build: ds.repo.build } : {}),
       rules: { testFiles: new Set([...ds.traceTestFiles, ...row.test_files]), ...(options.protectedPaths ? { protectedPaths: options.protectedPaths } : {}) },
     });
   }

@@ -43,6 +43,22 @@ export interface GradeContext {
   image?: string;
   timeoutMs: number;
   rules: GuardRules;
+  /**
+   * The tests run build output (`repo.json` `builtOutput`): these commands build the patched tree before
+   * its tests, as verification and eval.sh do. A failed build is in the log; the tests then run without it.
+   */
+  build?: readonly string[];
+}
+
+/** Runs the build before tests in the workspace; its output goes ahead of the tests' in the log. */
+async function buildTree(ws: Workspace, build: readonly string[] | undefined, timeoutMs: number): Promise<string> {
+  let log = '';
+  for (const command of build ?? []) {
+    const r = await ws.exec({ command: 'sh', args: ['-c', `PATH="$PWD/node_modules/.bin:$PATH"; ${command}`] }, { timeoutMs });
+    log += `$ ${command} (exit ${r.timedOut ? 'timed out' : r.exitCode})\n${r.stdout}${r.stderr}\n`;
+    if (r.exitCode !== 0) break;
+  }
+  return log;
 }
 
 const emptyBucket = (): TestBucket => ({ passed: [], failed: [], missing: [] });
@@ -88,6 +104,7 @@ export async function gradePrediction(row: DatasetRow, patch: string, ctx: Grade
       applyLog = applied.log;
       if (!applied.ok) return { failed: applied.reason } as const;
       apply = { method: applied.method, changedFiles: applied.changedFiles };
+      applyLog += await buildTree(ws, ctx.build, ctx.timeoutMs);
       return { run: await runSelection(ws, ctx.adapter, selection, ctx.timeoutMs) } as const;
     });
     if ('failed' in first) return { grade: 'patch_failed', reason: first.failed, ...none, logs: { apply: applyLog, stdout: '', stderr: '' } };
@@ -105,7 +122,10 @@ export async function gradePrediction(row: DatasetRow, patch: string, ctx: Grade
     // Ours or the patch's? Run the unpatched base the same way in a fresh workspace.
     let probe: GradeResult['baseProbe'];
     try {
-      const baseRun = await withWorkspace(ctx, row, `eval-probe-${row.instance_id}`, (ws) => runSelection(ws, ctx.adapter, selection, ctx.timeoutMs));
+      const baseRun = await withWorkspace(ctx, row, `eval-probe-${row.instance_id}`, async (ws) => {
+        await buildTree(ws, ctx.build, ctx.timeoutMs);
+        return runSelection(ws, ctx.adapter, selection, ctx.timeoutMs);
+      });
       probe = baseRun.kind === 'results'
         ? { reported: true, exitCode: baseRun.exitCode }
         : { reported: false, exitCode: baseRun.exitCode, reason: baseRun.kind === 'timeout' ? 'timed out' : baseRun.reason };

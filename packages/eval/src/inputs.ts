@@ -15,7 +15,7 @@ export interface LoadedDataset {
   dir: string;
   rows: DatasetRow[];
   /** `repo.json`, when present. */
-  repo?: { name?: string; runner?: string; workDir?: string; nodeVersion?: string; testEnv?: Record<string, string>; install?: InstallRecordForImage };
+  repo?: { name?: string; runner?: string; workDir?: string; nodeVersion?: string; testEnv?: Record<string, string>; install?: InstallRecordForImage; build?: string[]; builtOutput?: { dir: string }[] };
   /** `trace.json`'s `testFiles`, when present. */
   traceTestFiles: string[];
 }

@@ -22,6 +22,8 @@ export interface EnvironmentsInput {
   /** The prepared copy (its package.json's prepare script; its node_modules for the local audit). */
   workDir: string;
   packageManager: string;
+  /** The build each task's eval.sh runs before the tests, when the tests run build output (`repo.json` `builtOutput`). */
+  build?: readonly string[];
   adapter: TestCommandAdapter & { name: RunnerName };
   audit: boolean;
   minTokens: number;
@@ -55,7 +57,7 @@ async function writeEvalScripts(input: EnvironmentsInput): Promise<number> {
   let written = 0;
   for (const row of input.rows) {
     const command = input.adapter.plainCommand({ resultFile: EVAL_SCRIPT_RESULT_FILE, selection: selectionFor(row) });
-    const text = evalScript({ instanceId: row.instance_id, runner: input.adapter.name, command, failToPass: row.FAIL_TO_PASS, passToPass: row.PASS_TO_PASS });
+    const text = evalScript({ instanceId: row.instance_id, runner: input.adapter.name, command, failToPass: row.FAIL_TO_PASS, passToPass: row.PASS_TO_PASS, ...(input.build?.length ? { build: input.build } : {}) });
     if (text === undefined) continue;
     const file = path.join(input.out, 'tasks', row.instance_id, 'eval.sh');
     await mkdir(path.dirname(file), { recursive: true });

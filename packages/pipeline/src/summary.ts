@@ -82,6 +82,8 @@ export interface Summary {
     /** Base runs (trees) whose tests ran under the per-test limit derived from the traced durations, and that limit's settings. */
     baseRunsTimeLimited?: number;
     baseTimeLimit?: { factor: number; floorMs: number };
+    /** The tests run build output: trees built before their tests, restored from the build cache, builds that failed, and their time. */
+    treeBuilds?: { built: number; cached: number; failed: number; ms: number };
     /** Every tree batch: trees, test files, wall and CPU time, idle share, trees settled and left in doubt. */
     batchTimes?: BatchTiming[];
     /** The trees that took longest, slowest first. */
@@ -150,6 +152,7 @@ function renderBatchTimes(batches: readonly BatchTiming[], slowest: readonly Tre
   const secs = (ms: number) => (ms / 1000).toFixed(1);
   const limit = v.baseTimeLimit ? `Base runs limit each test to ${v.baseTimeLimit.factor}× its traced time, at least ${v.baseTimeLimit.floorMs} ms (${v.baseRunsTimeLimited ?? 0} base trees ran so).` : 'Base runs keep the repository\'s own test time limits.';
   const lines = [limit, ''];
+  if (v.treeBuilds) lines.push(`The tests run build output: ${v.treeBuilds.built} trees were built before their tests (${v.treeBuilds.failed} builds failed) and ${v.treeBuilds.cached} restored from the build cache of an identical tree, in ${secs(v.treeBuilds.ms)} s.`, '');
   if (batches.length > 0) {
     lines.push('| batch | runner | trees | test files | per-test limit | wall (s) | CPU (s) | idle | settled | run again alone |', '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const [i, b] of batches.entries()) {

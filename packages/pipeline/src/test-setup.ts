@@ -95,10 +95,15 @@ export interface BuiltOutputFacts {
   packageJson: Record<string, unknown>;
 }
 
+/** Build output (folders, or the package's own entry) the tests read that the repository does not hold, made or not. */
+export async function builtOutputRead(root: string, facts: BuiltOutputFacts): Promise<string[]> {
+  const read = (f: string) => readFile(path.join(root, f), 'utf8').catch(() => undefined);
+  return builtOutputImports(facts.files, read, { ...(facts.tests ? { tests: facts.tests } : {}), packageJson: facts.packageJson });
+}
+
 /** Build output (folders, or the package's own entry) the tests read and the checkout does not have now. */
 async function missingBuiltOutput(root: string, facts: BuiltOutputFacts): Promise<string[]> {
-  const read = (f: string) => readFile(path.join(root, f), 'utf8').catch(() => undefined);
-  const wanted = await builtOutputImports(facts.files, read, { ...(facts.tests ? { tests: facts.tests } : {}), packageJson: facts.packageJson });
+  const wanted = await builtOutputRead(root, facts);
   const after = await Promise.all(wanted.map(async (dir) => ((await pathExists(path.join(root, dir))) ? undefined : dir)));
   return after.filter((d): d is string => d !== undefined);
 }

@@ -32,7 +32,7 @@ function tracerCacheKey() {
     } catch {
       text = String(Date.now());
     }
-    tracerKey = sha('sweflow', text, process.env.SWEFLOW_ROOT || '');
+    tracerKey = sha('sweflow', text, process.env.SWEFLOW_ROOT || '', process.env.SWEFLOW_BUILT_OUTPUT || '');
   }
   return tracerKey;
 }

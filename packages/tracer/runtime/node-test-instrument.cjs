@@ -52,12 +52,29 @@ function candidate(file) {
   return rel !== undefined && !rel.split('/').includes('node_modules') && /\.(c|m)?(j|t)sx?$/.test(rel);
 }
 
+let builtDirs;
+/**
+ * Files of build output mapped back to their sources (SWEFLOW_BUILT_OUTPUT) are never cached: their ids
+ * come from the source files and the maps, which a cache keyed by the built code does not cover.
+ */
+function isBuiltOutput(file) {
+  if (builtDirs === undefined) {
+    try {
+      builtDirs = JSON.parse(process.env.SWEFLOW_BUILT_OUTPUT || '[]').map((d) => String(d.dir).replace(/\/+$/, '') + '/');
+    } catch {
+      builtDirs = [];
+    }
+  }
+  const rel = builtDirs.length > 0 ? relOf(file) : undefined;
+  return rel !== undefined && builtDirs.some((d) => rel.startsWith(d));
+}
+
 /** Instrumented code with an inline source map, or undefined when the file is not instrumented. */
 function instrumentCached(code, file) {
   if (!candidate(file)) return undefined;
   let key;
   let cached;
-  if (cacheDir) {
+  if (cacheDir && !isBuiltOutput(file)) {
     key = crypto.createHash('sha1').update(tracerKey()).update('\0').update(file).update('\0').update(code).digest('hex');
     cached = path.join(cacheDir, key.slice(0, 2), key + '.json');
     try {

@@ -7,7 +7,9 @@
  * process (per worker thread): `globalThis.__SWEFLOW__`.
  *
  * Instrumented code talks to it through a tiny, hot API (see instrument/transform.ts):
- *   f(file, ids)      register a file's function ids; returns the base integer (base = module node)
+ *   f(file, ids, source)  register a file's function ids; returns the base integer (base = module node);
+ *                     a built file passes the source file it was compiled from (its module node and its
+ *                     name among the registered files)
  *   c                 the current function (integer; -1 = no instrumented function on the stack)
  *   e(id)             enter: count edge (c -> id), set c = id, return the previous c
  *   s(p, v)           suspend before await/yield: c = p, return v
@@ -40,6 +42,8 @@ function createRecorder() {
   const names = [];
   /** Repo-relative file -> base index (the module node); functions follow at base + 1 + i. */
   const fileBase = new Map();
+  /** Built file -> the source file it was compiled from. */
+  const sourceOf = new Map();
   let seq = 0;
 
   /** Edge buckets: Map<number, number>. */
@@ -76,11 +80,12 @@ function createRecorder() {
     ml: 0,
     b: unattributed,
 
-    f(file, ids) {
+    f(file, ids, source) {
       const known = fileBase.get(file);
       if (known !== undefined) return known;
       const base = names.length;
-      names.push(`${file}:0:0:<module>`);
+      names.push(`${source || file}:0:0:<module>`);
+      if (source) sourceOf.set(file, source);
       for (const id of ids) names.push(id);
       fileBase.set(file, base);
       return base;
@@ -233,7 +238,7 @@ function createRecorder() {
         tests: testList,
         unattributed: this.toEdges(unattributed),
         moduleLoadFunctions: [...moduleLoad].map((i) => names[i]),
-        registeredFiles: [...fileBase.keys()],
+        registeredFiles: [...new Set([...fileBase.keys()].map((f) => sourceOf.get(f) || f))],
       };
     },
 

@@ -2,7 +2,7 @@
  * `trace()`: run a prepared checkout's suite untraced once (parity and overhead baseline) and traced
  * once, and build `trace.json` (see `TraceJson` in @swe-flow/core).
  */
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -30,6 +30,12 @@ import { rerunWithoutCutTests } from './run-scoped-cuts.js';
 import { RUN_LIMIT_RERUNS, RUN_SCOPED_LIMIT, traceTimeLimitApplies } from './time-limits.js';
 import { exactIdPattern, excludeMatcher, titleExcludeMatcher } from './test-exclusions.js';
 import { byId, judgeParity } from './trace-parity.js';
+import { BUILT_OUTPUT_ENV, type BuiltOutputDir } from './instrument/built-map.js';
+
+/** The traced run's environment: the build output to map back to the sources travels to the instrumenter in it. */
+function tracedRunEnv(env: Record<string, string>, builtOutput: readonly BuiltOutputDir[] | undefined): Record<string, string> {
+  return builtOutput && builtOutput.length > 0 ? { ...env, [BUILT_OUTPUT_ENV]: JSON.stringify(builtOutput) } : env;
+}
 
 export interface TraceOptions {
   /** Absolute path of a prepared checkout (a copy, dependencies installed). */
@@ -68,6 +74,11 @@ export interface TraceOptions {
   specFiles?: string[];
   /** Runner options of the test script (see TracedRunContext.runnerArgs). */
   runnerArgs?: string[];
+  /**
+   * Build output the tests run (`dist/` compiled from `src/`): the traced run records its functions under
+   * the ids of the source functions they were built from (`instrument/built-map.ts`).
+   */
+  builtOutput?: readonly BuiltOutputDir[];
   logger?: Logger;
   adapters?: readonly RunnerAdapter[];
   facts?: RepoFacts;
@@ -174,12 +185,25 @@ interface TraceContext {
 
 type UntracedRun = { results: TestResult[]; wallMs: number };
 
+/** Repo-relative files under the given folders (build output, which git ignores). */
+async function filesUnder(root: string, dirs: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const dir of dirs) {
+    const entries = await readdir(path.join(root, dir), { recursive: true, withFileTypes: true }).catch(() => []);
+    for (const e of entries) if (e.isFile()) out.push(path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+  }
+  return out.sort();
+}
+
 async function traceContext(options: TraceOptions): Promise<TraceContext> {
   const root = path.resolve(options.root);
   const registry = options.adapters ?? defaultAdapters;
   // Discovery runs the repository's code too: with the same Node and environment as its test runs.
   const env = options.env ?? {};
-  const facts = { ...(options.facts ?? (await collectRepoFacts(root))), env: { ...(options.facts?.env ?? {}), ...env } };
+  const found = options.facts ?? (await collectRepoFacts(root));
+  // The runner may run built test files (uuid: `node --test dist-node/test/*.js`): the build's files count.
+  const files = options.builtOutput?.length ? [...new Set([...found.files, ...(await filesUnder(root, options.builtOutput.map((b) => b.dir)))])] : found.files;
+  const facts = { ...found, files, env: { ...(options.facts?.env ?? {}), ...env } };
   const adapter = options.runner ? getAdapter(options.runner, registry) : detectRunner(facts, registry);
   // Before any run: a pattern that is not a valid regular expression is an error now, not after the runs.
   const excludedBy = excludeMatcher(options.exclude ?? []);
@@ -197,7 +221,7 @@ async function runTracedOnce(ctx: TraceContext): Promise<{ traced: TracedRunOutp
   const unguard = ownTraceDir ? registerCleanup(() => rm(dir, { recursive: true, force: true })) : () => {};
   const exclude = runExclusions(ctx);
   try {
-    const traced = await ctx.adapter.runTraced({ facts: ctx.facts, traceDir: dir, timeoutMs: ctx.timeoutMs, logger: ctx.logger, env: ctx.env, ...(exclude.length ? { exclude } : {}), ...(options.testFileTimeoutMs ? { testFileTimeoutMs: options.testFileTimeoutMs } : {}), ...(ctx.testTimeoutMs ? { testTimeoutMs: ctx.testTimeoutMs } : {}), ...(options.logDir ? { logDir: options.logDir } : {}), ...(options.specFiles ? { specFiles: options.specFiles } : {}), ...(options.runnerArgs ? { runnerArgs: options.runnerArgs } : {}) });
+    const traced = await ctx.adapter.runTraced({ facts: ctx.facts, traceDir: dir, timeoutMs: ctx.timeoutMs, logger: ctx.logger, env: tracedRunEnv(ctx.env, options.builtOutput), ...(exclude.length ? { exclude } : {}), ...(options.testFileTimeoutMs ? { testFileTimeoutMs: options.testFileTimeoutMs } : {}), ...(ctx.testTimeoutMs ? { testTimeoutMs: ctx.testTimeoutMs } : {}), ...(options.logDir ? { logDir: options.logDir } : {}), ...(options.specFiles ? { specFiles: options.specFiles } : {}), ...(options.runnerArgs ? { runnerArgs: options.runnerArgs } : {}) });
     return { traced, fragmentBytes: traced.fragmentBytes ?? (await readFragments(dir)).bytes };
   } finally {
     if (ownTraceDir) await rm(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import type { Candidate } from '../emit.js';
 import { TaskRepo } from '../task-repo.js';
 import { TreeBatcher } from './batch.js';
 import { Lane, type LaneContext } from './lane.js';
+import { TreeBuilder } from './tree-build.js';
 import { filesOf, originalSelection, planVerification, type CandidatePlan, type VerifyPlan } from './plan.js';
 import { Pool } from './pool.js';
 import { VerifyTally } from './stats.js';
@@ -14,6 +15,7 @@ import { failureOf, judge, rejectRowOf, Rejection, type Verdict } from './verdic
 export type { VerifyOptions, VerifiedTask, VerifyResult, VerifyStats, BatchTiming, TreeTiming } from './types.js';
 export { judge, type Verdict, type VerdictInput, type LaterRuns } from './verdict.js';
 export { planVerification, passToPassToRun, type VerifyPlan } from './plan.js';
+export type { TreeBuildSpec } from './tree-build.js';
 
 /** Git tree ids of commits in the task repository, in one git process. */
 async function treeIdsOf(taskRepoDir: string, commits: string[]): Promise<Map<string, string>> {
@@ -57,11 +59,13 @@ class Verification {
       taskRepo: options.taskRepo,
       ...(options.dependenciesDir ? { dependenciesDir: options.dependenciesDir } : {}),
       ...(options.image ? { image: options.image } : {}),
-      warm: (options.warm ?? true) && hasSession(options.adapter.name),
+      // A warm session would keep the modules of the tree it first loaded: built trees run plainly.
+      warm: (options.warm ?? true) && hasSession(options.adapter.name) && !options.build,
       timeoutMs: options.timeoutMs ?? 5 * 60_000,
       ...(options.testDurations && options.baseTimeLimit ? { baseLimits: new BaseTimeLimits(options.adapter.name, options.testDurations, options.baseTimeLimit) } : {}),
       logger: this.logger,
       tally: this.tally,
+      ...(options.build ? { builder: new TreeBuilder(options.build, options.taskRepo, this.logger, this.tally) } : {}),
     };
   }
 
@@ -83,7 +87,8 @@ class Verification {
     const { options } = this;
     const packageDir = options.packageDir?.replace(/^\.\/|\/$/g, '') || undefined;
     const runner = treeRunnerFor(options.adapter, packageDir ? { projectDir: packageDir } : {});
-    const batching = (options.batch ?? true) && options.runtime.name === 'local' && runner !== undefined &&
+    // A batch writes its trees with `git archive`, unbuilt: trees that need a build run in their workspaces.
+    const batching = (options.batch ?? true) && !options.build && options.runtime.name === 'local' && runner !== undefined &&
       // One process for all trees: only where a failure can be told to come from a stub.
       (!runner.sharedProcess || !!options.stubMarker);
     if (!batching || !runner) return undefined;

@@ -3,6 +3,7 @@ import { openSession, type TestSession } from '@swe-flow/tracer';
 import { runTests, statusMap, type TestCommandAdapter } from '../run-tests.js';
 import type { VerifyTally } from './stats.js';
 import type { BaseTimeLimits } from './time-limit.js';
+import type { TreeBuilder } from './tree-build.js';
 import type { RunStatuses } from './types.js';
 
 /** What every lane of one verification shares. */
@@ -19,6 +20,8 @@ export interface LaneContext {
   baseLimits?: BaseTimeLimits;
   logger: Logger;
   tally: VerifyTally;
+  /** Builds each tree the lane moves to before its tests run (the tests run build output). */
+  builder?: TreeBuilder;
 }
 
 /**
@@ -34,6 +37,8 @@ export class Lane {
   private changed: string[] = [];
   /** A tree batch failed here: trees run one by one in this lane from now on. */
   batchBroken = false;
+  /** Why the build of the checked-out tree failed (its tests cannot say anything about the task). */
+  private buildFailure: string | undefined;
 
   constructor(private readonly ctx: LaneContext) {}
 
@@ -56,6 +61,7 @@ export class Lane {
       });
       this.head = commit;
       this.changed = [];
+      this.buildFailure = await ctx.builder?.build(this.ws, commit, label);
       return this.ws;
     }
     if (this.head !== commit) {
@@ -64,6 +70,7 @@ export class Lane {
       const changed = await this.ws.checkout(commit, this.session && this.head ? { changedSince: this.head } : {});
       this.changed.push(...changed);
       this.head = commit;
+      this.buildFailure = await ctx.builder?.build(this.ws, commit, label);
     }
     return this.ws;
   }
@@ -135,6 +142,8 @@ export class Lane {
     const passes = new Map<string, number>();
     const last = new Map<string, TestStatus | 'missing'>();
     const ws = await this.moveTo(commit, label);
+    // A tree whose build failed (a stub the repository's compiler rejects): its runs would only say the build output is missing.
+    if (this.buildFailure) return { passes, last, error: { reason: 'infrastructure-error', detail: this.buildFailure } };
     const testTimeoutMs = baseOnly ? await this.ctx.baseLimits?.forRun(ws, selection.testIds) : undefined;
     if (testTimeoutMs) this.ctx.tally.counts.baseRunsTimeLimited++;
     for (let i = 0; i < times; i++) {

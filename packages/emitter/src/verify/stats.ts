@@ -28,6 +28,10 @@ export class VerifyTally {
     passToPassPassingAlone: 0,
     baseRunsTimeLimited: 0,
     sharedBatchFallbacks: 0,
+    treeBuilds: 0,
+    treeBuildsCached: 0,
+    treeBuildFailures: 0,
+    treeBuildMs: 0,
   };
 
   /** Tests that did not pass every run of the reference, across all candidates. */
@@ -72,6 +76,10 @@ export class VerifyTally {
       passToPassPassingAlone: c.passToPassPassingAlone,
       baseRunsTimeLimited: c.baseRunsTimeLimited,
       sharedBatchFallbacks: c.sharedBatchFallbacks,
+      treeBuilds: c.treeBuilds,
+      treeBuildsCached: c.treeBuildsCached,
+      treeBuildFailures: c.treeBuildFailures,
+      treeBuildMs: c.treeBuildMs,
       batchTimes: [...this.batches],
       slowestTrees: this.slowestTrees(),
     };

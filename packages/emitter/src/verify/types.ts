@@ -1,3 +1,4 @@
+import type { TreeBuildSpec } from './tree-build.js';
 import type { Logger, RejectRow, Runtime, TestStatus } from '@swe-flow/core';
 import type { ImportGraph } from '../affected.js';
 import type { Candidate } from '../emit.js';
@@ -47,6 +48,11 @@ export interface VerifyOptions {
    * repositories whose packages link to each other (a tree would import the workspace's own copy).
    */
   batch?: boolean;
+  /**
+   * The tests run build output: the repository's build runs on every base and reference tree before its
+   * tests (`tree-build.ts`); trees are then run one at a time, each in its workspace (no batches, no warm session).
+   */
+  build?: TreeBuildSpec;
   /**
    * Text of the stubs' own error (`Not implemented` for the `throw` style). Needed to batch runners that
    * run every file in one process (mocha): there a failing test is taken from the batch only when its
@@ -137,6 +143,12 @@ export interface VerifyStats {
   baseRunsTimeLimited: number;
   /** Shared batches whose repository config could not be applied per tree: their trees ran as projects of their own. */
   sharedBatchFallbacks: number;
+  /** Trees built before their tests (the tests run build output), built trees restored from the cache, builds that failed. */
+  treeBuilds: number;
+  treeBuildsCached: number;
+  treeBuildFailures: number;
+  /** Milliseconds spent building trees and restoring built output. */
+  treeBuildMs: number;
   /** Every tree batch: how many trees and files, how long, how busy the machine was. */
   batchTimes: BatchTiming[];
   /** The trees that took longest (their tests' time in a batch, or their run alone), slowest first. */

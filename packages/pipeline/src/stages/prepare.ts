@@ -3,8 +3,9 @@ import path from 'node:path';
 import { ErrorCodes, SweFlowError, type CommandSpec, type Logger, type RunnerName } from '@swe-flow/core';
 import { commandLine } from '@swe-flow/emitter';
 import { linkOwnPackageCopies, writeFileAtomic, type OwnPackageCopy } from '@swe-flow/runtime';
-import { collectRepoFacts, createJestAdapter, createVitestAdapter, detectRunner, esmPackageEnv, findVitestBin, getAdapter, mochaRunArgs, nodeTestRunsListedFiles, selfHostedRunnerError, withDefaultFiles, withRunEnv, withRunnerArgs, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
-import { chooseBuild, chooseTestSetup, requireBuiltOutput, runBuild } from '../test-setup.js';
+import { collectRepoFacts, createJestAdapter, createVitestAdapter, detectRunner, esmPackageEnv, findVitestBin, getAdapter, mochaRunArgs, nodeTestRunsListedFiles, selfHostedRunnerError, withDefaultFiles, withRunEnv, withRunnerArgs, type BuiltOutputDir, type RepoFacts, type RunnerAdapter } from '@swe-flow/tracer';
+import { builtFiles, findBuiltOutput } from '../built-output.js';
+import { builtOutputRead, chooseBuild, chooseTestSetup, requireBuiltOutput, runBuild } from '../test-setup.js';
 import { chooseRunner } from '../wrapper-runner.js';
 import {
   chooseWorkspacePackage,
@@ -52,6 +53,11 @@ export interface RepoJson {
   build?: string[];
   /** Why `build` is the repository's build script: the tests read output it makes, and nothing else named a build. */
   buildNote?: string;
+  /**
+   * Build output the tests run (folders the build makes that the tests import or run), with how its
+   * files map back to the sources: traced through it, rebuilt on every base and reference tree.
+   */
+  builtOutput?: BuiltOutputDir[];
   /** Which of the test script's runs was taken, when it has several under different environments. */
   testRunNote?: string;
   /**
@@ -129,7 +135,7 @@ export function commandLineFromRoot(spec: CommandSpec): string {
   return spec.cwd && spec.cwd !== '.' ? `cd ${spec.cwd} && ${line}` : line;
 }
 
-type PrepareReads = 'ref' | 'mirrors' | 'mirrorDir' | 'name' | 'package' | 'allowScripts' | 'runner' | 'node' | 'testRun' | 'testEnv' | 'build' | 'installTimeoutMs';
+type PrepareReads = 'ref' | 'mirrors' | 'mirrorDir' | 'name' | 'package' | 'allowScripts' | 'runner' | 'node' | 'testRun' | 'testEnv' | 'build' | 'builtSources' | 'installTimeoutMs';
 
 /** The files the runner runs as tests (before any build), or undefined when the adapter cannot list them yet. */
 async function runnerTestFiles(adapter: RunnerAdapter, facts: RepoFacts): Promise<string[] | undefined> {
@@ -152,7 +158,7 @@ async function runnerOf(workDir: string, pkg: string | undefined, configured: st
 /** 1. Prepare: copy or clone, detect, install; writes `repo.json`. */
 export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
   name: 'prepare',
-  reads: ['ref', 'mirrors', 'mirrorDir', 'name', 'package', 'allowScripts', 'runner', 'node', 'testRun', 'testEnv', 'build'],
+  reads: ['ref', 'mirrors', 'mirrorDir', 'name', 'package', 'allowScripts', 'runner', 'node', 'testRun', 'testEnv', 'build', 'builtSources'],
   tunes: ['installTimeoutMs'],
   keyOf: (input) => [path.resolve(input.source), SWEFLOW_VERSION],
   async run(config, env, input) {
@@ -179,9 +185,15 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     const setup = await chooseBuild(workDir, chooseTestSetup(facts.packageJson, config), { ...built, packageManager: facts.packageManager, configured: config.build !== undefined });
     if (setup.note) logger.info(setup.note);
     if (setup.buildNote) logger.info(setup.buildNote);
+    // What the build makes that the tests read: traced back to the sources, rebuilt on every tree.
+    const imported = await builtOutputRead(workDir, built);
     await runBuild(pkg ? path.join(workDir, pkg) : workDir, setup, { logDir: path.join(env.out, 'logs'), timeoutMs: config.installTimeoutMs, logger, nodeBinDir });
     await requireBuiltOutput(workDir, built, setup);
-    const commandLine = pkg ? { specFiles: [], runnerArgs: [] } : await commandLineOf(detected, { root: workDir, packageJson: facts.packageJson, files }, setup.runArgs);
+    const builtOutput = pkg ? [] : await findBuiltOutput(workDir, { imported, tests: setup.specFiles }, { build: setup.build, builtSources: config.builtSources, files });
+    for (const b of builtOutput) logger.info(`the tests run build output ${b.dir}/: traced back to the sources through ${b.map === 'source-map' ? 'its source maps' : `the files of the same paths in ${b.from}/`}, rebuilt on every base and reference tree`);
+    // The runner may run built test files (uuid: `node --test dist-node/test/*.js`): listed with the build's files.
+    const runFiles = builtOutput.length > 0 ? [...files, ...(await builtFiles(workDir, builtOutput))] : files;
+    const commandLine = pkg ? { specFiles: [], runnerArgs: [] } : await commandLineOf(detected, { root: workDir, packageJson: facts.packageJson, files: runFiles }, setup.runArgs);
     const specFiles = commandLine.specFiles;
     const runnerArgs = wrapper ? wrapper.args : commandLine.runnerArgs;
     // esm's compile cache off in every run: it would hold the original code of every stubbed file in
@@ -198,6 +210,7 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
       ...(Object.keys(testEnv).length > 0 ? { testEnv } : {}),
       ...(setup.build.length > 0 ? { build: setup.build } : {}),
       ...(setup.buildNote ? { buildNote: setup.buildNote } : {}),
+      ...(builtOutput.length > 0 ? { builtOutput } : {}),
       ...(setup.note ? { testRunNote: setup.note } : {}),
       ...(specFiles.length > 0 ? { specFiles } : {}),
       ...(runnerArgs.length > 0 ? { runnerArgs } : {}),

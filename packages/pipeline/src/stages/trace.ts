@@ -55,6 +55,7 @@ export const traceStage: Stage<'traceTimeoutMs' | 'testFileTimeoutMs' | 'traceTe
       logDir: path.join(env.out, 'logs'),
       ...(repo.specFiles ? { specFiles: repo.specFiles } : {}),
       ...(repo.runnerArgs ? { runnerArgs: repo.runnerArgs } : {}),
+      ...(repo.builtOutput ? { builtOutput: repo.builtOutput } : {}),
     });
     const passed = info.trace.tests.filter((t) => t.status === 'passed').length;
     if (info.trace.tests.length === 0 && info.trace.excluded.length === 0) {

@@ -116,6 +116,8 @@ function verifyOptionsOf(config: Pick<SynthConfig, VerifyReads>, env: StageEnv, 
     batch: config.batchTrees,
     sharedBatches: config.sharedBatches,
     ...(repo.package ? { packageDir: repo.package } : {}),
+    // The tests run build output: every tree is built before its tests, as the task's eval.sh does.
+    ...(repo.builtOutput && repo.build ? { build: { commands: repo.build, outputs: repo.builtOutput.map((b) => b.dir), ...(repo.testEnv ? { env: repo.testEnv } : {}), cacheDir: path.join(env.out, '.swe-flow', 'build-cache') } } : {}),
   };
 }
 

@@ -73,7 +73,7 @@ async function environmentsAndDataset(out: string, input: WriteInput, rows: Data
   const span = startCpuSpan();
   const environments = await buildTaskEnvironments({
     out, rows, taskRepoDir: taskRepoDirOf(out), ...(image?.built || image?.cached ? { envImage: image.tag } : {}), repoName: repo.name, runtime: config.runtime,
-    workDir: path.join(out, repo.workDir), packageManager: repo.packageManager, adapter, audit: config.audit, minTokens: config.auditMinTokens, logger,
+    workDir: path.join(out, repo.workDir), packageManager: repo.packageManager, ...(repo.builtOutput && repo.build ? { build: repo.build } : {}), adapter, audit: config.audit, minTokens: config.auditMinTokens, logger,
   });
   const { wallMs, cpuMs, idleShare } = span();
   stages.push({ stage: 'environments', ms: wallMs, skipped: false, cpuMs, idleShare });
@@ -104,7 +104,7 @@ export function summaryOf(input: WriteInput, rows: readonly DatasetRow[], config
     environment: {
       node: repo.nodeVersion, platform: `${process.platform}-${process.arch}`, packageManager: `${repo.install.packageManager}@${repo.install.packageManagerVersion}`,
       ...(repo.node ? { nodeReason: repo.node.reason } : {}), installFallbacks: repo.install.fallbacks ?? [],
-      ...(repo.build?.length ? { build: `${repo.build.join(' && ')}${repo.buildNote ? ` (${repo.buildNote})` : ''}` } : {}),
+      ...(repo.build?.length ? { build: `${repo.build.join(' && ')}${repo.buildNote ? ` (${repo.buildNote})` : ''}${repo.builtOutput?.length ? `; the tests run its output ${repo.builtOutput.map((b) => `${b.dir}/ (traced back to the sources through ${b.map === 'source-map' ? 'its source maps' : `the files of the same paths in ${b.from}/`})`).join(', ')}, built again on every base and reference tree and by each task's eval.sh` : ''}` } : {}),
       ...(repo.ownPackageCopies?.length ? { ownPackageCopies: repo.ownPackageCopies.map((c) => (c.link ? `${c.path} -> ${c.link}` : `${c.path} (removed)`)) } : {}),
     },
     counts: {
@@ -134,6 +134,7 @@ export function summaryOf(input: WriteInput, rows: readonly DatasetRow[], config
       plainRuns: stats?.plainRuns ?? 0,
       sessionFailures: stats?.sessionFailures ?? 0,
       baseRunsTimeLimited: stats?.baseRunsTimeLimited ?? 0,
+      ...(stats && stats.treeBuilds + stats.treeBuildsCached > 0 ? { treeBuilds: { built: stats.treeBuilds, cached: stats.treeBuildsCached, failed: stats.treeBuildFailures, ms: stats.treeBuildMs } } : {}),
       ...(config.baseTestTimeoutFactor > 0 ? { baseTimeLimit: { factor: config.baseTestTimeoutFactor, floorMs: config.baseTestTimeoutFloorMs } } : {}),
       batchTimes: stats?.batchTimes ?? [],
       slowestTrees: stats?.slowestTrees ?? [],

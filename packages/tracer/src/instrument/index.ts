@@ -8,3 +8,4 @@ export {
   type InstrumentFilter,
   type BuildOutputFacts,
 } from './filter.js';
+export { BUILT_OUTPUT_ENV, builtDirOf, builtOutputFromEnv, mapBuiltFile, readSourceMap, sameNameSource, type BuiltFileMap, type BuiltOutputDir } from './built-map.js';

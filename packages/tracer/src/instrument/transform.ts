@@ -11,6 +11,7 @@ import type { NodePath } from '@babel/traverse';
 import * as t from '@babel/types';
 import type { FunctionInfo } from '@swe-flow/core';
 import { describeFunction, hasBody, parseSource, type FunctionPath } from '@swe-flow/skeleton';
+import { builtDirOf, builtOutputFromEnv, isTestSource, mapBuiltFile, sourceFunctionsOf, type BuiltFileMap, type BuiltOutputDir } from './built-map.js';
 import { relativeSourcePath, shouldInstrument, type InstrumentFilter } from './filter.js';
 
 export interface InstrumentOptions {
@@ -20,6 +21,12 @@ export interface InstrumentOptions {
   inputSourceMap?: object | null;
   /** Extra exclusions (build output detected for this repository, for example). */
   exclude?: InstrumentFilter;
+  /**
+   * Build output the tests run, mapped back to the sources (default: `SWEFLOW_BUILT_OUTPUT` of the
+   * environment, which traced runs set): a built file's functions are recorded under the ids of the
+   * source functions they were compiled from.
+   */
+  builtOutput?: readonly BuiltOutputDir[];
 }
 
 export interface InstrumentResult {
@@ -235,7 +242,28 @@ function pathOf(frame: WalkFrame): NodePath {
 /** Locates every function (ids from the shared locator) and instruments those with bodies. */
 export function instrumentSource(code: string, absFile: string, options: InstrumentOptions): InstrumentResult | null {
   const file = relativeSourcePath(options.root, absFile);
-  if (file === undefined || !shouldInstrument(file, absFile, options.exclude)) return null;
+  if (file === undefined) return null;
+  const dirs = options.builtOutput ?? builtOutputFromEnv();
+  const built = dirs.length > 0 ? builtDirOf(file, dirs) : undefined;
+  if (built) return instrumentBuilt(code, absFile, file, built, options);
+  if (!shouldInstrument(file, absFile, options.exclude)) return null;
+  return instrumentFile(code, absFile, file, options);
+}
+
+/**
+ * A file of build output: its functions recorded under the ids of the source functions they were built
+ * from (the manifest is the source file's); built test code as the file it is; nothing without a map.
+ */
+function instrumentBuilt(code: string, absFile: string, file: string, dir: BuiltOutputDir, options: InstrumentOptions): InstrumentResult | null {
+  if (!/\.[cm]?jsx?$/.test(file)) return null;
+  const map = mapBuiltFile(code, absFile, options.root, dir);
+  if (!map) return null;
+  if (isTestSource(map.source)) return instrumentFile(code, absFile, file, options);
+  const out = instrumentFile(code, absFile, file, options, map);
+  return out ? { ...out, file: map.source, functions: sourceFunctionsOf(options.root, map.source) ?? [] } : null;
+}
+
+function instrumentFile(code: string, absFile: string, file: string, options: InstrumentOptions, remap?: BuiltFileMap): InstrumentResult | null {
   const ast = parseSource(code, file);
 
   // Pass 1, on the pristine AST: ids, and what belongs to which function.
@@ -263,9 +291,13 @@ export function instrumentSource(code: string, absFile: string, options: Instrum
       case 'ClassPrivateMethod': {
         const path = pathOf(frame) as FunctionPath;
         if (!hasBody(path)) break;
+        const described = describeFunction(path, file);
+        // Built code: only functions compiled from a source function are recorded, under its id.
+        const mappedId = remap ? remap.idOf(described) : described.id;
+        if (mappedId === undefined) break;
         const work: FunctionWork = {
           path,
-          info: describeFunction(path, file),
+          info: mappedId === described.id ? described : { ...described, id: mappedId },
           index: 0,
           suspends: [],
           catches: [],
@@ -344,7 +376,7 @@ export function instrumentSource(code: string, absFile: string, options: Instrum
   // The recorder is read as a bare global, never through `globalThis`: a module may declare its own
   // `var globalThis` (object-inspect's tests do), which is hoisted and still undefined here.
   const prelude = parseStatements(
-    `var ${BASE} = (typeof ${RECORDER_GLOBAL} !== "undefined" && ${RECORDER_GLOBAL} || (Function("return this")().${RECORDER_GLOBAL} = ${NOOP_RECORDER})).f(${JSON.stringify(file)}, ${JSON.stringify(functions.map((f) => f.id))});\n` +
+    `var ${BASE} = (typeof ${RECORDER_GLOBAL} !== "undefined" && ${RECORDER_GLOBAL} || (Function("return this")().${RECORDER_GLOBAL} = ${NOOP_RECORDER})).f(${JSON.stringify(file)}, ${JSON.stringify(functions.map((f) => f.id))}${remap ? `, ${JSON.stringify(remap.source)}` : ''});\n` +
       `var ${MODULE_PREV} = ${RECORDER_GLOBAL}.m(${BASE})${topLevelAwaits.length > 0 ? `, ${MODULE_VALUE}` : ''};`,
   );
   program.body.unshift(...prelude);

@@ -263,6 +263,22 @@ function instrumentBuilt(code: string, absFile: string, file: string, dir: Built
   return out ? { ...out, file: map.source, functions: sourceFunctionsOf(options.root, map.source) ?? [] } : null;
 }
 
+/** Top-level await: the module stops loading while suspended and resumes as the module node (innermost first). */
+function instrumentTopLevelAwaits(awaits: t.AwaitExpression[]): void {
+  for (const a of [...awaits].reverse()) {
+    const inner = { ...a } as t.AwaitExpression;
+    inner.argument = call('ms', [t.identifier(MODULE_PREV), inner.argument]);
+    morph(
+      a,
+      t.sequenceExpression([
+        t.assignmentExpression('=', t.identifier(MODULE_VALUE), inner),
+        t.assignmentExpression('=', t.identifier(MODULE_PREV), call('mr', [t.identifier(BASE)])),
+        t.identifier(MODULE_VALUE),
+      ]),
+    );
+  }
+}
+
 function instrumentFile(code: string, absFile: string, file: string, options: InstrumentOptions, remap?: BuiltFileMap): InstrumentResult | null {
   const ast = parseSource(code, file);
 
@@ -358,19 +374,7 @@ function instrumentFile(code: string, absFile: string, file: string, options: In
   for (const w of works) w.suspends.reverse();
   for (const w of works) instrumentFunction(w);
 
-  // Top-level await: the module stops loading while suspended and resumes as the module node.
-  for (const a of topLevelAwaits.reverse()) {
-    const inner = { ...a } as t.AwaitExpression;
-    inner.argument = call('ms', [t.identifier(MODULE_PREV), inner.argument]);
-    morph(
-      a,
-      t.sequenceExpression([
-        t.assignmentExpression('=', t.identifier(MODULE_VALUE), inner),
-        t.assignmentExpression('=', t.identifier(MODULE_PREV), call('mr', [t.identifier(BASE)])),
-        t.identifier(MODULE_VALUE),
-      ]),
-    );
-  }
+  instrumentTopLevelAwaits(topLevelAwaits);
 
   const program = ast.program;
   // The recorder is read as a bare global, never through `globalThis`: a module may declare its own

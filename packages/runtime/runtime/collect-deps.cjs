@@ -6,8 +6,9 @@
 //     a real folder, under any name (a devDependency on its own previous release, aliased or not, or a
 //     test tool that depends on the package: tape on object-inspect, mocha 5 on debug). It becomes a
 //     relative link to the package's own folder in the tree, so whatever loads it (the test tool) loads
-//     the task's own code (stubbed in a base, the reference once solved), as in the repository itself;
-//     when the package's entry is not in the tree (a build makes it), the copy is removed instead;
+//     the task's own code (stubbed in a base, the reference once solved), as in the repository itself.
+//     A copy stays where a link could not be loaded: the package's entry is not in the tree (a build
+//     makes it), or the copy is CommonJS and the own package ES-module-only; the audit judges those;
 //   - tool caches kept inside node_modules (.cache, .vite, .vitest, .jest-cache, .tsbuildinfo files).
 // Workspace links (symlinks into the tree) are kept: they point at the instance's own tree.
 // `collect-deps.cjs --list <installed tree>` changes nothing and prints (JSON) what the env tier would
@@ -182,7 +183,10 @@ function clean(nm, nmRel, own) {
     // A CommonJS copy that a dependency requires (ava 3 on chalk 4) is not replaced by an ES-module-only
     // own package (chalk 5): the dependency could not load it. The copy stays, for the audit to judge.
     const incompatible = typeof name === 'string' && own.has(name) && requireable(copy) && !requireable(readManifest(path.join(root, own.get(name))));
-    if (typeof name === 'string' && own.has(name) && !incompatible) {
+    // Nor by an own package whose entry a build makes (dequal's dist/, which uvu/assert requires): the
+    // tool that loads the copy would fail on a missing module. The copy stays, for the audit to judge.
+    const unbuilt = typeof name === 'string' && own.has(name) && !hasEntry(path.join(root, own.get(name)));
+    if (typeof name === 'string' && own.has(name) && !incompatible && !unbuilt) {
       const why = `a copy of the repository's own package ${name}`;
       if (mode === 'list') {
         changed.push({ path: p, why });
@@ -190,13 +194,9 @@ function clean(nm, nmRel, own) {
       }
       fs.rmSync(p, { recursive: true, force: true });
       const folder = own.get(name);
-      if (hasEntry(path.join(root, folder))) {
-        const target = path.relative(path.posix.dirname(rel), folder || '.') || '.';
-        fs.symlinkSync(target, p, 'dir');
-        changed.push({ path: p, why, link: target });
-      } else {
-        changed.push({ path: p, why: `${why} (removed: the package's entry is not in the tree before a build)` });
-      }
+      const target = path.relative(path.posix.dirname(rel), folder || '.') || '.';
+      fs.symlinkSync(target, p, 'dir');
+      changed.push({ path: p, why, link: target });
       continue;
     }
     clean(path.join(p, 'node_modules'), `${rel}/node_modules`, own);

@@ -114,4 +114,20 @@ describe('collect-deps.cjs: own package copies', () => {
     const r = await execa('node', [COLLECT_DEPS_SCRIPT, '--link-self', dual]);
     expect(JSON.parse(r.stdout)).toHaveLength(1);
   });
+
+  it('keeps the copy when the own package\'s entry is made by a build (a tool requiring it would fail), in every mode', async () => {
+    const dir = await treeWith({ main: 'dist/index.js' });
+    for (const mode of ['--link-self', '--list']) {
+      const r = await execa('node', [COLLECT_DEPS_SCRIPT, mode, dir]);
+      expect(JSON.parse(r.stdout)).toEqual([]);
+    }
+    const copy = path.join(dir, 'node_modules', 'tool', 'node_modules', 'mine');
+    expect((await execa('node', ['-e', `console.log(require(${JSON.stringify(copy)}))`])).stdout).toBe('1');
+    // Once built, the copy becomes a link to the package's own folder.
+    await mkdir(path.join(dir, 'dist'));
+    await writeFile(path.join(dir, 'dist', 'index.js'), 'module.exports = 2;\n');
+    const r = await execa('node', [COLLECT_DEPS_SCRIPT, '--link-self', dir]);
+    expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ link: '../../..' })]);
+    expect((await execa('node', ['-e', `console.log(require(${JSON.stringify(copy)}))`])).stdout).toBe('2');
+  });
 });

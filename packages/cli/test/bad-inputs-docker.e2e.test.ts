@@ -61,7 +61,7 @@ describe('interruption with the Docker runtime', () => {
     const r1 = await building;
     expect(r1.exitCode, String(r1.all)).toBe(130);
     expect(String(r1.all)).toContain('interrupted by SIGINT');
-    expect(String(r1.all)).toContain(`--out ${out} --resume`);
+    expect(String(r1.all)).toContain(`to continue, rerun: swe-flow ${args.join(' ')} --resume`);
     await nothingLeft(t1);
 
     // 2. Resumed, while tasks verify in containers.

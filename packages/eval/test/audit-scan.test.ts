@@ -149,6 +149,8 @@ describe('the local audit searches what a task environment holds', () => {
       await writeFile(path.join(deps, rel), text);
     };
     await put('package.json', JSON.stringify({ name: 'leakfix', version: '1.1.0' }));
+    // The package's own entry is in the tree (not made by a build), so the env tier can link the copy to it.
+    await put('index.js', "export { slugify } from './text.js';\n");
     await put('node_modules/leakfix/package.json', JSON.stringify({ name: 'leakfix', version: '1.0.0' }));
     await put('node_modules/leakfix/index.js', `export function slugify(title) ${BODY}\n`);
     await put('node_modules/other/package.json', JSON.stringify({ name: 'other', version: '2.0.0' }));

@@ -2,7 +2,7 @@ export { TaskRepo } from './task-repo.js';
 export { emitCandidates, instanceIdFor, countPatchTokens, type Candidate, type EmitOptions, type EmitResult } from './emit.js';
 export { buildImportGraph, affectedTestFiles, resolveRelative, type ImportGraph } from './affected.js';
 export { runTests, statusMap, commandLine, type TestCommandAdapter } from './run-tests.js';
-export { verifyCandidates, type TreeBuildSpec, type VerifyOptions, type VerifiedTask, type VerifyResult, type VerifyStats, type BatchTiming, type TreeTiming } from './verify/index.js';
+export { verifyCandidates, runBuildCommands, type BuildCommandRun, type TreeBuildSpec, type VerifyOptions, type VerifiedTask, type VerifyResult, type VerifyStats, type BatchTiming, type TreeTiming } from './verify/index.js';
 export { buildRow, validateRow, writeDataset, toJsonl, evidenceOf, datasetRowSchema, DATASET_ROW_SCHEMA_PATH, type RowContext } from './rows.js';
 export { testFunctionsFromTrace, changedFunctionsOf, type ChangedFunctions } from './stub-sets.js';
 // Kept for callers that imported them from here: mapPool is core's, writeFileAtomic the runtime's.

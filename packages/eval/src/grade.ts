@@ -9,6 +9,7 @@
  * `unresolved`; if it reports nothing there either, the harness or environment is at fault: `error`.
  */
 import type { DatasetRow, Runtime, TestCommandAdapter, TestResult, Workspace } from '@swe-flow/core';
+import { runBuildCommands } from '@swe-flow/emitter';
 import { applyPatch, type ApplyMethod } from './apply.js';
 import { checkPatch, type GuardRules } from './patch-guard.js';
 import { runSelection, selectionFor, type SelectionRun } from './run-selection.js';
@@ -52,13 +53,8 @@ export interface GradeContext {
 
 /** Runs the build before tests in the workspace; its output goes ahead of the tests' in the log. */
 async function buildTree(ws: Workspace, build: readonly string[] | undefined, timeoutMs: number): Promise<string> {
-  let log = '';
-  for (const command of build ?? []) {
-    const r = await ws.exec({ command: 'sh', args: ['-c', `PATH="$PWD/node_modules/.bin:$PATH"; ${command}`] }, { timeoutMs });
-    log += `$ ${command} (exit ${r.timedOut ? 'timed out' : r.exitCode})\n${r.stdout}${r.stderr}\n`;
-    if (r.exitCode !== 0) break;
-  }
-  return log;
+  const runs = await runBuildCommands(ws, build ?? [], { timeoutMs });
+  return runs.map((r) => `$ ${r.command} (exit ${r.exit})\n${r.stdout}${r.stderr}\n`).join('');
 }
 
 const emptyBucket = (): TestBucket => ({ passed: [], failed: [], missing: [] });

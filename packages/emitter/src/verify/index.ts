@@ -15,7 +15,8 @@ import { failureOf, judge, rejectRowOf, Rejection, type Verdict } from './verdic
 export type { VerifyOptions, VerifiedTask, VerifyResult, VerifyStats, BatchTiming, TreeTiming } from './types.js';
 export { judge, type Verdict, type VerdictInput, type LaterRuns } from './verdict.js';
 export { planVerification, passToPassToRun, type VerifyPlan } from './plan.js';
-export type { TreeBuildSpec } from './tree-build.js';
+export type { TreeBuildSpec, BuildCommandRun } from './tree-build.js';
+export { runBuildCommands } from './tree-build.js';
 
 /** Git tree ids of commits in the task repository, in one git process. */
 async function treeIdsOf(taskRepoDir: string, commits: string[]): Promise<Map<string, string>> {

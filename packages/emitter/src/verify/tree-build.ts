@@ -4,10 +4,11 @@
  * Its time is counted in verification's statistics; the output of a tree already built (the same git
  * tree: every isolated task's reference is the original) is copied from a cache instead (local runtime).
  */
-import { cp, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Logger, Workspace } from '@swe-flow/core';
+import { pathExists as exists } from '@swe-flow/runtime';
 import type { VerifyTally } from './stats.js';
 
 export interface TreeBuildSpec {
@@ -24,6 +25,32 @@ export interface TreeBuildSpec {
 
 /** Lines of a failed build's output kept in the warning. */
 const FAILED_TAIL_LINES = 20;
+
+/** One command of a build before tests, as run in a workspace. */
+export interface BuildCommandRun {
+  command: string;
+  ok: boolean;
+  /** The exit code, or `timed out`. */
+  exit: number | string;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a build's commands in order at the workspace's root, with the repository's own tools first on PATH
+ * (as `npm run` puts them), until one fails: verification's tree builds and `swe-flow eval`'s grading both.
+ */
+export async function runBuildCommands(ws: Workspace, commands: readonly string[], options: { timeoutMs: number; env?: Record<string, string> }): Promise<BuildCommandRun[]> {
+  const runs: BuildCommandRun[] = [];
+  for (const command of commands) {
+    const script = `PATH="$PWD/node_modules/.bin:$PATH"; ${command}`;
+    const r = await ws.exec({ command: 'sh', args: ['-c', script], ...(options.env ? { env: options.env } : {}) }, { timeoutMs: options.timeoutMs });
+    const ok = r.exitCode === 0 && !r.timedOut;
+    runs.push({ command, ok, exit: r.timedOut ? 'timed out' : (r.exitCode ?? 'none'), stdout: r.stdout, stderr: r.stderr });
+    if (!ok) break;
+  }
+  return runs;
+}
 
 export class TreeBuilder {
   private readonly treeIds = new Map<string, Promise<string | undefined>>();
@@ -57,18 +84,13 @@ export class TreeBuilder {
   }
 
   private async run(ws: Workspace, label: string): Promise<string | undefined> {
-    for (const command of this.spec.commands) {
-      // The repository's own tools first, as `npm run` puts them.
-      const script = `PATH="$PWD/node_modules/.bin:$PATH"; ${command}`;
-      const r = await ws.exec({ command: 'sh', args: ['-c', script], ...(this.spec.env ? { env: this.spec.env } : {}) }, { timeoutMs: this.spec.timeoutMs ?? 15 * 60_000 });
-      if (r.exitCode !== 0 || r.timedOut) {
-        const output = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-FAILED_TAIL_LINES).join('\n');
-        const failure = `the build before tests failed on ${label} (\`${command}\`, exit ${r.timedOut ? 'timed out' : r.exitCode}):\n${output}`;
-        this.logger.warn(failure);
-        return failure;
-      }
-    }
-    return undefined;
+    const runs = await runBuildCommands(ws, this.spec.commands, { timeoutMs: this.spec.timeoutMs ?? 15 * 60_000, ...(this.spec.env ? { env: this.spec.env } : {}) });
+    const last = runs.at(-1);
+    if (!last || last.ok) return undefined;
+    const output = `${last.stdout}\n${last.stderr}`.trim().split('\n').slice(-FAILED_TAIL_LINES).join('\n');
+    const failure = `the build before tests failed on ${label} (\`${last.command}\`, exit ${last.exit}):\n${output}`;
+    this.logger.warn(failure);
+    return failure;
   }
 
   private cachedDir(commit: string): Promise<string | undefined> {
@@ -102,11 +124,4 @@ export class TreeBuilder {
     await mkdir(tmp, { recursive: true });
     await rename(tmp, cached).catch(async () => rm(tmp, { recursive: true, force: true }));
   }
-}
-
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
 }

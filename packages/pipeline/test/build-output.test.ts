@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { ErrorCodes } from '@swe-flow/core';
+import { evaluate } from '@swe-flow/eval';
 import { synthesize } from '../src/index.js';
 
 const fixture = fileURLToPath(new URL('../../../fixtures/build-output', import.meta.url));
@@ -47,6 +48,12 @@ it('traces dist/ back to src/, stubs src/, builds each tree before its tests and
   expect(summary.verification.treeBuilds.built).toBeGreaterThanOrEqual(result.rows.length + 1);
   expect(summary.verification.treeBuilds.failed).toBe(0);
   expect(await readFile(path.join(out, 'summary.md'), 'utf8')).toMatch(/the tests run its output dist\/ \(traced back to the sources through its source maps\)/);
+
+  // swe-flow eval builds the patched tree too: gold resolves every task, the empty patch none.
+  const gold = await evaluate({ dataset: out, predictions: 'gold', runtime: 'local', runId: 'gold' });
+  const empty = await evaluate({ dataset: out, predictions: 'empty', runtime: 'local', runId: 'empty' });
+  expect(gold.instances.map((i) => i.grade)).toEqual(result.rows.map(() => 'resolved'));
+  expect(empty.instances.filter((i) => i.grade === 'resolved')).toEqual([]);
 }, 400_000);
 
 it('stops with SWEFLOW_BUILD_UNMAPPED naming "build" and "builtSources" when the tests run build output with no map back', async () => {

@@ -1,11 +1,10 @@
-import { mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { pathExists as exists } from '../src/files.js';
 import { detectProject, installDependencies } from '../src/index.js';
-
-const exists = (p: string) => stat(p).then(() => true, () => false);
 
 /** A project whose one dependency (a local tarball) writes a file from its postinstall script. */
 async function projectWithInstallScript(): Promise<string> {

@@ -55,7 +55,7 @@ export function selfHostedRunner(pkg: Record<string, unknown>, configured?: Runn
 /** What the test script runs, quoted for the message. */
 function testScriptOf(pkg: Record<string, unknown>): string {
   const test = ((pkg.scripts ?? {}) as Record<string, unknown>).test;
-  return typeof test === 'string' ? ` (the test script is \`${test}\`)` : '';
+  return typeof test === 'string' ? `; the test script is \`${test}\`` : '';
 }
 
 /**
@@ -69,7 +69,7 @@ export function selfHostedRunnerError(pkg: Record<string, unknown>, configured?:
   const published = RUNNER_PACKAGES[runner] ?? runner;
   return new SweFlowError(
     ErrorCodes.SELF_HOSTED_RUNNER,
-    `this repository is the ${runner} test runner itself (${found.evidence})${testScriptOf(pkg)}: its tests are run by its own code, so the functions a base would stub are the harness that runs the tests. ` +
+    `this repository is the ${runner} test runner itself (${found.evidence}${testScriptOf(pkg)}): its tests are run by its own code, so the functions a base would stub are the harness that runs the tests. ` +
       `swe-flow's ${runner} adapter reads results through an installed copy of ${published}, and installing one beside this repository would put a published copy of the solution in every task's environment; ` +
       `running the suite with the repository's own harness instead, with only the functions that run inside tests as steps, is not built. swe-flow makes no tasks from a test runner's own repository. ` +
       `If its tests also run under another runner, pass --runner NAME.`,

@@ -148,7 +148,8 @@ async function cloneUrl(input: string, dest: string, options: { ref?: string } &
   const mirror = await resolveMirror(input, options);
   logger.info(mirror ? `cloning ${input} from its mirror ${mirror}` : `cloning ${input}`);
   try {
-    await execa('git', ['clone', '--quiet', ...(mirror ? ['--no-hardlinks', '--', mirror] : ['--', input]), dest]);
+    // At a ref, only that ref's tree is checked out: a snapshot that lacks a blob of HEAD alone still serves it.
+    await execa('git', ['clone', '--quiet', ...(options.ref ? ['--no-checkout'] : []), ...(mirror ? ['--no-hardlinks', '--', mirror] : ['--', input]), dest]);
     if (mirror) await git(dest, ['remote', 'set-url', 'origin', input]);
   } catch (cause) {
     const incomplete = incompleteSourceError(cause, { input, ...(mirror ? { mirror } : {}) });

@@ -65,6 +65,16 @@ describe('mirrors', () => {
     expect((viaRemote as Error).message).toMatch(/sent a repository that lacks git objects: the remote side is incomplete .*git said: .*unable to read/s);
   });
 
+  it('checks out a ref whose tree the snapshot holds, though a blob of HEAD is missing', async () => {
+    const { bare, first } = await bareSnapshot();
+    await dropBlob(bare);
+    const url = 'https://git.invalid/acme/widget';
+    const dest = path.join(await tmp('ref'), 'c');
+    const info = await materializeSource(url, dest, { ref: first, mirrors: { [url]: bare } });
+    expect(info.commit).toBe(first);
+    expect(await readFile(path.join(dest, 'a.txt'), 'utf8')).toBe('one');
+  });
+
   it('finds a snapshot in a mirror folder by owner+name, and falls back to the network for others', async () => {
     const { bare, second } = await bareSnapshot();
     const mirrorDir = path.dirname(path.dirname(bare));

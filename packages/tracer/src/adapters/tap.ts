@@ -16,6 +16,7 @@ import { DETECTION, type PlainRunContext, type RepoFacts, type RunnerAdapter, ty
 import { binScriptCommand, PACKAGE_VERSION_SCRIPT } from './bin-launch.js';
 import { findInstalledRunner } from './runner-bin.js';
 import { tapHooksImport } from './tap-hooks.js';
+import { unfreezeTopLevelTests } from './tap-top-level.js';
 import {
   allScripts,
   collectTracedRun,
@@ -189,8 +190,15 @@ async function listLegacyTapTestFiles(facts: RepoFacts): Promise<string[]> {
   const ignore = value('test-ignore');
   const inc = new RegExp(include);
   const exc = ignore ? new RegExp(ignore) : undefined;
-  return facts.files.filter((f) => !f.split('/').some((part) => part === 'node_modules' || part.startsWith('.')) && inc.test(f) && !exc?.test(f)).sort();
+  return facts.files.filter((f) => !f.split('/').some(isLegacyTapSkippedFolder) && inc.test(f) && !exc?.test(f)).sort();
 }
+
+/**
+ * Folders tap 16 never looks for tests in, whatever its `test-regex` says (its `bin/run.js`): its own
+ * snapshots (`tap-snapshots/test/foo.js.test.cjs` match the default regex), fixtures, `tap-testdir-*`.
+ */
+const isLegacyTapSkippedFolder = (part: string): boolean =>
+  part === 'node_modules' || part === 'tap-snapshots' || part === 'fixtures' || part.startsWith('.') || part.startsWith('tap-testdir-');
 
 /** The files tap itself would run (`tap list`: its config, its defaults). */
 export async function listTapTestFiles(facts: RepoFacts): Promise<string[]> {
@@ -215,10 +223,11 @@ async function runTapTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   ctx.logger.debug('instrumentation cache warmed', warm);
   const nodeArgs = [`--node-arg=--import=${path.join(runtimeDir(), 'node-test-preload.mjs')}`, `--node-arg=--import=${tapHooksImport()}`];
   const spec = binScriptCommand('tap', 'tap', [...runOptions(installedTapMajor(root)), ...nodeArgs, ...tapExcludeArgs(ctx.exclude), ...testFiles], { resultFile, redirectStdout: true });
-  return collectTracedRun({
+  const traced = await collectTracedRun({
     runner: 'tap', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseTapResults, testFiles, functions,
     env: await tracedEnv(ctx, root, instrumenter, 'tap', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),
   });
+  return unfreezeTopLevelTests(traced);
 }
 
 export const tapAdapter: RunnerAdapter = {

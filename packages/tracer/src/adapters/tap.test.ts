@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger, type Workspace } from '@swe-flow/core';
+import { ErrorCodes, silentLogger, type Workspace } from '@swe-flow/core';
 import { createLocalRuntime } from '@swe-flow/runtime';
 import { treeRunnerFor } from '../sessions/index.js';
 import { parseTapResults, tapAdapter } from './tap.js';
@@ -166,5 +166,27 @@ describe.each([
       const results = byTree.get(t.dir) ?? [];
       expect(results.map((r) => [r.id, r.status, r.error ?? '']), t.dir).toEqual([[`${SNAP_TEST} > decodes`, 'passed', '']]);
     }
+  });
+});
+
+// isaacs/node-lru-cache: `.taprc` names `@tapjs/clock`, in no package.json; tap 18+ installs such a plugin
+// on its first run, at the version made for the installed @tapjs/core, and stops when the registry has
+// none. The run leaves an empty result file: say so with tap's own words and what to change.
+describe('a tap 21 config naming a plugin tap cannot install (as isaacs/node-lru-cache)', () => {
+  let repo: TempRepo;
+  beforeAll(async () => {
+    repo = await copyFixture('tap-esm');
+    // No @tapjs/clock 1.x is made for @tapjs/core 4: tap finds no version to install, as for lru-cache's.
+    await writeFile(path.join(repo.root, '.taprc'), 'plugin:\n  - "@tapjs/clock@1"\n');
+  }, 300_000);
+  afterAll(async () => {
+    await repo?.dispose();
+  });
+
+  it('fails the traced run with SWEFLOW_RUNNER_PLUGIN_UNAVAILABLE, naming the plugin and showing tap\'s output', async () => {
+    const traceDir = await mkdtemp(path.join(os.tmpdir(), 'sweflow-tap-plugin-'));
+    const run = tapAdapter.runTraced({ facts: repo.facts, traceDir, timeoutMs: 240_000, logger: silentLogger });
+    await expect(run).rejects.toMatchObject({ code: ErrorCodes.RUNNER_PLUGIN_UNAVAILABLE, details: { plugin: '@tapjs/clock@1' } });
+    await expect(run).rejects.toThrow(/Version not found, or incompatible with the current tap version/);
   });
 });

@@ -28,7 +28,9 @@ import {
   selectionFiles,
   testScript,
   toRepoRelative,
+  tail,
   tracedEnv,
+  withRunnerOutput,
 } from './runner-kit.js';
 import { withTitleExclusion } from '../test-exclusions.js';
 
@@ -224,10 +226,26 @@ async function runTapTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   const nodeArgs = [`--node-arg=--import=${path.join(runtimeDir(), 'node-test-preload.mjs')}`, `--node-arg=--import=${tapHooksImport()}`];
   const spec = binScriptCommand('tap', 'tap', [...runOptions(installedTapMajor(root)), ...nodeArgs, ...tapExcludeArgs(ctx.exclude), ...testFiles], { resultFile, redirectStdout: true });
   const traced = await collectTracedRun({
-    runner: 'tap', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseTapResults, testFiles, functions,
+    runner: 'tap', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseTapResults, testFiles, functions, explain: explainTapFailure,
     env: await tracedEnv(ctx, root, instrumenter, 'tap', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),
   });
   return unfreezeTopLevelTests(traced);
+}
+
+/** What tap 18+ prints when its config names a plugin it cannot install (`@tapjs/run` get-install-set). */
+const PLUGIN_NOT_INSTALLABLE = /Cannot install (\S+?)\.\s*\n\s*Version not found, or incompatible with the current tap version/;
+
+/**
+ * A tap 18+ run that stopped before any test because the plugin its config names is not installed and
+ * tap could not install it (isaacs/node-lru-cache: `.taprc` names `@tapjs/clock`, which is in no
+ * package.json; tap installs plugins into `.tap/plugins` on its first run, at the version whose
+ * peerDependencies match the installed `@tapjs/core`, and the registry had none).
+ */
+export function explainTapFailure(output: string, logFile?: string): SweFlowError | undefined {
+  const plugin = PLUGIN_NOT_INSTALLABLE.exec(output.replace(/\x1b\[[0-9;]*m/g, ''))?.[1];
+  if (!plugin) return undefined;
+  const message = `tap stopped before running any test: its config (.taprc, or "tap" in package.json) names the plugin ${plugin}, which is not installed, and tap could not install it (it looks for the version of ${plugin} made for the installed @tapjs/core and the registry has none). Add ${plugin} to devDependencies at the version whose peerDependencies name the lockfile's @tapjs/core, or update tap and the lockfile together, then run again`;
+  return new SweFlowError(ErrorCodes.RUNNER_PLUGIN_UNAVAILABLE, withRunnerOutput(message, 'tap', output, logFile), { details: { plugin, logTail: tail(output), ...(logFile ? { logFile } : {}) } });
 }
 
 export const tapAdapter: RunnerAdapter = {
@@ -237,4 +255,5 @@ export const tapAdapter: RunnerAdapter = {
   plainCommand: tapPlainCommand,
   parseResults: parseTapResults,
   runTraced: runTapTraced,
+  explainRunFailure: explainTapFailure,
 };

@@ -217,7 +217,14 @@ function walk(command: string, scripts: Record<string, string>, env: Record<stri
     const scoped = { ...env, ...own };
     const many = runAllCalls(words, scripts);
     if (many) {
-      if (depth < MAX_DEPTH) for (const name of many) if (scripts[name] !== undefined) walk(scripts[name]!, scripts, scoped, depth + 1, into);
+      // Followed for the suite's runs; when it runs none (`run-p build:*`), the command stays whole as a
+      // build step, so every script it names runs (a `minify` beside a `babel` build too).
+      const inner: TestScriptFacts = { runs: [], build: [] };
+      if (depth < MAX_DEPTH) for (const name of many) if (scripts[name] !== undefined) walk(scripts[name]!, scripts, scoped, depth + 1, inner);
+      if (inner.runs.length > 0) {
+        if (into.runs.length === 0) into.build.push(...inner.build);
+        into.runs.push(...inner.runs);
+      } else if (into.runs.length === 0 && isBuildCommand(part)) into.build.push(part);
       continue;
     }
     const called = scriptCall(words, scripts);

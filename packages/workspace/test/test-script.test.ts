@@ -54,6 +54,10 @@ describe('reading the test script', () => {
     expect(patterns.build).toEqual(['tsc -p .']);
     expect(patterns.runs.map((r) => [r.env, r.command])).toEqual([[{ NODE_ENV: 'test' }, 'mocha']]);
     expect(readTestScript(scripts({ test: 'run-p --max-parallel 2 "t:**"', 't:a': 'ava', 't:b:c': 'tape test/*.js' })).runs.map((r) => r.command)).toEqual(['ava', 'tape test/*.js']);
+    // validator.js: a build through run-p runs whole (its browser build calls `npm run minify`, which no word marks as a build).
+    const validator = readTestScript(scripts({ pretest: 'npm run build && npm run lint', build: 'run-p build:*', 'build:browser': 'node --require @babel/register build-browser && npm run minify', minify: 'uglifyjs validator.js -o validator.min.js', 'build:node': 'babel src -d .', lint: 'eslint src', test: 'nyc mocha --require @babel/register' }));
+    expect(validator.build).toEqual(['run-p build:*']);
+    expect(validator.runs.map((r) => r.command)).toEqual(['nyc mocha --require @babel/register']);
   });
 
   it('takes build steps from pretest and before the first run, not lint or later steps', () => {

@@ -59,20 +59,6 @@ describe('size floor: a step adding fewer lines than the floor joins its related
     expect(names(s)).toEqual(['F+G', 'H+X']);
   });
 
-  it('a one-liner also joins a neighbour whose functions call the same helper; a longer step does not', () => {
-    // X, Y, Z each call the helper H (kept whole: frozen); no test or caller in common.
-    const siblings = buildRdg(
-      scenario([
-        { name: 'x', calls: ['X'], deps: [['X', 'H']] },
-        { name: 'y', calls: ['Y'], deps: [['Y', 'H']] },
-        { name: 'z', calls: ['Z'], deps: [['Z', 'H']] },
-      ]),
-    );
-    const opts = { frozen: [core('H')], minStepLines: 5 };
-    expect(names(buildSchedule(siblings, { ...opts, nodeLines: lines({ X: 1, Y: 1, Z: 3, H: 9 }) }))).toEqual(['X+Y', 'Z']);
-    expect(names(buildSchedule(siblings, { ...opts, nodeLines: lines({ X: 2, Y: 2, Z: 3, H: 9 }) }))).toEqual(['X', 'Y', 'Z']);
-  });
-
   it('records the evidence of every step: call depth and distinct callers', () => {
     const s = buildSchedule(rdg);
     const b = s.steps.find((st) => st.nodesToDevelop.includes(core('B')))!;

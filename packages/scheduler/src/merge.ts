@@ -1,8 +1,7 @@
 /**
  * The size floor. A step whose functions add fewer lines than the floor (a one-line getter, a
  * three-line helper) is not a task a developer would be given on its own: it is merged into its
- * neighbour in the schedule (the step before or after it) that shares tests or callers with it (a
- * one-line step: also a helper both call).
+ * neighbour in the schedule (the step before or after it) that shares tests or callers with it.
  * Merging adjacent steps keeps the schedule's invariant (every function a step's tests reach is
  * developed in that step or earlier): the merged step sits where the later of the two was, and
  * holds both steps' tests and functions.
@@ -79,32 +78,7 @@ class Relations {
     for (const n of b.dev) for (const c of this.callers.get(n) ?? []) if (callersOfA.has(c)) score++;
     return score;
   }
-
-  /**
-   * Core functions both steps' functions call, outside both steps: sibling one-liners such as neverthrow's
-   * `Err#map`, `Err#andThen`, `Err#andThrough` (each `return err(this.error)`) share no test and no caller,
-   * only the helper they call.
-   */
-  sharedCallees(a: Step, b: Step): number {
-    const inSteps = new Set([...a.dev, ...b.dev]);
-    const calleesOfA = new Set<number>();
-    for (const n of a.dev) for (const c of this.callees.get(n) ?? []) if (!inSteps.has(c)) calleesOfA.add(c);
-    let score = 0;
-    const seen = new Set<number>();
-    for (const n of b.dev) {
-      for (const c of this.callees.get(n) ?? []) {
-        if (calleesOfA.has(c) && !seen.has(c)) {
-          seen.add(c);
-          score++;
-        }
-      }
-    }
-    return score;
-  }
 }
-
-/** A step of at most this many added lines is a one-liner: it may also join a step whose functions call the same helper. */
-const ONE_LINER_LINES = 1;
 
 /** The index of the step `i` joins, or -1: nearest first, then the higher score, then the earlier one. */
 function nearestRelated(steps: readonly Step[], i: number, score: (a: Step, b: Step) => number, groupNodes: MergeInput['groupNodes']): number {
@@ -157,8 +131,7 @@ function canJoin(steps: readonly Step[], i: number, j: number, groupNodes: Merge
 }
 
 /**
- * Merges every step below the floor into the nearest related step (within 8 steps either side; a one-line
- * step also relates to a step whose functions call a helper its functions call;
+ * Merges every step below the floor into the nearest related step (within 8 steps either side;
  * at equal distance the higher score, then the earlier one), again while the merged step is still below
  * the floor. A step with no related step it can join, or whose merge would exceed `maxFunctions`
  * (default 8), stays as it is.
@@ -177,10 +150,7 @@ export function mergeSmallSteps(input: MergeInput): MergeResult {
       i++;
       continue;
     }
-    // A one-liner (a task too small to keep, `patch-too-small` on its own) also counts a helper both steps call as related.
-    const oneLiner = size(s) <= ONE_LINER_LINES;
-    const score = (a: Step, b: Step): number => (fits(a, b) ? relations.score(a, b) || (oneLiner ? relations.sharedCallees(a, b) : 0) : 0);
-    const j = nearestRelated(steps, i, score, input.groupNodes);
+    const j = nearestRelated(steps, i, (a, b) => (fits(a, b) ? relations.score(a, b) : 0), input.groupNodes);
     if (j < 0) {
       i++;
       continue;

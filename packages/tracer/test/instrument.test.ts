@@ -360,3 +360,37 @@ describe('source maps', () => {
     expect(stdout).toMatch(/original\.mjs:2:\d+/);
   });
 });
+
+describe('code another require hook compiled first (mocha -r @babel/register)', () => {
+  it('records its functions under the ids of the file on disk, not at the compiled positions', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'swf-hooked-'));
+    const original = `/**
+ * Better way to handle type checking
+ */
+export default function typeOf(input) {
+  const raw = Object.prototype.toString.call(input).toLowerCase();
+  return /\\[object (.*)]/.exec(raw)[1];
+}
+export const isString = (v) => typeOf(v) === 'string';
+`;
+    const absFile = path.join(root, 'src', 'lib', 'typeOf.js');
+    await exec('mkdir', ['-p', path.dirname(absFile)]);
+    await writeFile(absFile, original);
+    // What @babel/register hands to Module#_compile: helpers above the code, an inline map back to the file.
+    const helpers = () => ({
+      visitor: {
+        Program(p: { unshiftContainer(key: string, nodes: unknown): void }) {
+          p.unshiftContainer('body', parseSource('"use strict";\nfunction _interop(e) {\n  return e && e.__esModule ? e : { default: e };\n}\nvar _x = _interop({});\n', 'h.js').program.body);
+        },
+      },
+    });
+    const compiled = transformSync(original, { filename: absFile, babelrc: false, configFile: false, plugins: [helpers], sourceMaps: 'inline' })!.code!;
+    expect(compiled).toContain('sourceMappingURL=data:');
+    const out = instrumentSource(compiled, absFile, { root });
+    const onDisk = locateFunctions(original, 'src/lib/typeOf.js');
+    expect(out!.functions.map((f) => f.id)).toEqual(onDisk.map((f) => f.id));
+    // The recorder is told the disk ids; the helper babel added is not recorded as a function of the file.
+    for (const f of onDisk) expect(out!.code).toContain(JSON.stringify(f.id));
+    expect(out!.code).not.toMatch(/typeOf\.js:\d+:\d+:_interop/);
+  });
+});

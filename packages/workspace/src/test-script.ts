@@ -3,7 +3,8 @@
  * (`cross-env TZ=UTC jest`, `NODE_ENV=test mocha`, `env FOO=1 ava`), several runs of the suite under
  * different environments (`jest && cross-env TZ=Asia/Tokyo jest`), and build steps the tests need
  * first (`npm run build && mocha`, a `pretest` that compiles). Scripts named with `npm run X`,
- * `yarn X` or `pnpm X` are followed (a few levels deep). Pure: reads package.json's scripts only.
+ * `yarn X`, `pnpm X` or npm-run-all's `run-s` / `run-p` / `npm-run-all` (names and `test:*` patterns)
+ * are followed (a few levels deep). Pure: reads package.json's scripts only.
  */
 
 /** One run of the suite the script makes. */
@@ -32,7 +33,11 @@ export interface TestScriptFacts {
 
 const RUNNER_WORDS = new Set(['jest', 'mocha', '_mocha', 'vitest', 'ava', 'tape', 'tap', 'uvu', 'jasmine']);
 /** Words that wrap a runner without changing what it runs. */
-const WRAPPERS = new Set(['nyc', 'c8', 'npx', 'cross-env', 'cross-env-shell', 'env', 'dotenv', 'node-options', 'run-s']);
+const WRAPPERS = new Set(['nyc', 'c8', 'npx', 'cross-env', 'cross-env-shell', 'env', 'dotenv', 'node-options']);
+/** npm-run-all's commands: their words are script names or patterns (`npm-run-all --parallel spec lint`, `run-s test:*`). */
+const RUN_ALL = new Set(['npm-run-all', 'npm-run-all2', 'run-s', 'run-p']);
+/** npm-run-all flags that take a value (`--max-parallel 2`), so the value is not read as a script name. */
+const RUN_ALL_VALUE_FLAGS = new Set(['--max-parallel', '-r', '--race-timeout', '--npm-path']);
 const BUILD_STEP = /\b(build|compile|tsc|tshy|tsdown|pkgroll|swc|babel|rollup|webpack|esbuild|tsup|unbuild|microbundle|bundle|prepare|dist)\b/;
 const NOT_BUILD = /--noEmit\b|\b(lint|eslint|prettier|tslint|xo|standard|tsd|format|typecheck|type-check|check-types)\b/;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
@@ -142,6 +147,35 @@ function scriptCall(words: readonly string[], scripts: Record<string, string>): 
   return undefined;
 }
 
+/** npm-run-all's pattern rule: `*` stays within one `:` segment, `**` crosses them. */
+function scriptPattern(pattern: string): RegExp {
+  const body = pattern
+    .split(/(\*\*|\*)/)
+    .map((part) => (part === '**' ? '.*' : part === '*' ? '[^:]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${body}$`);
+}
+
+/** The scripts an npm-run-all command runs, in its order (`run-p spec lint`, `npm-run-all build:*`). */
+function runAllCalls(words: readonly string[], scripts: Record<string, string>): string[] | undefined {
+  const [bin, ...rest] = words;
+  if (bin === undefined || !RUN_ALL.has(bin.split('/').pop()!)) return undefined;
+  const names: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const w = rest[i]!;
+    if (w === '--') break;
+    if (w.startsWith('-')) {
+      if (RUN_ALL_VALUE_FLAGS.has(w)) i++;
+      continue;
+    }
+    // A script with arguments (`"spec -- --grep x"`) names the script by its first word.
+    const name = w.split(/\s+/)[0]!;
+    if (!name.includes('*')) names.push(name);
+    else for (const key of Object.keys(scripts)) if (scriptPattern(name).test(key)) names.push(key);
+  }
+  return names;
+}
+
 function runnerOf(words: readonly string[]): boolean {
   for (const w of words) {
     if (w.startsWith('-')) continue;
@@ -181,6 +215,18 @@ function walk(command: string, scripts: Record<string, string>, env: Record<stri
   for (const part of splitCommands(command)) {
     const { env: own, words } = peel(part);
     const scoped = { ...env, ...own };
+    const many = runAllCalls(words, scripts);
+    if (many) {
+      // Followed for the suite's runs; when it runs none (`run-p build:*`), the command stays whole as a
+      // build step, so every script it names runs (a `minify` beside a `babel` build too).
+      const inner: TestScriptFacts = { runs: [], build: [] };
+      if (depth < MAX_DEPTH) for (const name of many) if (scripts[name] !== undefined) walk(scripts[name]!, scripts, scoped, depth + 1, inner);
+      if (inner.runs.length > 0) {
+        if (into.runs.length === 0) into.build.push(...inner.build);
+        into.runs.push(...inner.runs);
+      } else if (into.runs.length === 0 && isBuildCommand(part)) into.build.push(part);
+      continue;
+    }
     const called = scriptCall(words, scripts);
     if (called && depth < MAX_DEPTH && scripts[called] !== undefined) {
       walk(scripts[called]!, scripts, scoped, depth + 1, into);

@@ -46,6 +46,20 @@ describe('reading the test script', () => {
     expect(readTestScript(scripts({ test: 'cross-env NODE_ENV=test yarn unit', unit: 'TZ=UTC mocha' })).runs).toEqual([{ env: { NODE_ENV: 'test', TZ: 'UTC' }, command: 'mocha', selectsFiles: false, files: [], args: [] }]);
   });
 
+  it('follows npm-run-all, run-s and run-p to the scripts they name, patterns too', () => {
+    // ramda: the suite is one of two scripts run in parallel, with its own environment and mocha options.
+    const ramda = readTestScript(scripts({ test: 'npm-run-all --parallel spec lint', spec: 'cross-env BABEL_ENV=cjs mocha --require @babel/register --reporter spec', lint: 'eslint source/*.js' }));
+    expect(ramda.runs).toEqual([{ env: { BABEL_ENV: 'cjs' }, command: 'mocha --require @babel/register --reporter spec', selectsFiles: false, files: [], args: ['--require', '@babel/register', '--reporter', 'spec'] }]);
+    const patterns = readTestScript(scripts({ test: 'run-s build "test:* -- --bail"', build: 'tsc -p .', 'test:unit': 'NODE_ENV=test mocha', 'test:unit:slow': 'jest', lint: 'eslint .' }));
+    expect(patterns.build).toEqual(['tsc -p .']);
+    expect(patterns.runs.map((r) => [r.env, r.command])).toEqual([[{ NODE_ENV: 'test' }, 'mocha']]);
+    expect(readTestScript(scripts({ test: 'run-p --max-parallel 2 "t:**"', 't:a': 'ava', 't:b:c': 'tape test/*.js' })).runs.map((r) => r.command)).toEqual(['ava', 'tape test/*.js']);
+    // validator.js: a build through run-p runs whole (its browser build calls `npm run minify`, which no word marks as a build).
+    const validator = readTestScript(scripts({ pretest: 'npm run build && npm run lint', build: 'run-p build:*', 'build:browser': 'node --require @babel/register build-browser && npm run minify', minify: 'uglifyjs validator.js -o validator.min.js', 'build:node': 'babel src -d .', lint: 'eslint src', test: 'nyc mocha --require @babel/register' }));
+    expect(validator.build).toEqual(['run-p build:*']);
+    expect(validator.runs.map((r) => r.command)).toEqual(['nyc mocha --require @babel/register']);
+  });
+
   it('takes build steps from pretest and before the first run, not lint or later steps', () => {
     const facts = readTestScript(scripts({ pretest: 'npm run lint && npm run build', lint: 'eslint .', build: 'tsc -p .', test: 'tsc --noEmit && mocha && npm run build:docs', 'build:docs': 'typedoc' }));
     expect(facts.build).toEqual(['tsc -p .']);

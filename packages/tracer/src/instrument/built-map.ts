@@ -124,7 +124,7 @@ function nearestByName(candidates: readonly FunctionInfo[], name: string, line: 
 }
 
 /** Through the build's source map: the source file most of the file's functions map to. */
-function mapBySourceMap(code: string, absFile: string, root: string): BuiltFileMap | undefined {
+export function mapBySourceMap(code: string, absFile: string, root: string): BuiltFileMap | undefined {
   const read = readSourceMap(code, absFile);
   if (!read) return undefined;
   const built = locateFunctions(code, path.relative(root, absFile).split(path.sep).join('/'));

@@ -11,7 +11,7 @@ import type { NodePath } from '@babel/traverse';
 import * as t from '@babel/types';
 import type { FunctionInfo } from '@swe-flow/core';
 import { describeFunction, hasBody, parseSource, type FunctionPath } from '@swe-flow/skeleton';
-import { builtDirOf, builtOutputFromEnv, isTestSource, mapBuiltFile, sourceFunctionsOf, type BuiltFileMap, type BuiltOutputDir } from './built-map.js';
+import { builtDirOf, builtOutputFromEnv, isTestSource, mapBuiltFile, mapBySourceMap, sourceFunctionsOf, type BuiltFileMap, type BuiltOutputDir } from './built-map.js';
 import { relativeSourcePath, shouldInstrument, type InstrumentFilter } from './filter.js';
 
 export interface InstrumentOptions {
@@ -247,7 +247,23 @@ export function instrumentSource(code: string, absFile: string, options: Instrum
   const built = dirs.length > 0 ? builtDirOf(file, dirs) : undefined;
   if (built) return instrumentBuilt(code, absFile, file, built, options);
   if (!shouldInstrument(file, absFile, options.exclude)) return null;
+  const self = compiledByAnotherHook(code, absFile, file, options.root);
+  if (self) {
+    const out = instrumentFile(code, absFile, file, options, self);
+    return out ? { ...out, functions: sourceFunctionsOf(options.root, file) ?? [] } : null;
+  }
   return instrumentFile(code, absFile, file, options);
+}
+
+/**
+ * Code another require hook compiled before ours (`mocha -r @babel/register`, ts-node): it carries an
+ * inline source map back to the file itself. Its functions are then recorded under the ids of the file's
+ * own functions (the ones a task stubs), not at the compiled positions, which no source file has.
+ */
+function compiledByAnotherHook(code: string, absFile: string, file: string, root: string): BuiltFileMap | undefined {
+  if (!code.includes('sourceMappingURL=data:')) return undefined;
+  const map = mapBySourceMap(code, absFile, root);
+  return map && map.source === file ? map : undefined;
 }
 
 /**

@@ -42,10 +42,14 @@ function untracedPassing(trace) {
   return trace.tests.length + differsButPassed;
 }
 
+/** Codes prepare raises before it installs anything (no copy, a runner's own repository): the install was not reached. */
+const BEFORE_INSTALL = new Set(['SWEFLOW_PATH_MISSING', 'SWEFLOW_NOT_A_REPO', 'SWEFLOW_SOURCE_INCOMPLETE', 'SWEFLOW_REF_NOT_FOUND', 'SWEFLOW_NO_PACKAGE_JSON', 'SWEFLOW_SELF_HOSTED_RUNNER']);
+
 /**
  * Whether the install worked: the install record of repo.json; else node_modules in the working copy
  * (prepare failed after installing, e.g. no runner detected); else a prepare failure is an install
- * failure (the package manager itself did not start, or the install failed).
+ * failure (the package manager itself did not start, or the install failed), unless its code is one
+ * raised before the install (then the install was not reached).
  */
 function installFacts(repo, errorCode, workDir, lastStage) {
   if (repo?.install) {
@@ -54,7 +58,7 @@ function installFacts(repo, errorCode, workDir, lastStage) {
     return { installOk: true, fallback: Array.isArray(fallback) ? fallback.join(', ') || null : (fallback ?? null), installMs: i.durationMs ?? null, packageManager: `${i.packageManager}@${i.packageManagerVersion ?? '?'}` };
   }
   const installed = errorCode !== 'SWEFLOW_INSTALL_FAILED' && existsSync(path.join(workDir, 'node_modules'));
-  const installOk = installed ? true : errorCode === 'SWEFLOW_INSTALL_FAILED' || lastStage === 'prepare' ? false : null;
+  const installOk = installed ? true : BEFORE_INSTALL.has(errorCode) ? null : errorCode === 'SWEFLOW_INSTALL_FAILED' || lastStage === 'prepare' ? false : null;
   return { installOk, fallback: null, installMs: null, packageManager: null };
 }
 

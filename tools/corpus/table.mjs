@@ -26,13 +26,16 @@ function failureCounts(results) {
 }
 
 export function renderTable(results, meta) {
-  const installed = results.filter((r) => r.installOk === true);
+  // A runner's own repository stops before its install, but its dependencies do install: it counts with
+  // those that install, so stopping early does not take a repository that yields nothing out of the share.
+  const selfHosted = results.filter((r) => r.installOk !== true && r.errorCode === 'SWEFLOW_SELF_HOSTED_RUNNER');
+  const installed = [...results.filter((r) => r.installOk === true), ...selfHosted];
   const yielded = results.filter((r) => r.verified > 0);
   const yieldedOfInstalled = installed.filter((r) => r.verified > 0);
   const lines = [
     `Command: \`${meta.command}\`; machine: ${meta.machine}; rendered ${new Date().toISOString()}.`,
     '',
-    `${results.length} repositories run; ${installed.length} installed; ${yielded.length} yielded at least one verified task (${yieldedOfInstalled.length} of the ${installed.length} that installed).`,
+    `${results.length} repositories run; ${installed.length} installed${selfHosted.length ? ` (${selfHosted.length} of them a runner's own repository, stopped before its install and counted here)` : ''}; ${yielded.length} yielded at least one verified task (${yieldedOfInstalled.length} of the ${installed.length} that installed).`,
     '',
     '| repository | runner@version | package manager | install | tests passing untraced | tasks verified | top reject reasons | synth / plain suite (s) = ratio | error code (no task) | load (1 min) |',
     '|---|---|---|---|---:|---:|---|---|---|---:|',

@@ -41,6 +41,7 @@ export const synthOptions: OptionSpec[] = [
   { flags: '--max-steps <n>', description: 'Emit at most this many steps', config: 'maxSteps', parse: int },
   { flags: '--min-patch-tokens <n>', description: 'Reject patches adding fewer tokens', config: 'minPatchTokens', parse: int },
   { flags: '--min-step-lines <n>', description: 'Merge a step adding fewer non-blank lines into the neighbouring step that shares tests or callers (0: off; default 5)', config: 'minStepLines', parse: int },
+  { flags: '--no-merged-parts', description: 'Do not try a rejected merged step again as its unmerged parts (default: each part is verified as a task of its own)', config: 'retryMergedParts' },
   { flags: '--raw-functions', description: 'Schedule every traced function on its own instead of named units (anonymous callbacks with the function that holds them)', config: 'namedUnits', parse: (v) => !v },
   { flags: '--max-functions-per-step <n>', description: 'Skip steps developing more functions', config: 'maxFunctionsPerStep', parse: int },
   { flags: '--order <order>', description: 'dependency | paper: step order', config: 'order' },

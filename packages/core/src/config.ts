@@ -48,6 +48,7 @@ export const SynthConfigSchema = z
     maxFunctionsPerStep: z.number().int().min(1).optional(),
     minFunctionsPerStep: z.number().int().min(1).optional(),
     minStepLines: z.number().int().min(0).default(5).describe('size floor: a step whose functions add fewer non-blank lines is merged into the neighbouring step that shares tests or callers with it (0: off)'),
+    retryMergedParts: z.boolean().default(true).describe('a step the size floor merged that is rejected (at emit or verification) is tried again as its unmerged parts, each a task of its own (isolated mode); false: the merged step is lost whole'),
     namedUnits: z.boolean().default(true).describe('develop anonymous functions, callbacks and nested helpers with the named function, method or class member that holds them (false: every traced function is a node of its own)'),
     order: z.enum(['dependency', 'paper']).default('dependency').describe('step order'),
     stubStyle: z.enum(['throw', 'return-undefined']).default('throw'),

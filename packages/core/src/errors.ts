@@ -7,6 +7,8 @@ export const ErrorCodes = {
   CONFIG_INVALID: 'SWEFLOW_CONFIG_INVALID',
   PATH_MISSING: 'SWEFLOW_PATH_MISSING',
   NOT_A_REPO: 'SWEFLOW_NOT_A_REPO',
+  /** A clone or checkout could not read git objects it needs: the snapshot, mirror or remote is incomplete. */
+  SOURCE_INCOMPLETE: 'SWEFLOW_SOURCE_INCOMPLETE',
   NO_PACKAGE_JSON: 'SWEFLOW_NO_PACKAGE_JSON',
   UNKNOWN_RUNNER: 'SWEFLOW_UNKNOWN_RUNNER',
   NO_TESTS: 'SWEFLOW_NO_TESTS',
@@ -50,6 +52,7 @@ export const ErrorCodes = {
   QUEUE_UNAVAILABLE: 'SWEFLOW_QUEUE_UNAVAILABLE',
   QUEUE_MISCONFIGURED: 'SWEFLOW_QUEUE_MISCONFIGURED',
   QUEUE_JOB_FAILED: 'SWEFLOW_QUEUE_JOB_FAILED',
+  RUNNER_PLUGIN_UNAVAILABLE: 'SWEFLOW_RUNNER_PLUGIN_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -62,6 +65,7 @@ const usageCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCodes.CONFIG_INVALID,
   ErrorCodes.PATH_MISSING,
   ErrorCodes.NOT_A_REPO,
+  ErrorCodes.SOURCE_INCOMPLETE,
   ErrorCodes.NO_PACKAGE_JSON,
   ErrorCodes.UNKNOWN_RUNNER,
   ErrorCodes.OUT_DIR_NOT_EMPTY,

@@ -59,6 +59,12 @@ export interface ScheduleStep {
   callers?: number;
   /** How many steps the size floor merged into this one (absent or 1: none). */
   mergedSteps?: number;
+  /**
+   * The steps the size floor merged into this one, unmerged and in schedule order (absent when none).
+   * When this step is rejected, each part is tried as a task of its own (isolated mode), so a merge
+   * never loses a task its parts would have given. Parts are numbered after the schedule's last step.
+   */
+  parts?: ScheduleStep[];
 }
 
 export interface ScheduleOptions {

@@ -41,6 +41,11 @@ export interface EmitOptions {
    * alike, in a `documented` commit on top of the original, so patches hold only implementations.
    */
   docComments?: Readonly<Record<string, string>>;
+  /**
+   * Also emit the parts of every merged step (`step.parts`, isolated mode) as candidates of their own
+   * (`EmitResult.parts`): the pipeline verifies them only when their merged step is rejected.
+   */
+  mergedParts?: boolean;
   logger?: Logger;
 }
 
@@ -74,6 +79,9 @@ export interface EmitResult {
   originalCommit: string;
   candidates: Candidate[];
   rejects: RejectRow[];
+  /** With `mergedParts`: candidates of the merged steps' parts, and the parts rejected at emit (by part step number). */
+  parts: Candidate[];
+  partRejects: RejectRow[];
 }
 
 /** The instance id: `<owner>__<repo>-<mode>-<step>`. */
@@ -119,7 +127,7 @@ export async function emitCandidates(options: EmitOptions): Promise<EmitResult> 
 }
 
 /** Candidates and rejects in the order the steps are emitted; patches are computed for all at once. */
-type Pending = { mode: TaskMode; step: ScheduleStep; base: string; reference: string; passToPass: string[] };
+type Pending = { mode: TaskMode; step: ScheduleStep; base: string; reference: string; passToPass: string[]; part: boolean };
 
 /** One call of `emitCandidates`: the original's files, stubs made so far, and what was emitted. */
 class Emission {
@@ -135,9 +143,11 @@ class Emission {
   /** Incremental commits stub the same (file, ids) sets again and again: each file parsed once, each distinct set stubbed once. */
   private readonly asts = new Map<string, ReturnType<typeof parseSource>>();
   private readonly stubMemo = new Map<string, { code: string; notFound: string[] }>();
-  private readonly emitted: Array<{ reject: RejectRow } | { pending: Pending }> = [];
+  private readonly emitted: Array<{ reject: RejectRow; part: boolean } | { pending: Pending }> = [];
   private readonly candidates: Candidate[] = [];
   private readonly rejects: RejectRow[] = [];
+  private readonly parts: Candidate[] = [];
+  private readonly partRejects: RejectRow[] = [];
   private originalCommit = '';
 
   constructor(private readonly options: EmitOptions, private readonly taskRepo: TaskRepo) {
@@ -235,29 +245,43 @@ class Emission {
     return { instance_id: instanceIdFor(this.options.repoName, mode, step.step), step: step.step, mode, reason, detail, tests: step.testIds };
   }
 
-  private makeCandidate(mode: TaskMode, step: ScheduleStep, base: string, reference: string, passToPass: string[]): void {
+  private makeCandidate(mode: TaskMode, step: ScheduleStep, trees: { base: string; reference: string }, passToPass: string[], part = false): void {
     const loadTime = step.nodesToDevelop.filter((id) => this.moduleLoad.has(id) && this.stubTargets([id]).length === 0);
-    if (loadTime.length > 0) this.emitted.push({ reject: this.rejectRow(mode, step, 'module-load-stub', `runs at module load, cannot be stubbed: ${loadTime.join(', ')}`) });
-    else if (step.nodesToDevelop.length === 0) this.emitted.push({ reject: this.rejectRow(mode, step, 'no-new-functions', 'the step develops no function') });
-    else this.emitted.push({ pending: { mode, step, base, reference, passToPass } });
+    if (loadTime.length > 0) this.emitted.push({ reject: this.rejectRow(mode, step, 'module-load-stub', `runs at module load, cannot be stubbed: ${loadTime.join(', ')}`), part });
+    else if (step.nodesToDevelop.length === 0) this.emitted.push({ reject: this.rejectRow(mode, step, 'no-new-functions', 'the step develops no function'), part });
+    else this.emitted.push({ pending: { mode, step, ...trees, passToPass, part } });
   }
 
   async emitIsolated(): Promise<void> {
-    const { taskRepo, originalCommit } = this;
     const earlierTests: string[] = [];
     for (const step of this.options.schedule.steps) {
-      const { changes, missing } = await this.stubbedFiles(this.stubTargets(step.nodesToDevelop));
-      if (missing.length > 0) {
-        this.emitted.push({ reject: this.rejectRow('isolated', step, 'stub-failed', `functions not found in the source: ${missing.join(', ')}`) });
-      } else {
-        const base = await taskRepo.commitChanges(originalCommit, changes, `isolated step ${step.step}: base`, [originalCommit]);
-        const reference = await taskRepo.commitSameTree(originalCommit, `isolated step ${step.step}: reference`, base);
-        await taskRepo.setRef(`refs/heads/isolated/step-${step.step}`, reference);
-        await taskRepo.setRef(`refs/tags/isolated-${step.step}-base`, base);
-        this.makeCandidate('isolated', step, base, reference, [...earlierTests]);
+      await this.emitIsolatedStep(step, [...earlierTests], false);
+      if (this.options.mergedParts) {
+        // A part's PASS_TO_PASS: the tests of the steps before its merged step and of the parts before it.
+        const beforePart = [...earlierTests];
+        for (const part of step.parts ?? []) {
+          await this.emitIsolatedStep(part, [...beforePart], true);
+          beforePart.push(...part.testIds);
+        }
       }
       earlierTests.push(...step.testIds);
     }
+  }
+
+  /** One isolated candidate: the original with the step's functions stubbed, and the original as reference. */
+  private async emitIsolatedStep(step: ScheduleStep, passToPass: string[], part: boolean): Promise<void> {
+    const { taskRepo, originalCommit } = this;
+    const { changes, missing } = await this.stubbedFiles(this.stubTargets(step.nodesToDevelop));
+    if (missing.length > 0) {
+      this.emitted.push({ reject: this.rejectRow('isolated', step, 'stub-failed', `functions not found in the source: ${missing.join(', ')}`), part });
+      return;
+    }
+    const label = part ? `isolated step ${step.step} (a part of a merged step)` : `isolated step ${step.step}`;
+    const base = await taskRepo.commitChanges(originalCommit, changes, `${label}: base`, [originalCommit]);
+    const reference = await taskRepo.commitSameTree(originalCommit, `${label}: reference`, base);
+    await taskRepo.setRef(`refs/heads/isolated/step-${step.step}`, reference);
+    await taskRepo.setRef(`refs/tags/isolated-${step.step}-base`, base);
+    this.makeCandidate('isolated', step, { base, reference }, passToPass, part);
   }
 
   /** commits[k] = original with steps k.. stubbed; commits[steps.length] = original. */
@@ -276,7 +300,7 @@ class Emission {
         const step = steps[k - 1]!;
         await taskRepo.setRef(`refs/tags/incremental-${step.step}-base`, previous);
         await taskRepo.setRef(`refs/tags/incremental-${step.step}-reference`, commit);
-        this.makeCandidate('incremental', step, previous, commit, [...earlierTests]);
+        this.makeCandidate('incremental', step, { base: previous, reference: commit }, [...earlierTests]);
         earlierTests.push(...step.testIds);
       }
       previous = commit;
@@ -285,14 +309,14 @@ class Emission {
     if (parent) await taskRepo.setRef('refs/heads/incremental', parent);
   }
 
-  private finishCandidate({ mode, step, base, reference, passToPass }: Pending, patch: string): void {
+  private finishCandidate({ mode, step, base, reference, passToPass, part }: Pending, patch: string): void {
     const minTokens = this.options.minPatchTokens ?? 10;
-    const reject = (reason: RejectRow['reason'], detail: string) => { this.rejects.push(this.rejectRow(mode, step, reason, detail)); };
+    const reject = (reason: RejectRow['reason'], detail: string) => { (part ? this.partRejects : this.rejects).push(this.rejectRow(mode, step, reason, detail)); };
     const patchTokens = countPatchTokens(patch);
     if (patch.trim() === '') return reject('no-new-functions', 'base and reference are identical');
     if (patchTokens < minTokens) return reject('patch-too-small', `the patch adds ${patchTokens} tokens (< ${minTokens})`);
     const changedFiles = [...patch.matchAll(/^diff --git a\/(.+?) b\//gm)].map((m) => m[1]!);
-    this.candidates.push({
+    (part ? this.parts : this.candidates).push({
       instanceId: instanceIdFor(this.options.repoName, mode, step.step),
       mode,
       step: step.step,
@@ -319,12 +343,13 @@ class Emission {
     const patches = await this.taskRepo.diffs(pending.map((p) => [p.base, p.reference] as const));
     let next = 0;
     for (const e of this.emitted) {
-      if ('reject' in e) this.rejects.push(e.reject);
+      if ('reject' in e) (e.part ? this.partRejects : this.rejects).push(e.reject);
       else this.finishCandidate(e.pending, patches[next++]!);
     }
     // Every object on disk before anyone else reads the repository.
     await this.taskRepo.flush();
-    this.logger.info(`emitted ${this.candidates.length} candidate tasks, ${this.rejects.length} rejected before verification`);
-    return { taskRepo: this.taskRepo, originalCommit: this.originalCommit, candidates: this.candidates, rejects: this.rejects };
+    const parts = this.parts.length + this.partRejects.length > 0 ? ` (and ${this.parts.length} parts of merged steps, verified if their step is rejected)` : '';
+    this.logger.info(`emitted ${this.candidates.length} candidate tasks, ${this.rejects.length} rejected before verification${parts}`);
+    return { taskRepo: this.taskRepo, originalCommit: this.originalCommit, candidates: this.candidates, rejects: this.rejects, parts: this.parts, partRejects: this.partRejects };
   }
 }

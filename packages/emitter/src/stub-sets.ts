@@ -26,7 +26,8 @@ export type ChangedFunctions = (candidate: { mode: TaskMode; step: number }, tre
  * The functions a candidate's base or reference tree has stubbed, i.e. changed against the original,
  * exactly as `emitCandidates` writes them: an isolated base stubs its step's functions and its
  * reference is the original; incremental step k's base stubs steps k.. and its reference steps k+1..
- * (functions that run at module load are never stubbed there). With `units` (`functionUnits(trace.functions)`),
+ * (functions that run at module load are never stubbed there). A part of a merged step (`step.parts`) is an
+ * isolated candidate of its own. With `units` (`functionUnits(trace.functions)`),
  * a developed unit changes every function it holds: those are the ids a traced run names.
  */
 export function changedFunctionsOf(schedule: Pick<ScheduleJson, 'steps'>, moduleLoadFunctions: readonly string[], units?: FunctionUnits): ChangedFunctions {
@@ -43,8 +44,12 @@ export function changedFunctionsOf(schedule: Pick<ScheduleJson, 'steps'>, module
     suffix[i] = s;
   }
   const empty = new Set<string>();
+  // The parts of merged steps (numbered after the last step) are isolated candidates of their own.
+  const parts = new Map(steps.flatMap((s) => (s.parts ?? []).map((p) => [p.step, p] as const)));
   return ({ mode, step }, tree) => {
     const i = indexOf.get(step);
+    const part = parts.get(step);
+    if (part && mode === 'isolated') return tree === 'base' ? new Set(units ? expand(part.nodesToDevelop) : part.nodesToDevelop) : empty;
     if (i === undefined) return undefined;
     if (mode === 'isolated') return tree === 'base' ? new Set(units ? expand(steps[i]!.nodesToDevelop) : steps[i]!.nodesToDevelop) : empty;
     return tree === 'base' ? suffix[i] : suffix[i + 1];

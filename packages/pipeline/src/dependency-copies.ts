@@ -3,8 +3,10 @@
  * bundled in another installed package (prettier's bundle, consola's dist) makes that task's solution
  * reachable for an agent. With the `stub` policy the files that hold one are stubbed in the prepared
  * copy (which every local workspace links) and, through `dependency-copies.json`, in the env image —
- * but only when the whole suite passes as before without them: the tests do not need them. Otherwise
- * (or with `reject`) they stay and the audit rejects the tasks they reveal (`solution-reachable`).
+ * but only when the whole suite passes as before without them: the tests do not need them. When it does
+ * not, each package's files are tried alone (a copy inside the runner's own bundle is needed, a published
+ * copy of the repository beside it often is not), and those the suite passes without are stubbed. Copies
+ * the tests need (or all, with `reject`) stay and the audit rejects the tasks they reveal (`solution-reachable`).
  * Verification then runs in the environment the tasks ship with.
  */
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -41,8 +43,24 @@ export interface DependencyCopiesRecord {
   /** Files replaced by a stub in the prepared copy and in the env image. */
   stubbed: string[];
   /** The suite run without the copies: tests that passed before and did not then (the copies were kept). */
-  suite?: { tests: number; notPassing: string[]; durationMs: number; error?: string };
+  suite?: SuiteWithout;
+  /** When the suite needs some of them: each package's files tried alone, and whether they were stubbed. */
+  packages?: Array<{ package: string; files: string[]; stubbed: boolean; notPassing: number; error?: string }>;
   durationMs: number;
+}
+
+type SuiteWithout = { tests: number; notPassing: string[]; durationMs: number; error?: string };
+
+/** At most this many packages are tried one by one (one suite run each) after the run without all fails. */
+const MAX_PACKAGE_TRIES = 4;
+
+/** The installed package a file belongs to (`node_modules/.pnpm/ufo@1.6.2/node_modules/ufo`). */
+export function packageOfCopy(file: string): string {
+  const parts = file.split('/');
+  const at = parts.lastIndexOf('node_modules');
+  if (at < 0) return path.posix.dirname(file);
+  const scoped = parts[at + 1]?.startsWith('@');
+  return parts.slice(0, at + (scoped ? 3 : 2)).join('/');
 }
 
 const backupDir = (out: string) => path.join(out, '.swe-flow', 'dependency-copies');
@@ -90,7 +108,7 @@ async function restore(out: string, workDir: string, files: readonly string[]): 
 }
 
 /** The whole suite in a local workspace of the original commit with the prepared copy's (stubbed) dependencies. */
-async function suiteWithout(input: DependencyCopiesInput, originalCommit: string): Promise<NonNullable<DependencyCopiesRecord['suite']>> {
+async function suiteWithout(input: DependencyCopiesInput, originalCommit: string): Promise<SuiteWithout> {
   const started = Date.now();
   const ws = await createLocalRuntime({ env: input.env }).open({ taskRepo: input.taskRepoDir, commit: originalCommit, dependenciesDir: input.workDir, label: 'dependency-copies' });
   try {
@@ -131,9 +149,32 @@ export async function handleDependencyCopies(input: DependencyCopiesInput): Prom
   const suite = await suiteWithout(input, input.candidates[0]!.originalCommit);
   if (suite.notPassing.length > 0) {
     await restore(input.out, input.workDir, fresh);
-    input.logger.warn(`dependency copies: kept (the audit rejects the tasks they reveal): without them ${suite.notPassing.length} of ${suite.tests} passing tests did not pass${suite.error ? ` (${suite.error})` : ''}, e.g. ${suite.notPassing.slice(0, 3).join('; ')}`);
-    return write({ policy: 'stub', found, stubbed: already, suite });
+    input.logger.warn(`dependency copies: the suite needs some of them: without them ${suite.notPassing.length} of ${suite.tests} passing tests did not pass${suite.error ? ` (${suite.error})` : ''}, e.g. ${suite.notPassing.slice(0, 3).join('; ')}`);
+    const packages = await tryPackagesAlone(input, fresh);
+    const stubbed = packages.filter((p) => p.stubbed).flatMap((p) => p.files);
+    const kept = fresh.filter((f) => !stubbed.includes(f));
+    if (kept.length > 0) input.logger.warn(`dependency copies: kept ${kept.length} file(s) the suite needs or that were not tried (the audit rejects the tasks they reveal): ${kept.slice(0, 3).join(', ')}${kept.length > 3 ? ', ...' : ''}`);
+    return write({ policy: 'stub', found, stubbed: [...already, ...stubbed].sort(), suite, packages });
   }
   input.logger.info(`dependency copies: stubbed ${fresh.length} file(s); the suite passes without them (${suite.tests} tests, ${(suite.durationMs / 1000).toFixed(1)} s)`);
   return write({ policy: 'stub', found, stubbed: [...already, ...fresh].sort(), suite });
+}
+
+/** Each package's copies stubbed alone (the first few packages, by number of files): kept stubbed when the suite passes without them. */
+async function tryPackagesAlone(input: DependencyCopiesInput, files: readonly string[]): Promise<NonNullable<DependencyCopiesRecord['packages']>> {
+  const byPackage = new Map<string, string[]>();
+  for (const f of files) byPackage.set(packageOfCopy(f), [...(byPackage.get(packageOfCopy(f)) ?? []), f]);
+  // One package alone is the whole set again: nothing new to learn.
+  if (byPackage.size < 2) return [];
+  const order = [...byPackage].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0])).slice(0, MAX_PACKAGE_TRIES);
+  const tried: NonNullable<DependencyCopiesRecord['packages']> = [];
+  for (const [pkg, pkgFiles] of order) {
+    await stubInPlace(input.workDir, pkgFiles);
+    const suite = await suiteWithout(input, input.candidates[0]!.originalCommit);
+    const ok = suite.notPassing.length === 0;
+    if (!ok) await restore(input.out, input.workDir, pkgFiles);
+    input.logger.info(`dependency copies: ${pkg}: ${ok ? `stubbed ${pkgFiles.length} file(s); the suite passes without them` : `kept; without it ${suite.notPassing.length} of ${suite.tests} passing tests did not pass`}`);
+    tried.push({ package: pkg, files: pkgFiles, stubbed: ok, notPassing: suite.notPassing.length, ...(suite.error ? { error: suite.error } : {}) });
+  }
+  return tried;
 }

@@ -54,6 +54,8 @@ export interface Summary {
     candidates: number;
     verified: number;
     rejected: number;
+    /** The size floor's fallback: merged steps rejected, the parts tried in their place, and those verified (absent when none was tried). */
+    retriedParts?: { steps: number; parts: number; verified: number };
   };
   rejectReasons: Record<string, number>;
   /** Why the run yielded no verified task (a stable code and what to do); absent when it yielded some. */
@@ -115,6 +117,7 @@ export function renderSummaryMarkdown(s: Summary): string {
     `| candidate tasks | ${s.counts.candidates} |`,
     `| **verified tasks** | **${s.counts.verified}** |`,
     `| rejected | ${s.counts.rejected} |`,
+    ...(s.counts.retriedParts ? [`| merged steps rejected, tried again as their parts | ${s.counts.retriedParts.steps} → ${s.counts.retriedParts.parts} parts, ${s.counts.retriedParts.verified} verified |`] : []),
     '',
     ...(s.noTasks ? [`**No task: ${s.noTasks.code}.** ${s.noTasks.message}`, ''] : []),
     '## Rejections',

@@ -96,4 +96,36 @@ describe('copies of the solution bundled in another package', () => {
     // With the copy stubbed, those units are tasks.
     expect(stubbed.rows.some((row) => (row as { nodes_to_develop: string[] }).nodes_to_develop.some((id) => kept.kept.includes(id)))).toBe(true);
   }, 900_000);
+
+  it('stubs the copies of a package the suite does not need when another package\'s copies are needed', async () => {
+    // A second repository: copycat (nothing loads it) and needcat (a test imports it), both holding the sources.
+    const two = path.join(root, 'two');
+    await cp(src, two, { recursive: true });
+    await rm(path.join(two, '.git'), { recursive: true, force: true });
+    const sources = (await readdir(path.join(two, 'src'))).filter((f) => f.endsWith('.js'));
+    const bodies = await Promise.all(sources.map((f) => readFile(path.join(two, 'src', f), 'utf8')));
+    // Loadable CommonJS: each file's code without import/export words, in a function of its own (never called).
+    const loadable = bodies.map((b) => `(function () {\n${b.split('\n').filter((l) => !/^(import\b|export \{)/.test(l)).map((l) => l.replace(/^export (default )?/, '')).join('\n')}\n});`).join('\n');
+    const pkg = path.join(root, 'needcat', 'package');
+    await mkdir(pkg, { recursive: true });
+    await writeFile(path.join(pkg, 'index.js'), loadable);
+    await writeFile(path.join(pkg, 'package.json'), JSON.stringify({ name: 'needcat', version: '1.0.0', main: 'index.js' }));
+    await execa('tar', ['-czf', path.join(root, 'needcat-1.0.0.tgz'), '-C', path.join(root, 'needcat'), 'package']);
+    const manifest = JSON.parse(await readFile(path.join(two, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
+    manifest['devDependencies'] = { ...manifest['devDependencies'], needcat: `file:${path.join(root, 'needcat-1.0.0.tgz')}` };
+    await writeFile(path.join(two, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    await writeFile(path.join(two, 'test', 'needcat.test.js'), "import 'needcat';\nimport assert from 'node:assert/strict';\nimport { test } from 'node:test';\nimport { clamp } from '../src/util/ids.js';\ntest('needcat loads', () => assert.equal(clamp(5, 0, 2), 2));\n");
+    await execa('git', ['init', '--quiet', '--initial-branch=main'], { cwd: two, env: gitEnv });
+    await execa('git', ['add', '-A'], { cwd: two, env: gitEnv });
+    await execa('git', ['commit', '--quiet', '-m', 'two copies'], { cwd: two, env: gitEnv });
+
+    const out = path.join(root, 'out-two');
+    await synthesize(two, { out, config: { ...config, maxSteps: 1 } });
+    const record = JSON.parse(await readFile(path.join(out, 'dependency-copies.json'), 'utf8')) as { stubbed: string[]; suite?: { notPassing: string[] }; packages?: Array<{ package: string; stubbed: boolean; notPassing: number }> };
+    // Without both, needcat's test fails; alone, copycat goes and needcat stays.
+    expect(record.suite?.notPassing).toEqual(['test/needcat.test.js > needcat loads']);
+    expect(record.packages?.map((p) => [p.package, p.stubbed])).toEqual(expect.arrayContaining([['node_modules/copycat', true], ['node_modules/needcat', false]]));
+    expect(record.stubbed).toEqual(['node_modules/copycat/index.js']);
+    expect(await readFile(path.join(out, '.work', 'repo', 'node_modules', 'needcat', 'index.js'), 'utf8')).toBe(loadable);
+  }, 600_000);
 });

@@ -17,3 +17,4 @@ export { stronglyConnectedComponents, condensationOrder, buildCsr, type Csr } fr
 export { compareStrings } from './order.js';
 export { formatSchedule } from './format.js';
 export { functionUnits, traceOnUnits, stubTargetsOf, changedByUnit, isAnonymousId, isStableName, type FunctionUnits } from './units.js';
+export { partsToRetry, partsByStep, type RejectedStep } from './parts.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ScheduleJson } from '@swe-flow/core';
-import { buildRdg, buildSchedule } from './index.js';
+import { buildRdg, buildSchedule, partsByStep, partsToRetry } from './index.js';
 import { core, scenario } from './__fixtures__/make-trace.js';
 
 const names = (s: ScheduleJson) => s.steps.map((st) => st.nodesToDevelop.map((n) => n.split(':').pop()).join('+'));
@@ -70,5 +70,68 @@ describe('size floor: a step adding fewer lines than the floor joins its related
 
   it('refuses a negative floor', () => {
     expect(() => buildSchedule(rdg, { minStepLines: -1 })).toThrow(/minStepLines/);
+  });
+});
+
+describe('the parts of merged steps: what a rejected merged step is tried again as', () => {
+  // Same graph as above: A ← B, C, D ← E; tie order A, C, D, B, E.
+  const trace = scenario([
+    { name: 'a', calls: ['A'] },
+    { name: 'b', calls: ['B'], deps: [['B', 'A']] },
+    { name: 'c', calls: ['C'] },
+    { name: 'd', calls: ['D'] },
+    { name: 'e', calls: ['E'], deps: [['E', 'D']] },
+  ]);
+  const rdg = buildRdg(trace);
+  const nodeLines = (sizes: Record<string, number>) => Object.fromEntries(Object.entries(sizes).map(([n, l]) => [core(n), l]));
+  const unmerged = buildSchedule(rdg);
+
+  it('a merged step lists its unmerged steps in schedule order, numbered after the last step', () => {
+    const s = buildSchedule(rdg, { minStepLines: 5, nodeLines: nodeLines({ A: 1, B: 1, C: 1, D: 1, E: 1 }) });
+    expect(names(s)).toEqual(['C', 'A+B', 'D+E']);
+    expect(s.steps[0]!.parts).toBeUndefined();
+    const parts = s.steps.map((st) => st.parts?.map((p) => [p.step, p.nodesToDevelop.map((n) => n.split(':').pop()).join('+')]));
+    expect(parts).toEqual([undefined, [[4, 'A'], [5, 'B']], [[6, 'D'], [7, 'E']]]);
+    for (const step of s.steps.filter((st) => st.parts)) {
+      // The parts hold exactly the merged step's tests and functions, each as the unmerged schedule had it.
+      expect(step.parts!.flatMap((p) => p.testIds).sort()).toEqual(step.testIds);
+      expect(step.parts!.flatMap((p) => p.nodesToDevelop).sort()).toEqual(step.nodesToDevelop);
+      for (const part of step.parts!) {
+        const same = unmerged.steps.find((u) => u.nodesToDevelop.join() === part.nodesToDevelop.join())!;
+        expect({ ...part, step: same.step, lines: undefined }).toEqual({ ...same, lines: undefined });
+        expect(part.lines).toBe(1);
+      }
+    }
+    expect([...partsByStep(s.steps).keys()]).toEqual([4, 5, 6, 7]);
+  });
+
+  it('parts in their order keep the schedule invariant: each part reaches only functions developed before it or in it', () => {
+    const s = buildSchedule(rdg, { minStepLines: 5, nodeLines: nodeLines({ A: 2, B: 9, C: 9, D: 9, E: 9 }) });
+    // A moved forward three steps to join its caller B.
+    expect(names(s)).toEqual(['C', 'D', 'A+B', 'E']);
+    const developed = new Set<string>();
+    for (const step of s.steps) {
+      // Tried in place of the merged step: the steps before it, then the parts one by one.
+      const order = step.parts ?? [step];
+      for (const part of order) {
+        part.nodesToDevelop.forEach((n) => developed.add(n));
+        for (const t of part.testIds) for (const n of rdg.tests.find((x) => x.testId === t)!.coreNodes) expect(developed.has(n)).toBe(true);
+      }
+    }
+  });
+
+  it('no floor, or nothing merged: no parts', () => {
+    expect(unmerged.steps.some((st) => st.parts)).toBe(false);
+    const large = buildSchedule(rdg, { minStepLines: 5, nodeLines: nodeLines({ A: 9, B: 9, C: 9, D: 9, E: 9 }) });
+    expect(large.steps.some((st) => st.parts)).toBe(false);
+  });
+
+  it('partsToRetry: the parts of the rejected merged steps, not of steps rejected for the machine or never merged', () => {
+    const s = buildSchedule(rdg, { minStepLines: 5, nodeLines: nodeLines({ A: 1, B: 1, C: 1, D: 1, E: 1 }) });
+    const steps = (parts: ReturnType<typeof partsToRetry>) => parts.map((p) => p.step);
+    expect(steps(partsToRetry(s.steps, [{ step: 2, reason: 'p2p-broken-on-base' }]))).toEqual([4, 5]);
+    expect(steps(partsToRetry(s.steps, [{ step: 3, reason: 'patch-too-small' }, { step: 2, reason: 'f2p-failing-on-reference' }]))).toEqual([4, 5, 6, 7]);
+    // A machine failure says nothing about the task; step 1 was never merged.
+    expect(partsToRetry(s.steps, [{ step: 2, reason: 'infrastructure-error' }, { step: 1, reason: 'f2p-passing-on-base' }])).toEqual([]);
   });
 });

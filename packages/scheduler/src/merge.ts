@@ -29,12 +29,15 @@ export interface MergeResult {
   stepDev: number[][];
   /** How many of the input steps each output step holds. */
   mergedFrom: number[];
+  /** The input steps (indices) each output step holds, in schedule order: tried one by one when a merged step is rejected. */
+  partsOf: number[][];
 }
 
 interface Step {
   groups: number[];
   dev: number[];
   merged: number;
+  parts: number[];
 }
 
 /** How strongly two steps are related: tests of one reaching the other's functions, calls between them, callers they share. */
@@ -135,7 +138,7 @@ function canJoin(steps: readonly Step[], i: number, j: number, groupNodes: Merge
  */
 export function mergeSmallSteps(input: MergeInput): MergeResult {
   const { lines, floor, maxFunctions } = input;
-  const steps: Step[] = input.stepGroups.map((groups, i) => ({ groups: [...groups], dev: [...input.stepDev[i]!], merged: 1 }));
+  const steps: Step[] = input.stepGroups.map((groups, i) => ({ groups: [...groups], dev: [...input.stepDev[i]!], merged: 1, parts: [i] }));
   const relations = new Relations(input.coreEdges, input.groupNodes);
   const size = (s: Step): number => s.dev.reduce((sum, n) => sum + lines[n]!, 0);
   const cap = maxFunctions ?? MAX_MERGED_FUNCTIONS;
@@ -155,7 +158,8 @@ export function mergeSmallSteps(input: MergeInput): MergeResult {
     const [lo, hi] = i < j ? [i, j] : [j, i];
     const a = steps[lo]!;
     const b = steps[hi]!;
-    const merged = { groups: [...a.groups, ...b.groups], dev: [...a.dev, ...b.dev], merged: a.merged + b.merged };
+    // The parts stay in schedule order: each part's tests reach only functions of earlier parts or steps.
+    const merged = { groups: [...a.groups, ...b.groups], dev: [...a.dev, ...b.dev], merged: a.merged + b.merged, parts: [...a.parts, ...b.parts] };
     // Later position when the small step moves forward, earlier when it moves back.
     steps.splice(j, 1, merged);
     steps.splice(i, 1);
@@ -163,5 +167,5 @@ export function mergeSmallSteps(input: MergeInput): MergeResult {
     // back, look at the merged step again: it may still be below the floor.
     if (j < i) i = j;
   }
-  return { stepGroups: steps.map((s) => s.groups), stepDev: steps.map((s) => s.dev), mergedFrom: steps.map((s) => s.merged) };
+  return { stepGroups: steps.map((s) => s.groups), stepDev: steps.map((s) => s.dev), mergedFrom: steps.map((s) => s.merged), partsOf: steps.map((s) => s.parts) };
 }

@@ -12,7 +12,7 @@ import { buildCsr, condensationOrder } from './graph.js';
 import { scheduleView } from './int-view.js';
 import { compareStrings, type SortedInterner } from './order.js';
 import { callDepths, callersById, stepEvidence } from './evidence.js';
-import { mergeSmallSteps } from './merge.js';
+import { mergeSmallSteps, type MergeResult } from './merge.js';
 
 /** A set of tests with identical core-node sets. */
 interface Group {
@@ -120,9 +120,16 @@ export function planSchedule(rdg: RdgJson, options: ScheduleOptions = {}): Sched
   for (const gi of order) walk.evaluate(gi);
   walk.dropPending();
   const lines = nodeLinesOf(interner, options.nodeLines);
-  const mergedFrom = opts.minStepLines && lines ? applySizeFloor(walk, groups, coreEdges, lines, opts) : undefined;
+  const unmerged: StepList = { stepGroups: walk.stepGroups, stepDev: walk.stepDev, developedAt: Int32Array.from(walk.developedAt) };
+  const floor = opts.minStepLines && lines ? applySizeFloor(walk, groups, coreEdges, lines, opts) : undefined;
+  const mergedFrom = floor?.mergedFrom;
   const built = buildSteps(view, groups, walk);
   annotateSteps(built.steps, rdg, { interner, coreEdges, lines, mergedFrom, stepDev: walk.stepDev });
+  if (floor) attachParts(built.steps, floor.partsOf, () => {
+    const parts = buildSteps(view, groups, unmerged).steps;
+    annotateSteps(parts, rdg, { interner, coreEdges, lines, mergedFrom: undefined, stepDev: unmerged.stepDev });
+    return parts;
+  });
   const { developedNodes, functionsPerStep } = stepSizeStats(walk.stepDev);
   const json: ScheduleJson = {
     schemaVersion: SCHEDULE_SCHEMA_VERSION,
@@ -190,7 +197,7 @@ function nodeLinesOf(interner: SortedInterner, nodeLines: Record<string, number>
 }
 
 /** The size floor over the walked steps (see merge.ts); the walk's steps and developedAt are replaced. */
-function applySizeFloor(walk: StepWalk, groups: readonly Group[], coreEdges: Int32Array, lines: Float64Array, opts: ScheduleOptions): number[] {
+function applySizeFloor(walk: StepWalk, groups: readonly Group[], coreEdges: Int32Array, lines: Float64Array, opts: ScheduleOptions): MergeResult {
   const merged = mergeSmallSteps({
     stepGroups: walk.stepGroups,
     stepDev: walk.stepDev,
@@ -201,14 +208,29 @@ function applySizeFloor(walk: StepWalk, groups: readonly Group[], coreEdges: Int
     ...(opts.maxFunctionsPerStep !== undefined ? { maxFunctions: opts.maxFunctionsPerStep } : {}),
   });
   walk.replaceSteps(merged.stepGroups, merged.stepDev);
-  return merged.mergedFrom;
+  return merged;
+}
+
+/**
+ * Every merged step gets its unmerged parts (`step.parts`), in schedule order, numbered after the last
+ * step: what the pipeline verifies one by one when the merged step is rejected. The walk never makes a
+ * step of anonymous functions alone, so no part is one either.
+ */
+function attachParts(steps: ScheduleStep[], partsOf: readonly number[][], unmergedSteps: () => ScheduleStep[]): void {
+  if (!partsOf.some((p) => p.length > 1)) return;
+  const unmerged = unmergedSteps();
+  let next = steps.length + 1;
+  steps.forEach((step, s) => {
+    const parts = partsOf[s]!;
+    if (parts.length > 1) step.parts = parts.map((k) => ({ ...unmerged[k]!, step: next++ }));
+  });
 }
 
 /** Evidence of every step: lines added, call depth, distinct callers, merged steps. */
 function annotateSteps(
   steps: ScheduleStep[],
   rdg: RdgJson,
-  ctx: { interner: SortedInterner; coreEdges: Int32Array; lines: Float64Array | undefined; mergedFrom: number[] | undefined; stepDev: number[][] },
+  ctx: { interner: SortedInterner; coreEdges: Int32Array; lines: Float64Array | undefined; mergedFrom: number[] | undefined; stepDev: readonly number[][] },
 ): void {
   const depths = callDepths(ctx.interner.size, ctx.coreEdges);
   const callers = callersById(rdg);
@@ -221,8 +243,15 @@ function annotateSteps(
   });
 }
 
+/** Steps as group and node ranks, and the step that develops each node. */
+interface StepList {
+  readonly stepGroups: readonly number[][];
+  readonly stepDev: readonly number[][];
+  readonly developedAt: Int32Array;
+}
+
 /** Walks the groups in order; each step develops the core nodes no earlier step introduced. */
-class StepWalk {
+class StepWalk implements StepList {
   private readonly seen: Uint8Array;
   developedAt: Int32Array;
   private readonly pendingMark: Uint8Array;
@@ -323,7 +352,7 @@ class StepWalk {
 }
 
 /** The steps' JSON: tests, target/dependent core, nodes to develop, reused nodes and dependency subgraph. */
-function buildSteps(view: ScheduleView, groups: readonly Group[], walk: StepWalk): { steps: ScheduleStep[]; stepCore: Int32Array[]; dependencyDepth: number } {
+function buildSteps(view: ScheduleView, groups: readonly Group[], walk: StepList): { steps: ScheduleStep[]; stepCore: Int32Array[]; dependencyDepth: number } {
   const { interner, tests } = view;
   const N = interner.size;
   const { stepGroups, stepDev, developedAt } = walk;

@@ -60,6 +60,17 @@ function createRecorder() {
   let currentTest;
   let active = unattributed;
 
+  /**
+   * Whether `base` is the module node of the test file being run (`beginFile` came first, as the setup
+   * files of jest and vitest and the preloads of node:test and tap do). Its own top-level calls count
+   * with its tests (they land in its setup bucket), not as module load: a stub of such a function fails
+   * that file's tests, which is what a step's F2P tests are. Calls made while its imports load still
+   * count as module load.
+   */
+  function isTestBody(base) {
+    return currentFile !== undefined && fileBase.get(currentFile) === base;
+  }
+
   function resolveBucket() {
     const store = als.getStore();
     if (store !== undefined && store !== currentTest) {
@@ -142,13 +153,13 @@ function createRecorder() {
     m(base) {
       const p = this.c;
       if (p === ROOT) this.b = resolveBucket();
-      this.ml++;
+      if (!isTestBody(base)) this.ml++;
       this.c = base;
       return p;
     },
 
     ms(p, v) {
-      if (this.ml > 0) this.ml--;
+      if (this.ml > 0 && !isTestBody(this.c)) this.ml--;
       this.c = p;
       return v;
     },
@@ -156,13 +167,13 @@ function createRecorder() {
     mr(base) {
       const p = this.c;
       if (p === ROOT) this.b = resolveBucket();
-      this.ml++;
+      if (!isTestBody(base)) this.ml++;
       this.c = base;
       return p;
     },
 
     me(p) {
-      if (this.ml > 0) this.ml--;
+      if (this.ml > 0 && !isTestBody(this.c)) this.ml--;
       this.c = p;
     },
 

@@ -6,7 +6,7 @@
  * relative to the workspace root and use the repository's own installed runner
  * (`node node_modules/<runner>/...`), never anything from swe-flow's own node_modules.
  */
-import type { CommandSpec, Logger, RunnerName, TestResult, TestSelection, Edge, FunctionInfo } from '@swe-flow/core';
+import type { CommandSpec, Logger, RunnerName, SweFlowError, TestResult, TestSelection, Edge, FunctionInfo } from '@swe-flow/core';
 
 /** What detection and adapters know about a repository checkout. */
 export interface RepoFacts {
@@ -126,4 +126,9 @@ export interface RunnerAdapter {
    * kcd-scripts); warm sessions, which start the runner without a command line, take them from here.
    */
   runnerArgs?: readonly string[];
+  /**
+   * What a run that left no readable results means, read from the runner's own output, when the
+   * adapter knows the case (tap: a plugin its config names that it could not install); undefined otherwise.
+   */
+  explainRunFailure?(output: string, logFile?: string): SweFlowError | undefined;
 }

@@ -23,7 +23,7 @@ import type { RepoFacts, RunnerAdapter, TracedRunOutput } from './adapter.js';
 import { adapters as defaultAdapters, detectRunner, getAdapter } from './adapters/index.js';
 import { execLocal } from './exec.js';
 import { collectRepoFacts } from './facts.js';
-import { tail, withRunnerOutput, writeRunnerLog } from './adapters/runner-kit.js';
+import { parseRunResults, tail, withRunnerOutput, writeRunnerLog } from './adapters/runner-kit.js';
 import { readFragments } from './fragments.js';
 import { findLostTests, timedOutTests } from './lost-tests.js';
 import { rerunWithoutCutTests } from './run-scoped-cuts.js';
@@ -156,7 +156,9 @@ async function runUntracedOnce(ctx: TraceContext): Promise<UntracedRun> {
     const message = `the untraced ${adapter.name} run wrote no results (exit ${res.exitCode})`;
     throw new SweFlowError(ErrorCodes.RESULTS_UNREADABLE, withRunnerOutput(message, adapter.name, res.output, logFile), { cause, details });
   }
-  return { results: adapter.parseResults(text, root), wallMs: res.durationMs };
+  const explain = adapter.explainRunFailure?.bind(adapter);
+  const results = parseRunResults((t, r) => adapter.parseResults(t, r), text, root, { runner: adapter.name, output: res.output, logFile, what: `the untraced ${adapter.name} run`, ...(explain ? { explain } : {}) });
+  return { results, wallMs: res.durationMs };
 }
 
 /** Runs the suite untraced and traced and returns (and optionally writes) trace.json. */

@@ -297,6 +297,28 @@ rec.beginTest('t'); m.useIt(); rec.endTest('t');`,
   });
 });
 
+describe('a test file’s own top-level calls', () => {
+  it('count with that file’s tests (its setup edges), not as module load; its imports’ load-time calls still do', async () => {
+    const { snapshot } = await runInstrumented(
+      {
+        'src/semver.cjs': `function parse(v) { return v.split('.').map(Number); }
+function compare(a, b) { return parse(a)[0] - parse(b)[0]; }
+const ZERO = parse('0.0.0');
+module.exports = { compare, ZERO };`,
+        'test/semver.test.cjs': `const { compare } = require('../src/semver.cjs');
+const cases = [['2.0.0', '1.0.0']].filter(([a, b]) => compare(a, b) > 0);
+module.exports = { cases };`,
+      },
+      `rec.beginFile('test/semver.test.cjs');
+await load('test/semver.test.cjs');`,
+    );
+    // parse ran while src/semver.cjs loaded: module load, as before. compare ran in the test file's body.
+    expect(snapshot.moduleLoadFunctions.map((id) => id.replace(/:\d+:\d+:/, ':'))).toEqual(['src/semver.cjs:parse']);
+    const setup = snapshot.files.find((f) => f.file === 'test/semver.test.cjs');
+    expect(shortEdges(setup!.edges).get('test/semver.test.cjs:<anonymous> -> src/semver.cjs:compare')).toBe(1);
+  });
+});
+
 describe('modules that shadow globals the recorder could use', () => {
   it('records a module that declares its own `var globalThis` (hoisted, still undefined when the module starts)', async () => {
     const { snapshot } = await runInstrumented(

@@ -2,6 +2,7 @@ import { cp, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ErrorCodes, SweFlowError, type Logger, silentLogger } from '@swe-flow/core';
+import { incompleteSourceError, type CloneSide } from './clone-failure.js';
 import { listRepoFiles } from './files.js';
 import { resolveMirror, type MirrorOptions } from './mirror.js';
 import { repoNameFromUrl } from './names.js';
@@ -45,7 +46,7 @@ async function isGitRepo(dir: string): Promise<boolean> {
  * Checks out `ref` in the fresh clone `dest`. The ref is resolved first (never read as an option), so a
  * ref that does not exist is the user's mistake, reported with the refs that do.
  */
-async function checkoutRef(dest: string, ref: string, source: string): Promise<void> {
+async function checkoutRef(dest: string, ref: string, source: string, side: CloneSide): Promise<void> {
   if (ref.startsWith('-') || /\s/.test(ref)) {
     throw new SweFlowError(ErrorCodes.USAGE, `--ref ${JSON.stringify(ref)} is not a git ref: give a branch, tag or commit (it cannot start with '-' or hold spaces)`);
   }
@@ -64,7 +65,11 @@ async function checkoutRef(dest: string, ref: string, source: string): Promise<v
       { details: { ref } },
     );
   }
-  await git(dest, ['checkout', '--quiet', '--detach', commit]);
+  try {
+    await git(dest, ['checkout', '--quiet', '--detach', commit]);
+  } catch (cause) {
+    throw incompleteSourceError(cause, side) ?? new SweFlowError(ErrorCodes.GIT_FAILED, `could not check out ${ref} of ${source} (git said: ${String((cause as { stderr?: string }).stderr ?? '').trim().slice(-500)})`, { cause });
+  }
 }
 
 /**
@@ -107,7 +112,7 @@ export async function materializeSource(
       // A ref of a local repository: clone it so the user's work tree is left alone.
       if (prefix) throw new SweFlowError(ErrorCodes.USAGE, `--ref needs the repository root (${top}), not a sub-folder`);
       await execa('git', ['clone', '--quiet', '--no-checkout', '--', top, dest]);
-      await checkoutRef(dest, options.ref, abs);
+      await checkoutRef(dest, options.ref, abs, { input: abs, local: true });
       commit = await git(dest, ['rev-parse', 'HEAD']);
       return { input: abs, kind: 'path', commit, dirty: false, name: `local/${path.basename(abs)}` };
     }
@@ -143,13 +148,16 @@ async function cloneUrl(input: string, dest: string, options: { ref?: string } &
   const mirror = await resolveMirror(input, options);
   logger.info(mirror ? `cloning ${input} from its mirror ${mirror}` : `cloning ${input}`);
   try {
-    await execa('git', ['clone', '--quiet', ...(mirror ? ['--no-hardlinks', '--', mirror] : ['--', input]), dest]);
+    // At a ref, only that ref's tree is checked out: a snapshot that lacks a blob of HEAD alone still serves it.
+    await execa('git', ['clone', '--quiet', ...(options.ref ? ['--no-checkout'] : []), ...(mirror ? ['--no-hardlinks', '--', mirror] : ['--', input]), dest]);
     if (mirror) await git(dest, ['remote', 'set-url', 'origin', input]);
   } catch (cause) {
+    const incomplete = incompleteSourceError(cause, { input, ...(mirror ? { mirror } : {}) });
+    if (incomplete) throw incomplete;
     const from = mirror ? ` (mirror ${mirror})` : '';
     throw new SweFlowError(ErrorCodes.NOT_A_REPO, `could not clone ${input}${from}: check the URL (git said: ${((cause as { stderr?: string }).stderr ?? '').trim().slice(-500)})`, { cause });
   }
-  if (options.ref) await checkoutRef(dest, options.ref, input);
+  if (options.ref) await checkoutRef(dest, options.ref, input, { input, ...(mirror ? { mirror } : {}) });
   const info: SourceInfo = { input, kind: 'url', commit: await git(dest, ['rev-parse', 'HEAD']), dirty: false, name: repoNameFromUrl(input) };
   if (mirror) info.mirror = mirror;
   return info;

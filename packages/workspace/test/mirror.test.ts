@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -28,6 +28,13 @@ async function bareSnapshot(): Promise<{ bare: string; first: string; second: st
   return { bare, first, second };
 }
 
+/** Deletes the loose object of `a.txt` at HEAD from a bare snapshot, as an interrupted copy would leave it. */
+async function dropBlob(bare: string): Promise<string> {
+  const blob = (await execa('git', ['rev-parse', 'HEAD:a.txt'], { cwd: bare })).stdout;
+  await rm(path.join(bare, 'objects', blob.slice(0, 2), blob.slice(2)));
+  return blob;
+}
+
 describe('mirrors', () => {
   it('clones a URL that does not resolve from its local bare snapshot, at a ref, with origin set to the URL', async () => {
     const { bare, first } = await bareSnapshot();
@@ -39,6 +46,33 @@ describe('mirrors', () => {
     expect((await execa('git', ['remote', 'get-url', 'origin'], { cwd: dest })).stdout).toBe(url);
     // Without the mirror the same URL cannot be cloned: the mirror is what made it work.
     await expect(materializeSource(url, path.join(await tmp('net'), 'c'))).rejects.toMatchObject({ code: ErrorCodes.NOT_A_REPO });
+  });
+
+  it('calls a snapshot that lacks a blob incomplete, with git\'s words and what to do, not a wrong URL', async () => {
+    const { bare } = await bareSnapshot();
+    const blob = await dropBlob(bare);
+    const url = 'https://git.invalid/acme/widget';
+    const viaMirror = await materializeSource(url, path.join(await tmp('inc'), 'c'), { mirrors: { [url]: bare } }).catch((e: unknown) => e);
+    expect(viaMirror).toMatchObject({ code: ErrorCodes.SOURCE_INCOMPLETE, details: { mirror: bare, missing: [`a.txt (${blob})`] } });
+    const message = (viaMirror as Error).message;
+    expect(message).toContain(`the local snapshot ${bare} of ${url} lacks git objects the checkout needs (a.txt (${blob}))`);
+    expect(message).toContain(`git -C ${bare} fetch --refetch`);
+    expect(message).toMatch(/git said: error: unable to read sha1 file of a\.txt/);
+    expect(message).not.toContain('check the URL');
+    // The same snapshot served as a remote (file://): git's other words, the remote's advice.
+    const viaRemote = await materializeSource(`file://${bare}`, path.join(await tmp('inc'), 'c')).catch((e: unknown) => e);
+    expect(viaRemote).toMatchObject({ code: ErrorCodes.SOURCE_INCOMPLETE });
+    expect((viaRemote as Error).message).toMatch(/sent a repository that lacks git objects: the remote side is incomplete .*git said: .*unable to read/s);
+  });
+
+  it('checks out a ref whose tree the snapshot holds, though a blob of HEAD is missing', async () => {
+    const { bare, first } = await bareSnapshot();
+    await dropBlob(bare);
+    const url = 'https://git.invalid/acme/widget';
+    const dest = path.join(await tmp('ref'), 'c');
+    const info = await materializeSource(url, dest, { ref: first, mirrors: { [url]: bare } });
+    expect(info.commit).toBe(first);
+    expect(await readFile(path.join(dest, 'a.txt'), 'utf8')).toBe('one');
   });
 
   it('finds a snapshot in a mirror folder by owner+name, and falls back to the network for others', async () => {

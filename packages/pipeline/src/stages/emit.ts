@@ -11,6 +11,9 @@ export interface Emitted {
   candidates: Candidate[];
   rejects: RejectRow[];
   originalCommit: string;
+  /** Candidates of the merged steps' parts (isolated), and the parts rejected at emit: verified only when their merged step is rejected. */
+  parts?: Candidate[];
+  partRejects?: RejectRow[];
 }
 
 /** LLM options for statements and docstrings (none: the offline writer). */
@@ -49,13 +52,13 @@ async function docstringsFor(ids: readonly string[], workDir: string, statements
 
 export const taskRepoDirOf = (out: string) => path.join(out, 'task-repo.git');
 
-type EmitReads = 'modes' | 'stubStyle' | 'minPatchTokens' | 'statements' | 'leaks';
+type EmitReads = 'modes' | 'stubStyle' | 'minPatchTokens' | 'statements' | 'leaks' | 'retryMergedParts';
 
 /** 4. Emit: the task repository (`task-repo.git`) and one candidate per step and mode. */
 export const emitStage: Stage<EmitReads, { repo: RepoJson; trace: TraceJson; schedule: ScheduleJson }, Emitted> = {
   name: 'emit',
   // `statements`: doc comments written into bases come from its writer.
-  reads: ['modes', 'stubStyle', 'minPatchTokens', 'statements', 'leaks'],
+  reads: ['modes', 'stubStyle', 'minPatchTokens', 'statements', 'leaks', 'retryMergedParts'],
   async run(config, env, { repo, trace, schedule }) {
     const taskRepoDir = taskRepoDirOf(env.out);
     await rm(taskRepoDir, { recursive: true, force: true });
@@ -70,9 +73,11 @@ export const emitStage: Stage<EmitReads, { repo: RepoJson; trace: TraceJson; sch
       repoName: instanceRepoName(repo), sourceRoot: env.workDir, files: repo.files.filter((f) => !stripped.has(f)), trace, schedule, modes: config.modes,
       taskRepoDir, stubStyle: config.stubStyle, minPatchTokens: config.minPatchTokens, logger: env.logger,
       ...(docComments ? { docComments } : {}),
+      // The parts of merged steps, for the fallback when a merged step is rejected (isolated mode only).
+      mergedParts: config.retryMergedParts && config.modes.includes('isolated'),
     });
     await result.taskRepo.dispose();
-    const emitted = { candidates: result.candidates, rejects: result.rejects, originalCommit: result.originalCommit };
+    const emitted = { candidates: result.candidates, rejects: result.rejects, originalCommit: result.originalCommit, parts: result.parts, partRejects: result.partRejects };
     return { record: emitted, artifact: emitted };
   },
 };

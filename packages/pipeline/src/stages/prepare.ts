@@ -170,6 +170,9 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     // Before installing: a monorepo whose root has no tests fails fast with the packages to choose from.
     const chosen = await chooseWorkspacePackage(workDir, { requested: config.package, workspaces: facts.workspaces, files, rootPackageJson: facts.packageJson });
     const pkg = chosen?.dir;
+    // A runner's own repository before installing: the runner it tests is no dependency, so detection would not name it.
+    const selfHosted = selfHostedRunnerError(pkg ? await readPackageJson(path.join(workDir, pkg)) : facts.packageJson, config.runner as RunnerName | undefined);
+    if (selfHosted) throw selfHosted;
     const node = await setUpRepositoryNode(workDir, facts, { ...(config.node ? { override: config.node } : {}), logger });
     logger.info(`Node ${node.choice.version}: ${node.choice.reason}`);
     const install = await installDependencies(workDir, facts, { logger, allowScripts: config.allowScripts, timeoutMs: config.installTimeoutMs, node: node.runtime, nodeFor: node.nodeFor });
@@ -177,8 +180,6 @@ export const prepareStage: Stage<PrepareReads, { source: string }, RepoJson> = {
     const nodeBinDir = (await provisionNode(install.node, { logger })).binDir;
     const runEnv: Record<string, string> = nodeBinDir ? { PATH: `${nodeBinDir}${path.delimiter}${process.env.PATH ?? ''}` } : {};
     const { adapter: detected, wrapper } = await chooseRunner({ root: pkg ? path.join(workDir, pkg) : workDir, packageJson: facts.packageJson, env: runEnv, logger }, () => runnerOf(workDir, pkg, config.runner));
-    const selfHosted = selfHostedRunnerError(pkg ? await readPackageJson(path.join(workDir, pkg)) : facts.packageJson, detected.name);
-    if (selfHosted) throw selfHosted;
     const runnerBin = pkg && detected.name === 'vitest' ? findVitestBin(workDir, pkg) : undefined;
     // What the test script says beyond the runner: its environment, and a build the tests read.
     const built = { files, packageJson: facts.packageJson, ...(pkg ? {} : { tests: await runnerTestFiles(detected, { root: workDir, packageJson: facts.packageJson, files }) }) };

@@ -12,7 +12,7 @@ import {
   type VerifyOptions,
   type VerifyStats,
 } from '@swe-flow/emitter';
-import { functionUnits } from '@swe-flow/scheduler';
+import { functionUnits, partsToRetry } from '@swe-flow/scheduler';
 import { assertNotShuttingDown, createDockerRuntime, createLocalRuntime, writeFileAtomic, type EnvironmentImage } from '@swe-flow/runtime';
 import { STUB_ERROR_PREFIX } from '@swe-flow/skeleton';
 import type { RunnerAdapter } from '@swe-flow/tracer';
@@ -39,6 +39,15 @@ export interface Verified {
   /** Emit's rejects, then verification's, in candidate order. */
   rejects: RejectRow[];
   stats?: VerifyStats;
+  /** The fallback of the size floor: merged steps rejected and tried again as their parts (absent when none was). */
+  retriedParts?: RetriedParts;
+}
+
+/** Merged steps that were rejected, the parts tried in their place, and how many of those verified. */
+export interface RetriedParts {
+  steps: number;
+  parts: number;
+  verified: number;
 }
 
 interface VerifyRecord { key: string; task?: VerifiedTask; reject?: RejectRow }
@@ -121,6 +130,67 @@ function verifyOptionsOf(config: Pick<SynthConfig, VerifyReads>, env: StageEnv, 
   };
 }
 
+/** Numbers summed and lists joined: the stats of the first verification and of the parts' one. */
+function addStats(a: VerifyStats | undefined, b: VerifyStats | undefined): VerifyStats | undefined {
+  if (!a || !b) return a ?? b;
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    if (typeof v === 'number' && typeof prev === 'number') out[k] = prev + v;
+    else if (Array.isArray(v) && Array.isArray(prev)) out[k] = [...(prev as unknown[]), ...(v as unknown[])];
+  }
+  return out as unknown as VerifyStats;
+}
+
+/** Verifies candidates not settled yet (the runtime and import graph made once, on first need) and keeps each outcome on disk. */
+class CandidateVerifier {
+  private runtime?: Runtime;
+  private importGraph?: ImportGraph;
+  /** Settled candidates on disk (those a resumed run found included): the count only goes up. */
+  private onDisk: number;
+
+  constructor(
+    private readonly config: Pick<SynthConfig, VerifyReads>,
+    private readonly env: StageEnv,
+    private readonly input: VerifyInput,
+    private readonly records: VerifyRecords,
+    private readonly total: () => number,
+  ) {
+    this.onDisk = input.emitted.candidates.filter((c) => records.settled.has(c.instanceId)).length;
+  }
+
+  async verify(candidates: readonly Candidate[], what: string): Promise<VerifyStats | undefined> {
+    const { config, env, input, records } = this;
+    const pending = candidates.filter((c) => !records.settled.has(c.instanceId));
+    if (pending.length === 0) return undefined;
+    this.runtime ??= config.runtime === 'docker' ? createDockerRuntime({ ...(input.image ? { image: input.image.tag } : {}) }) : createLocalRuntime({ env: input.env });
+    this.importGraph ??= await importGraphOf(input.repo, env.workDir);
+    env.logger.info(`verify: ${pending.length} ${what} (${candidates.length - pending.length} already settled), ${config.workers} worker(s), ${config.runtime} runtime`);
+    const byId = new Map(pending.map((c) => [c.instanceId, c]));
+    const result = await verifyCandidates(pending, {
+      ...verifyOptionsOf(config, env, input, this.runtime, this.importGraph),
+      // Each settled task is on disk at once: an interrupted run resumes without redoing it.
+      onSettled: async (outcome) => {
+        // An outcome of runs a signal killed says nothing about the task: not kept, --resume verifies it.
+        assertNotShuttingDown();
+        await records.keep('candidate' in outcome ? outcome.candidate : byId.get(outcome.instance_id)!, outcome);
+        // Counted once on disk: writes finish in any order, the count only goes up.
+        env.progress('verify', ++this.onDisk, this.total());
+      },
+    });
+    return result.stats;
+  }
+}
+
+/** The outcomes of candidates, in their order: verified tasks and rejects. */
+function outcomesOf(records: VerifyRecords, candidates: readonly Candidate[]): { verified: VerifiedTask[]; rejects: RejectRow[] } {
+  const settled = candidates.map((c) => records.settled.get(c.instanceId));
+  return {
+    verified: settled.map((s) => s?.task).filter((t): t is VerifiedTask => !!t),
+    rejects: settled.map((s) => s?.reject).filter((r): r is RejectRow => !!r),
+  };
+}
+
 /** 6. Verify every candidate; each settled one is kept on disk at once. */
 export const verifyStage: Stage<VerifyReads, VerifyInput, null, Verified> = {
   name: 'verify',
@@ -131,33 +201,35 @@ export const verifyStage: Stage<VerifyReads, VerifyInput, null, Verified> = {
   cached: false,
   async run(config, env, input, key) {
     const { emitted } = input;
+    const parts = emitted.parts ?? [];
     const records = new VerifyRecords(env.out, key);
-    await records.load(emitted.candidates, env.resume);
-    const pending = emitted.candidates.filter((c) => !records.settled.has(c.instanceId));
-    const resumedCount = records.settled.size;
-    let stats: VerifyStats | undefined;
-    if (pending.length > 0) {
-      const runtime = config.runtime === 'docker' ? createDockerRuntime({ ...(input.image ? { image: input.image.tag } : {}) }) : createLocalRuntime({ env: input.env });
-      const importGraph = await importGraphOf(input.repo, env.workDir);
-      env.logger.info(`verify: ${pending.length} candidates (${resumedCount} already settled), ${config.workers} worker(s), ${config.runtime} runtime`);
-      const byId = new Map(pending.map((c) => [c.instanceId, c]));
-      let onDisk = 0;
-      const result = await verifyCandidates(pending, {
-        ...verifyOptionsOf(config, env, input, runtime, importGraph),
-        // Each settled task is on disk at once: an interrupted run resumes without redoing it.
-        onSettled: async (outcome) => {
-          // An outcome of runs a signal killed says nothing about the task: not kept, --resume verifies it.
-          assertNotShuttingDown();
-          await records.keep('candidate' in outcome ? outcome.candidate : byId.get(outcome.instance_id)!, outcome);
-          // Counted once on disk: writes finish in any order, the count only goes up.
-          env.progress('verify', ++onDisk + resumedCount, emitted.candidates.length);
-        },
-      });
-      stats = result.stats;
-    }
-    const settled = emitted.candidates.map((c) => records.settled.get(c.instanceId));
-    const verified = settled.map((s) => s?.task).filter((t): t is VerifiedTask => !!t);
-    const rejects = [...emitted.rejects, ...settled.map((s) => s?.reject).filter((r): r is RejectRow => !!r)];
-    return { record: null, artifact: { verified, rejects, ...(stats ? { stats } : {}) }, skipped: pending.length === 0 };
+    await records.load([...emitted.candidates, ...parts], env.resume);
+    let total = emitted.candidates.length;
+    const verifier = new CandidateVerifier(config, env, input, records, () => total);
+    let stats = await verifier.verify(emitted.candidates, 'candidates');
+    const first = outcomesOf(records, emitted.candidates);
+    const rejects = [...emitted.rejects, ...first.rejects];
+    // The size floor's fallback: a merged step that was rejected is tried again as its parts, each a task of its own.
+    const retry = partsToRetry(input.schedule.steps, rejects.filter((r) => r.mode === 'isolated'));
+    if (retry.length === 0) return { record: null, artifact: { verified: first.verified, rejects, ...(stats ? { stats } : {}) }, skipped: !stats };
+    const retrySteps = new Set(retry.map((p) => p.step));
+    const partCandidates = parts.filter((c) => retrySteps.has(c.step));
+    total += partCandidates.length;
+    const partStats = await verifier.verify(partCandidates, 'parts of rejected merged steps');
+    stats = addStats(stats, partStats);
+    const second = outcomesOf(records, partCandidates);
+    const retriedSteps = input.schedule.steps.filter((s) => s.parts?.some((p) => retrySteps.has(p.step)));
+    const retriedParts = { steps: retriedSteps.length, parts: retry.length, verified: second.verified.length };
+    env.logger.info(`verify: ${retriedParts.steps} rejected merged step(s) tried again as ${retriedParts.parts} parts: ${retriedParts.verified} verified`);
+    const noted = rejects.map((r) => {
+      const step = retriedSteps.find((s) => s.step === r.step && r.mode === 'isolated');
+      return step ? { ...r, detail: `${r.detail} (tried again as its parts: steps ${step.parts!.map((p) => p.step).join(', ')})` } : r;
+    });
+    const partRejects = (emitted.partRejects ?? []).filter((r) => retrySteps.has(r.step));
+    return {
+      record: null,
+      artifact: { verified: [...first.verified, ...second.verified], rejects: [...noted, ...partRejects, ...second.rejects], ...(stats ? { stats } : {}), retriedParts },
+      skipped: !stats,
+    };
   },
 };

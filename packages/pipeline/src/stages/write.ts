@@ -116,6 +116,7 @@ export function summaryOf(input: WriteInput, rows: readonly DatasetRow[], config
       candidates: emitted.candidates.length,
       verified: rows.length,
       rejected: rejects.length,
+      ...(input.verified.retriedParts ? { retriedParts: input.verified.retriedParts } : {}),
     },
     rejectReasons: countBy(rejects.map((r) => r.reason)),
     lostTests: trace.lost ?? [],

@@ -5,7 +5,6 @@
 import { ErrorCodes, SweFlowError, type RunnerName } from '@swe-flow/core';
 import type { RepoFacts, RunnerAdapter } from '../adapter.js';
 import { findWrappedRunners } from './wrapper-runner.js';
-import { RUNNER_PACKAGES } from './runner-bin.js';
 import { vitestAdapter } from './vitest.js';
 import { jestAdapter } from './jest.js';
 import { mochaAdapter } from './mocha.js';
@@ -50,17 +49,4 @@ export function detectRunner(facts: RepoFacts, registry: readonly RunnerAdapter[
   return best;
 }
 
-/**
- * The error for a repository that is its runner's own package (jasmine/jasmine-npm tests itself with
- * `node ./bin/jasmine.js`): every run starts the harness from the code a base stubs, so a base cannot
- * run its own tests, and the only runner to install beside it would be a published copy of the
- * solution. Undefined for any other repository.
- */
-export function selfHostedRunnerError(packageJson: Record<string, unknown>, runner: RunnerName): SweFlowError | undefined {
-  const pkg = RUNNER_PACKAGES[runner];
-  if (!pkg || packageJson.name !== pkg) return undefined;
-  return new SweFlowError(
-    ErrorCodes.SELF_HOSTED_RUNNER,
-    `this repository is the ${runner} test runner itself (package.json name "${pkg}"): its tests run through its own code, so a base with that code stubbed cannot run them, and installing another ${pkg} beside it would put a published copy of the solution in every task; swe-flow makes no tasks from a test runner's own repository. If its tests also run under another runner, pass --runner NAME.`,
-  );
-}
+export { selfHostedRunner, selfHostedRunnerError, type SelfHostedRunner } from './self-hosted.js';

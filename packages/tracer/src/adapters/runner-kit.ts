@@ -127,6 +127,35 @@ export async function writeRunnerLog(logDir: string | undefined, name: string, o
 }
 
 /** An error message followed by the runner's last lines and where its full log is. */
+export interface RunOutputContext {
+  runner: string;
+  /** The run's whole output (stdout and stderr). */
+  output: string;
+  logFile: string | undefined;
+  /** Which run (`the untraced tap run`), for the message. */
+  what: string;
+  explain?: (output: string, logFile?: string) => SweFlowError | undefined;
+}
+
+/**
+ * Parses a run's result file; when the parser cannot read it (a runner that stopped before it
+ * reported: tap writes its TAP to stdout, the result file, and its own errors to stderr), the error
+ * shows the runner's own output, or the adapter's reading of it where it knows the case.
+ */
+export function parseRunResults(parse: (text: string, root: string) => TestResult[], text: string, root: string, run: RunOutputContext): TestResult[] {
+  try {
+    return parse(text, root);
+  } catch (error) {
+    if (!(error instanceof SweFlowError) || error.code !== ErrorCodes.RESULTS_UNREADABLE) throw error;
+    const known = run.explain?.(run.output, run.logFile);
+    if (known) throw known;
+    throw new SweFlowError(ErrorCodes.RESULTS_UNREADABLE, withRunnerOutput(`${run.what} left results swe-flow cannot read: ${error.message}`, run.runner, run.output, run.logFile), {
+      cause: error,
+      details: { logTail: tail(run.output), ...(run.logFile ? { logFile: run.logFile } : {}) },
+    });
+  }
+}
+
 export function withRunnerOutput(message: string, runner: string, output: string, logFile: string | undefined): string {
   const body = tail(output);
   const shown = body ? `\n--- last ${TAIL_LINES} lines of ${runner}'s output ---\n${body}\n---` : `\n(${runner} printed nothing)`;
@@ -227,6 +256,8 @@ export interface TracedRunSpec {
   testFiles: string[] | ((text: string) => string[]);
   /** Function manifests of the files instrumented ahead of the run (`prewarmInstrumentCache`). */
   functions?: Record<string, FunctionInfo[]>;
+  /** The adapter's `explainRunFailure`. */
+  explain?: (output: string, logFile?: string) => SweFlowError | undefined;
 }
 
 /**
@@ -263,7 +294,7 @@ async function readTracedRun(spec: TracedRunSpec) {
       details: { logTail: tail(proc.output), ...(logFile ? { logFile } : {}) },
     });
   }
-  const results = spec.parse(text, spec.root);
+  const results = parseRunResults(spec.parse, text, spec.root, { runner: spec.runner, output: proc.output, logFile, what: `the traced ${spec.runner} run`, ...(spec.explain ? { explain: spec.explain } : {}) });
   const merged = await readFragments(spec.ctx.traceDir);
   const testFiles = typeof spec.testFiles === 'function' ? spec.testFiles(text) : spec.testFiles;
   return { proc, results, merged, testFiles };

@@ -16,6 +16,7 @@ import { DETECTION, type PlainRunContext, type RepoFacts, type RunnerAdapter, ty
 import { binScriptCommand, PACKAGE_VERSION_SCRIPT } from './bin-launch.js';
 import { findInstalledRunner } from './runner-bin.js';
 import { tapHooksImport } from './tap-hooks.js';
+import { unfreezeTopLevelTests } from './tap-top-level.js';
 import {
   allScripts,
   collectTracedRun,
@@ -27,7 +28,9 @@ import {
   selectionFiles,
   testScript,
   toRepoRelative,
+  tail,
   tracedEnv,
+  withRunnerOutput,
 } from './runner-kit.js';
 import { withTitleExclusion } from '../test-exclusions.js';
 
@@ -189,8 +192,15 @@ async function listLegacyTapTestFiles(facts: RepoFacts): Promise<string[]> {
   const ignore = value('test-ignore');
   const inc = new RegExp(include);
   const exc = ignore ? new RegExp(ignore) : undefined;
-  return facts.files.filter((f) => !f.split('/').some((part) => part === 'node_modules' || part.startsWith('.')) && inc.test(f) && !exc?.test(f)).sort();
+  return facts.files.filter((f) => !f.split('/').some(isLegacyTapSkippedFolder) && inc.test(f) && !exc?.test(f)).sort();
 }
+
+/**
+ * Folders tap 16 never looks for tests in, whatever its `test-regex` says (its `bin/run.js`): its own
+ * snapshots (`tap-snapshots/test/foo.js.test.cjs` match the default regex), fixtures, `tap-testdir-*`.
+ */
+const isLegacyTapSkippedFolder = (part: string): boolean =>
+  part === 'node_modules' || part === 'tap-snapshots' || part === 'fixtures' || part.startsWith('.') || part.startsWith('tap-testdir-');
 
 /** The files tap itself would run (`tap list`: its config, its defaults). */
 export async function listTapTestFiles(facts: RepoFacts): Promise<string[]> {
@@ -215,10 +225,27 @@ async function runTapTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   ctx.logger.debug('instrumentation cache warmed', warm);
   const nodeArgs = [`--node-arg=--import=${path.join(runtimeDir(), 'node-test-preload.mjs')}`, `--node-arg=--import=${tapHooksImport()}`];
   const spec = binScriptCommand('tap', 'tap', [...runOptions(installedTapMajor(root)), ...nodeArgs, ...tapExcludeArgs(ctx.exclude), ...testFiles], { resultFile, redirectStdout: true });
-  return collectTracedRun({
-    runner: 'tap', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseTapResults, testFiles, functions,
+  const traced = await collectTracedRun({
+    runner: 'tap', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseTapResults, testFiles, functions, explain: explainTapFailure,
     env: await tracedEnv(ctx, root, instrumenter, 'tap', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),
   });
+  return unfreezeTopLevelTests(traced);
+}
+
+/** What tap 18+ prints when its config names a plugin it cannot install (`@tapjs/run` get-install-set). */
+const PLUGIN_NOT_INSTALLABLE = /Cannot install (\S+?)\.\s*\n\s*Version not found, or incompatible with the current tap version/;
+
+/**
+ * A tap 18+ run that stopped before any test because the plugin its config names is not installed and
+ * tap could not install it (isaacs/node-lru-cache: `.taprc` names `@tapjs/clock`, which is in no
+ * package.json; tap installs plugins into `.tap/plugins` on its first run, at the version whose
+ * peerDependencies match the installed `@tapjs/core`, and the registry had none).
+ */
+export function explainTapFailure(output: string, logFile?: string): SweFlowError | undefined {
+  const plugin = PLUGIN_NOT_INSTALLABLE.exec(output.replace(/\x1b\[[0-9;]*m/g, ''))?.[1];
+  if (!plugin) return undefined;
+  const message = `tap stopped before running any test: its config (.taprc, or "tap" in package.json) names the plugin ${plugin}, which is not installed, and tap could not install it (it looks for the version of ${plugin} made for the installed @tapjs/core and the registry has none). Add ${plugin} to devDependencies at the version whose peerDependencies name the lockfile's @tapjs/core, or update tap and the lockfile together, then run again`;
+  return new SweFlowError(ErrorCodes.RUNNER_PLUGIN_UNAVAILABLE, withRunnerOutput(message, 'tap', output, logFile), { details: { plugin, logTail: tail(output), ...(logFile ? { logFile } : {}) } });
 }
 
 export const tapAdapter: RunnerAdapter = {
@@ -228,4 +255,5 @@ export const tapAdapter: RunnerAdapter = {
   plainCommand: tapPlainCommand,
   parseResults: parseTapResults,
   runTraced: runTapTraced,
+  explainRunFailure: explainTapFailure,
 };

@@ -1,6 +1,7 @@
 import type { TestCommandAdapter, TestResult, TestSelection, Workspace } from '@swe-flow/core';
 import { runTests } from '../run-tests.js';
 import { hasTreeBatch, runTreeBatch, vitestHasInlineProjects, vitestSharedBatch, vitestSharesWorkers, vitestWorkspaceBatch, writeVitestSharedConfig } from './batch.js';
+import { treeCwdAdapter } from './tree-cwd.js';
 
 /** A checkout ("tree") inside the workspace and the tests to run there. */
 export interface RunnerTree {
@@ -80,8 +81,10 @@ class PlainTreeRunner implements TreeRunner {
     return false;
   }
 
-  run(workspace: Workspace, trees: readonly RunnerTree[], options: TreeRunOptions): Promise<Map<string, TestResult[]>> {
-    return runPlain(workspace, this.adapter, trees, options.timeoutMs, options.testTimeoutMs);
+  /** node-tap's test processes start in their tree's folder (`tree-cwd.ts`). */
+  async run(workspace: Workspace, trees: readonly RunnerTree[], options: TreeRunOptions): Promise<Map<string, TestResult[]>> {
+    const adapter = await treeCwdAdapter(workspace, this.adapter, trees.map((t) => t.dir));
+    return runPlain(workspace, adapter, trees, options.timeoutMs, options.testTimeoutMs);
   }
 }
 

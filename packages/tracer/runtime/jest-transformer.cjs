@@ -69,9 +69,24 @@ function isTs(file) {
   return /\.(c|m)?tsx?$/.test(file);
 }
 
+/**
+ * ts-jest compiles through a TypeScript language service unless told to transpile file by file. In the
+ * traced run every file it is handed differs from the one on disk (instrumented), so the service makes a
+ * new program, and a new type checker, for each file: on gvergnaud/ts-pattern the traced run took twice
+ * the untraced one, and in-band ts-jest took 6-8x the CPU of its transpile-only mode. The untraced run
+ * already ran the repository's own compile (its type errors included); the traced run only records which
+ * functions each test calls, so ts-jest transpiles there (`isolatedModules`, unless the repository set
+ * it), as ts-jest 23-29 accept it. A test whose outcome this changes is excluded by the parity check
+ * (`outcome-differs-traced`), as any traced difference is.
+ */
+function innerOptionsOf(spec, options) {
+  if (!spec || !/[\\/]ts-jest[\\/]/.test(spec) || options.isolatedModules !== undefined) return options;
+  return { ...options, isolatedModules: true };
+}
+
 module.exports = {
   createTransformer(cfg = {}) {
-    const inner = loadInner(cfg.inner, cfg.innerOptions || {});
+    const inner = loadInner(cfg.inner, innerOptionsOf(cfg.inner, cfg.innerOptions || {}));
 
     function instrument(src, file) {
       if (file.startsWith(RUNTIME_DIR + path.sep)) return null;

@@ -31,12 +31,22 @@ export class StageRunner {
    */
   async timed<T>(name: string, step: () => Promise<T>): Promise<T> {
     const span = startCpuSpan();
+    this.started(name);
     try {
       return await step();
     } finally {
       const { wallMs, cpuMs, idleShare } = span();
       this.timings.push({ stage: name, ms: wallMs, skipped: false, cpuMs, idleShare });
     }
+  }
+
+  /**
+   * Every stage and timed step says when it starts, uncached ones too: a run stopped from outside (a time
+   * limit, a signal) is then reported in the stage it was in, not in the last cached stage before it.
+   */
+  private started(name: string): void {
+    this.env.progress(name, 0);
+    this.env.logger.info(`${name}: started`);
   }
 
   /** Runs `stage` (or, resumed with the same key, loads what its recorded run made). */
@@ -52,10 +62,7 @@ export class StageRunner {
     }
     const t0 = Date.now();
     const span = startCpuSpan();
-    if (stage.cached !== false) {
-      this.env.progress(stage.name, 0);
-      logger.info(`${stage.name}: started`);
-    }
+    this.started(stage.name);
     const output = await stage.run(configFor(this.config, [...stage.reads, ...(stage.tunes ?? [])]), this.env, input, key);
     const ms = Date.now() - t0;
     if (stage.cached !== false) {

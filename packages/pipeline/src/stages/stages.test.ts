@@ -70,3 +70,17 @@ describe('stage cache keys come from the config each stage declares', () => {
     }
   });
 });
+
+describe('every stage says when it starts', () => {
+  it('an uncached stage (verify) and a timed step report progress before they run, so a run stopped in them is reported there', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'swf-stages-'));
+    dirs.push(out);
+    const seen: string[] = [];
+    const env: StageEnv = { input: out, out, workDir: out, resume: false, logger: silentLogger, progress: (stage, done) => { seen.push(`${stage} ${done}`); } };
+    const runner = new StageRunner(defaults, env);
+    await runner.timed('dependency-copies', async () => { seen.push('copies ran'); });
+    const uncached: Stage<never, null, null> = { name: 'verify', reads: [], cached: false, run: async () => { seen.push('verify ran'); return { record: null, artifact: null }; } };
+    await runner.run(uncached, null);
+    expect(seen).toEqual(['dependency-copies 0', 'copies ran', 'verify 0', 'verify ran']);
+  });
+});

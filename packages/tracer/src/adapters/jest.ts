@@ -200,6 +200,11 @@ async function tracedSetupArgs(project: Project, major: number, work: string): P
   return ['--setupTestFrameworkScriptFile', file];
 }
 
+/** A wrapper's coverage flags, left out of the traced run (a flag given twice would become a list). */
+function withoutCoverageFlags(args: readonly string[]): string[] {
+  return args.filter((a) => !/^--(coverage|collectCoverage)(=.*)?$/.test(a));
+}
+
 async function runJestTraced(ctx: TracedRunContext, extraArgs: readonly string[]): Promise<TracedRunOutput> {
   const root = ctx.facts.root;
   const env = { ...(ctx.env ?? {}) };
@@ -226,7 +231,11 @@ async function runJestTraced(ctx: TracedRunContext, extraArgs: readonly string[]
     ...timeoutArgs(ctx.testTimeoutMs),
     ...selectionArgs({ files: [], testIds: [] }, ctx.exclude),
     // The wrapper's options (its --config) first: the flags below override what they set.
-    ...extraArgs,
+    ...withoutCoverageFlags(extraArgs),
+    // No coverage: it records nothing the trace uses, and where the repository turns it on
+    // (collectCoverage), jest instruments every file a second time on top of our transformer, which
+    // cannot instrument for it (iamkun/dayjs: a second babel pass over every instrumented file).
+    '--coverage=false',
     '--transform',
     JSON.stringify(transform),
     ...(await tracedSetupArgs(project, jest.major, work)),

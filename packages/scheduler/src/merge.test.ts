@@ -3,18 +3,20 @@ import type { ScheduleJson } from '@swe-flow/core';
 import { buildRdg, buildSchedule, partsByStep, partsToRetry } from './index.js';
 import { core, scenario } from './__fixtures__/make-trace.js';
 
-const names = (s: ScheduleJson) => s.steps.map((st) => st.nodesToDevelop.map((n) => n.split(':').pop()).join('+'));
-
-describe('size floor: a step adding fewer lines than the floor joins its related neighbour', () => {
-  // A ← B (B calls A), C unrelated, D ← E (E calls D). Tie order (fewer core nodes first): A, C, D, B, E.
-  const trace = scenario([
+// A ← B (B calls A), C unrelated, D ← E (E calls D). Tie order (fewer core nodes first): A, C, D, B, E.
+const rdg = buildRdg(
+  scenario([
     { name: 'a', calls: ['A'] },
     { name: 'b', calls: ['B'], deps: [['B', 'A']] },
     { name: 'c', calls: ['C'] },
     { name: 'd', calls: ['D'] },
     { name: 'e', calls: ['E'], deps: [['E', 'D']] },
-  ]);
-  const rdg = buildRdg(trace);
+  ]),
+);
+
+const names = (s: ScheduleJson) => s.steps.map((st) => st.nodesToDevelop.map((n) => n.split(':').pop()).join('+'));
+
+describe('size floor: a step adding fewer lines than the floor joins its related neighbour', () => {
   const lines = (sizes: Record<string, number>) => Object.fromEntries(Object.entries(sizes).map(([n, l]) => [core(n), l]));
 
   it.each([
@@ -74,15 +76,6 @@ describe('size floor: a step adding fewer lines than the floor joins its related
 });
 
 describe('the parts of merged steps: what a rejected merged step is tried again as', () => {
-  // Same graph as above: A ← B, C, D ← E; tie order A, C, D, B, E.
-  const trace = scenario([
-    { name: 'a', calls: ['A'] },
-    { name: 'b', calls: ['B'], deps: [['B', 'A']] },
-    { name: 'c', calls: ['C'] },
-    { name: 'd', calls: ['D'] },
-    { name: 'e', calls: ['E'], deps: [['E', 'D']] },
-  ]);
-  const rdg = buildRdg(trace);
   const nodeLines = (sizes: Record<string, number>) => Object.fromEntries(Object.entries(sizes).map(([n, l]) => [core(n), l]));
   const unmerged = buildSchedule(rdg);
 

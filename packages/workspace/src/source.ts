@@ -65,11 +65,13 @@ async function checkoutRef(dest: string, ref: string, source: string, side: Clon
       { details: { ref } },
     );
   }
-  try {
-    await git(dest, ['checkout', '--quiet', '--detach', commit]);
-  } catch (cause) {
-    throw incompleteSourceError(cause, side) ?? new SweFlowError(ErrorCodes.GIT_FAILED, `could not check out ${ref} of ${source} (git said: ${String((cause as { stderr?: string }).stderr ?? '').trim().slice(-500)})`, { cause });
-  }
+  // Checking out of an unborn clone, git skips a blob it cannot read with an error but exits 0, leaving
+  // the file out of the work tree: its words are read here, so a tree with a file missing never goes on.
+  const r = await execa('git', ['checkout', '--quiet', '--detach', commit], { cwd: dest, reject: false });
+  const stderr = String(r.stderr ?? '');
+  const incomplete = incompleteSourceError({ stderr }, side);
+  if (incomplete) throw incomplete;
+  if (r.exitCode !== 0) throw new SweFlowError(ErrorCodes.GIT_FAILED, `could not check out ${ref} of ${source} (git said: ${stderr.trim().slice(-500)})`);
 }
 
 /**

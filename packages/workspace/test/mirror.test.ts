@@ -65,6 +65,14 @@ describe('mirrors', () => {
     expect((viaRemote as Error).message).toMatch(/sent a repository that lacks git objects: the remote side is incomplete .*git said: .*unable to read/s);
   });
 
+  it('stops at a ref whose tree the snapshot lacks a blob of, although git exits 0 without the file', async () => {
+    const { bare, second } = await bareSnapshot();
+    const blob = await dropBlob(bare);
+    const url = 'https://git.invalid/acme/widget';
+    const atRef = await materializeSource(url, path.join(await tmp('refinc'), 'c'), { ref: second, mirrors: { [url]: bare } }).catch((e: unknown) => e);
+    expect(atRef).toMatchObject({ code: ErrorCodes.SOURCE_INCOMPLETE, details: { mirror: bare, missing: [`a.txt (${blob})`] } });
+  });
+
   it('checks out a ref whose tree the snapshot holds, though a blob of HEAD is missing', async () => {
     const { bare, first } = await bareSnapshot();
     await dropBlob(bare);

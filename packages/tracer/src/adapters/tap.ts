@@ -16,7 +16,6 @@ import { DETECTION, type PlainRunContext, type RepoFacts, type RunnerAdapter, ty
 import { binScriptCommand, PACKAGE_VERSION_SCRIPT } from './bin-launch.js';
 import { findInstalledRunner } from './runner-bin.js';
 import { tapHooksImport } from './tap-hooks.js';
-import { unfreezeTopLevelTests } from './tap-top-level.js';
 import {
   allScripts,
   collectTracedRun,
@@ -225,11 +224,12 @@ async function runTapTraced(ctx: TracedRunContext): Promise<TracedRunOutput> {
   ctx.logger.debug('instrumentation cache warmed', warm);
   const nodeArgs = [`--node-arg=--import=${path.join(runtimeDir(), 'node-test-preload.mjs')}`, `--node-arg=--import=${tapHooksImport()}`];
   const spec = binScriptCommand('tap', 'tap', [...runOptions(installedTapMajor(root)), ...nodeArgs, ...tapExcludeArgs(ctx.exclude), ...testFiles], { resultFile, redirectStdout: true });
-  const traced = await collectTracedRun({
+  // A file that only asserts at its top level is one test; the recorder charges what its body calls to
+  // that file's tests (its setup), not to module load, as for every test file the preload announces.
+  return collectTracedRun({
     runner: 'tap', command: spec.command, args: spec.args, root, ctx, resultFile, work, parse: parseTapResults, testFiles, functions, explain: explainTapFailure,
     env: await tracedEnv(ctx, root, instrumenter, 'tap', { SWEFLOW_TEST_FILES: JSON.stringify(testFiles) }),
   });
-  return unfreezeTopLevelTests(traced);
 }
 
 /** What tap 18+ prints when its config names a plugin it cannot install (`@tapjs/run` get-install-set). */
